@@ -1,0 +1,50 @@
+using System.Collections.Generic;
+using EmbedKv.Generators.Binding;
+using EmbedKv.Generators.Model;
+
+namespace EmbedKv.Generators.Emit
+{
+    /// <summary>
+    /// The x86_64 machine code of one stub. The System V calling convention passes the first
+    /// four arguments in rdi, rsi, rdx, rcx; the syscall convention wants rdi, rsi, rdx, r10
+    /// (the syscall instruction itself overwrites rcx with the return address), so a stub only
+    /// has to load the number and, from four arguments on, move rcx to r10.
+    /// </summary>
+    internal static class StubCode
+    {
+        public static byte[] For(SyscallModel syscall)
+        {
+            var code = new List<byte>(TableBinder.StubSize);
+
+            // mov eax, imm32 (B8 id): writing eax zero-extends into rax.
+            code.Add(0xB8);
+            code.Add((byte)syscall.Number);
+            code.Add((byte)(syscall.Number >> 8));
+            code.Add((byte)(syscall.Number >> 16));
+            code.Add((byte)(syscall.Number >> 24));
+            if (syscall.Arguments.Count >= 4)
+            {
+                // mov r10, rcx (REX.W+B 89 /r, ModRM 11 001 010).
+                code.Add(0x49);
+                code.Add(0x89);
+                code.Add(0xCA);
+            }
+
+            code.Add(0x0F); // syscall
+            code.Add(0x05);
+            code.Add(0xC3); // ret
+
+            // Pad with int3 so a stray jump into the gap traps instead of running on.
+            while (code.Count < TableBinder.StubSize)
+            {
+                code.Add(0xCC);
+            }
+
+            return code.ToArray();
+        }
+
+        /// <summary>A short disassembly for the comment beside each stub's bytes.</summary>
+        public static string Describe(SyscallModel syscall)
+            => "mov eax, " + syscall.Number + (syscall.Arguments.Count >= 4 ? "; mov r10, rcx" : string.Empty) + "; syscall; ret";
+    }
+}

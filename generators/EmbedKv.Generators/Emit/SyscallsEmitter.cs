@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Linq;
+using EmbedKv.Generators.Binding;
+using EmbedKv.Generators.Model;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace EmbedKv.Generators.Emit
+{
+    /// <summary>Emits the stub page's machine code and one typed method per syscall.</summary>
+    internal static class SyscallsEmitter
+    {
+        private const string StubPage = "global::EmbedKv.Runtime.Interop.StubPage";
+
+        public static GeneratedFile Emit(TableModel table)
+        {
+            SourceWriter w = FileLayout.BeginClass(table, withSummary: true);
+            w.Line("/// <summary>Version of syscalls.json this class was generated from.</summary>")
+             .Line("public const int TableVersion = " + table.Version.ToString(CultureInfo.InvariantCulture) + ";")
+             .Line();
+
+            EmitStubCode(w, table);
+            w.Line("// The stub page, mapped read-execute once; 0 when the runtime falls back to libc's syscall().")
+             .Line("private static readonly nint s_page = " + StubPage + ".Map(StubCode);");
+
+            for (int i = 0; i < table.Syscalls.Count; i++)
+            {
+                w.Line();
+                EmitMethod(w, table.Syscalls[i], i * TableBinder.StubSize);
+            }
+
+            return new GeneratedFile(table.ClassName + ".Syscalls.g.cs", FileLayout.EndClass(w));
+        }
+
+        private static void EmitStubCode(SourceWriter w, TableModel table)
+        {
+            w.Line("// Every stub's machine code, " + TableBinder.StubSize + " bytes apart in table order.")
+             .Line("private static global::System.ReadOnlySpan<byte> StubCode => new byte[]")
+             .Open(string.Empty);
+            for (int i = 0; i < table.Syscalls.Count; i++)
+            {
+                SyscallModel syscall = table.Syscalls[i];
+                string bytes = string.Join(", ", StubCode.For(syscall).Select(b => "0x" + b.ToString("X2", CultureInfo.InvariantCulture)));
+                w.Line(bytes + ", // " + Offset(i * TableBinder.StubSize) + " " + syscall.Name + ": " + StubCode.Describe(syscall));
+            }
+
+            w.Close(";").Line();
+        }
+
+        private static void EmitMethod(SourceWriter w, SyscallModel syscall, int offset)
+        {
+            string waits = syscall.Blocking
+                ? "May block: the call leaves cooperative GC mode, so the GC can run while it waits."
+                : "Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.";
+            w.Line("/// <summary>Calls <c>" + syscall.Name + "</c> (x86_64 syscall " + syscall.Number + "). " + waits + "</summary>")
+             .Line("/// <remarks>Manual page: <see href=\"" + FileLayout.Xml(syscall.ManPage) + "\"/>.</remarks>");
+            foreach (ArgumentModel argument in syscall.Arguments)
+            {
+                w.Line("/// <param name=\"" + argument.Name + "\">" + ParameterDoc(argument) + "</param>");
+            }
+
+            w.Line("/// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>");
+
+            string parameters = string.Join(", ", syscall.Arguments.Select(a => a.Type + " " + Identifier(a.Name)));
+            string registers = string.Join(", ", syscall.Arguments.Select(Widen));
+            string convention = syscall.Blocking ? "unmanaged" : "unmanaged[SuppressGCTransition]";
+            string pointerType = "delegate* " + convention + "<" + string.Concat(syscall.Arguments.Select(_ => "nint, ")) + "nint>";
+            string fallbackArgs = string.Join(", ", syscall.Arguments.Select(Widen).Concat(Enumerable.Repeat("0", 6 - syscall.Arguments.Count)));
+
+            w.Line("public static nint " + syscall.MethodName + "(" + parameters + ")")
+             .Line("    => s_page != 0")
+             .Line("        ? ((" + pointerType + ")(s_page + " + Offset(offset) + "))(" + registers + ")")
+             .Line("        : " + StubPage + ".Fallback(" + syscall.Number + ", " + fallbackArgs + ");");
+        }
+
+        /// <summary>The argument as a full 64-bit register value: no upper bits left undefined.</summary>
+        private static string Widen(ArgumentModel argument)
+        {
+            string name = Identifier(argument.Name);
+            return argument.Conversion switch
+            {
+                ArgumentConversion.Pointer => "(nint)" + name,
+                ArgumentConversion.Cast => "unchecked((nint)" + name + ")",
+                _ => name,
+            };
+        }
+
+        private static string ParameterDoc(ArgumentModel argument)
+        {
+            string doc = "<c>" + FileLayout.Xml(argument.Type) + "</c>";
+            if (argument.ConstantGroup is null)
+            {
+                return doc + ".";
+            }
+
+            string values = string.Join(", ", argument.ConstantNames.Select(n => "<see cref=\"" + n + "\"/>"));
+            return doc + ": from the <c>" + argument.ConstantGroup + "</c> constants (" + values + ").";
+        }
+
+        /// <summary>Escapes C# keywords used as argument names (in, event, object) with '@'.</summary>
+        internal static string Identifier(string name)
+            => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+
+        private static string Offset(int offset) => "0x" + offset.ToString("X3", CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,61 @@
+namespace EmbedKv.Generators.Model
+{
+    // The bound, validated form of syscalls.json: everything the emitters need and nothing
+    // tied to a compilation, so the pipeline can cache it by value.
+
+    /// <summary>The whole table, ready to emit.</summary>
+    internal sealed record TableModel(
+        int Version,
+        string Namespace,
+        string ClassName,
+        bool IsPublic,
+        EquatableArray<StructModel> Structs,
+        EquatableArray<ConstantGroupModel> ConstantGroups,
+        EquatableArray<SyscallModel> Syscalls);
+
+    /// <summary>One syscall: its kernel name and number and its typed arguments.</summary>
+    internal sealed record SyscallModel(
+        string Name,
+        string MethodName,
+        int Number,
+        bool Blocking,
+        string ManPage,
+        EquatableArray<ArgumentModel> Arguments);
+
+    /// <summary>One argument. <paramref name="Type"/> is the C# type as written in the method signature.</summary>
+    internal sealed record ArgumentModel(
+        string Name,
+        string Type,
+        ArgumentConversion Conversion,
+        string? ConstantGroup,
+        EquatableArray<string> ConstantNames);
+
+    /// <summary>How an argument becomes a 64-bit register value in the function-pointer call.</summary>
+    internal enum ArgumentConversion
+    {
+        /// <summary>int, nint: sign-extended by an implicit conversion.</summary>
+        Implicit,
+
+        /// <summary>uint, long, ulong, nuint: an unchecked cast (uint zero-extends).</summary>
+        Cast,
+
+        /// <summary>A pointer: its address.</summary>
+        Pointer,
+    }
+
+    /// <summary>A group of constants sharing one C# type.</summary>
+    internal sealed record ConstantGroupModel(
+        string Name,
+        string Type,
+        bool IsErrno,
+        EquatableArray<ConstantModel> Constants);
+
+    /// <summary>One constant; <paramref name="Literal"/> is its C# literal text.</summary>
+    internal sealed record ConstantModel(string Name, string Literal, long Value, string? Message);
+
+    /// <summary>A C struct some syscall points to.</summary>
+    internal sealed record StructModel(string Name, string? CName, int Pack, EquatableArray<FieldModel> Fields);
+
+    /// <summary>A struct field; <paramref name="ArrayLength"/> is 0 for a scalar.</summary>
+    internal sealed record FieldModel(string Name, string? CName, string Type, int ArrayLength);
+}

@@ -1,0 +1,151 @@
+// The only file in EmbedKv.Runtime that calls libc, and why: before any stub exists, something must
+// map the page the stubs live in (mmap, mprotect), and where the system forbids executable memory the
+// stubs cannot exist at all, so calls fall back to libc's syscall(). Everything else uses the stubs.
+using System;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+using System.Threading;
+
+namespace EmbedKv.Runtime.Interop
+{
+    /// <summary>
+    /// Maps the generated syscall stubs into memory and runs the libc fallback. Generated classes call
+    /// <see cref="Map"/> once from their static initializer and <see cref="Fallback"/> when it returned 0.
+    /// </summary>
+    public static unsafe partial class StubPage
+    {
+        /// <summary>Set this environment variable to 1 to force the libc fallback (for tests and for diagnosis).</summary>
+        public const string ForceFallbackVariable = "EMBEDKV_SYSCALL_FALLBACK";
+
+        private const string LibC = "libc.so.6";
+
+        private static readonly List<nint> s_pages = new List<nint>();
+        private static int s_warned;
+
+        /// <summary>How syscalls are made in this process.</summary>
+        public static StubMode Mode { get; private set; } = StubMode.MachineCode;
+
+        /// <summary>Why the process uses the libc fallback, or null if it runs the stubs.</summary>
+        public static string? FallbackReason { get; private set; }
+
+        /// <summary>Addresses of the pages mapped so far (one per generated class).</summary>
+        internal static IReadOnlyList<nint> Pages
+        {
+            get
+            {
+                lock (s_pages)
+                {
+                    return s_pages.ToArray();
+                }
+            }
+        }
+
+        /// <summary>
+        /// Copies the stubs' machine code into a fresh page and makes it read-execute. The page is
+        /// never writable and executable at once: it is mapped read-write, filled, then flipped.
+        /// </summary>
+        /// <param name="code">The machine code of every stub, at most one page.</param>
+        /// <returns>The page's address, or 0 if calls must use <see cref="Fallback"/>.</returns>
+        public static nint Map(ReadOnlySpan<byte> code)
+        {
+            if (UnsupportedReason(OperatingSystem.IsLinux(), RuntimeInformation.ProcessArchitecture) is not null)
+            {
+                // Fallback throws the PlatformNotSupportedException at the call, not in a type initializer.
+                return 0;
+            }
+
+            if (Environment.GetEnvironmentVariable(ForceFallbackVariable) == "1")
+            {
+                UseFallback(ForceFallbackVariable + "=1 is set");
+                return 0;
+            }
+
+            nuint size = (nuint)Math.Max(Environment.SystemPageSize, code.Length);
+            nint page = mmap(0, size, Sys.PROT_READ | Sys.PROT_WRITE, Sys.MAP_PRIVATE | Sys.MAP_ANONYMOUS, -1, 0);
+            if (page == -1)
+            {
+                UseFallback("mmap of the stub page failed: " + new Errno(Marshal.GetLastPInvokeError()));
+                return 0;
+            }
+
+            code.CopyTo(new Span<byte>((void*)page, code.Length));
+
+            // SELinux's deny_execmem and systemd's MemoryDenyWriteExecute refuse exactly this step.
+            if (mprotect(page, size, Sys.PROT_READ | Sys.PROT_EXEC) != 0)
+            {
+                var errno = new Errno(Marshal.GetLastPInvokeError());
+                munmap(page, size);
+                UseFallback("the system forbids executable memory (mprotect PROT_EXEC: " + errno + ")");
+                return 0;
+            }
+
+            lock (s_pages)
+            {
+                s_pages.Add(page);
+            }
+
+            return page;
+        }
+
+        /// <summary>
+        /// Makes a syscall through libc's <c>syscall()</c> and returns the kernel's raw result
+        /// (-errno on failure), as a stub would. Slower than a stub: used only where stubs cannot run.
+        /// </summary>
+        /// <param name="number">The syscall number.</param>
+        /// <param name="a1">First argument, widened to 64 bits.</param>
+        /// <param name="a2">Second argument.</param>
+        /// <param name="a3">Third argument.</param>
+        /// <param name="a4">Fourth argument.</param>
+        /// <param name="a5">Fifth argument.</param>
+        /// <param name="a6">Sixth argument.</param>
+        /// <returns>The kernel's result; -4095..-1 is the negated errno.</returns>
+        public static nint Fallback(long number, nint a1, nint a2, nint a3, nint a4, nint a5, nint a6)
+        {
+            ThrowIfUnsupported(OperatingSystem.IsLinux(), RuntimeInformation.ProcessArchitecture);
+            nint result = syscall((nint)number, a1, a2, a3, a4, a5, a6);
+            return result == -1 ? -Marshal.GetLastPInvokeError() : result;
+        }
+
+        /// <summary>Throws <see cref="PlatformNotSupportedException"/> unless the platform is Linux on x86_64.</summary>
+        internal static void ThrowIfUnsupported(bool isLinux, Architecture architecture)
+        {
+            string? unsupported = UnsupportedReason(isLinux, architecture);
+            if (unsupported is not null)
+            {
+                throw new PlatformNotSupportedException(unsupported);
+            }
+        }
+
+        /// <summary>Why syscall stubs cannot work on this platform, or null if they can.</summary>
+        internal static string? UnsupportedReason(bool isLinux, Architecture architecture)
+            => isLinux && architecture == Architecture.X64
+                ? null
+                : "EmbedKv makes Linux x86_64 system calls directly; this process runs on "
+                  + (isLinux ? "Linux" : RuntimeInformation.OSDescription) + " " + architecture + ".";
+
+        private static void UseFallback(string reason)
+        {
+            Mode = StubMode.LibcFallback;
+            FallbackReason = reason;
+            if (Interlocked.Exchange(ref s_warned, 1) == 0)
+            {
+                Console.Error.WriteLine("warning: EmbedKv syscalls use libc's syscall() instead of machine-code stubs: " + reason);
+            }
+        }
+
+        [LibraryImport(LibC, SetLastError = true)]
+        private static partial nint mmap(nint addr, nuint length, int prot, int flags, int fd, nint offset);
+
+        [LibraryImport(LibC, SetLastError = true)]
+        private static partial int mprotect(nint addr, nuint length, int prot);
+
+        [LibraryImport(LibC, SetLastError = true)]
+        private static partial int munmap(nint addr, nuint length);
+
+        // syscall() is variadic in C. On x86_64 System V, integer arguments of a variadic call travel in
+        // the same registers as fixed ones, and glibc's syscall() is assembly that reads them straight
+        // from those registers, so a fixed seven-argument signature calls it correctly.
+        [LibraryImport(LibC, SetLastError = true)]
+        private static partial nint syscall(nint number, nint a1, nint a2, nint a3, nint a4, nint a5, nint a6);
+    }
+}

@@ -1,0 +1,87 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Runtime.Loader;
+using EmbedKv.Runtime.Interop;
+
+namespace EmbedKv.Runtime.Tests
+{
+    /// <summary>The stub page itself: never writable and executable, the libc fallback, unsupported platforms.</summary>
+    public sealed class StubPageTests
+    {
+        [Fact]
+        public void StubPageIsReadExecuteAndNotWritable()
+        {
+            Sys.Getpid(); // maps the page if nothing has yet
+            nint page = Assert.Single(StubPage.Pages);
+
+            string? permissions = File.ReadLines("/proc/self/maps")
+                .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Where(fields => Contains(fields[0], page))
+                .Select(fields => fields[1])
+                .FirstOrDefault();
+            Assert.Equal("r-xp", permissions);
+        }
+
+        [Fact]
+        public void ForcedFallbackMakesTheSameCallsThroughLibc()
+        {
+            Sys.Getpid(); // this copy of the runtime keeps its machine-code stubs
+            var stderr = new StringWriter();
+            TextWriter original = Console.Error;
+            var context = new AssemblyLoadContext("fallback", isCollectible: true);
+            Environment.SetEnvironmentVariable(StubPage.ForceFallbackVariable, "1");
+            try
+            {
+                Console.SetError(stderr);
+
+                // A second copy of the runtime in its own load context initializes afresh and sees the variable.
+                Assembly copy = context.LoadFromAssemblyPath(typeof(StubPage).Assembly.Location);
+                Type sys = copy.GetType(typeof(Sys).FullName!)!;
+                Type page = copy.GetType(typeof(StubPage).FullName!)!;
+
+                Assert.Equal((nint)Environment.ProcessId, (nint)sys.GetMethod(nameof(Sys.Getpid))!.Invoke(null, null)!);
+                Assert.Equal((nint)(-Sys.EBADF), (nint)sys.GetMethod(nameof(Sys.Close))!.Invoke(null, new object[] { -1 })!);
+                Assert.Equal(nameof(StubMode.LibcFallback), page.GetProperty(nameof(StubPage.Mode))!.GetValue(null)!.ToString());
+                Assert.Contains(StubPage.ForceFallbackVariable, (string)page.GetProperty(nameof(StubPage.FallbackReason))!.GetValue(null)!);
+                Assert.Empty((System.Collections.IEnumerable)page.GetProperty(nameof(StubPage.Pages), BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!);
+            }
+            finally
+            {
+                Console.SetError(original);
+                Environment.SetEnvironmentVariable(StubPage.ForceFallbackVariable, null);
+                context.Unload();
+            }
+
+            // One warning line, however many calls went through the fallback.
+            string[] warnings = stderr.ToString().Split('\n').Where(line => line.Contains("libc's syscall()", StringComparison.Ordinal)).ToArray();
+            Assert.Single(warnings);
+            Assert.Equal(StubMode.MachineCode, StubPage.Mode);
+        }
+
+        [Theory]
+        [InlineData(false, Architecture.X64)]
+        [InlineData(true, Architecture.Arm64)]
+        [InlineData(false, Architecture.Arm64)]
+        public void OtherPlatformsGetPlatformNotSupported(bool isLinux, Architecture architecture)
+        {
+            var error = Assert.Throws<PlatformNotSupportedException>(() => StubPage.ThrowIfUnsupported(isLinux, architecture));
+            Assert.StartsWith("EmbedKv makes Linux x86_64 system calls directly; this process runs on ", error.Message);
+            Assert.Contains(architecture.ToString(), error.Message);
+        }
+
+        [Fact]
+        public void LinuxX64IsSupported() => StubPage.ThrowIfUnsupported(true, Architecture.X64);
+
+        private static bool Contains(string range, nint address)
+        {
+            string[] bounds = range.Split('-');
+            ulong start = ulong.Parse(bounds[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            ulong end = ulong.Parse(bounds[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            return (ulong)address >= start && (ulong)address < end;
+        }
+    }
+}
