@@ -1,0 +1,16 @@
+// Entry point of the benchmarks: BenchmarkSwitcher picks the benchmarks from the command line, e.g.
+//   dotnet run -c Release --project bench/EmbedKv.Benchmarks -- --filter '*Getpid*'
+// bench/run.sh runs them pinned to one core and turns the results into bench/results/*.md.
+using BenchmarkDotNet.Running;
+
+namespace EmbedKv.Benchmarks
+{
+    /// <summary>Runs the benchmarks the command line selects.</summary>
+    public static class Program
+    {
+        /// <summary>Runs the selected benchmarks with <see cref="BenchConfig"/>.</summary>
+        /// <param name="args">BenchmarkDotNet's command-line arguments (--filter, --artifacts, ...).</param>
+        public static void Main(string[] args)
+            => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchConfig.Create());
+    }
+}

@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# bench/run.sh: EmbedKv's benchmarks. Run from anywhere; paths are relative to the repository root.
+#
+#   bench/run.sh micro   syscall micro-benchmarks -> bench/results/syscalls.md
+#
+# Scratch output (binaries, BenchmarkDotNet's artifacts, logs) goes to bench/out/, which git ignores.
+# Environment: BENCH_CPU=N pins to core N instead of core 1.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+out="bench/out"
+results="bench/results"
+
+usage() {
+  cat <<'EOF'
+usage: bench/run.sh SUITE
+
+suites:
+  micro   syscall micro-benchmarks, pinned to one core: a C loop of the raw syscall instruction
+          (bench/native/getpid_loop.c, the physical limit) and BenchmarkDotNet's getpid benchmarks
+          (bench/EmbedKv.Benchmarks, Syscalls/GetpidBenchmarks.cs: the EmbedKv stub with and
+          without GC transition, and libc's getpid() and syscall()). Writes bench/results/syscalls.md.
+
+The HTTP load matrix (EmbedKv's server against other servers) is not here yet; it will be added
+as another suite.
+
+environment:
+  BENCH_CPU=N   the core to pin to (default 1; 0 on a one-core machine)
+EOF
+}
+
+log() { printf '\n=== %s\n' "$*" >&2; }
+
+# Installs Debian packages the suite needs, if any are missing (apt-get update first).
+install_missing() {
+  [ $# -gt 0 ] || return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  log "installing $*"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"
+}
+
+# Prints the path of the libc.so.6 this process would load.
+libc_path() {
+  local p
+  for p in /lib/x86_64-linux-gnu/libc.so.6 /usr/lib/x86_64-linux-gnu/libc.so.6 /lib64/libc.so.6; do
+    if [ -f "$p" ]; then
+      printf '%s\n' "$p"
+      return 0
+    fi
+  done
+  ldconfig -p 2>/dev/null | awk '/libc\.so\.6 .*x86-64/ { print $NF; exit }'
+}
+
+# Prints the disassembly of glibc's getpid (found with objdump -T), or nothing if it cannot.
+libc_getpid_disassembly() {
+  command -v objdump >/dev/null 2>&1 || return 0
+  local libc line addr size
+  libc="$(libc_path)"
+  [ -n "$libc" ] || return 0
+  # objdump -T: ADDRESS FLAGS... SECTION SIZE VERSION NAME
+  line="$(objdump -T "$libc" | awk '$NF == "getpid" && $0 ~ /\.text/ { print; exit }')"
+  [ -n "$line" ] || return 0
+  addr="$(awk '{ print $1 }' <<<"$line")"
+  size="$(awk '{ for (i = 1; i <= NF; i++) if ($i == ".text") { print $(i + 1); exit } }' <<<"$line")"
+  objdump -d --no-show-raw-insn --start-address="0x$addr" --stop-address="$(printf '0x%x' $((0x$addr + 0x$size)))" "$libc" \
+    | awk '/^ +[0-9a-f]+:/ { sub(/^ +/, ""); print }'
+}
+
+micro() {
+  mkdir -p "$out" "$results"
+
+  # --- tools --------------------------------------------------------------------------------
+  local need=()
+  command -v gcc >/dev/null 2>&1 || need+=(gcc)
+  [ -f /usr/include/stdio.h ] || need+=(libc6-dev)
+  install_missing "${need[@]+"${need[@]}"}"
+
+  local cpu="${BENCH_CPU:-1}"
+  if [ "$(nproc --all)" -le "$cpu" ]; then
+    echo "warning: this machine has no core $cpu; pinning to core 0" >&2
+    cpu=0
+  fi
+  local pin=() pinning
+  if command -v taskset >/dev/null 2>&1; then
+    pin=(taskset -c "$cpu")
+    pinning="pinned to core $cpu with \`taskset -c $cpu\` (BenchmarkDotNet's child processes inherit it)"
+  else
+    echo "warning: taskset (util-linux) not found: running UNPINNED; results will be noisier" >&2
+    pinning="NOT pinned (taskset was not found)"
+  fi
+
+  # --- C: the physical limit ----------------------------------------------------------------
+  log "building bench/native/getpid_loop.c"
+  gcc -O2 -Wall -Wextra -o "$out/getpid_loop" bench/native/getpid_loop.c
+
+  log "running the C loop ($pinning)"
+  "${pin[@]+"${pin[@]}"}" "$out/getpid_loop" | tee "$out/getpid_loop.txt"
+  local c_raw c_stub c_popjmp
+  c_raw="$(awk '$1 == "c_raw_syscall_getpid_ns" { print $2 }' "$out/getpid_loop.txt")"
+  c_stub="$(awk '$1 == "c_stub_call_getpid_ns" { print $2 }' "$out/getpid_loop.txt")"
+  c_popjmp="$(awk '$1 == "c_stub_popjmp_getpid_ns" { print $2 }' "$out/getpid_loop.txt")"
+  if [ -z "$c_raw" ] || [ -z "$c_stub" ] || [ -z "$c_popjmp" ]; then
+    echo "error: getpid_loop printed no result" >&2
+    exit 1
+  fi
+
+  # --- .NET: BenchmarkDotNet ----------------------------------------------------------------
+  log "building bench/EmbedKv.Benchmarks (Release)"
+  dotnet build bench/EmbedKv.Benchmarks -c Release -nologo -v quiet
+
+  log "running the getpid benchmarks ($pinning)"
+  rm -rf "$out/bdn"
+  "${pin[@]+"${pin[@]}"}" dotnet run -c Release --no-build --project bench/EmbedKv.Benchmarks -- \
+    --filter '*GetpidBenchmarks*' --artifacts "$out/bdn" 2>&1 | tee "$out/bdn.log"
+
+  local csv="$out/bdn/results/EmbedKv.Benchmarks.Syscalls.GetpidBenchmarks-report.csv"
+  local report="$out/bdn/results/EmbedKv.Benchmarks.Syscalls.GetpidBenchmarks-report-github.md"
+  if [ ! -f "$csv" ]; then
+    echo "error: BenchmarkDotNet wrote no $csv" >&2
+    exit 1
+  fi
+
+  # BenchConfig's CSV exporter: ';' between fields, invariant culture, times in ns with the unit
+  # only in the header ("Median [ns]"). Drop quotes and thousands separators to be safe.
+  local medians="$out/getpid_medians.txt"
+  awk -F';' '
+    NR == 1 {
+      for (i = 1; i <= NF; i++) { h = $i; gsub(/"/, "", h); col[h] = i }
+      if (!("Method" in col) || !("Median [ns]" in col)) { print "no Method or Median [ns] column" > "/dev/stderr"; exit 1 }
+      next
+    }
+    {
+      m = $(col["Method"]); v = $(col["Median [ns]"])
+      gsub(/"/, "", m); gsub(/[",]/, "", v)
+      if (v == "" || v == "NA" || v == "?") { print "no median for " m > "/dev/stderr"; exit 1 }
+      print m, v
+    }' "$csv" >"$medians"
+
+  median_of() { awk -v m="$1" '$1 == m { print $2 }' "$medians"; }
+  local stub libc_getpid libc_syscall
+  stub="$(median_of StubSuppressGCTransition)"
+  libc_getpid="$(median_of LibcGetpid)"
+  libc_syscall="$(median_of LibcSyscall39)"
+  if [ -z "$stub" ] || [ -z "$libc_getpid" ] || [ -z "$libc_syscall" ]; then
+    echo "error: $csv lacks one of StubSuppressGCTransition, LibcGetpid, LibcSyscall39" >&2
+    exit 1
+  fi
+
+  # --- the report ---------------------------------------------------------------------------
+  log "writing $results/syscalls.md"
+  local cpu_model kernel glibc dotnet_runtime disasm libc_note
+  cpu_model="$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+  kernel="$(uname -r)"
+  glibc="$(ldd --version 2>/dev/null | head -n 1 || true)"
+  dotnet_runtime="$(dotnet --list-runtimes | awk '$1 == "Microsoft.NETCore.App" { v = $2 } END { print v }')"
+  disasm="$(libc_getpid_disassembly || true)"
+  if [ -z "$disasm" ]; then
+    libc_note="(objdump was not available to disassemble glibc's getpid.)"
+  elif grep -q 'syscall' <<<"$disasm" && ! grep -qE '(^|[[:space:]])call|%fs:' <<<"$disasm"; then
+    libc_note="glibc's getpid() makes the real syscall every time (no cached pid, as since glibc 2.25):"
+  else
+    libc_note="glibc's getpid() is not a bare syscall here; check its code:"
+  fi
+
+  row() { # label, ns
+    awk -v label="$1" -v ns="$2" -v c="$c_raw" -v s="$stub" \
+      'BEGIN { printf "| %s | %.1f | %.2f | %.2f |\n", label, ns, ns / c, ns / s }'
+  }
+  verdict() { # condition as awk expression over r, a, b
+    awk -v r="$1" -v a="$2" -v b="$3" "BEGIN { exit !($4) }" && echo "met" || echo "NOT met"
+  }
+
+  {
+    echo "# Syscall micro-benchmarks: getpid"
+    echo
+    echo "Written by \`bench/run.sh micro\`; do not edit by hand. Median ns per getpid call, lower is better."
+    echo
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "- machine: \`nproc\` = $(nproc), CPU: $cpu_model, kernel $kernel"
+    echo "- libc: $glibc; .NET runtime $dotnet_runtime; $(grep -m1 -o 'BenchmarkDotNet v[0-9.]*' "$out/bdn.log" || echo BenchmarkDotNet)"
+    echo "- $pinning"
+    for v in spectre_v2 spec_rstack_overflow; do
+      if [ -r "/sys/devices/system/cpu/vulnerabilities/$v" ]; then
+        echo "- mitigations: $v: $(cat "/sys/devices/system/cpu/vulnerabilities/$v")"
+      fi
+    done
+    echo
+    echo "| route | median ns/call | ratio to C loop | ratio to stub |"
+    echo "|---|---:|---:|---:|"
+    row "C loop: raw \`syscall\` instruction inline (the physical limit)" "$c_raw"
+    row "C: the generator's stub bytes (\`mov eax,39; syscall; ret\`) called through a function pointer" "$c_stub"
+    row "C: experimental stub (\`mov eax,39; syscall; pop rcx; jmp rcx\`) through a function pointer" "$c_popjmp"
+    while read -r method ns; do
+      case "$method" in
+        StubSuppressGCTransition) label="**EmbedKv stub, \`Sys.Getpid()\`, SuppressGCTransition (baseline)**" ;;
+        StubWithGCTransition) label="EmbedKv stub, same code, \`delegate* unmanaged\` with GC transition" ;;
+        LibcGetpid) label="libc \`getpid()\` via LibraryImport" ;;
+        LibcSyscall39) label="libc \`syscall(39)\` via LibraryImport (the fallback route)" ;;
+        LibcGetpidSuppressGCTransition) label="libc \`getpid()\` + [SuppressGCTransition] (comparison only)" ;;
+        LibcSyscall39SuppressGCTransition) label="libc \`syscall(39)\` + [SuppressGCTransition] (comparison only)" ;;
+        ExperimentalPopJmpStubSuppressGCTransition) label="experimental pop/jmp stub, SuppressGCTransition (not generated)" ;;
+        *) label="$method" ;;
+      esac
+      row "$label ($method)" "$ns"
+    done <"$medians"
+    echo
+    echo "Goal: the SuppressGCTransition stub within 10% of the C loop, and faster than both libc routes."
+    echo
+    echo "- stub / C loop = $(awk -v s="$stub" -v c="$c_raw" 'BEGIN { printf "%.2f", s / c }'):" \
+      "$(verdict "$stub" "$c_raw" 0 'r <= a * 1.10')"
+    echo "- stub / libc getpid() = $(awk -v s="$stub" -v l="$libc_getpid" 'BEGIN { printf "%.2f", s / l }')," \
+      "stub / libc syscall(39) = $(awk -v s="$stub" -v l="$libc_syscall" 'BEGIN { printf "%.2f", s / l }'):" \
+      "$(verdict "$stub" "$libc_getpid" "$libc_syscall" 'r < a && r < b')"
+    echo
+    echo "How to read it: the C loop is the instruction alone. The second C row calls the very bytes the"
+    echo "generator emits, from C, so the gap between the first two rows is the cost of calling a stub"
+    echo "at all (call + \`ret\` around \`syscall\`) on this machine, .NET or not; the pop/jmp row returns"
+    echo "without \`ret\`. Stub vs. stub with transition is the price of the GC transition; libc getpid()"
+    echo "vs. the stub with transition is the P/Invoke route, since glibc's getpid() is the same code."
+    echo
+    echo "$libc_note"
+    if [ -n "$disasm" ]; then
+      echo
+      echo '```'
+      echo "$disasm"
+      echo '```'
+    fi
+    echo
+    echo "The C numbers are the median of the rounds of \`bench/native/getpid_loop.c\` (20 million calls"
+    echo "per round); the .NET numbers are BenchmarkDotNet's medians (100 calls per invocation)."
+    if [ -f "$report" ]; then
+      echo
+      echo "## BenchmarkDotNet's summary"
+      echo
+      cat "$report"
+    fi
+  } >"$results/syscalls.md"
+
+  cat "$results/syscalls.md"
+}
+
+case "${1:-}" in
+  micro) micro ;;
+  -h | --help | help) usage ;;
+  "") usage >&2; exit 2 ;;
+  *) echo "unknown suite: $1" >&2; usage >&2; exit 2 ;;
+esac

@@ -1,0 +1,255 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using EmbedKv.Server.Storage.Format;
+using EmbedKv.Server.Storage.IO;
+using EmbedKv.Server.Storage.Recovery;
+using EmbedKv.Server.Storage.Segments;
+using EmbedKv.Server.Storage.Writes;
+
+namespace EmbedKv.Server.Storage.Compaction
+{
+    /// <summary>
+    /// The background merge (docs/storage.md, "Compaction"): copies the live records of every sealed
+    /// segment that holds dead bytes into new segments, commits through <see cref="MergeManifest"/>, points
+    /// the index at the copies and retires the old files. Reads and writes go on meanwhile; the index lock
+    /// is taken per key, never across file work.
+    /// </summary>
+    internal sealed class Compactor : IDisposable
+    {
+        private const int CopyBufferSize = 1 << 20;
+
+        private readonly WriteLog _log;
+        private readonly object _runLock = new object();
+        private readonly AutoResetEvent _wake = new AutoResetEvent(false);
+        private readonly Thread _thread;
+        private readonly RecordReader _reader = new RecordReader();
+        private readonly byte[] _copyBuffer = new byte[CopyBufferSize];
+        private volatile bool _stopping;
+        private long _merges;
+
+        /// <summary>For tests: called at named points of a merge, to crash there.</summary>
+        internal static Action<string>? StepHook;
+
+        public Compactor(WriteLog log)
+        {
+            _log = log;
+            _thread = new Thread(Run) { IsBackground = true, Name = "EmbedKv compaction" };
+            if (log.Options.AutomaticCompaction)
+            {
+                _thread.Start();
+            }
+        }
+
+        public long Merges => Interlocked.Read(ref _merges);
+
+        private Catalog Catalog => _log.Catalog;
+
+        private IStorageDirectory Directory => _log.Directory;
+
+        /// <summary>Checks soon whether a merge is due.</summary>
+        public void Poke() => _wake.Set();
+
+        public bool IsDue()
+        {
+            long dead = Catalog.DeadBytes;
+            return dead >= _log.Options.CompactionMinimumDeadBytes && dead > _log.Options.CompactionThreshold * Catalog.RecordBytes;
+        }
+
+        /// <summary>Merges now (whether due or not); returns how many segments were merged.</summary>
+        public int CompactNow()
+        {
+            lock (_runLock)
+            {
+                return Merge();
+            }
+        }
+
+        public void Dispose()
+        {
+            _stopping = true;
+            _wake.Set();
+            if (_thread.IsAlive)
+            {
+                _thread.Join();
+            }
+
+            _wake.Dispose();
+        }
+
+        private void Run()
+        {
+            while (!_stopping)
+            {
+                _wake.WaitOne(TimeSpan.FromSeconds(1));
+                if (_stopping || _log.Failure is not null || !IsDue())
+                {
+                    continue;
+                }
+
+                try
+                {
+                    CompactNow();
+                }
+                catch (Exception e)
+                {
+                    // The inputs are untouched until the commit point, so the store is still whole.
+                    _log.Options.Log?.Invoke("storage: merge failed, will retry later: " + e.Message);
+                    Thread.Sleep(TimeSpan.FromSeconds(5));
+                }
+            }
+        }
+
+        private int Merge()
+        {
+            uint active = _log.ActiveSegmentId;
+            List<Segment> inputs = Catalog.Segments().Where(s => s.Id < active && s.DeadBytes > 0).ToList();
+            if (inputs.Count == 0)
+            {
+                return 0;
+            }
+
+            var outputs = new List<Segment>();
+            try
+            {
+                CopyLiveRecords(inputs, outputs);
+                foreach (Segment output in outputs)
+                {
+                    output.File.DataSync();
+                }
+
+                Step("outputs-synced");
+            }
+            catch
+            {
+                // Before the commit point nothing is lost by giving up: the inputs are still whole.
+                foreach (Segment output in outputs)
+                {
+                    output.File.Dispose();
+                    Directory.TryDelete(FileNames.SegmentTemp(output.Id));
+                }
+
+                throw;
+            }
+
+            List<uint> inputIds = inputs.Select(s => s.Id).ToList();
+            List<uint> outputIds = outputs.Select(s => s.Id).ToList();
+            MergeManifest.Commit(Directory, inputIds, outputIds);
+            try
+            {
+                Step("committed");
+                foreach (Segment output in outputs)
+                {
+                    Directory.Rename(FileNames.SegmentTemp(output.Id), FileNames.Segment(output.Id));
+                }
+
+                Directory.Sync();
+                Step("renamed");
+                SwitchIndex(outputs);
+                Catalog.Remove(inputs);
+                foreach (Segment input in inputs)
+                {
+                    input.Retire();
+                }
+
+                Step("switched");
+                MergeManifest.Finish(Directory, inputIds, Array.Empty<uint>());
+            }
+            catch (Exception e)
+            {
+                // Past the commit point the manifest rules: the next open finishes this merge. Until
+                // then the files may not match what the index believes, so stop taking writes.
+                _log.Fail(e);
+                throw;
+            }
+
+            Interlocked.Increment(ref _merges);
+            _log.Options.Log?.Invoke("storage: merged " + inputs.Count + " segments into " + outputs.Count);
+            return inputs.Count;
+        }
+
+        private void CopyLiveRecords(List<Segment> inputs, List<Segment> outputs)
+        {
+            Segment? output = null;
+            foreach (Segment input in inputs)
+            {
+                _reader.Open(input.File, SegmentHeader.Size);
+                while (_reader.TryReadNext(out ReadOnlySpan<byte> key))
+                {
+                    RecordHeader header = _reader.Header;
+                    if (header.Tombstone || !Catalog.IsLive(key, input.Id, (uint)_reader.RecordOffset))
+                    {
+                        // Dead records and tombstones stay behind: every older record of a key is in a
+                        // merged segment too (docs/storage.md), so no tombstone is needed any more.
+                        continue;
+                    }
+
+                    if (output is null || output.Length + header.RecordLength > _log.Options.SegmentSize && output.RecordBytes > 0)
+                    {
+                        output = CreateOutput();
+                        outputs.Add(output);
+                    }
+
+                    Copy(input.File, _reader.RecordOffset, header.RecordLength, output);
+                }
+
+                if (_reader.Problem is not null)
+                {
+                    throw new StorageCorruptedException(input.File.Name, _reader.Position, _reader.Problem + " (found while merging; the merge was abandoned)");
+                }
+            }
+        }
+
+        private Segment CreateOutput()
+        {
+            uint id = _log.NextSegmentId();
+            IStorageFile file = Directory.Open(FileNames.SegmentTemp(id), FileMode.CreateNew);
+            Span<byte> header = stackalloc byte[SegmentHeader.Size];
+            SegmentHeader.Write(header, id);
+            file.WriteAt(header, 0);
+            return new Segment(id, file, SegmentHeader.Size, directorySynced: true);
+        }
+
+        private void Copy(IStorageFile from, long offset, long length, Segment to)
+        {
+            for (long done = 0; done < length;)
+            {
+                int chunk = (int)Math.Min(length - done, _copyBuffer.Length);
+                int read = from.ReadAt(_copyBuffer.AsSpan(0, chunk), offset + done);
+                if (read <= 0)
+                {
+                    throw new EndOfStreamException(from.Name + " ended while merging a record at " + offset);
+                }
+
+                to.File.WriteAt(_copyBuffer.AsSpan(0, read), to.Length + done);
+                done += read;
+            }
+
+            to.Length += length;
+        }
+
+        /// <summary>Points each key at its copy, unless a write made since the copy replaced or deleted it.</summary>
+        private void SwitchIndex(List<Segment> outputs)
+        {
+            foreach (Segment output in outputs)
+            {
+                Catalog.AddSegment(output);
+                long dead = 0;
+                _reader.Open(output.File, SegmentHeader.Size);
+                while (_reader.TryReadNext(out ReadOnlySpan<byte> key))
+                {
+                    if (!Catalog.Relocate(key, _reader.Header.Sequence, output.Id, (uint)_reader.RecordOffset))
+                    {
+                        dead += _reader.Header.RecordLength;
+                    }
+                }
+
+                Catalog.MarkDead(output, dead);
+            }
+        }
+
+        private static void Step(string name) => StepHook?.Invoke(name);
+    }
+}

@@ -1,0 +1,27 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+
+namespace EmbedKv.Server.Storage.IO
+{
+    /// <summary>The data directory's operations the store needs (see <see cref="IStorageFile"/> for why an interface).</summary>
+    internal interface IStorageDirectory : IDisposable
+    {
+        string Path { get; }
+
+        IStorageFile Open(string name, FileMode mode);
+
+        /// <summary>Renames within the directory, replacing <paramref name="to"/> atomically.</summary>
+        void Rename(string from, string to);
+
+        bool TryDelete(string name);
+
+        /// <summary>fsync of the directory: makes creations, renames and deletions in it durable.</summary>
+        void Sync();
+
+        IReadOnlyList<string> List();
+
+        /// <summary>Takes the directory's exclusive lock; false if another holder has it.</summary>
+        bool TryLock();
+    }
+}

@@ -1,0 +1,136 @@
+using System;
+using EmbedKv.Runtime.Memory;
+
+namespace EmbedKv.Server.Storage.Index
+{
+    /// <summary>
+    /// The bytes of every key in a <see cref="KeyIndex"/>, appended one after another in native memory.
+    /// A removed key's bytes stay where they are and are only counted as dead; <see cref="Compact"/>
+    /// copies the live keys into a fresh region once the dead ones are worth reclaiming. Appending
+    /// without freeing keeps inserts to a bump of <see cref="UsedBytes"/>, with no allocator to fragment.
+    /// </summary>
+    /// <remarks>Not thread-safe; owned and locked by its index.</remarks>
+    internal sealed unsafe class KeyArena : IDisposable
+    {
+        /// <summary>Dead bytes below this are never worth a compaction's pause.</summary>
+        public const ulong MinimumDeadBytesToCompact = 1 << 20;
+
+        private NativeRegion region;
+        private byte* start;
+        private ulong used;
+        private ulong dead;
+
+        /// <summary>Maps the arena.</summary>
+        /// <param name="bytes">The bytes to reserve at first (the region rounds them up to whole pages).</param>
+        public KeyArena(ulong bytes)
+        {
+            region = NativeRegion.Allocate((nuint)Math.Max(bytes, 1));
+            start = region.Pointer;
+        }
+
+        /// <summary>The first byte; a key's bytes are at <c>Start + its offset</c>. Moves when the arena grows or is compacted.</summary>
+        public byte* Start => start;
+
+        /// <summary>Bytes appended so far, live or dead.</summary>
+        public ulong UsedBytes => used;
+
+        /// <summary>Bytes of keys that were released since the last compaction.</summary>
+        public ulong DeadBytes => dead;
+
+        /// <summary>Bytes reserved in the region (resident only where touched).</summary>
+        public ulong ReservedBytes => region.Length;
+
+        /// <summary>
+        /// Whether a compaction would pay for itself: dead bytes at least 1 MiB and more than half of all
+        /// used bytes. The second condition bounds the copying at one byte per dead byte reclaimed, so
+        /// compaction costs amortized O(1) per removed key; the first keeps small arenas from bothering.
+        /// </summary>
+        public bool CompactionDue => dead >= MinimumDeadBytesToCompact && dead > used / 2;
+
+        /// <summary>Makes sure <paramref name="length"/> more bytes can be appended without growing.</summary>
+        /// <param name="length">The bytes about to be appended.</param>
+        public void EnsureRoom(int length)
+        {
+            ulong needed = used + (ulong)length;
+            if (needed > region.Length)
+            {
+                // Half again as much each time keeps growth amortized O(1); mremap moves page tables rather
+                // than copying bytes, so a smaller factor than doubling costs little and reserves less.
+                GrowTo(Math.Max(needed, region.Length + (region.Length / 2)));
+            }
+        }
+
+        /// <summary>Makes sure the arena can hold <paramref name="totalBytes"/> used bytes (live and dead) without growing.</summary>
+        /// <param name="totalBytes">The used bytes to make room for.</param>
+        public void Reserve(ulong totalBytes)
+        {
+            if (totalBytes > region.Length)
+            {
+                GrowTo(totalBytes);
+            }
+        }
+
+        /// <summary>Appends a key's bytes; <see cref="EnsureRoom"/> must have made room for them.</summary>
+        /// <param name="key">The key.</param>
+        /// <returns>The offset of the copy.</returns>
+        public ulong Append(ReadOnlySpan<byte> key)
+        {
+            ulong offset = used;
+            key.CopyTo(new Span<byte>(start + offset, key.Length));
+            used = offset + (ulong)key.Length;
+            return offset;
+        }
+
+        /// <summary>Counts a removed key's bytes as dead.</summary>
+        /// <param name="length">The key's length.</param>
+        public void Release(int length) => dead += (ulong)length;
+
+        /// <summary>
+        /// Copies the key of every entry in use into a fresh region sized for them, repoints the entries,
+        /// and unmaps the old region, which returns the dead bytes' pages to the system. If the new region
+        /// cannot be mapped this throws with nothing changed.
+        /// </summary>
+        /// <param name="entries">The index's entry array.</param>
+        /// <param name="entryCount">Entries in use or on the free list (free ones are skipped).</param>
+        public void Compact(IndexEntry* entries, uint entryCount)
+        {
+            ulong live = used - dead;
+
+            // A quarter of headroom, so that the inserts that follow do not grow the region at once.
+            NativeRegion fresh = NativeRegion.Allocate((nuint)Math.Max(live + (live / 4), 1));
+            byte* target = fresh.Pointer;
+            ulong tail = 0;
+            for (uint n = 0; n < entryCount; n++)
+            {
+                IndexEntry* entry = entries + n;
+                if ((entry->Flags & IndexEntry.FreeFlag) != 0)
+                {
+                    continue;
+                }
+
+                Buffer.MemoryCopy(start + entry->KeyOffset, target + tail, entry->KeyLength, entry->KeyLength);
+                entry->KeyOffset = tail;
+                tail += entry->KeyLength;
+            }
+
+            region.Dispose();
+            region = fresh;
+            start = target;
+            used = tail;
+            dead = 0;
+        }
+
+        /// <summary>Unmaps the arena.</summary>
+        public void Dispose()
+        {
+            region.Dispose();
+            start = null;
+        }
+
+        private void GrowTo(ulong bytes)
+        {
+            region.Grow((nuint)bytes);
+            start = region.Pointer;
+        }
+    }
+}

@@ -1,0 +1,14 @@
+namespace EmbedKv.Server.Storage.Index
+{
+    /// <summary>Where a key's latest record lives, as the index remembers it.</summary>
+    /// <param name="Segment">The id of the segment file holding the record.</param>
+    /// <param name="Offset">The byte offset of the record's header in that segment.</param>
+    /// <param name="ValueLength">The length of the record's value (0 for a tombstone).</param>
+    /// <param name="Sequence">The record's sequence number: of two records of one key, the higher wins.</param>
+    /// <param name="Tombstone">
+    /// Whether the record is a delete marker. The index holds tombstones only while recovering, so that
+    /// a delete outranks older puts of the same key read later; <see cref="KeyIndex.RemoveTombstones"/>
+    /// drops them when recovery ends.
+    /// </param>
+    internal readonly record struct RecordLocation(uint Segment, uint Offset, uint ValueLength, ulong Sequence, bool Tombstone);
+}

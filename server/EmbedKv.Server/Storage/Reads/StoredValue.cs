@@ -1,0 +1,36 @@
+using EmbedKv.Server.Storage.Segments;
+
+namespace EmbedKv.Server.Storage.Reads
+{
+    /// <summary>
+    /// Where a value lies on disk, with its segment held open: send it with <c>sendfile</c> from
+    /// <see cref="FileDescriptor"/> at <see cref="FileOffset"/>, or read it with <see cref="KvStore.ReadValue"/>.
+    /// Call <see cref="Release"/> exactly once when done; until then the file stays open even if a merge
+    /// retires the segment.
+    /// </summary>
+    public readonly struct StoredValue
+    {
+        private readonly Segment? _segment;
+
+        internal StoredValue(Segment segment, long fileOffset, long length)
+        {
+            _segment = segment;
+            FileOffset = fileOffset;
+            Length = length;
+        }
+
+        /// <summary>The segment's file descriptor, valid until <see cref="Release"/>.</summary>
+        public int FileDescriptor => _segment!.File.Descriptor.Value;
+
+        /// <summary>Offset of the value's first byte in the file.</summary>
+        public long FileOffset { get; }
+
+        /// <summary>The value's length in bytes.</summary>
+        public long Length { get; }
+
+        internal Segment Segment => _segment!;
+
+        /// <summary>Lets the segment's file close if it was retired.</summary>
+        public void Release() => _segment?.Release();
+    }
+}

@@ -1,0 +1,162 @@
+using System;
+using EmbedKv.Server.Storage.Format;
+using EmbedKv.Server.Storage.IO;
+
+namespace EmbedKv.Server.Storage.Recovery
+{
+    /// <summary>
+    /// Reads a segment's records front to back through one buffer, checking each record's CRC; values
+    /// are checksummed chunk by chunk and never held whole. Used by recovery and by the merge.
+    /// </summary>
+    internal sealed class RecordReader
+    {
+        private const int BufferSize = 1 << 20;
+
+        private readonly byte[] _buffer = new byte[BufferSize];
+        private IStorageFile _file = null!;
+        private long _fileLength;
+        private long _bufferStart;
+        private int _bufferLength;
+
+        /// <summary>Offset of the record <see cref="TryReadNext"/> will read.</summary>
+        public long Position { get; private set; }
+
+        public long FileLength => _fileLength;
+
+        /// <summary>The last record's header, valid after <see cref="TryReadNext"/> returned true.</summary>
+        public RecordHeader Header { get; private set; }
+
+        /// <summary>The last record's offset.</summary>
+        public long RecordOffset { get; private set; }
+
+        /// <summary>Why the last <see cref="TryReadNext"/> returned false at a non-empty position.</summary>
+        public string? Problem { get; private set; }
+
+        /// <summary>
+        /// Where the bad record would end by its own header, if that header was readable and the record fits
+        /// in the file (a CRC mismatch); otherwise its start. Bytes before it belong to the bad record, so a
+        /// value that happens to contain a record's bytes is not taken for a record of its own.
+        /// </summary>
+        public long ProblemEnd { get; private set; }
+
+        public void Open(IStorageFile file, long start)
+        {
+            _file = file;
+            _fileLength = file.Length;
+            _bufferStart = 0;
+            _bufferLength = 0;
+            Position = start;
+            Problem = null;
+            file.AdviseSequential();
+        }
+
+        /// <summary>Reads and checks the next record. False at the end of the file or at a bad record (see <see cref="Problem"/>).</summary>
+        public bool TryReadNext(out ReadOnlySpan<byte> key)
+        {
+            key = default;
+            Problem = null;
+            if (Position >= _fileLength)
+            {
+                return false;
+            }
+
+            if (!TryCheckRecordAt(Position, out RecordHeader header, out string? problem))
+            {
+                Problem = problem;
+                ProblemEnd = problem == "CRC mismatch" ? Position + header.RecordLength - 1 : Position;
+                return false;
+            }
+
+            Header = header;
+            RecordOffset = Position;
+            key = Window(Position + RecordHeader.Size, header.KeyLength);
+            Position += header.RecordLength;
+            return true;
+        }
+
+        /// <summary>Whether any valid record starts after <paramref name="from"/>: tells corruption from a torn tail.</summary>
+        public bool AnyValidRecordAfter(long from, out long found)
+        {
+            for (long candidate = from + 1; candidate + RecordHeader.Size <= _fileLength; candidate++)
+            {
+                ReadOnlySpan<byte> bytes = Window(candidate, 5);
+                if (bytes[4] == RecordHeader.Magic && TryCheckRecordAt(candidate, out _, out _))
+                {
+                    found = candidate;
+                    return true;
+                }
+            }
+
+            found = -1;
+            return false;
+        }
+
+        private bool TryCheckRecordAt(long offset, out RecordHeader header, out string? problem)
+        {
+            header = default;
+            if (offset + RecordHeader.Size > _fileLength)
+            {
+                problem = "the file ends inside a record header";
+                return false;
+            }
+
+            ReadOnlySpan<byte> headerBytes = Window(offset, RecordHeader.Size);
+            uint stored = RecordHeader.StoredCrc(headerBytes);
+            if (!RecordHeader.TryRead(headerBytes, out header))
+            {
+                problem = "not a record header";
+                return false;
+            }
+
+            // Copy what outlives the buffer refills below.
+            Span<byte> headerCopy = stackalloc byte[RecordHeader.Size];
+            headerBytes.CopyTo(headerCopy);
+            if (offset + header.RecordLength > _fileLength)
+            {
+                problem = "the file ends inside the record (" + header.RecordLength + " bytes)";
+                return false;
+            }
+
+            uint crc = Crc32C.Compute(Window(offset + RecordHeader.Size, header.KeyLength));
+            long valueStart = offset + RecordHeader.Size + header.KeyLength;
+            for (long done = 0; done < header.ValueLength;)
+            {
+                int chunk = (int)Math.Min(header.ValueLength - done, BufferSize / 2);
+                crc = Crc32C.Append(crc, Window(valueStart + done, chunk));
+                done += chunk;
+            }
+
+            if (RecordHeader.FinishCrc(crc, headerCopy) != stored)
+            {
+                problem = "CRC mismatch";
+                return false;
+            }
+
+            problem = null;
+            return true;
+        }
+
+        /// <summary>Bytes [offset, offset + count) of the file, refilling the buffer when they are not in it.</summary>
+        private ReadOnlySpan<byte> Window(long offset, int count)
+        {
+            if (offset < _bufferStart || offset + count > _bufferStart + _bufferLength)
+            {
+                _bufferStart = offset;
+                _bufferLength = 0;
+                int wanted = (int)Math.Min(BufferSize, _fileLength - offset);
+                while (_bufferLength < wanted)
+                {
+                    int read = _file.ReadAt(_buffer.AsSpan(_bufferLength, wanted - _bufferLength), offset + _bufferLength);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    _bufferLength += read;
+                }
+            }
+
+            return _buffer.AsSpan((int)(offset - _bufferStart), Math.Min(count, _bufferLength - (int)(offset - _bufferStart)));
+        }
+    }
+}

@@ -1,0 +1,135 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using EmbedKv.Server.Storage.Compaction;
+using EmbedKv.Server.Storage.Format;
+using EmbedKv.Server.Storage.Index;
+using EmbedKv.Server.Storage.IO;
+using EmbedKv.Server.Storage.Segments;
+
+namespace EmbedKv.Server.Storage.Recovery
+{
+    /// <summary>
+    /// Opens a data directory the way docs/storage.md's recovery rule says: finish or discard an
+    /// interrupted merge, delete leftovers, read every segment checking every CRC, truncate torn tails,
+    /// fail on corruption in the middle of a segment, and rebuild the index by highest sequence.
+    /// </summary>
+    internal static class StoreRecovery
+    {
+        public static RecoveryReport Run(IStorageDirectory directory, Catalog catalog, StoreOptions options)
+        {
+            var report = new RecoveryReport();
+            MergeManifest.RecoverInterrupted(directory, options.Log);
+
+            var segmentIds = new List<uint>();
+            foreach (string name in directory.List())
+            {
+                if (FileNames.TryParseSegment(name, out uint id))
+                {
+                    segmentIds.Add(id);
+                }
+                else if (FileNames.IsLeftover(name))
+                {
+                    // A streamed value or merge output that never reached its commit point.
+                    directory.TryDelete(name);
+                    options.Log?.Invoke("storage: deleted leftover " + name);
+                    report.LeftoversDeleted++;
+                    report.LastSegmentId = Math.Max(report.LastSegmentId, IdOf(name));
+                }
+            }
+
+            segmentIds.Sort();
+            var reader = new RecordReader();
+            bool changed = report.LeftoversDeleted > 0;
+            foreach (uint id in segmentIds)
+            {
+                changed |= RecoverSegment(directory, catalog, options, reader, id, report);
+                report.LastSegmentId = Math.Max(report.LastSegmentId, id);
+            }
+
+            if (changed)
+            {
+                directory.Sync();
+            }
+
+            catalog.EndRecovery();
+            report.Keys = catalog.Count;
+            return report;
+        }
+
+        private static bool RecoverSegment(IStorageDirectory directory, Catalog catalog, StoreOptions options, RecordReader reader, uint id, RecoveryReport report)
+        {
+            string name = FileNames.Segment(id);
+            IStorageFile file = directory.Open(name, FileMode.Open);
+            try
+            {
+                Span<byte> header = stackalloc byte[SegmentHeader.Size];
+                int read = file.ReadAt(header, 0);
+                long length = file.Length;
+                if (read < SegmentHeader.Size || !SegmentHeader.IsValid(header, id))
+                {
+                    return DropHeaderless(directory, file, name, id, length, options, report);
+                }
+
+                var segment = new Segment(id, file, SegmentHeader.Size, directorySynced: true);
+                catalog.AddSegment(segment);
+                reader.Open(file, SegmentHeader.Size);
+                while (reader.TryReadNext(out ReadOnlySpan<byte> key))
+                {
+                    RecordHeader record = reader.Header;
+                    catalog.Recover(key, new RecordLocation(id, (uint)reader.RecordOffset, (uint)record.ValueLength, record.Sequence, record.Tombstone));
+                    report.Records++;
+                    report.LastSequence = Math.Max(report.LastSequence, record.Sequence);
+                }
+
+                segment.Length = reader.Position;
+                if (reader.Problem is null)
+                {
+                    return false;
+                }
+
+                if (reader.AnyValidRecordAfter(reader.ProblemEnd, out long next))
+                {
+                    throw new StorageCorruptedException(name, reader.Position, reader.Problem + ", yet a valid record starts at " + next + " (so this is no torn tail)");
+                }
+
+                // A torn tail: whatever a crash left of the last writes. Cut it off before appending
+                // anything, or the next crash's recovery would stop here and lose what follows.
+                long dropped = length - reader.Position;
+                file.Truncate(reader.Position);
+                file.DataSync();
+                report.TornBytesDropped += dropped;
+                options.Log?.Invoke("storage: " + name + ": dropped a torn tail of " + dropped + " bytes at offset " + reader.Position + " (" + reader.Problem + ")");
+                return true;
+            }
+            catch
+            {
+                file.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>A segment whose header never reached the disk: created just before a crash, so it holds nothing acknowledged.</summary>
+        private static bool DropHeaderless(IStorageDirectory directory, IStorageFile file, string name, uint id, long length, StoreOptions options, RecoveryReport report)
+        {
+            var scan = new RecordReader();
+            scan.Open(file, 0);
+            if (length > SegmentHeader.Size && scan.AnyValidRecordAfter(0, out long found))
+            {
+                throw new StorageCorruptedException(name, 0, "bad segment header; a valid record starts at " + found);
+            }
+
+            file.Dispose();
+            directory.TryDelete(name);
+            report.TornBytesDropped += length;
+            options.Log?.Invoke("storage: deleted " + name + ", whose header was never written (" + length + " bytes)");
+            return true;
+        }
+
+        private static uint IdOf(string leftover)
+        {
+            string digits = leftover.Length >= 12 ? leftover.Substring(4, 8) : string.Empty;
+            return uint.TryParse(digits, out uint id) ? id : 0;
+        }
+    }
+}

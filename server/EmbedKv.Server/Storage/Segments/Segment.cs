@@ -1,0 +1,48 @@
+using EmbedKv.Server.Storage.IO;
+
+namespace EmbedKv.Server.Storage.Segments
+{
+    /// <summary>
+    /// One segment file and its bookkeeping. <see cref="Length"/> is where the next record goes (only the
+    /// active segment grows); <see cref="DeadBytes"/> counts records that a newer write or a delete made
+    /// useless, which is what compaction reclaims. Counters change under the store's index lock.
+    /// </summary>
+    internal sealed class Segment
+    {
+        public Segment(uint id, IStorageFile file, long length, bool directorySynced)
+        {
+            Id = id;
+            File = file;
+            Length = length;
+            DirectorySynced = directorySynced;
+        }
+
+        public uint Id { get; }
+
+        public IStorageFile File { get; }
+
+        public long Length { get; set; }
+
+        public long DeadBytes { get; set; }
+
+        /// <summary>False until the directory entry of a new segment has been made durable.</summary>
+        public bool DirectorySynced { get; set; }
+
+        /// <summary>Bytes of records in the segment, live or dead (its header excluded).</summary>
+        public long RecordBytes => Length - Format.SegmentHeader.Size;
+
+        public long LiveBytes => RecordBytes - DeadBytes;
+
+        /// <summary>Keeps the file open for a reader until <see cref="Release"/>, even if compaction retires it meanwhile.</summary>
+        public void Acquire()
+        {
+            bool added = false;
+            File.Descriptor.DangerousAddRef(ref added);
+        }
+
+        public void Release() => File.Descriptor.DangerousRelease();
+
+        /// <summary>Closes the file once the last reader has released it.</summary>
+        public void Retire() => File.Dispose();
+    }
+}

@@ -1,0 +1,180 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using EmbedKv.Server.Storage.Format;
+using EmbedKv.Server.Storage.Segments;
+
+namespace EmbedKv.Server.Storage.Writes
+{
+    /// <summary>
+    /// The commit thread. It takes every write queued since its last round, makes them durable with one
+    /// <c>fdatasync</c> per touched segment (and one directory sync if a segment is new), then makes
+    /// them visible in the index and completes them, so N concurrent writers share one sync — what
+    /// Redis does for <c>appendfsync always</c> in its before-sleep hook. Under Batched durability it
+    /// also syncs whatever was written, once per interval. A failed sync is never retried (fsyncgate):
+    /// the log is failed and every queued write completes as <see cref="WriteOutcome.Failed"/>.
+    /// </summary>
+    internal sealed class GroupCommitter
+    {
+        private readonly WriteLog _log;
+        private readonly Thread _thread;
+        private readonly List<Segment> _touched = new List<Segment>();
+        private readonly Action? _afterRound;
+        private long _batches;
+        private long _writes;
+
+        public GroupCommitter(WriteLog log, Action? afterRound)
+        {
+            _log = log;
+            _afterRound = afterRound;
+            _thread = new Thread(Run) { IsBackground = true, Name = "EmbedKv commit" };
+            _thread.Start();
+        }
+
+        /// <summary>Sync rounds that covered at least one write.</summary>
+        public long Batches => Interlocked.Read(ref _batches);
+
+        /// <summary>Writes completed by those rounds.</summary>
+        public long Writes => Interlocked.Read(ref _writes);
+
+        /// <summary>Drains what is queued, then stops.</summary>
+        public void Stop()
+        {
+            _log.Close();
+            _thread.Join();
+        }
+
+        private void Run()
+        {
+            Durability durability = _log.Options.Durability;
+            TimeSpan wait = durability.Mode == DurabilityMode.Batched ? durability.Interval : Timeout.InfiniteTimeSpan;
+            bool closing;
+            do
+            {
+                PendingBatch batch = _log.TakeBatch(wait, out closing);
+                try
+                {
+                    Commit(batch, durability.Mode);
+                }
+                finally
+                {
+                    _log.Recycle(batch);
+                }
+
+                _afterRound?.Invoke();
+            }
+            while (!closing);
+        }
+
+        private void Commit(PendingBatch batch, DurabilityMode mode)
+        {
+            try
+            {
+                MakeDurable(batch, mode);
+            }
+            catch (Exception e)
+            {
+                _log.Fail(e);
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    ref PendingWrite write = ref batch[i];
+                    if (write.Upload is { } upload)
+                    {
+                        // Not renamed yet: delete it. Renamed: its file now belongs to a segment.
+                        if (write.Segment is null)
+                        {
+                            upload.Abort();
+                        }
+                        else
+                        {
+                            upload.Finish();
+                        }
+                    }
+
+                    write.Completion?.OnWriteCompleted(write.Token, WriteOutcome.Failed);
+                }
+
+                return;
+            }
+
+            // Visible only now, in sequence order, so nobody reads what a crash could still take back.
+            for (int i = 0; i < batch.Count; i++)
+            {
+                ref PendingWrite write = ref batch[i];
+                WriteOutcome outcome = _log.Catalog.Apply(batch.KeyOf(write), write.Location);
+                write.Upload?.Finish();
+                write.Completion?.OnWriteCompleted(write.Token, outcome);
+            }
+
+            if (batch.Count > 0)
+            {
+                Interlocked.Increment(ref _batches);
+                Interlocked.Add(ref _writes, batch.Count);
+            }
+        }
+
+        private void MakeDurable(PendingBatch batch, DurabilityMode mode)
+        {
+            bool sync = mode != DurabilityMode.None;
+            _touched.Clear();
+            if (mode != DurabilityMode.Always)
+            {
+                // Batched: everything appended since the last round; None: nothing (synced on close).
+                if (mode == DurabilityMode.Batched)
+                {
+                    _touched.AddRange(_log.TakeUnsynced());
+                }
+            }
+
+            bool directoryChanged = false;
+            for (int i = 0; i < batch.Count; i++)
+            {
+                ref PendingWrite write = ref batch[i];
+                if (write.Upload is { } upload)
+                {
+                    // A streamed value: sync its own file, then give it its final name.
+                    if (sync)
+                    {
+                        upload.File.DataSync();
+                    }
+
+                    _log.Directory.Rename(FileNames.Partial(upload.SegmentId), FileNames.Segment(upload.SegmentId));
+                    var segment = new Segment(upload.SegmentId, upload.File, upload.SegmentLength, directorySynced: false);
+                    _log.Catalog.AddSegment(segment);
+                    write.Segment = segment;
+                    directoryChanged = true;
+                }
+                else if (!_touched.Contains(write.Segment))
+                {
+                    _touched.Add(write.Segment);
+                }
+            }
+
+            if (!sync)
+            {
+                return;
+            }
+
+            foreach (Segment segment in _touched)
+            {
+                directoryChanged |= !segment.DirectorySynced;
+                segment.File.DataSync();
+            }
+
+            if (directoryChanged)
+            {
+                // New files and renames are durable only once their directory is synced.
+                _log.Directory.Sync();
+                foreach (Segment segment in _touched)
+                {
+                    segment.DirectorySynced = true;
+                }
+
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Segment.DirectorySynced = true;
+                }
+            }
+        }
+    }
+}

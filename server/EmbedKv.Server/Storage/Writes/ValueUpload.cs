@@ -1,0 +1,145 @@
+using System;
+using System.Threading;
+using EmbedKv.Server.Storage.Format;
+using EmbedKv.Server.Storage.IO;
+
+namespace EmbedKv.Server.Storage.Writes
+{
+    /// <summary>
+    /// A value that arrives in chunks (from a socket), written straight into a segment file of its own
+    /// (<c>seg-N.partial</c>) so memory stays bounded whatever its size. <see cref="Complete"/> hands it to
+    /// the commit thread, which syncs it, renames it to <c>seg-N.log</c> and only then makes it visible;
+    /// <see cref="Abort"/> deletes it. A crash before the rename leaves a <c>.partial</c> file that the next
+    /// open deletes, so a half-received value is never stored. Instances are pooled by the store.
+    /// </summary>
+    public sealed class ValueUpload
+    {
+        private readonly WriteLog _log;
+        private byte[] _key = new byte[256];
+        private int _keyLength;
+        private IStorageFile? _file;
+        private uint _keyAndValueCrc;
+        private int _state; // 0 idle, 1 writing, 2 completing
+
+        internal ValueUpload(WriteLog log) => _log = log;
+
+        /// <summary>Bytes of value received so far.</summary>
+        public long Length { get; private set; }
+
+        internal uint SegmentId { get; private set; }
+
+        internal ReadOnlySpan<byte> Key => _key.AsSpan(0, _keyLength);
+
+        internal IStorageFile File => _file!;
+
+        private long ValueStart => SegmentHeader.Size + RecordHeader.Size + _keyLength;
+
+        /// <summary>The segment's length once the value is complete.</summary>
+        internal long SegmentLength => ValueStart + Length;
+
+        /// <summary>Appends the next chunk of the value.</summary>
+        /// <param name="chunk">The bytes.</param>
+        /// <returns>False, with nothing written, if the value would exceed the store's maximum length; then call <see cref="Abort"/>.</returns>
+        public bool Append(ReadOnlySpan<byte> chunk)
+        {
+            EnsureState(1);
+            if (Length + chunk.Length > _log.Options.MaxValueLength)
+            {
+                return false;
+            }
+
+            _file!.WriteAt(chunk, ValueStart + Length);
+            _keyAndValueCrc = Crc32C.Append(_keyAndValueCrc, chunk);
+            Length += chunk.Length;
+            return true;
+        }
+
+        /// <summary>
+        /// Ends the value: <paramref name="completion"/> hears <see cref="WriteOutcome.Created"/> or
+        /// <see cref="WriteOutcome.Replaced"/> once it is stored as the store's durability promises.
+        /// The upload must not be used afterwards.
+        /// </summary>
+        /// <param name="completion">Who to tell.</param>
+        /// <param name="token">The caller's token.</param>
+        public void Complete(IWriteCompletion completion, ulong token)
+        {
+            EnsureState(1);
+            _state = 2;
+            try
+            {
+                _log.CompleteUpload(this, completion, token);
+            }
+            catch
+            {
+                Abort();
+                throw;
+            }
+        }
+
+        /// <summary>Abandons the value: its file is deleted and nothing is stored.</summary>
+        public void Abort()
+        {
+            if (_state == 0)
+            {
+                return;
+            }
+
+            _file?.Dispose();
+            _log.Directory.TryDelete(FileNames.Partial(SegmentId));
+            Finish();
+        }
+
+        internal void Start(ReadOnlySpan<byte> key, uint segmentId, IStorageFile file)
+        {
+            if (_key.Length < key.Length)
+            {
+                _key = new byte[key.Length];
+            }
+
+            key.CopyTo(_key);
+            _keyLength = key.Length;
+            _file = file;
+            SegmentId = segmentId;
+            Length = 0;
+            _state = 1;
+
+            Span<byte> header = stackalloc byte[SegmentHeader.Size];
+            SegmentHeader.Write(header, segmentId);
+            file.WriteAt(header, 0);
+            file.WriteAt(key, SegmentHeader.Size + RecordHeader.Size);
+            _keyAndValueCrc = Crc32C.Compute(key);
+        }
+
+        /// <summary>Writes the record header now that the value's length and sequence are known.</summary>
+        internal void Seal(ulong sequence)
+        {
+            Span<byte> header = stackalloc byte[RecordHeader.Size];
+            new RecordHeader(_keyLength, Length, sequence, tombstone: false).WriteTo(header);
+            RecordHeader.Seal(header, _keyAndValueCrc);
+            _file!.WriteAt(header, SegmentHeader.Size);
+        }
+
+        /// <summary>Returns the upload to the store's pool once it became a segment, failed or was abandoned.</summary>
+        internal void Finish()
+        {
+            Reset();
+            _log.Recycle(this);
+        }
+
+        private void Reset()
+        {
+            _file = null;
+            _keyLength = 0;
+            Length = 0;
+            Volatile.Write(ref _state, 0);
+        }
+
+        private void EnsureState(int expected)
+        {
+            if (_state != expected)
+            {
+                throw new InvalidOperationException("The upload is not in progress.");
+            }
+        }
+    }
+}

@@ -1,0 +1,344 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Threading;
+using EmbedKv.Server.Storage.Format;
+using EmbedKv.Server.Storage.Index;
+using EmbedKv.Server.Storage.IO;
+using EmbedKv.Server.Storage.Segments;
+
+namespace EmbedKv.Server.Storage.Writes
+{
+    /// <summary>
+    /// The append side of the store: one lock orders every write, gives it the next sequence number,
+    /// appends its record to the active segment and, under <see cref="DurabilityMode.Always"/>, queues it
+    /// for the commit thread. Appending holds the lock across <c>pwrite</c> so the file never has holes:
+    /// recovery reads a hole as a torn tail and would cut off everything after it.
+    /// </summary>
+    internal sealed class WriteLog
+    {
+        private const int RecordBufferSize = 64 * 1024;
+
+        private readonly object _lock = new object();
+        private readonly IStorageDirectory _directory;
+        private readonly Catalog _catalog;
+        private readonly StoreOptions _options;
+        private readonly byte[] _recordBuffer = new byte[RecordBufferSize];
+        private readonly List<Segment> _unsynced = new List<Segment>();
+        private readonly Stack<ValueUpload> _uploads = new Stack<ValueUpload>();
+        private PendingBatch _filling = new PendingBatch();
+        private PendingBatch _spare = new PendingBatch();
+        private Segment _active;
+        private uint _lastSegmentId;
+        private ulong _lastSequence;
+        private Exception? _failure;
+        private bool _closing;
+
+        public WriteLog(IStorageDirectory directory, Catalog catalog, StoreOptions options, uint lastSegmentId, ulong lastSequence)
+        {
+            _directory = directory;
+            _catalog = catalog;
+            _options = options;
+            _lastSegmentId = lastSegmentId;
+            _lastSequence = lastSequence;
+            _active = CreateSegment();
+            _active.DirectorySynced = true;
+            _directory.Sync();
+        }
+
+        public IStorageDirectory Directory => _directory;
+
+        public Catalog Catalog => _catalog;
+
+        public StoreOptions Options => _options;
+
+        /// <summary>Why the store refuses writes, or null.</summary>
+        public Exception? Failure => Volatile.Read(ref _failure);
+
+        public uint ActiveSegmentId
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _active.Id;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Appends a put or a tombstone. Returns the outcome when the write is complete at once
+        /// (<see cref="DurabilityMode.Batched"/> and <see cref="DurabilityMode.None"/>), or null when the
+        /// commit thread will report it to <paramref name="completion"/>. Throws if the write failed; the
+        /// store stays usable unless the failure left the segment in doubt.
+        /// </summary>
+        public WriteOutcome? Append(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool tombstone, IWriteCompletion? completion, ulong token)
+        {
+            long length = RecordHeader.LengthOf(key.Length, value.Length);
+            lock (_lock)
+            {
+                ThrowIfRefusing();
+                if (_active.Length + length > _options.SegmentSize && _active.RecordBytes > 0)
+                {
+                    Rotate();
+                }
+
+                ulong sequence = _lastSequence + 1;
+                long offset = _active.Length;
+                WriteRecord(key, value, tombstone, sequence, offset);
+                _lastSequence = sequence;
+                _catalog.Grew(_active, length);
+
+                var location = new RecordLocation(_active.Id, (uint)offset, (uint)value.Length, sequence, tombstone);
+                if (_options.Durability.Mode == DurabilityMode.Always)
+                {
+                    Enqueue(key, location, _active, completion, token, upload: null);
+                    return null;
+                }
+
+                MarkUnsynced(_active);
+                return _catalog.Apply(key, location);
+            }
+        }
+
+        /// <summary>Starts a value that arrives in chunks, in a segment file of its own.</summary>
+        public ValueUpload BeginUpload(ReadOnlySpan<byte> key)
+        {
+            ValueUpload upload;
+            uint id;
+            lock (_lock)
+            {
+                ThrowIfRefusing();
+                id = ++_lastSegmentId;
+                upload = _uploads.Count > 0 ? _uploads.Pop() : new ValueUpload(this);
+            }
+
+            IStorageFile file = _directory.Open(FileNames.Partial(id), FileMode.CreateNew);
+            try
+            {
+                upload.Start(key, id, file);
+            }
+            catch
+            {
+                file.Dispose();
+                _directory.TryDelete(FileNames.Partial(id));
+                throw;
+            }
+
+            return upload;
+        }
+
+        /// <summary>Gives a finished upload its sequence and queues it for the commit thread, which makes it durable and visible.</summary>
+        internal void CompleteUpload(ValueUpload upload, IWriteCompletion completion, ulong token)
+        {
+            lock (_lock)
+            {
+                ThrowIfRefusing();
+                ulong sequence = ++_lastSequence;
+                upload.Seal(sequence);
+                var location = new RecordLocation(upload.SegmentId, SegmentHeader.Size, (uint)upload.Length, sequence, Tombstone: false);
+                Enqueue(upload.Key, location, null!, completion, token, upload);
+            }
+        }
+
+        internal void Recycle(ValueUpload upload)
+        {
+            lock (_lock)
+            {
+                _uploads.Push(upload);
+            }
+        }
+
+        /// <summary>
+        /// Waits until writes are queued (or <paramref name="timeout"/> passes, or the log closes) and
+        /// hands them over; the caller returns the batch with <see cref="Recycle(PendingBatch)"/>.
+        /// </summary>
+        public PendingBatch TakeBatch(TimeSpan timeout, out bool closing)
+        {
+            lock (_lock)
+            {
+                if (_filling.Count == 0 && !_closing)
+                {
+                    Monitor.Wait(_lock, timeout);
+                }
+
+                closing = _closing;
+                PendingBatch batch = _filling;
+                _filling = _spare;
+                _spare = null!;
+                return batch;
+            }
+        }
+
+        public void Recycle(PendingBatch batch)
+        {
+            batch.Clear();
+            lock (_lock)
+            {
+                _spare = batch;
+            }
+        }
+
+        /// <summary>Segments written since the last periodic sync (Batched and None modes).</summary>
+        public Segment[] TakeUnsynced()
+        {
+            lock (_lock)
+            {
+                Segment[] segments = _unsynced.ToArray();
+                _unsynced.Clear();
+                return segments;
+            }
+        }
+
+        /// <summary>Stops all writes for good: durability can no longer be promised.</summary>
+        public void Fail(Exception cause)
+        {
+            lock (_lock)
+            {
+                _failure ??= cause;
+            }
+
+            _options.Log?.Invoke("storage: refusing writes from now on: " + cause.Message);
+        }
+
+        /// <summary>Refuses new writes and wakes the commit thread so it can drain what is queued.</summary>
+        public void Close()
+        {
+            lock (_lock)
+            {
+                _closing = true;
+                Monitor.PulseAll(_lock);
+            }
+        }
+
+        /// <summary>Seals the active segment and starts a new one (so a merge can take everything written so far).</summary>
+        public void RotateNow()
+        {
+            lock (_lock)
+            {
+                ThrowIfRefusing();
+                if (_active.RecordBytes > 0)
+                {
+                    Rotate();
+                }
+            }
+        }
+
+        /// <summary>A fresh id for a merge's output segment.</summary>
+        public uint NextSegmentId()
+        {
+            lock (_lock)
+            {
+                return ++_lastSegmentId;
+            }
+        }
+
+        private void ThrowIfRefusing()
+        {
+            if (_failure is not null)
+            {
+                throw new StorageFailedException(_failure);
+            }
+
+            if (_closing)
+            {
+                throw new ObjectDisposedException(nameof(KvStore), "the store is closing");
+            }
+        }
+
+        private void Enqueue(ReadOnlySpan<byte> key, in RecordLocation location, Segment segment, IWriteCompletion? completion, ulong token, ValueUpload? upload)
+        {
+            _filling.Add(key, location, segment, completion, token, upload);
+            if (_filling.Count == 1)
+            {
+                Monitor.Pulse(_lock);
+            }
+        }
+
+        private void MarkUnsynced(Segment segment)
+        {
+            if (_unsynced.Count == 0 || _unsynced[_unsynced.Count - 1] != segment)
+            {
+                _unsynced.Add(segment);
+            }
+        }
+
+        private void WriteRecord(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool tombstone, ulong sequence, long offset)
+        {
+            var header = new RecordHeader(key.Length, value.Length, sequence, tombstone);
+            Span<byte> buffer = _recordBuffer;
+            int headerAndKey = RecordHeader.Size + key.Length;
+            header.WriteTo(buffer);
+            key.CopyTo(buffer.Slice(RecordHeader.Size));
+            uint crc = Crc32C.Append(Crc32C.Compute(key), value);
+            RecordHeader.Seal(buffer, crc);
+            try
+            {
+                if (headerAndKey + value.Length <= buffer.Length)
+                {
+                    // One pwrite for the whole record: copying a small value is cheaper than a second syscall.
+                    value.CopyTo(buffer.Slice(headerAndKey));
+                    _active.File.WriteAt(buffer.Slice(0, headerAndKey + value.Length), offset);
+                }
+                else
+                {
+                    _active.File.WriteAt(buffer.Slice(0, headerAndKey), offset);
+                    _active.File.WriteAt(value, offset + headerAndKey);
+                }
+            }
+            catch (Exception writeError)
+            {
+                CutBack(offset, writeError);
+                throw;
+            }
+        }
+
+        /// <summary>Removes a partly written record so that the next record follows the last good one.</summary>
+        private void CutBack(long offset, Exception writeError)
+        {
+            try
+            {
+                _active.File.Truncate(offset);
+            }
+            catch (Exception truncateError)
+            {
+                // The segment now ends in a partial record that later appends would follow: only a
+                // reopen (which truncates torn tails) can make it whole again.
+                _failure ??= new IOException("a failed write (" + writeError.Message + ") could not be cut back: " + truncateError.Message, truncateError);
+            }
+        }
+
+        private void Rotate()
+        {
+            Segment next = CreateSegment();
+            MarkUnsynced(_active);
+            _active = next;
+        }
+
+        private Segment CreateSegment()
+        {
+            uint id = ++_lastSegmentId;
+            string name = FileNames.Segment(id);
+            IStorageFile file = _directory.Open(name, FileMode.CreateNew);
+            try
+            {
+                Span<byte> header = stackalloc byte[SegmentHeader.Size];
+                SegmentHeader.Write(header, id);
+                file.WriteAt(header, 0);
+
+                // Reserving the blocks now makes a full disk fail here or at pwrite, never at fdatasync.
+                file.TryPreallocate(_options.SegmentSize);
+            }
+            catch
+            {
+                file.Dispose();
+                _directory.TryDelete(name);
+                throw;
+            }
+
+            var segment = new Segment(id, file, SegmentHeader.Size, directorySynced: false);
+            _catalog.AddSegment(segment);
+            return segment;
+        }
+    }
+}

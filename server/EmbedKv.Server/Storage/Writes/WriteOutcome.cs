@@ -1,0 +1,21 @@
+namespace EmbedKv.Server.Storage.Writes
+{
+    /// <summary>How a put or delete ended.</summary>
+    public enum WriteOutcome
+    {
+        /// <summary>A put stored a key that did not exist.</summary>
+        Created,
+
+        /// <summary>A put replaced an existing key's value.</summary>
+        Replaced,
+
+        /// <summary>A delete removed an existing key.</summary>
+        Deleted,
+
+        /// <summary>A delete found no such key (nothing was written).</summary>
+        NotFound,
+
+        /// <summary>The write failed; <see cref="KvStore.WriteFailure"/> or the exception says why, and nothing was acknowledged.</summary>
+        Failed,
+    }
+}

@@ -1,0 +1,316 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using EmbedKv.Runtime;
+using EmbedKv.Runtime.Interop;
+using EmbedKv.Server.Storage.IO;
+
+namespace EmbedKv.Server.Tests.Storage.FaultInjection
+{
+    /// <summary>
+    /// A real data directory that remembers what a power cut would keep, after LevelDB's
+    /// FaultInjectionTestEnv: each file is durable up to its size at its last sync, and the directory's
+    /// names are durable as of its last sync. <see cref="Crash"/> throws away everything else: it cuts
+    /// every file back to its synced size (or, with tearing, to a random point of its unsynced tail, as a
+    /// disk that wrote some sectors and not others), deletes files created since the last directory
+    /// sync, undoes renames and brings deleted files back. It can also fail chosen operations with an errno.
+    /// </summary>
+    internal sealed class FaultInjectingDirectory : IStorageDirectory
+    {
+        private const string Hidden = ".fi-";
+
+        private readonly IStorageDirectory _real;
+        private readonly object _lock = new object();
+        private readonly List<FaultyFile> _files = new List<FaultyFile>();
+        private readonly HashSet<string> _createdSinceSync = new HashSet<string>(StringComparer.Ordinal);
+        private readonly List<(string From, string To, string? Replaced)> _renamesSinceSync = new List<(string, string, string?)>();
+        private readonly List<(string Name, string Backup)> _deletedSinceSync = new List<(string, string)>();
+        private readonly Dictionary<string, int> _failures = new Dictionary<string, int>();
+        private int _errno;
+        private int _backups;
+        private bool _crashed;
+
+        public FaultInjectingDirectory(string path) => _real = NativeStorageDirectory.Open(path);
+
+        public string Path => _real.Path;
+
+        /// <summary>How many times each operation ("open", "write", "datasync", "truncate", "rename", "sync") ran.</summary>
+        public Dictionary<string, int> Calls { get; } = new Dictionary<string, int>();
+
+        /// <summary>Makes the next <paramref name="count"/> calls of <paramref name="operation"/> fail with <paramref name="errno"/>.</summary>
+        public void FailNext(string operation, int errno, int count = 1)
+        {
+            lock (_lock)
+            {
+                _failures[operation] = count;
+                _errno = errno;
+            }
+        }
+
+        /// <summary>Stops failing operations.</summary>
+        public void Heal()
+        {
+            lock (_lock)
+            {
+                _failures.Clear();
+            }
+        }
+
+        public IStorageFile Open(string name, FileMode mode)
+        {
+            lock (_lock)
+            {
+                Check("open", name);
+                bool existed = _real.List().Contains(name);
+                var file = new FaultyFile(this, _real.Open(name, mode), name);
+                if (!existed)
+                {
+                    _createdSinceSync.Add(name);
+                }
+                else if (mode is FileMode.Create or FileMode.Truncate)
+                {
+                    file.SyncedLength = 0;
+                }
+
+                _files.Add(file);
+                return file;
+            }
+        }
+
+        public void Rename(string from, string to)
+        {
+            lock (_lock)
+            {
+                Check("rename", from);
+                string? replaced = null;
+                if (_real.List().Contains(to))
+                {
+                    // Keep what the rename replaces, so a crash can put it back.
+                    replaced = Hidden + "replaced-" + _backups++;
+                    _real.Rename(to, replaced);
+                }
+
+                _real.Rename(from, to);
+                _renamesSinceSync.Add((from, to, replaced));
+                foreach (FaultyFile file in _files.Where(f => f.Name == from))
+                {
+                    file.Name = to;
+                }
+            }
+        }
+
+        public bool TryDelete(string name)
+        {
+            lock (_lock)
+            {
+                Check("delete", name);
+                if (!_real.List().Contains(name))
+                {
+                    return false;
+                }
+
+                if (_createdSinceSync.Remove(name))
+                {
+                    return _real.TryDelete(name);
+                }
+
+                // Deleted names come back after a crash unless the directory was synced: keep the file.
+                string backup = Hidden + "deleted-" + _backups++;
+                _real.Rename(name, backup);
+                _deletedSinceSync.Add((name, backup));
+                return true;
+            }
+        }
+
+        public void Sync()
+        {
+            lock (_lock)
+            {
+                Check("sync", Path);
+                _real.Sync();
+                _createdSinceSync.Clear();
+                foreach ((_, _, string? replaced) in _renamesSinceSync)
+                {
+                    if (replaced is not null)
+                    {
+                        _real.TryDelete(replaced);
+                    }
+                }
+
+                foreach ((_, string backup) in _deletedSinceSync)
+                {
+                    _real.TryDelete(backup);
+                }
+
+                _renamesSinceSync.Clear();
+                _deletedSinceSync.Clear();
+            }
+        }
+
+        public IReadOnlyList<string> List()
+        {
+            lock (_lock)
+            {
+                Check("list", Path);
+                return _real.List().Where(name => !name.StartsWith(Hidden, StringComparison.Ordinal)).ToList();
+            }
+        }
+
+        public bool TryLock() => _real.TryLock();
+
+        /// <summary>
+        /// Loses power: the store that used this directory is dead from here on (every call it makes
+        /// throws EIO) and the directory holds only what was durable. Reopen it with a new instance.
+        /// </summary>
+        /// <param name="tearing">If set, each file keeps a random part of its unsynced tail instead of none.</param>
+        public void Crash(Random? tearing = null)
+        {
+            lock (_lock)
+            {
+                _crashed = true;
+                foreach (FaultyFile file in _files)
+                {
+                    file.CloseForCrash();
+                }
+
+                for (int i = _renamesSinceSync.Count - 1; i >= 0; i--)
+                {
+                    (string from, string to, string? replaced) = _renamesSinceSync[i];
+                    _real.Rename(to, from);
+                    if (replaced is not null)
+                    {
+                        _real.Rename(replaced, to);
+                    }
+
+                    foreach (FaultyFile file in _files.Where(f => f.Name == to))
+                    {
+                        file.Name = from;
+                    }
+                }
+
+                foreach (string name in _createdSinceSync)
+                {
+                    _real.TryDelete(name);
+                }
+
+                foreach ((string name, string backup) in _deletedSinceSync)
+                {
+                    _real.Rename(backup, name);
+                }
+
+                HashSet<string> present = _real.List().ToHashSet(StringComparer.Ordinal);
+                foreach (FaultyFile file in _files.Where(f => present.Contains(f.Name)))
+                {
+                    using IStorageFile raw = _real.Open(file.Name, FileMode.Open);
+                    long length = raw.Length;
+                    if (length > file.SyncedLength)
+                    {
+                        long keep = tearing is null ? 0 : tearing.NextInt64(0, length - file.SyncedLength + 1);
+                        raw.Truncate(file.SyncedLength + keep);
+                    }
+                }
+
+                _real.Dispose(); // releases the dead store's lock
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (_lock)
+            {
+                if (!_crashed)
+                {
+                    _real.Dispose();
+                }
+            }
+        }
+
+        private void Check(string operation, string name)
+        {
+            Calls[operation] = Calls.TryGetValue(operation, out int n) ? n + 1 : 1;
+            if (_crashed)
+            {
+                throw new SyscallException(operation, new Errno(Sys.EIO), name + " (after a simulated crash)");
+            }
+
+            if (_failures.TryGetValue(operation, out int left) && left > 0)
+            {
+                _failures[operation] = left - 1;
+                throw new SyscallException(operation, new Errno(_errno), name + " (injected)");
+            }
+        }
+
+        private sealed class FaultyFile : IStorageFile
+        {
+            private readonly FaultInjectingDirectory _owner;
+            private readonly IStorageFile _inner;
+
+            public FaultyFile(FaultInjectingDirectory owner, IStorageFile inner, string name)
+            {
+                _owner = owner;
+                _inner = inner;
+                Name = name;
+                SyncedLength = inner.Length;
+            }
+
+            public string Name { get; set; }
+
+            public long SyncedLength { get; set; }
+
+            public FileDescriptor Descriptor => _inner.Descriptor;
+
+            public long Length => _inner.Length;
+
+            // Every operation runs under the directory's lock, so a crash falls cleanly before or after
+            // it: a sync that finished counts, and no write lands after the power is gone.
+            public int ReadAt(Span<byte> buffer, long offset)
+            {
+                lock (_owner._lock)
+                {
+                    _owner.Check("read", Name);
+                    return _inner.ReadAt(buffer, offset);
+                }
+            }
+
+            public void WriteAt(ReadOnlySpan<byte> data, long offset)
+            {
+                lock (_owner._lock)
+                {
+                    _owner.Check("write", Name);
+                    _inner.WriteAt(data, offset);
+                }
+            }
+
+            public void DataSync()
+            {
+                lock (_owner._lock)
+                {
+                    _owner.Check("datasync", Name);
+                    _inner.DataSync();
+                    SyncedLength = _inner.Length;
+                }
+            }
+
+            public void Truncate(long length)
+            {
+                lock (_owner._lock)
+                {
+                    _owner.Check("truncate", Name);
+                    _inner.Truncate(length);
+
+                    // A shrink is metadata: until the next sync a crash may leave either size; keep the smaller.
+                    SyncedLength = Math.Min(SyncedLength, length);
+                }
+            }
+
+            public bool TryPreallocate(long length) => _inner.TryPreallocate(length);
+
+            public void AdviseSequential() => _inner.AdviseSequential();
+
+            public void Dispose() => _inner.Dispose();
+
+            public void CloseForCrash() => _inner.Dispose();
+        }
+    }
+}
