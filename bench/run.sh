@@ -97,16 +97,29 @@ micro() {
   log "building bench/native/getpid_loop.c"
   gcc -O2 -Wall -Wextra -o "$out/getpid_loop" bench/native/getpid_loop.c
 
-  log "running the C loop ($pinning)"
-  "${pin[@]+"${pin[@]}"}" "$out/getpid_loop" | tee "$out/getpid_loop.txt"
-  local c_raw c_stub c_popjmp
-  c_raw="$(awk '$1 == "c_raw_syscall_getpid_ns" { print $2 }' "$out/getpid_loop.txt")"
-  c_stub="$(awk '$1 == "c_stub_call_getpid_ns" { print $2 }' "$out/getpid_loop.txt")"
-  c_popjmp="$(awk '$1 == "c_stub_popjmp_getpid_ns" { print $2 }' "$out/getpid_loop.txt")"
-  if [ -z "$c_raw" ] || [ -z "$c_stub" ] || [ -z "$c_popjmp" ]; then
-    echo "error: getpid_loop printed no result" >&2
-    exit 1
+  # The C loop runs before and after BenchmarkDotNet, and the table uses the mean of the two
+  # medians, so that a machine whose load changes during the run does not tilt the comparison.
+  run_c_loop() { # before|after
+    log "running the C loop, $1 the .NET benchmarks ($pinning)"
+    "${pin[@]+"${pin[@]}"}" "$out/getpid_loop" | tee "$out/getpid_loop.$1.txt"
+    if [ "$(grep -c '_getpid_ns ' "$out/getpid_loop.$1.txt")" -ne 3 ]; then
+      echo "error: getpid_loop printed no result" >&2
+      exit 1
+    fi
+  }
+  c_value() { # name, run
+    awk -v n="$1" '$1 == n { print $2 }' "$out/getpid_loop.$2.txt"
+  }
+  c_mean() { # name
+    awk -v a="$(c_value "$1" before)" -v b="$(c_value "$1" after)" 'BEGIN { printf "%.2f", (a + b) / 2 }'
+  }
+
+  local load_before load_after
+  load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+  if awk -v l="${load_before%% *}" 'BEGIN { exit !(l > 1.0) }'; then
+    echo "warning: load average $load_before: other work on this machine will add noise" >&2
   fi
+  run_c_loop before
 
   # --- .NET: BenchmarkDotNet ----------------------------------------------------------------
   log "building bench/EmbedKv.Benchmarks (Release)"
@@ -116,6 +129,13 @@ micro() {
   rm -rf "$out/bdn"
   "${pin[@]+"${pin[@]}"}" dotnet run -c Release --no-build --project bench/EmbedKv.Benchmarks -- \
     --filter '*GetpidBenchmarks*' --artifacts "$out/bdn" 2>&1 | tee "$out/bdn.log"
+
+  run_c_loop after
+  load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
+  local c_raw c_stub c_popjmp
+  c_raw="$(c_mean c_raw_syscall_getpid_ns)"
+  c_stub="$(c_mean c_stub_call_getpid_ns)"
+  c_popjmp="$(c_mean c_stub_popjmp_getpid_ns)"
 
   local csv="$out/bdn/results/EmbedKv.Benchmarks.Syscalls.GetpidBenchmarks-report.csv"
   local report="$out/bdn/results/EmbedKv.Benchmarks.Syscalls.GetpidBenchmarks-report-github.md"
@@ -183,6 +203,7 @@ micro() {
     echo "- machine: \`nproc\` = $(nproc), CPU: $cpu_model, kernel $kernel"
     echo "- libc: $glibc; .NET runtime $dotnet_runtime; $(grep -m1 -o 'BenchmarkDotNet v[0-9.]*' "$out/bdn.log" || echo BenchmarkDotNet)"
     echo "- $pinning"
+    echo "- load average (1, 5, 15 min) before: $load_before; after: $load_after"
     for v in spectre_v2 spec_rstack_overflow; do
       if [ -r "/sys/devices/system/cpu/vulnerabilities/$v" ]; then
         echo "- mitigations: $v: $(cat "/sys/devices/system/cpu/vulnerabilities/$v")"
@@ -230,8 +251,11 @@ micro() {
       echo '```'
     fi
     echo
-    echo "The C numbers are the median of the rounds of \`bench/native/getpid_loop.c\` (20 million calls"
-    echo "per round); the .NET numbers are BenchmarkDotNet's medians (100 calls per invocation)."
+    echo "The C numbers are the mean of two runs of \`bench/native/getpid_loop.c\`, one before and one after"
+    echo "the .NET benchmarks, each the median of 5 rounds of 20 million calls (inline / stub / pop-jmp stub:"
+    echo "before $(c_value c_raw_syscall_getpid_ns before) / $(c_value c_stub_call_getpid_ns before) / $(c_value c_stub_popjmp_getpid_ns before) ns," \
+      "after $(c_value c_raw_syscall_getpid_ns after) / $(c_value c_stub_call_getpid_ns after) / $(c_value c_stub_popjmp_getpid_ns after) ns)."
+    echo "The .NET numbers are BenchmarkDotNet's medians (100 calls per invocation)."
     if [ -f "$report" ]; then
       echo
       echo "## BenchmarkDotNet's summary"

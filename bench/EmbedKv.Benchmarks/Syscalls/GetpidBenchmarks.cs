@@ -33,9 +33,9 @@
 // - ExperimentalPopJmpStubSuppressGCTransition: an EXPERIMENT, not what the generator emits. A stub
 //   "mov eax, 39; syscall; pop rcx; jmp rcx" (returning with an indirect jump instead of `ret`;
 //   rcx is clobbered by the syscall instruction anyway) mapped with StubPage.Map and called like the
-//   baseline. On a machine where the `ret` right after `syscall` mispredicts (the return stack buffer
-//   no longer holds the caller's address once the kernel has run), this shows what the stub shape
-//   costs; bench/native/getpid_loop.c measures the same two shapes from C. Caveat for any real
+//   baseline. On a machine where the `ret` right after `syscall` mispredicts (presumably because the
+//   return stack buffer no longer holds the caller's address once the kernel has run), this shows
+//   what the stub shape costs; bench/native/getpid_loop.c measures the same two shapes from C. Caveat for any real
 //   use: a return that is not a `ret` breaks hardware shadow stacks (CET), should the process ever
 //   run with them.
 //

@@ -75,11 +75,15 @@ namespace EmbedKv.Server.Storage
                 return false;
             }
 
+            // Exactly one unit suffix, and a plain decimal number before it: TrimEnd('m', 's') took
+            // "5mss" for 5 s, and NumberStyles.Float took "5 ms", "NaN" and "1e3". The range test is
+            // written so that NaN fails it (Batched would throw, and TryParse must not).
             string amount = value.Substring("batched:".Length);
-            double scale = amount.EndsWith("ms", StringComparison.Ordinal) ? 1 : amount.EndsWith('s') ? 1000 : double.NaN;
-            string number = amount.TrimEnd('m', 's');
-            if (double.IsNaN(scale) || !double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double count)
-                || count * scale < 1 || count * scale > 3_600_000)
+            int suffix = amount.EndsWith("ms", StringComparison.Ordinal) ? 2 : amount.EndsWith('s') ? 1 : 0;
+            double scale = suffix == 2 ? 1 : 1000;
+            if (suffix == 0
+                || !double.TryParse(amount.AsSpan(0, amount.Length - suffix), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double count)
+                || !(count * scale >= 1 && count * scale <= 3_600_000))
             {
                 return false;
             }

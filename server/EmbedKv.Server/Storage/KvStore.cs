@@ -226,6 +226,7 @@ namespace EmbedKv.Server.Storage
             _compactor.Dispose();
             try
             {
+                _log.ReleaseActiveReservation();
                 if (_log.Failure is null && Options.Durability.Mode != DurabilityMode.Always)
                 {
                     // Batched and None promised durability only eventually: closing is that moment.

@@ -105,10 +105,26 @@ namespace EmbedKv.Server.Storage.Compaction
         private int Merge()
         {
             uint active = _log.ActiveSegmentId;
+
+            // Every sealed segment with dead bytes must take part: dropping a tombstone is safe only
+            // because every older record of its key is merged away with it (docs/storage.md). A sealed
+            // segment gets no new appends, but its last ones may still wait for the commit thread, and
+            // such records are not in the index yet, so they would look dead: wait for them instead of
+            // skipping the segment (skipping it would keep an old put alive while its tombstone goes).
             List<Segment> inputs = Catalog.Segments().Where(s => s.Id < active && s.DeadBytes > 0).ToList();
             if (inputs.Count == 0)
             {
                 return 0;
+            }
+
+            while (inputs.Any(s => s.HasPendingWrites))
+            {
+                if (_log.Failure is not null || _stopping)
+                {
+                    return 0; // failed writes never reach the index; nothing to wait for any more
+                }
+
+                Thread.Sleep(1);
             }
 
             var outputs = new List<Segment>();
@@ -136,7 +152,33 @@ namespace EmbedKv.Server.Storage.Compaction
 
             List<uint> inputIds = inputs.Select(s => s.Id).ToList();
             List<uint> outputIds = outputs.Select(s => s.Id).ToList();
-            MergeManifest.Commit(Directory, inputIds, outputIds);
+            try
+            {
+                MergeManifest.Commit(Directory, inputIds, outputIds);
+            }
+            catch (Exception e)
+            {
+                if (ManifestInstalled())
+                {
+                    // The rename happened (a later step failed): the merge may have committed. Handled as
+                    // any failure past the commit point below.
+                    _log.Fail(e);
+                    throw;
+                }
+
+                // Writing the manifest failed (ENOSPC on a full disk, typically): no commit point, so give
+                // the outputs' space back now, as above. Left behind, they would hold that space (and their
+                // descriptors) until the next open, and no later merge could free anything.
+                foreach (Segment output in outputs)
+                {
+                    output.File.Dispose();
+                    Directory.TryDelete(FileNames.SegmentTemp(output.Id));
+                }
+
+                Directory.TryDelete(FileNames.ManifestTemp);
+                throw;
+            }
+
             try
             {
                 Step("committed");
@@ -206,9 +248,20 @@ namespace EmbedKv.Server.Storage.Compaction
         {
             uint id = _log.NextSegmentId();
             IStorageFile file = Directory.Open(FileNames.SegmentTemp(id), FileMode.CreateNew);
-            Span<byte> header = stackalloc byte[SegmentHeader.Size];
-            SegmentHeader.Write(header, id);
-            file.WriteAt(header, 0);
+            try
+            {
+                Span<byte> header = stackalloc byte[SegmentHeader.Size];
+                SegmentHeader.Write(header, id);
+                file.WriteAt(header, 0);
+            }
+            catch
+            {
+                // Not in the caller's outputs yet, so its clean-up would miss this file (ENOSPC, typically).
+                file.Dispose();
+                Directory.TryDelete(FileNames.SegmentTemp(id));
+                throw;
+            }
+
             return new Segment(id, file, SegmentHeader.Size, directorySynced: true);
         }
 
@@ -247,6 +300,19 @@ namespace EmbedKv.Server.Storage.Compaction
                 }
 
                 Catalog.MarkDead(output, dead);
+            }
+        }
+
+        /// <summary>Whether merge.manifest exists; true when that cannot be told (the safe answer: keep the outputs).</summary>
+        private bool ManifestInstalled()
+        {
+            try
+            {
+                return Directory.List().Contains(FileNames.Manifest);
+            }
+            catch (IOException)
+            {
+                return true;
             }
         }
 

@@ -33,9 +33,10 @@ namespace EmbedKv.Server.Storage.Recovery
         public string? Problem { get; private set; }
 
         /// <summary>
-        /// Where the bad record would end by its own header, if that header was readable and the record fits
-        /// in the file (a CRC mismatch); otherwise its start. Bytes before it belong to the bad record, so a
-        /// value that happens to contain a record's bytes is not taken for a record of its own.
+        /// Where the bad record would end by its own header, if that header was readable and the record ends
+        /// exactly at the end of the file (a CRC mismatch in what looks like a torn last record); otherwise its
+        /// start. Bytes before it belong to the bad record, so a value that happens to contain a record's bytes
+        /// is not taken for a record of its own.
         /// </summary>
         public long ProblemEnd { get; private set; }
 
@@ -63,7 +64,11 @@ namespace EmbedKv.Server.Storage.Recovery
             if (!TryCheckRecordAt(Position, out RecordHeader header, out string? problem))
             {
                 Problem = problem;
-                ProblemEnd = problem == "CRC mismatch" ? Position + header.RecordLength - 1 : Position;
+                // The length fields are covered by the CRC that just failed, so they may be the damage: trust
+                // them only when the record ends exactly where the file does, as a torn last record would.
+                // Anywhere else a flipped length could claim the valid records after it, and recovery would
+                // cut them off as a "torn tail" instead of reporting corruption.
+                ProblemEnd = problem == "CRC mismatch" && Position + header.RecordLength == _fileLength ? _fileLength - 1 : Position;
                 return false;
             }
 

@@ -85,6 +85,17 @@ namespace EmbedKv.Server.Storage.Recovery
                 segment.Length = reader.Position;
                 if (reader.Problem is null)
                 {
+                    if (segment.RecordBytes == 0)
+                    {
+                        // No records (typically the active segment of a run that wrote nothing): it holds
+                        // nothing, and every open starts a new one, so keeping it would pile up files and
+                        // the blocks reserved for them. Its id still counts toward LastSegmentId.
+                        catalog.Remove(new[] { segment });
+                        file.Dispose();
+                        directory.TryDelete(name);
+                        return true;
+                    }
+
                     return false;
                 }
 

@@ -1,3 +1,4 @@
+using System.Threading;
 using EmbedKv.Server.Storage.IO;
 
 namespace EmbedKv.Server.Storage.Segments
@@ -9,6 +10,8 @@ namespace EmbedKv.Server.Storage.Segments
     /// </summary>
     internal sealed class Segment
     {
+        private int _pendingWrites;
+
         public Segment(uint id, IStorageFile file, long length, bool directorySynced)
         {
             Id = id;
@@ -32,6 +35,20 @@ namespace EmbedKv.Server.Storage.Segments
         public long RecordBytes => Length - Format.SegmentHeader.Size;
 
         public long LiveBytes => RecordBytes - DeadBytes;
+
+        /// <summary>
+        /// Whether records appended here still wait for the commit thread (Durability.Always): synced
+        /// or not, they are not in the index yet. A merge must leave such a segment alone even once it is
+        /// sealed, or it would take those records for dead, skip them, and retire the file that the
+        /// index is about to point into (the committed write would be lost, or its sync would fail).
+        /// </summary>
+        public bool HasPendingWrites => Volatile.Read(ref _pendingWrites) > 0;
+
+        /// <summary>Counts a record appended here and queued for the commit thread (under the write lock).</summary>
+        public void AddPendingWrite() => Interlocked.Increment(ref _pendingWrites);
+
+        /// <summary>The commit thread has put a queued record of this segment into the index.</summary>
+        public void EndPendingWrite() => Interlocked.Decrement(ref _pendingWrites);
 
         /// <summary>Keeps the file open for a reader until <see cref="Release"/>, even if compaction retires it meanwhile.</summary>
         public void Acquire()

@@ -68,13 +68,25 @@ namespace EmbedKv.Server.Storage.Writes
 
         private void Commit(PendingBatch batch, DurabilityMode mode)
         {
-            try
+            // Writes appended while an earlier round's sync was failing are queued here, behind bytes the
+            // kernel may have dropped: a sync that succeeds now proves nothing for them (fsyncgate), so once
+            // the log has failed every queued write fails with it.
+            bool failed = _log.Failure is not null;
+            if (!failed)
             {
-                MakeDurable(batch, mode);
+                try
+                {
+                    MakeDurable(batch, mode);
+                }
+                catch (Exception e)
+                {
+                    _log.Fail(e);
+                    failed = true;
+                }
             }
-            catch (Exception e)
+
+            if (failed)
             {
-                _log.Fail(e);
                 for (int i = 0; i < batch.Count; i++)
                 {
                     ref PendingWrite write = ref batch[i];
@@ -102,6 +114,12 @@ namespace EmbedKv.Server.Storage.Writes
             {
                 ref PendingWrite write = ref batch[i];
                 WriteOutcome outcome = _log.Catalog.Apply(batch.KeyOf(write), write.Location);
+                if (write.Upload is null)
+                {
+                    // In the index now, so a merge may take its segment (Segment.HasPendingWrites).
+                    write.Segment.EndPendingWrite();
+                }
+
                 write.Upload?.Finish();
                 write.Completion?.OnWriteCompleted(write.Token, outcome);
             }

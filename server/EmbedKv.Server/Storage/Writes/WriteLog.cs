@@ -92,6 +92,8 @@ namespace EmbedKv.Server.Storage.Writes
                 var location = new RecordLocation(_active.Id, (uint)offset, (uint)value.Length, sequence, tombstone);
                 if (_options.Durability.Mode == DurabilityMode.Always)
                 {
+                    // Until the commit thread applies it, the record is not in the index: see Segment.HasPendingWrites.
+                    _active.AddPendingWrite();
                     Enqueue(key, location, _active, completion, token, upload: null);
                     return null;
                 }
@@ -308,11 +310,59 @@ namespace EmbedKv.Server.Storage.Writes
             }
         }
 
+        /// <summary>At close: gives back the blocks reserved past the active segment's last record.</summary>
+        public void ReleaseActiveReservation()
+        {
+            lock (_lock)
+            {
+                if (_failure is null)
+                {
+                    ReleaseReservation(_active);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Reserves the segment's blocks, so that a full disk fails a write at pwrite, never at fdatasync.
+        /// Best effort: on a nearly full disk the store must still open, serve reads and take the deletes
+        /// that free space, so a refused reservation is logged and writes run unreserved.
+        /// </summary>
+        private void Reserve(IStorageFile file)
+        {
+            try
+            {
+                file.TryPreallocate(_options.SegmentSize);
+            }
+            catch (EmbedKv.Runtime.SyscallException e) when (e.Errno.Value == EmbedKv.Runtime.Interop.Sys.ENOSPC)
+            {
+                _options.Log?.Invoke("storage: could not reserve " + _options.SegmentSize + " bytes for " + file.Name + " (" + e.Errno.Name + "); writing without a reservation");
+            }
+        }
+
         private void Rotate()
         {
             Segment next = CreateSegment();
             MarkUnsynced(_active);
+            ReleaseReservation(_active);
             _active = next;
+        }
+
+        /// <summary>
+        /// Frees the blocks that <see cref="CreateSegment"/> reserved past a segment's records, once no more
+        /// records will go there. fallocate(KEEP_SIZE) blocks outlive the descriptor: without this every
+        /// sealed segment (and the active one at each close) would hold up to SegmentSize of disk that no
+        /// file size shows. A truncate to the current size changes no byte; failing it costs only space.
+        /// </summary>
+        private void ReleaseReservation(Segment segment)
+        {
+            try
+            {
+                segment.File.Truncate(segment.Length);
+            }
+            catch (IOException e)
+            {
+                _options.Log?.Invoke("storage: could not release the space reserved for " + segment.File.Name + ": " + e.Message);
+            }
         }
 
         private Segment CreateSegment()
@@ -326,8 +376,7 @@ namespace EmbedKv.Server.Storage.Writes
                 SegmentHeader.Write(header, id);
                 file.WriteAt(header, 0);
 
-                // Reserving the blocks now makes a full disk fail here or at pwrite, never at fdatasync.
-                file.TryPreallocate(_options.SegmentSize);
+                Reserve(file);
             }
             catch
             {

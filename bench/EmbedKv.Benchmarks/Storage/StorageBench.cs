@@ -1,0 +1,120 @@
+// Storage throughput, recovery time and index memory, measured by a plain harness rather than
+// BenchmarkDotNet: these are multi-threaded throughput and wall-clock figures over seconds, with
+// peers (raw fdatasync) interleaved round by round so that machine drift hits every cell alike.
+//   dotnet run -c Release --project bench/EmbedKv.Benchmarks -- storage [--seconds 3] [--rounds 3] [--out FILE]
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using EmbedKv.Server.Storage;
+
+namespace EmbedKv.Benchmarks.Storage
+{
+    /// <summary>Runs the storage benchmarks and writes a markdown report.</summary>
+    public static class StorageBench
+    {
+        private static readonly int[] WriterCounts = { 1, 8, 64 };
+
+        /// <summary>Entry point for the "storage" suite.</summary>
+        /// <param name="args">Options after the suite name.</param>
+        public static void Run(string[] args)
+        {
+            double seconds = Option(args, "--seconds", 3);
+            int rounds = (int)Option(args, "--rounds", 3);
+            int recoveryKeys = (int)Option(args, "--keys", 1_000_000);
+            string output = OptionText(args, "--out") ?? "bench/results/storage.md";
+            string root = Path.Combine(OptionText(args, "--dir") ?? Path.GetTempPath(), "embedkv-bench-" + Environment.ProcessId);
+            Directory.CreateDirectory(root);
+            try
+            {
+                var cells = new List<(string Name, Func<double> Measure)>
+                {
+                    ("raw pwrite+fdatasync per write, 1 writer", () => RawSync.OpsPerSecond(root, seconds)),
+                };
+                foreach (string mode in new[] { "always", "batched:1000ms", "none" })
+                {
+                    foreach (int writers in WriterCounts)
+                    {
+                        string m = mode;
+                        int w = writers;
+                        cells.Add(("KvStore put 64 B, " + m + ", " + w + " writers", () => PutThroughput.OpsPerSecond(root, m, w, seconds)));
+                    }
+                }
+
+                // Interleaved rounds: A, B, C, A, B, C, ... so that drift on a shared machine spreads evenly.
+                var samples = cells.ToDictionary(c => c.Name, _ => new List<double>());
+                for (int round = 1; round <= rounds; round++)
+                {
+                    foreach ((string name, Func<double> measure) in cells)
+                    {
+                        double value = measure();
+                        samples[name].Add(value);
+                        Console.Error.WriteLine("round " + round + ": " + name + ": " + value.ToString("F0", CultureInfo.InvariantCulture) + " ops/s");
+                    }
+                }
+
+                RecoveryFigures recovery = RecoveryBench.Measure(root, recoveryKeys, rounds);
+                string report = Report(samples, recovery, seconds, rounds);
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+                File.WriteAllText(output, report);
+                Console.WriteLine(report);
+            }
+            finally
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+
+        private static string Report(Dictionary<string, List<double>> samples, RecoveryFigures recovery, double seconds, int rounds)
+        {
+            double raw = Median(samples.First().Value);
+            var text = new StringBuilder();
+            text.AppendLine("# Storage benchmarks")
+                .AppendLine()
+                .AppendLine("Written by `bench/run.sh storage`; do not edit by hand.")
+                .AppendLine()
+                .AppendLine("- date: " + DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC; cores: " + Environment.ProcessorCount
+                            + "; " + rounds + " interleaved rounds of " + seconds.ToString(CultureInfo.InvariantCulture) + " s per cell; median and range")
+                .AppendLine("- data directory on: " + MachineInfo.FileSystemOf(Path.GetTempPath()))
+                .AppendLine()
+                .AppendLine("| cell | median ops/s | min | max | ratio to raw fdatasync |")
+                .AppendLine("|---|---:|---:|---:|---:|");
+            foreach ((string name, List<double> values) in samples)
+            {
+                double median = Median(values);
+                text.AppendLine("| " + name + " | " + F(median) + " | " + F(values.Min()) + " | " + F(values.Max()) + " | " + (median / raw).ToString("F1", CultureInfo.InvariantCulture) + "x |");
+            }
+
+            text.AppendLine()
+                .AppendLine("Recovery and index memory, " + recovery.Keys.ToString("N0", CultureInfo.InvariantCulture) + " keys of 16 bytes with 64-byte values:")
+                .AppendLine()
+                .AppendLine("| figure | value | goal |")
+                .AppendLine("|---|---:|---|")
+                .AppendLine("| open (recover) the store, median of " + recovery.OpenSeconds.Count + " | " + Median(recovery.OpenSeconds).ToString("F2", CultureInfo.InvariantCulture) + " s | under 2 s |")
+                .AppendLine("| index native bytes per key (reserved) | " + recovery.IndexBytesPerKey.ToString("F1", CultureInfo.InvariantCulture) + " | |")
+                .AppendLine("| process resident growth per key after open, key bytes excluded | " + recovery.ResidentBytesPerKey.ToString("F1", CultureInfo.InvariantCulture) + " | under 48 |");
+            return text.ToString();
+        }
+
+        internal static double Median(List<double> values)
+        {
+            double[] sorted = values.OrderBy(v => v).ToArray();
+            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+        }
+
+        private static string F(double value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+        private static double Option(string[] args, string name, double fallback)
+            => OptionText(args, name) is { } text ? double.Parse(text, CultureInfo.InvariantCulture) : fallback;
+
+        private static string? OptionText(string[] args, string name)
+        {
+            int at = Array.IndexOf(args, name);
+            return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+        }
+    }
+}

@@ -1,0 +1,70 @@
+using System;
+using EmbedKv.Runtime.Interop;
+
+namespace EmbedKv.Runtime.Events
+{
+    /// <summary>
+    /// An epoll instance: the readiness queue an event loop sleeps on. Interest calls return raw results
+    /// (hot path); <see cref="Wait"/> hides EINTR, which the runtime's own signals cause (a timeout of 0
+    /// ready descriptors looks the same to the caller).
+    /// </summary>
+    public sealed unsafe class Epoll : IDisposable
+    {
+        private readonly FileDescriptor _fd;
+
+        private Epoll(FileDescriptor fd) => _fd = fd;
+
+        /// <summary>The epoll descriptor.</summary>
+        public int Descriptor => _fd.Value;
+
+        /// <summary>Creates an epoll instance (close-on-exec).</summary>
+        /// <returns>The instance.</returns>
+        public static Epoll Create() => new Epoll(FileDescriptor.FromResult(Sys.EpollCreate1(Sys.EPOLL_CLOEXEC), "epoll_create1"));
+
+        /// <summary>Starts watching <paramref name="fd"/>.</summary>
+        /// <param name="fd">The descriptor.</param>
+        /// <param name="events">EPOLLIN, EPOLLOUT, EPOLLET, EPOLLEXCLUSIVE, ….</param>
+        /// <param name="data">Returned with each event (a connection's slot, say).</param>
+        /// <returns>0 or -errno.</returns>
+        public nint Add(int fd, uint events, ulong data) => Control(Sys.EPOLL_CTL_ADD, fd, events, data);
+
+        /// <summary>Changes what <paramref name="fd"/> is watched for.</summary>
+        /// <param name="fd">The descriptor.</param>
+        /// <param name="events">The new events.</param>
+        /// <param name="data">Returned with each event.</param>
+        /// <returns>0 or -errno.</returns>
+        public nint Modify(int fd, uint events, ulong data) => Control(Sys.EPOLL_CTL_MOD, fd, events, data);
+
+        /// <summary>Stops watching <paramref name="fd"/> (closing it does that too, unless it was duplicated).</summary>
+        /// <param name="fd">The descriptor.</param>
+        /// <returns>0 or -errno.</returns>
+        public nint Remove(int fd) => Control(Sys.EPOLL_CTL_DEL, fd, 0, 0);
+
+        /// <summary>Sleeps until descriptors are ready or <paramref name="timeoutMilliseconds"/> pass (-1: no limit).</summary>
+        /// <param name="events">Filled with ready descriptors.</param>
+        /// <param name="timeoutMilliseconds">The longest wait.</param>
+        /// <returns>How many entries of <paramref name="events"/> were filled (0 on timeout or interruption).</returns>
+        public int Wait(Span<EpollEvent> events, int timeoutMilliseconds)
+        {
+            fixed (EpollEvent* p = events)
+            {
+                nint result = Sys.EpollWait(_fd.Value, p, events.Length, timeoutMilliseconds);
+                if (result == -Sys.EINTR)
+                {
+                    return 0;
+                }
+
+                return (int)Syscall.Check(result, "epoll_wait");
+            }
+        }
+
+        /// <inheritdoc/>
+        public void Dispose() => _fd.Dispose();
+
+        private nint Control(int operation, int fd, uint events, ulong data)
+        {
+            var interest = new EpollEvent { Events = events, Data = data };
+            return Sys.EpollCtl(_fd.Value, operation, fd, &interest);
+        }
+    }
+}

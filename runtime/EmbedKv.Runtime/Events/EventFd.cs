@@ -1,0 +1,59 @@
+using System;
+using EmbedKv.Runtime.Interop;
+
+namespace EmbedKv.Runtime.Events
+{
+    /// <summary>
+    /// An eventfd: a counter another thread bumps to wake an event loop (a storage completion, a stop
+    /// request). Non-blocking; many signals before the loop wakes coalesce into one readiness.
+    /// </summary>
+    public sealed unsafe class EventFd : IDisposable
+    {
+        private readonly FileDescriptor _fd;
+
+        private EventFd(FileDescriptor fd) => _fd = fd;
+
+        /// <summary>The descriptor to watch for EPOLLIN.</summary>
+        public int Descriptor => _fd.Value;
+
+        /// <summary>Creates a non-blocking, close-on-exec eventfd.</summary>
+        /// <returns>The eventfd.</returns>
+        public static EventFd Create() => new EventFd(FileDescriptor.FromResult(Sys.Eventfd2(0, Sys.EFD_NONBLOCK | Sys.EFD_CLOEXEC), "eventfd2"));
+
+        /// <summary>Wakes the watcher. Safe from any thread.</summary>
+        public void Signal()
+        {
+            ulong one = 1;
+            nint result;
+            do
+            {
+                result = Sys.Write(_fd.Value, (byte*)&one, sizeof(ulong));
+            }
+            while (result == -Sys.EINTR);
+
+            // EAGAIN means the counter is saturated: the watcher has a wake-up pending anyway.
+            if (result != -Sys.EAGAIN)
+            {
+                Syscall.Check(result, "write", "eventfd");
+            }
+        }
+
+        /// <summary>Resets the counter after a wake-up; returns how many signals it held.</summary>
+        /// <returns>The count (0 if there was none).</returns>
+        public ulong Drain()
+        {
+            ulong count = 0;
+            nint result;
+            do
+            {
+                result = Sys.Read(_fd.Value, (byte*)&count, sizeof(ulong));
+            }
+            while (result == -Sys.EINTR);
+
+            return result == -Sys.EAGAIN ? 0 : (ulong)Syscall.Check(result, "read", "eventfd") == sizeof(ulong) ? count : 0;
+        }
+
+        /// <inheritdoc/>
+        public void Dispose() => _fd.Dispose();
+    }
+}

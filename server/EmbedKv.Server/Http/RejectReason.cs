@@ -1,0 +1,94 @@
+namespace EmbedKv.Server.Http
+{
+    /// <summary>
+    /// Why a request was refused. The parser returns one of these instead of throwing, so even the
+    /// error path allocates nothing; <see cref="Rejections"/> maps each to its status and prebuilt
+    /// response in one place. Each member cites the rule it enforces.
+    /// </summary>
+    internal enum RejectReason : byte
+    {
+        /// <summary>Not rejected.</summary>
+        None,
+
+        /// <summary>The request line is longer than the limit (RFC 9112 §3: 414 for a too-long target).</summary>
+        RequestLineTooLong,
+
+        /// <summary>The header section is larger than the limit (RFC 6585 §5: 431).</summary>
+        HeadersTooLarge,
+
+        /// <summary>More header fields than the limit (RFC 6585 §5: 431).</summary>
+        TooManyHeaders,
+
+        /// <summary>The key is longer than the store allows (RFC 9110 §15.5.15: 414 URI Too Long).</summary>
+        KeyTooLong,
+
+        /// <summary>The declared body is larger than the largest value (RFC 9110 §15.5.14: 413, answered before reading it).</summary>
+        ValueTooLarge,
+
+        /// <summary>A method the server does not offer on keys (RFC 9110 §15.5.6: 405 with Allow).</summary>
+        MethodNotAllowed,
+
+        /// <summary>A transfer coding other than chunked (RFC 9112 §6.1: 501 Not Implemented).</summary>
+        UnknownTransferCoding,
+
+        /// <summary>An HTTP version other than 1.0 and 1.1 (RFC 9110 §15.6.6: 505).</summary>
+        VersionNotSupported,
+
+        /// <summary>A PUT or POST without Content-Length or chunked coding (RFC 9110 §15.5.12: 411).</summary>
+        LengthRequired,
+
+        /// <summary>An Expect other than 100-continue (RFC 9110 §10.1.1: 417).</summary>
+        ExpectationFailed,
+
+        /// <summary>The request line is not method SP target SP version (RFC 9112 §3).</summary>
+        BadRequestLine,
+
+        /// <summary>The method is not a token (RFC 9110 §9.1, §5.6.2).</summary>
+        BadMethod,
+
+        /// <summary>The target is neither origin-form nor absolute-form (RFC 9112 §3.2).</summary>
+        BadTarget,
+
+        /// <summary>A '%' not followed by two hex digits in the target (RFC 3986 §2.1).</summary>
+        BadPercentEncoding,
+
+        /// <summary>A bare CR or LF where CRLF is due (RFC 9112 §2.2: a recipient may reject it; we do).</summary>
+        BareLineEnding,
+
+        /// <summary>NUL or another control character in a field value or the target (RFC 9110 §5.5).</summary>
+        ControlCharacter,
+
+        /// <summary>A header name that is not a token (RFC 9110 §5.1).</summary>
+        BadHeaderName,
+
+        /// <summary>Whitespace between a field name and its colon (RFC 9112 §5.1: MUST reject with 400).</summary>
+        WhitespaceBeforeColon,
+
+        /// <summary>A header line folded onto the next (obs-fold, RFC 9112 §5.2: may reject with 400).</summary>
+        ObsoleteLineFolding,
+
+        /// <summary>Both Content-Length and Transfer-Encoding (RFC 9112 §6.1: a smuggling vector; reject and close).</summary>
+        LengthAndChunked,
+
+        /// <summary>Content-Length not a decimal number (RFC 9110 §8.6).</summary>
+        BadContentLength,
+
+        /// <summary>Content-Length given twice (RFC 9112 §6.3 rule 5: differing values are unrecoverable; we refuse any repeat).</summary>
+        DuplicateContentLength,
+
+        /// <summary>A chunk-size that is not hex, too large, or ends in a bare LF (RFC 9112 §7.1).</summary>
+        BadChunk,
+
+        /// <summary>No Host in an HTTP/1.1 request (RFC 9112 §3.2: MUST respond 400).</summary>
+        MissingHost,
+
+        /// <summary>More than one Host field (RFC 9112 §3.2: MUST respond 400).</summary>
+        DuplicateHost,
+
+        /// <summary>A TLS ClientHello on the plain-text port.</summary>
+        TlsOnPlainPort,
+
+        /// <summary>Too many open connections (RFC 9110 §15.6.4: 503).</summary>
+        ServerBusy,
+    }
+}

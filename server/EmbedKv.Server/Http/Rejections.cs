@@ -1,0 +1,59 @@
+using System;
+using System.Text;
+
+namespace EmbedKv.Server.Http
+{
+    /// <summary>The one place that maps a <see cref="RejectReason"/> to its response.</summary>
+    internal static class Rejections
+    {
+        private static readonly Rejection[] Table = Build();
+
+        public static Rejection For(RejectReason reason) => Table[(int)reason];
+
+        private static Rejection[] Build()
+        {
+            var table = new Rejection[Enum.GetValues<RejectReason>().Length];
+            Set(table, RejectReason.RequestLineTooLong, 414, "request line too long", always: true);
+            Set(table, RejectReason.HeadersTooLarge, 431, "request header section too large", always: true);
+            Set(table, RejectReason.TooManyHeaders, 431, "too many request header fields", always: true);
+            Set(table, RejectReason.KeyTooLong, 414, "key too long", always: false);
+            Set(table, RejectReason.ValueTooLarge, 413, "value too large", always: true);
+            Set(table, RejectReason.MethodNotAllowed, 405, "method not allowed; use GET, HEAD, PUT, POST or DELETE", always: false, extra: "Allow: GET, HEAD, PUT, POST, DELETE\r\n");
+            Set(table, RejectReason.UnknownTransferCoding, 501, "transfer coding not implemented; use chunked", always: true);
+            Set(table, RejectReason.VersionNotSupported, 505, "HTTP version not supported; use HTTP/1.1 or HTTP/1.0", always: true);
+            Set(table, RejectReason.LengthRequired, 411, "a body needs Content-Length or chunked coding", always: true);
+            Set(table, RejectReason.ExpectationFailed, 417, "only Expect: 100-continue is supported", always: false);
+            Set(table, RejectReason.BadRequestLine, 400, "malformed request line", always: true);
+            Set(table, RejectReason.BadMethod, 400, "malformed method", always: true);
+            Set(table, RejectReason.BadTarget, 400, "malformed request target", always: true);
+            Set(table, RejectReason.BadPercentEncoding, 400, "malformed percent-encoding in the key", always: false);
+            Set(table, RejectReason.BareLineEnding, 400, "bare CR or LF; lines must end in CRLF", always: true);
+            Set(table, RejectReason.ControlCharacter, 400, "control character in the request", always: true);
+            Set(table, RejectReason.BadHeaderName, 400, "malformed header field", always: true);
+            Set(table, RejectReason.WhitespaceBeforeColon, 400, "whitespace before a header field's colon", always: true);
+            Set(table, RejectReason.ObsoleteLineFolding, 400, "folded header field lines are not accepted", always: true);
+            Set(table, RejectReason.LengthAndChunked, 400, "both Content-Length and Transfer-Encoding", always: true);
+            Set(table, RejectReason.BadContentLength, 400, "malformed Content-Length", always: true);
+            Set(table, RejectReason.DuplicateContentLength, 400, "more than one Content-Length", always: true);
+            Set(table, RejectReason.BadChunk, 400, "malformed chunked body", always: true);
+            Set(table, RejectReason.MissingHost, 400, "HTTP/1.1 requests need a Host header field", always: false);
+            Set(table, RejectReason.DuplicateHost, 400, "more than one Host header field", always: true);
+            Set(table, RejectReason.TlsOnPlainPort, 400, "this port speaks plain HTTP, not TLS", always: true);
+            Set(table, RejectReason.ServerBusy, 503, "too many connections; try again later", always: true);
+            return table;
+        }
+
+        private static void Set(Rejection[] table, RejectReason reason, int status, string text, bool always, string extra = "")
+            => table[(int)reason] = new Rejection(status, Encoding.ASCII.GetBytes(extra), Encoding.ASCII.GetBytes(text + "\n"), always);
+    }
+
+    /// <summary>A prebuilt refusal: status, extra header lines, a short text body, and whether the connection must close.</summary>
+    /// <param name="Status">The status code.</param>
+    /// <param name="ExtraHeaders">Header lines beyond the standard ones (CRLF-terminated), such as Allow.</param>
+    /// <param name="Body">The text/plain body.</param>
+    /// <param name="AlwaysClose">
+    /// True when the stream is in doubt whatever the request (we cannot tell where it ends); otherwise the
+    /// connection closes only if the request had a body that will not be read.
+    /// </param>
+    internal sealed record Rejection(int Status, byte[] ExtraHeaders, byte[] Body, bool AlwaysClose);
+}

@@ -1,0 +1,544 @@
+// The HTTP/1.1 request parser is ours by the project's charter (the HTTP engine is what we build), in
+// Kestrel's manner: spans over the connection's buffer, explicit limits, and a RejectReason instead of
+// an exception, so that parsing allocates nothing, not even for a malformed request.
+using System;
+using System.Text;
+
+namespace EmbedKv.Server.Http
+{
+    /// <summary>Outcome of <see cref="RequestParser.TryParse"/>.</summary>
+    internal enum ParseStatus
+    {
+        /// <summary>The head is not complete yet: read more and parse again from the start.</summary>
+        Incomplete,
+
+        /// <summary>The head parsed; the body (if any) starts at the consumed offset.</summary>
+        Complete,
+
+        /// <summary>The request is refused for the given reason.</summary>
+        Rejected,
+    }
+
+    /// <summary>
+    /// Parses a request head (RFC 9112 §2–§6) strictly: exactly the grammar, CRLF line ends, no obs-fold,
+    /// one Host, unambiguous body framing. Each rejection names the rule it enforces (<see cref="RejectReason"/>).
+    /// </summary>
+    internal static class RequestParser
+    {
+        private const byte CR = (byte)'\r';
+        private const byte LF = (byte)'\n';
+        private const byte SP = (byte)' ';
+        private const byte HTAB = (byte)'\t';
+
+        // A TLS record starts with content type 22 (handshake); no HTTP method starts with a control byte.
+        private const byte TlsHandshake = 0x16;
+
+        // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request line.
+        private const int MaxLeadingEmptyLines = 4;
+
+        /// <summary>Parses the head at the start of <paramref name="buffer"/>.</summary>
+        public static ParseStatus TryParse(
+            ReadOnlySpan<byte> buffer,
+            HttpLimits limits,
+            int maxKeyLength,
+            long maxValueLength,
+            out RequestHead head,
+            out int consumed,
+            out RejectReason reason)
+        {
+            head = default;
+            head.ContentLength = -1;
+            consumed = 0;
+            reason = RejectReason.None;
+            if (buffer.Length > 0 && buffer[0] == TlsHandshake)
+            {
+                return Reject(RejectReason.TlsOnPlainPort, out reason);
+            }
+
+            int start = 0;
+            for (int i = 0; i < MaxLeadingEmptyLines && buffer.Length - start >= 2 && buffer[start] == CR && buffer[start + 1] == LF; i++)
+            {
+                start += 2;
+            }
+
+            // The request line (RFC 9112 §3).
+            int lineEnd = buffer.Slice(start).IndexOf(LF);
+            if (lineEnd < 0)
+            {
+                return buffer.Length - start > limits.MaxRequestLineBytes
+                    ? Reject(RejectReason.RequestLineTooLong, out reason)
+                    : ParseStatus.Incomplete;
+            }
+
+            if (lineEnd > limits.MaxRequestLineBytes)
+            {
+                return Reject(RejectReason.RequestLineTooLong, out reason);
+            }
+
+            if (lineEnd == 0 || buffer[start + lineEnd - 1] != CR)
+            {
+                return Reject(RejectReason.BareLineEnding, out reason);
+            }
+
+            reason = ParseRequestLine(buffer.Slice(start, lineEnd - 1), start, ref head);
+            if (reason != RejectReason.None)
+            {
+                return ParseStatus.Rejected;
+            }
+
+            // The header section (RFC 9112 §5), up to the empty line.
+            var fields = new FieldState();
+            int position = start + lineEnd + 1;
+            while (true)
+            {
+                int end = buffer.Slice(position).IndexOf(LF);
+                if (end < 0)
+                {
+                    return buffer.Length - start > limits.MaxHeaderBytes
+                        ? Reject(RejectReason.HeadersTooLarge, out reason)
+                        : ParseStatus.Incomplete;
+                }
+
+                if (position + end + 1 - start > limits.MaxHeaderBytes)
+                {
+                    return Reject(RejectReason.HeadersTooLarge, out reason);
+                }
+
+                if (end == 0 || buffer[position + end - 1] != CR)
+                {
+                    return Reject(RejectReason.BareLineEnding, out reason);
+                }
+
+                ReadOnlySpan<byte> line = buffer.Slice(position, end - 1);
+                position += end + 1;
+                if (line.IsEmpty)
+                {
+                    break;
+                }
+
+                if (++fields.Count > limits.MaxHeaderCount)
+                {
+                    return Reject(RejectReason.TooManyHeaders, out reason);
+                }
+
+                reason = ParseField(line, ref head, ref fields);
+                if (reason != RejectReason.None)
+                {
+                    return ParseStatus.Rejected;
+                }
+            }
+
+            reason = Conclude(buffer, ref head, ref fields, maxKeyLength, maxValueLength);
+            if (reason != RejectReason.None)
+            {
+                return ParseStatus.Rejected;
+            }
+
+            consumed = position;
+            return ParseStatus.Complete;
+        }
+
+        private static RejectReason ParseRequestLine(ReadOnlySpan<byte> line, int lineOffset, ref RequestHead head)
+        {
+            // method SP request-target SP HTTP-version, single spaces (RFC 9112 §3).
+            int firstSpace = line.IndexOf(SP);
+            if (firstSpace <= 0)
+            {
+                return firstSpace == 0 ? RejectReason.BadRequestLine : ContainsBareCr(line) ? RejectReason.BareLineEnding : RejectReason.BadRequestLine;
+            }
+
+            ReadOnlySpan<byte> method = line.Slice(0, firstSpace);
+            if (!IsToken(method))
+            {
+                return ContainsBareCr(method) ? RejectReason.BareLineEnding : RejectReason.BadMethod;
+            }
+
+            ReadOnlySpan<byte> rest = line.Slice(firstSpace + 1);
+            int secondSpace = rest.IndexOf(SP);
+            if (secondSpace <= 0)
+            {
+                return RejectReason.BadRequestLine;
+            }
+
+            ReadOnlySpan<byte> target = rest.Slice(0, secondSpace);
+            ReadOnlySpan<byte> version = rest.Slice(secondSpace + 1);
+            RejectReason versionReason = ParseVersion(version, ref head);
+            if (versionReason != RejectReason.None)
+            {
+                return versionReason;
+            }
+
+            head.Method = MethodOf(method);
+            return ParseTarget(target, lineOffset + firstSpace + 1, ref head);
+        }
+
+        private static RejectReason ParseVersion(ReadOnlySpan<byte> version, ref RequestHead head)
+        {
+            if (version.SequenceEqual("HTTP/1.1"u8))
+            {
+                head.Http11 = true;
+                head.KeepAlive = true; // persistent by default (RFC 9112 §9.3)
+                return RejectReason.None;
+            }
+
+            if (version.SequenceEqual("HTTP/1.0"u8))
+            {
+                return RejectReason.None;
+            }
+
+            // HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3): well formed but not ours is 505.
+            bool wellFormed = version.Length == 8 && version.StartsWith("HTTP/"u8)
+                && IsDigit(version[5]) && version[6] == (byte)'.' && IsDigit(version[7]);
+            return wellFormed ? RejectReason.VersionNotSupported
+                : ContainsBareCr(version) ? RejectReason.BareLineEnding : RejectReason.BadRequestLine;
+        }
+
+        private static RejectReason ParseTarget(ReadOnlySpan<byte> target, int targetOffset, ref RequestHead head)
+        {
+            foreach (byte b in target)
+            {
+                if (b <= 0x20 || b == 0x7F)
+                {
+                    return b == CR ? RejectReason.BareLineEnding : RejectReason.ControlCharacter;
+                }
+            }
+
+            int pathStart;
+            if (target[0] == (byte)'/')
+            {
+                pathStart = 0; // origin-form (RFC 9112 §3.2.1)
+            }
+            else if (TrySkipScheme(target, out int authorityStart))
+            {
+                // absolute-form (RFC 9112 §3.2.2): the path follows the authority; none means "/".
+                int slash = target.Slice(authorityStart).IndexOfAny((byte)'/', (byte)'?');
+                if (slash == 0)
+                {
+                    return RejectReason.BadTarget; // an empty authority
+                }
+
+                if (slash < 0 || target[authorityStart + slash] == (byte)'?')
+                {
+                    head.KeyOffset = targetOffset + target.Length;
+                    head.KeyLength = 0;
+                    return RejectReason.None;
+                }
+
+                pathStart = authorityStart + slash;
+            }
+            else
+            {
+                return RejectReason.BadTarget;
+            }
+
+            ReadOnlySpan<byte> path = target.Slice(pathStart);
+            int query = path.IndexOf((byte)'?');
+            if (query >= 0)
+            {
+                path = path.Slice(0, query);
+            }
+
+            head.KeyOffset = targetOffset + pathStart + 1;
+            head.KeyLength = path.Length - 1;
+            return RejectReason.None;
+        }
+
+        private static bool TrySkipScheme(ReadOnlySpan<byte> target, out int authorityStart)
+        {
+            if (target.Length > 7 && Ascii.EqualsIgnoreCase(target.Slice(0, 7), "http://"u8))
+            {
+                authorityStart = 7;
+                return true;
+            }
+
+            if (target.Length > 8 && Ascii.EqualsIgnoreCase(target.Slice(0, 8), "https://"u8))
+            {
+                authorityStart = 8;
+                return true;
+            }
+
+            authorityStart = 0;
+            return false;
+        }
+
+        private static RejectReason ParseField(ReadOnlySpan<byte> line, ref RequestHead head, ref FieldState fields)
+        {
+            if (line[0] == SP || line[0] == HTAB)
+            {
+                return RejectReason.ObsoleteLineFolding; // RFC 9112 §5.2
+            }
+
+            int colon = line.IndexOf((byte)':');
+            if (colon <= 0)
+            {
+                return ContainsBareCr(line) ? RejectReason.BareLineEnding : RejectReason.BadHeaderName;
+            }
+
+            ReadOnlySpan<byte> name = line.Slice(0, colon);
+            if (name[^1] == SP || name[^1] == HTAB)
+            {
+                return RejectReason.WhitespaceBeforeColon; // RFC 9112 §5.1: MUST reject
+            }
+
+            if (!IsToken(name))
+            {
+                return ContainsBareCr(name) ? RejectReason.BareLineEnding : RejectReason.BadHeaderName;
+            }
+
+            ReadOnlySpan<byte> value = TrimOws(line.Slice(colon + 1));
+            foreach (byte b in value)
+            {
+                // field-value: VCHAR, obs-text, SP, HTAB (RFC 9110 §5.5); CR, LF and NUL are never allowed.
+                if ((b < 0x20 && b != HTAB) || b == 0x7F)
+                {
+                    return b == CR ? RejectReason.BareLineEnding : RejectReason.ControlCharacter;
+                }
+            }
+
+            if (Ascii.EqualsIgnoreCase(name, "Host"u8))
+            {
+                return ++fields.Hosts > 1 ? RejectReason.DuplicateHost : RejectReason.None;
+            }
+
+            if (Ascii.EqualsIgnoreCase(name, "Content-Length"u8))
+            {
+                return ParseContentLength(value, ref head);
+            }
+
+            if (Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8))
+            {
+                fields.TransferEncodings++;
+                return ParseTransferEncoding(value, ref head);
+            }
+
+            if (Ascii.EqualsIgnoreCase(name, "Connection"u8))
+            {
+                ParseConnection(value, ref fields);
+                return RejectReason.None;
+            }
+
+            if (Ascii.EqualsIgnoreCase(name, "Expect"u8))
+            {
+                // Only 100-continue is defined (RFC 9110 §10.1.1); anything else is 417.
+                if (!Ascii.EqualsIgnoreCase(value, "100-continue"u8))
+                {
+                    return RejectReason.ExpectationFailed;
+                }
+
+                fields.ExpectContinue = true;
+            }
+
+            return RejectReason.None;
+        }
+
+        private static RejectReason ParseContentLength(ReadOnlySpan<byte> value, ref RequestHead head)
+        {
+            if (head.ContentLength >= 0)
+            {
+                return RejectReason.DuplicateContentLength; // RFC 9112 §6.3
+            }
+
+            if (value.IsEmpty)
+            {
+                return RejectReason.BadContentLength;
+            }
+
+            long length = 0;
+            foreach (byte b in value)
+            {
+                if (!IsDigit(b))
+                {
+                    return RejectReason.BadContentLength; // 1*DIGIT (RFC 9110 §8.6): no sign, no list
+                }
+
+                // Saturate instead of overflowing: any such length is far past the largest value (413).
+                length = length > (long.MaxValue - 9) / 10 ? long.MaxValue : (length * 10) + (b - '0');
+            }
+
+            head.ContentLength = length;
+            return RejectReason.None;
+        }
+
+        private static RejectReason ParseTransferEncoding(ReadOnlySpan<byte> value, ref RequestHead head)
+        {
+            // transfer-coding list (RFC 9112 §6.1); we implement chunked only, and it must come last, once.
+            while (!value.IsEmpty)
+            {
+                int comma = value.IndexOf((byte)',');
+                ReadOnlySpan<byte> coding = TrimOws(comma < 0 ? value : value.Slice(0, comma));
+                value = comma < 0 ? default : value.Slice(comma + 1);
+                if (coding.IsEmpty)
+                {
+                    continue;
+                }
+
+                if (!Ascii.EqualsIgnoreCase(coding, "chunked"u8))
+                {
+                    return IsToken(coding) ? RejectReason.UnknownTransferCoding : RejectReason.BadChunk;
+                }
+
+                if (head.Chunked)
+                {
+                    return RejectReason.BadChunk; // chunked applied twice
+                }
+
+                head.Chunked = true;
+            }
+
+            return head.Chunked ? RejectReason.None : RejectReason.BadChunk;
+        }
+
+        private static void ParseConnection(ReadOnlySpan<byte> value, ref FieldState fields)
+        {
+            while (!value.IsEmpty)
+            {
+                int comma = value.IndexOf((byte)',');
+                ReadOnlySpan<byte> option = TrimOws(comma < 0 ? value : value.Slice(0, comma));
+                value = comma < 0 ? default : value.Slice(comma + 1);
+                if (Ascii.EqualsIgnoreCase(option, "close"u8))
+                {
+                    fields.Close = true;
+                }
+                else if (Ascii.EqualsIgnoreCase(option, "keep-alive"u8))
+                {
+                    fields.KeepAlive = true;
+                }
+            }
+        }
+
+        /// <summary>Checks that need the whole head: Host, framing, method, key and size, in that order.</summary>
+        private static RejectReason Conclude(ReadOnlySpan<byte> buffer, ref RequestHead head, ref FieldState fields, int maxKeyLength, long maxValueLength)
+        {
+            if (head.Http11 && fields.Hosts == 0)
+            {
+                return RejectReason.MissingHost; // RFC 9112 §3.2: MUST respond 400
+            }
+
+            if (head.Chunked && head.ContentLength >= 0)
+            {
+                return RejectReason.LengthAndChunked; // RFC 9112 §6.1
+            }
+
+            if (fields.TransferEncodings > 0 && !head.Chunked)
+            {
+                return RejectReason.BadChunk;
+            }
+
+            if (head.Method == HttpMethod.Other)
+            {
+                return RejectReason.MethodNotAllowed;
+            }
+
+            if ((head.Method == HttpMethod.Post || head.Method == HttpMethod.Put) && !head.Chunked && head.ContentLength < 0)
+            {
+                return RejectReason.LengthRequired;
+            }
+
+            int decoded = KeyDecoder.DecodedLength(buffer.Slice(head.KeyOffset, head.KeyLength));
+            if (decoded < 0)
+            {
+                return RejectReason.BadPercentEncoding;
+            }
+
+            if (decoded > maxKeyLength)
+            {
+                return RejectReason.KeyTooLong;
+            }
+
+            if (head.ContentLength > maxValueLength)
+            {
+                return RejectReason.ValueTooLarge;
+            }
+
+            // Persistence (RFC 9112 §9.3): "close" ends it; HTTP/1.0 keeps it only if asked.
+            head.KeepAlive = !fields.Close && (head.Http11 || fields.KeepAlive);
+            head.ExpectContinue = fields.ExpectContinue && head.Http11 && head.HasBody;
+            return RejectReason.None;
+        }
+
+        private static HttpMethod MethodOf(ReadOnlySpan<byte> method)
+        {
+            // Methods are case-sensitive (RFC 9110 §9.1): "get" is not GET.
+            if (method.SequenceEqual("GET"u8))
+            {
+                return HttpMethod.Get;
+            }
+
+            if (method.SequenceEqual("PUT"u8))
+            {
+                return HttpMethod.Put;
+            }
+
+            if (method.SequenceEqual("POST"u8))
+            {
+                return HttpMethod.Post;
+            }
+
+            if (method.SequenceEqual("HEAD"u8))
+            {
+                return HttpMethod.Head;
+            }
+
+            return method.SequenceEqual("DELETE"u8) ? HttpMethod.Delete : HttpMethod.Other;
+        }
+
+        /// <summary>token = 1*tchar (RFC 9110 §5.6.2).</summary>
+        internal static bool IsToken(ReadOnlySpan<byte> text)
+        {
+            if (text.IsEmpty)
+            {
+                return false;
+            }
+
+            foreach (byte b in text)
+            {
+                bool tchar = (b >= (byte)'a' && b <= (byte)'z') || (b >= (byte)'A' && b <= (byte)'Z') || IsDigit(b)
+                    || b is (byte)'!' or (byte)'#' or (byte)'$' or (byte)'%' or (byte)'&' or (byte)'\'' or (byte)'*'
+                        or (byte)'+' or (byte)'-' or (byte)'.' or (byte)'^' or (byte)'_' or (byte)'`' or (byte)'|' or (byte)'~';
+                if (!tchar)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static ReadOnlySpan<byte> TrimOws(ReadOnlySpan<byte> value)
+        {
+            int start = 0, end = value.Length;
+            while (start < end && (value[start] == SP || value[start] == HTAB))
+            {
+                start++;
+            }
+
+            while (end > start && (value[end - 1] == SP || value[end - 1] == HTAB))
+            {
+                end--;
+            }
+
+            return value.Slice(start, end - start);
+        }
+
+        private static bool ContainsBareCr(ReadOnlySpan<byte> text) => text.IndexOf(CR) >= 0;
+
+        private static bool IsDigit(byte b) => b >= (byte)'0' && b <= (byte)'9';
+
+        private static ParseStatus Reject(RejectReason why, out RejectReason reason)
+        {
+            reason = why;
+            return ParseStatus.Rejected;
+        }
+
+        /// <summary>What the header fields said, gathered before the final checks.</summary>
+        private struct FieldState
+        {
+            public int Count;
+            public int Hosts;
+            public int TransferEncodings;
+            public bool Close;
+            public bool KeepAlive;
+            public bool ExpectContinue;
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using System;
+using System.Text;
+using EmbedKv.Server.Http;
+
+namespace EmbedKv.Server.Tests.Http
+{
+    /// <summary>The request parser against the malformed corpus and against well-formed requests.</summary>
+    public sealed class RequestParserTests
+    {
+        private static readonly HttpLimits Limits = new HttpLimits();
+
+        [Theory]
+        [MemberData(nameof(MalformedRequests.Names), MemberType = typeof(MalformedRequests))]
+        public void MalformedRequestGetsItsStatus(string name)
+        {
+            (_, string request, int status) = MalformedRequests.Get(name);
+            byte[] bytes = MalformedRequests.Bytes(request);
+            int actual = StatusOf(bytes);
+            Assert.True(status == actual, name + ": expected " + status + ", got " + actual);
+        }
+
+        [Theory]
+        [InlineData("GET /k HTTP/1.1\r\nHost: x\r\n\r\n", "Get", true, true)]
+        [InlineData("HEAD /k HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "Head", true, false)]
+        [InlineData("GET /k HTTP/1.0\r\n\r\n", "Get", false, false)]
+        [InlineData("GET /k HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", "Get", false, true)]
+        [InlineData("DELETE /k HTTP/1.1\r\nhOsT: x\r\nConnection: foo, close\r\n\r\n", "Delete", true, false)]
+        [InlineData("\r\nGET /k HTTP/1.1\r\nHost: x\r\n\r\n", "Get", true, true)]
+        public void WellFormedHeadsParse(string request, string method, bool http11, bool keepAlive)
+        {
+            RequestHead head = ParseComplete(request);
+            Assert.Equal(method, head.Method.ToString());
+            Assert.Equal(http11, head.Http11);
+            Assert.Equal(keepAlive, head.KeepAlive);
+            Assert.Equal("k", Key(request, head));
+        }
+
+        [Theory]
+        [InlineData("GET /a/b/c HTTP/1.1\r\nHost: x\r\n\r\n", "a/b/c")]
+        [InlineData("GET /a%2Fb HTTP/1.1\r\nHost: x\r\n\r\n", "a/b")]
+        [InlineData("GET /with%20space HTTP/1.1\r\nHost: x\r\n\r\n", "with space")]
+        [InlineData("GET /%C3%A9t%C3%A9 HTTP/1.1\r\nHost: x\r\n\r\n", "été")]
+        [InlineData("GET /k?ignored=1 HTTP/1.1\r\nHost: x\r\n\r\n", "k")]
+        [InlineData("GET / HTTP/1.1\r\nHost: x\r\n\r\n", "")]
+        [InlineData("GET http://example.com/abs/key HTTP/1.1\r\nHost: x\r\n\r\n", "abs/key")]
+        [InlineData("GET HTTP://example.com:8080/k HTTP/1.1\r\nHost: x\r\n\r\n", "k")]
+        [InlineData("GET http://example.com HTTP/1.1\r\nHost: x\r\n\r\n", "")]
+        [InlineData("GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n", "../../etc/passwd")]
+        [InlineData("GET /a+b HTTP/1.1\r\nHost: x\r\n\r\n", "a+b")]
+        public void KeysArePercentDecodedPaths(string request, string key)
+            => Assert.Equal(key, Key(request, ParseComplete(request)));
+
+        [Fact]
+        public void BodyFramingIsRead()
+        {
+            RequestHead put = ParseComplete("PUT /k HTTP/1.1\r\nHost: x\r\nContent-Length: 42\r\nExpect: 100-continue\r\n\r\n");
+            Assert.Equal(42, put.ContentLength);
+            Assert.True(put.ExpectContinue);
+            RequestHead chunked = ParseComplete("POST /k HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n");
+            Assert.True(chunked.Chunked);
+            Assert.Equal(-1, chunked.ContentLength);
+            RequestHead ten = ParseComplete("PUT /k HTTP/1.0\r\nContent-Length: 1\r\nExpect: 100-continue\r\n\r\n");
+            Assert.False(ten.ExpectContinue); // RFC 9110 §10.1.1: ignored for HTTP/1.0
+        }
+
+        [Fact]
+        public void EveryPrefixOfAValidRequestIsIncomplete()
+        {
+            byte[] request = Encoding.ASCII.GetBytes("PUT /some/key HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello");
+            int headLength = request.Length - 5;
+            for (int length = 0; length < headLength; length++)
+            {
+                ParseStatus status = RequestParser.TryParse(request.AsSpan(0, length), Limits, 1024, 1L << 30, out _, out _, out RejectReason reason);
+                Assert.True(status == ParseStatus.Incomplete, "prefix of " + length + " bytes: " + status + " " + reason);
+            }
+
+            Assert.Equal(ParseStatus.Complete, RequestParser.TryParse(request, Limits, 1024, 1L << 30, out _, out int consumed, out _));
+            Assert.Equal(headLength, consumed);
+        }
+
+        [Fact]
+        public void ParsingAllocatesNothingEvenWhenRejecting()
+        {
+            byte[] good = Encoding.ASCII.GetBytes("PUT /k HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\n");
+            byte[] bad = Encoding.ASCII.GetBytes("PUT /k HTTP/1.1\r\nHost : x\r\n\r\n");
+            for (int i = 0; i < 100; i++)
+            {
+                RequestParser.TryParse(good, Limits, 1024, 1L << 30, out _, out _, out _);
+                RequestParser.TryParse(bad, Limits, 1024, 1L << 30, out _, out _, out _);
+            }
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10_000; i++)
+            {
+                RequestParser.TryParse(good, Limits, 1024, 1L << 30, out _, out _, out _);
+                RequestParser.TryParse(bad, Limits, 1024, 1L << 30, out _, out _, out _);
+            }
+
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        /// <summary>The status the server answers with: a parse rejection, or a chunked-framing error found reading the body.</summary>
+        internal static int StatusOf(byte[] request)
+        {
+            ParseStatus status = RequestParser.TryParse(request, Limits, 1024, 1L << 30, out RequestHead head, out int consumed, out RejectReason reason);
+            if (status == ParseStatus.Rejected)
+            {
+                return Rejections.For(reason).Status;
+            }
+
+            Assert.Equal(ParseStatus.Complete, status);
+            if (head.Chunked)
+            {
+                var decoder = new ChunkedDecoder();
+                ReadOnlySpan<byte> body = request.AsSpan(consumed);
+                while (true)
+                {
+                    ChunkStatus chunk = decoder.Decode(body, out int used, out _, out _);
+                    body = body.Slice(used);
+                    if (chunk == ChunkStatus.Error)
+                    {
+                        return 400;
+                    }
+
+                    if (chunk is ChunkStatus.Done or ChunkStatus.NeedMore)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            return 200;
+        }
+
+        private static RequestHead ParseComplete(string request)
+        {
+            byte[] bytes = Encoding.ASCII.GetBytes(request);
+            ParseStatus status = RequestParser.TryParse(bytes, Limits, 1024, 1L << 30, out RequestHead head, out int consumed, out RejectReason reason);
+            Assert.True(status == ParseStatus.Complete, request + ": " + status + " " + reason);
+            Assert.Equal(bytes.Length, consumed);
+            return head;
+        }
+
+        private static string Key(string request, RequestHead head)
+        {
+            byte[] bytes = Encoding.ASCII.GetBytes(request);
+            ReadOnlySpan<byte> encoded = bytes.AsSpan(head.KeyOffset, head.KeyLength);
+            byte[] decoded = new byte[KeyDecoder.DecodedLength(encoded)];
+            KeyDecoder.Decode(encoded, decoded);
+            return Encoding.UTF8.GetString(decoded);
+        }
+    }
+}
