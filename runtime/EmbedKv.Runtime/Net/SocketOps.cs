@@ -56,15 +56,17 @@ namespace EmbedKv.Runtime.Net
         /// <summary>Sends what fits; MSG_NOSIGNAL turns a closed peer into -EPIPE instead of a process-killing SIGPIPE.</summary>
         /// <param name="fd">The socket.</param>
         /// <param name="data">The bytes.</param>
+        /// <param name="more">More follows at once (a sendfile of the body): MSG_MORE lets the kernel put both in one segment.</param>
         /// <returns>Bytes sent (possibly fewer than given), or -errno (-EAGAIN when the send buffer is full).</returns>
-        public static nint Send(int fd, ReadOnlySpan<byte> data)
+        public static nint Send(int fd, ReadOnlySpan<byte> data, bool more = false)
         {
+            int flags = more ? Sys.MSG_NOSIGNAL | Sys.MSG_MORE : Sys.MSG_NOSIGNAL;
             fixed (byte* p = data)
             {
                 nint result;
                 do
                 {
-                    result = Sys.Sendto(fd, p, (nuint)data.Length, Sys.MSG_NOSIGNAL, null, 0);
+                    result = Sys.Sendto(fd, p, (nuint)data.Length, flags, null, 0);
                 }
                 while (result == -Sys.EINTR);
 

@@ -36,7 +36,10 @@ namespace EmbedKv.Server.Http
         // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request line.
         private const int MaxLeadingEmptyLines = 4;
 
-        /// <summary>Parses the head at the start of <paramref name="buffer"/>.</summary>
+        /// <summary>
+        /// Parses the head at the start of <paramref name="buffer"/>. On <see cref="ParseStatus.Complete"/>,
+        /// and on a rejection found once the whole head was read, <paramref name="consumed"/> is the head's length.
+        /// </summary>
         public static ParseStatus TryParse(
             ReadOnlySpan<byte> buffer,
             HttpLimits limits,
@@ -128,14 +131,11 @@ namespace EmbedKv.Server.Http
                 }
             }
 
-            reason = Conclude(buffer, ref head, ref fields, maxKeyLength, maxValueLength);
-            if (reason != RejectReason.None)
-            {
-                return ParseStatus.Rejected;
-            }
-
+            // From here on the head is whole: a refusal still says where the request ends, so a
+            // connection without a body to skip can go on to the next request.
             consumed = position;
-            return ParseStatus.Complete;
+            reason = Conclude(buffer, ref head, ref fields, maxKeyLength, maxValueLength);
+            return reason == RejectReason.None ? ParseStatus.Complete : ParseStatus.Rejected;
         }
 
         private static RejectReason ParseRequestLine(ReadOnlySpan<byte> line, int lineOffset, ref RequestHead head)
@@ -319,13 +319,15 @@ namespace EmbedKv.Server.Http
 
             if (Ascii.EqualsIgnoreCase(name, "Expect"u8))
             {
-                // Only 100-continue is defined (RFC 9110 §10.1.1); anything else is 417.
-                if (!Ascii.EqualsIgnoreCase(value, "100-continue"u8))
+                // Only 100-continue is defined (RFC 9110 §10.1.1); anything else is 417, once the head is read.
+                if (Ascii.EqualsIgnoreCase(value, "100-continue"u8))
                 {
-                    return RejectReason.ExpectationFailed;
+                    fields.ExpectContinue = true;
                 }
-
-                fields.ExpectContinue = true;
+                else
+                {
+                    fields.UnknownExpectation = true;
+                }
             }
 
             return RejectReason.None;
@@ -450,6 +452,11 @@ namespace EmbedKv.Server.Http
                 return RejectReason.ValueTooLarge;
             }
 
+            if (fields.UnknownExpectation)
+            {
+                return RejectReason.ExpectationFailed;
+            }
+
             // Persistence (RFC 9112 §9.3): "close" ends it; HTTP/1.0 keeps it only if asked.
             head.KeepAlive = !fields.Close && (head.Http11 || fields.KeepAlive);
             head.ExpectContinue = fields.ExpectContinue && head.Http11 && head.HasBody;
@@ -539,6 +546,7 @@ namespace EmbedKv.Server.Http
             public bool Close;
             public bool KeepAlive;
             public bool ExpectContinue;
+            public bool UnknownExpectation;
         }
     }
 }

@@ -1,0 +1,160 @@
+using System;
+using System.Collections.Generic;
+using System.Threading.Tasks;
+using EmbedKv.Runtime;
+using EmbedKv.Runtime.Net;
+using EmbedKv.Server.Loop;
+using EmbedKv.Server.Storage;
+
+namespace EmbedKv.Server
+{
+    /// <summary>
+    /// An embedded HTTP/1.1 key-value server: <c>GET</c>, <c>HEAD</c>, <c>PUT</c>, <c>POST</c> and
+    /// <c>DELETE</c> on <c>/{key}</c>, served by event loops on background threads, stored durably on disk.
+    /// <code>using var kv = KvServer.Start(8080);</code>
+    /// </summary>
+    public sealed class KvServer : IDisposable, IAsyncDisposable
+    {
+        private readonly KvStore _store;
+        private readonly List<EventLoop> _loops;
+        private readonly List<FileDescriptor> _listeners;
+        private readonly SharedCounter _open;
+        private readonly object _stopLock = new object();
+        private bool _stopped;
+
+        private KvServer(KvServerOptions options, KvStore store, List<EventLoop> loops, List<FileDescriptor> listeners, SharedCounter open, InetEndpoint endpoint)
+        {
+            Options = options;
+            _store = store;
+            _loops = loops;
+            _listeners = listeners;
+            _open = open;
+            Port = endpoint.Port;
+            Address = endpoint.ToString();
+        }
+
+        /// <summary>The options the server runs with.</summary>
+        public KvServerOptions Options { get; }
+
+        /// <summary>The port it listens on (the one the kernel picked, if asked for port 0).</summary>
+        public int Port { get; }
+
+        /// <summary>The bound address and port, such as "127.0.0.1:8080".</summary>
+        public string Address { get; }
+
+        /// <summary>http://address:port/, for clients.</summary>
+        public Uri BaseAddress => new Uri("http://" + Address + "/");
+
+        /// <summary>The store behind the server (keys, disk use, recovery report).</summary>
+        public KvStore Store => _store;
+
+        /// <summary>Connections open now.</summary>
+        public int OpenConnections => _open.Value;
+
+        /// <summary>Starts a server on 127.0.0.1:<paramref name="port"/> with data in ./embedkv-data.</summary>
+        /// <param name="port">The port; 0 picks a free one.</param>
+        /// <returns>The running server.</returns>
+        public static KvServer Start(int port) => Start(new KvServerOptions { Port = port });
+
+        /// <summary>Starts a server. Fails fast, naming the syscall and errno (port in use, directory locked or unwritable).</summary>
+        /// <param name="options">The options.</param>
+        /// <returns>The running server.</returns>
+        public static KvServer Start(KvServerOptions options)
+        {
+            ArgumentNullException.ThrowIfNull(options);
+            options.Validate();
+            KvStore store = KvStore.Open(options.StoreOptions());
+            var loops = new List<EventLoop>();
+            var listeners = new List<FileDescriptor>();
+            try
+            {
+                var open = new SharedCounter();
+                InetEndpoint requested = InetEndpoint.Parse(options.BindAddress, options.Port);
+                bool reusePort = options.ListenerMode == ListenerMode.ReusePort;
+                listeners.Add(ListeningSocket.Open(requested, reusePort: reusePort));
+                InetEndpoint bound = InetEndpoint.LocalOf(listeners[0].Value);
+                for (int i = 0; i < options.Workers; i++)
+                {
+                    if (reusePort && i > 0)
+                    {
+                        // Every loop its own listener on the same port: the kernel balances new connections.
+                        listeners.Add(ListeningSocket.Open(InetEndpoint.Parse(options.BindAddress, bound.Port), reusePort: true));
+                    }
+
+                    FileDescriptor listener = reusePort ? listeners[i] : listeners[0];
+                    loops.Add(new EventLoop(i, store, options, listener, sharedListener: !reusePort, open));
+                }
+
+                foreach (EventLoop loop in loops)
+                {
+                    loop.Start();
+                }
+
+                options.Log?.Invoke("embedkv: listening on http://" + bound + "/ with " + options.Workers + " loops; data in "
+                    + options.DataDirectory + " (" + store.Count + " keys, durability " + options.Durability + ")");
+                return new KvServer(options, store, loops, listeners, open, bound);
+            }
+            catch
+            {
+                foreach (EventLoop loop in loops)
+                {
+                    loop.Dispose();
+                }
+
+                foreach (FileDescriptor listener in listeners)
+                {
+                    listener.Dispose();
+                }
+
+                store.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>
+        /// Stops accepting, lets requests in flight finish until <paramref name="timeout"/>, closes every
+        /// connection, and closes the store (which makes every acknowledged write durable).
+        /// </summary>
+        /// <param name="timeout">How long requests in flight may take.</param>
+        /// <returns>A task that completes when the server has stopped.</returns>
+        public Task StopAsync(TimeSpan timeout) => Task.Run(() => Stop(timeout));
+
+        /// <summary>Stops with a 5-second grace period.</summary>
+        public void Dispose() => Stop(TimeSpan.FromSeconds(5));
+
+        /// <summary>Stops with a 5-second grace period.</summary>
+        /// <returns>A task that completes when the server has stopped.</returns>
+        public ValueTask DisposeAsync() => new ValueTask(StopAsync(TimeSpan.FromSeconds(5)));
+
+        private void Stop(TimeSpan timeout)
+        {
+            lock (_stopLock)
+            {
+                if (_stopped)
+                {
+                    return;
+                }
+
+                _stopped = true;
+                long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+                foreach (EventLoop loop in _loops)
+                {
+                    loop.BeginStop(deadline);
+                }
+
+                foreach (EventLoop loop in _loops)
+                {
+                    loop.Join(timeout + TimeSpan.FromSeconds(5));
+                    loop.Dispose();
+                }
+
+                foreach (FileDescriptor listener in _listeners)
+                {
+                    listener.Dispose();
+                }
+
+                _store.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,597 @@
+using System;
+using EmbedKv.Runtime.Interop;
+using EmbedKv.Runtime.Net;
+using EmbedKv.Server.Http;
+using EmbedKv.Server.Storage;
+using EmbedKv.Server.Storage.Reads;
+using EmbedKv.Server.Storage.Writes;
+
+namespace EmbedKv.Server.Loop
+{
+    /// <summary>
+    /// One client connection: an HTTP/1.1 state machine driven by its event loop. It parses requests
+    /// from its input area, answers them in order (pipelining), streams bodies into the store and values
+    /// out with sendfile, and waits for the store without blocking the loop. Objects are reused for new
+    /// connections and buffers are borrowed only while a request is in progress, so a request allocates
+    /// nothing on the GC heap.
+    /// </summary>
+    internal sealed unsafe partial class Connection
+    {
+        private readonly LoopContext _context;
+        private byte* _block;
+        private int _readStart;
+        private int _readEnd;
+        private int _outStart;
+        private int _outEnd;
+        private StoredValue _sending;
+        private bool _hasSending;
+        private long _sendOffset;
+        private long _sendRemaining;
+        private Phase _phase;
+        private RequestHead _head;
+        private int _keyLength;
+        private long _bodyRemaining;
+        private ChunkedDecoder _chunks;
+        private int _bodyLength;
+        private ValueUpload? _upload;
+        private bool _discardBody;
+        private bool _closeAfterSend;
+        private bool _requestStarted;
+
+        public Connection(LoopContext context, int slot)
+        {
+            _context = context;
+            Slot = slot;
+        }
+
+        private enum Phase : byte
+        {
+            Head,
+            Body,
+            Store,
+        }
+
+        private enum Step : byte
+        {
+            Progress,
+            NeedInput,
+            Wait,
+        }
+
+        public int Slot { get; }
+
+        public uint Generation { get; private set; }
+
+        public int Fd { get; private set; } = -1;
+
+        public bool IsOpen => Fd >= 0;
+
+        /// <summary>Closed and back on its loop's free list (set and cleared by the loop).</summary>
+        public bool Retired { get; set; }
+
+        /// <summary>Monotonic milliseconds after which the connection is closed (slowloris, idle, stalled body).</summary>
+        public long Deadline { get; private set; }
+
+        /// <summary>A request is under way (its head started arriving, or it is being answered).</summary>
+        public bool Busy => _requestStarted || _phase != Phase.Head || _outEnd > _outStart || _hasSending;
+
+        public ulong Token => ((ulong)Generation << 32) | (uint)Slot;
+
+        public void Open(int fd, long now)
+        {
+            Fd = fd;
+            Generation++;
+            _phase = Phase.Head;
+            _closeAfterSend = false;
+            _requestStarted = false;
+            Deadline = now + (long)_context.Limits.HeaderTimeout.TotalMilliseconds;
+        }
+
+        /// <summary>Reads, parses, answers and sends until the socket or the store makes it wait.</summary>
+        public void Drive(long now)
+        {
+            while (IsOpen)
+            {
+                Step step = _phase switch
+                {
+                    Phase.Head when _readEnd > _readStart && CanQueueResponse => ParseHead(now),
+                    Phase.Body when _readEnd > _readStart => ReadBody(now),
+                    Phase.Store => Step.Wait,
+                    _ => Step.NeedInput,
+                };
+
+                if (step == Step.Progress)
+                {
+                    continue;
+                }
+
+                if (!Flush())
+                {
+                    return; // the socket is full (EPOLLOUT will call back) or closed
+                }
+
+                if (_closeAfterSend)
+                {
+                    Close();
+                    return;
+                }
+
+                if (step == Step.Wait || !Receive(now))
+                {
+                    return;
+                }
+            }
+        }
+
+        /// <summary>The store finished this connection's write.</summary>
+        public void OnStored(WriteOutcome outcome, long now)
+        {
+            _phase = Phase.Head;
+            switch (outcome)
+            {
+                case WriteOutcome.Created:
+                    QueueHead(201, 0, octetStream: false);
+                    break;
+                case WriteOutcome.Replaced:
+                case WriteOutcome.Deleted:
+                    QueueHead(204, -1, octetStream: false);
+                    break;
+                case WriteOutcome.NotFound:
+                    QueueText(404, "not found\n"u8);
+                    break;
+                default:
+                    // The store refused the write (a failed sync or a full disk): nothing was stored.
+                    QueueText(500, "the write could not be stored\n"u8);
+                    break;
+            }
+
+            EndRequest(now);
+            Drive(now);
+        }
+
+        /// <summary>Closes the connection if its deadline passed; returns whether it did.</summary>
+        public bool CloseIfExpired(long now)
+        {
+            if (!IsOpen || _phase == Phase.Store || now < Deadline)
+            {
+                return false;
+            }
+
+            Close();
+            return true;
+        }
+
+        /// <summary>During shutdown: closes now if no request is in flight.</summary>
+        public void CloseIfIdle()
+        {
+            if (IsOpen && !Busy)
+            {
+                Close();
+            }
+        }
+
+        public void Close()
+        {
+            if (!IsOpen)
+            {
+                return;
+            }
+
+            _upload?.Abort();
+            _upload = null;
+            if (_hasSending)
+            {
+                _sending.Release();
+                _hasSending = false;
+            }
+
+            SocketOps.Close(Fd);
+            Fd = -1;
+            Generation++; // a late store completion for the old request is now ignored
+            ReleaseBlock();
+            _readStart = _readEnd = _outStart = _outEnd = 0;
+            _phase = Phase.Head;
+            _requestStarted = false;
+        }
+
+        private bool CanQueueResponse => !_hasSending && _outEnd <= BlockLayout.OutputSize - 1024;
+
+        private Span<byte> Input => new Span<byte>(_block, _context.Layout.ReadSize);
+
+        private Span<byte> Body => new Span<byte>(_block + _context.Layout.BodyOffset, BlockLayout.BodySize);
+
+        private Span<byte> Output => new Span<byte>(_block + _context.Layout.OutputOffset, BlockLayout.OutputSize);
+
+        private ReadOnlySpan<byte> Key => new ReadOnlySpan<byte>(_block + _context.Layout.KeyOffset, _keyLength);
+
+        private Step ParseHead(long now)
+        {
+            if (!_requestStarted)
+            {
+                // The first byte of a request starts the clock on its head (slowloris).
+                _requestStarted = true;
+                Deadline = now + (long)_context.Limits.HeaderTimeout.TotalMilliseconds;
+            }
+
+            ReadOnlySpan<byte> input = Input.Slice(_readStart, _readEnd - _readStart);
+            ParseStatus status = RequestParser.TryParse(input, _context.Limits, _context.Options.MaxKeyLength, _context.Options.MaxValueLength, out _head, out int consumed, out RejectReason reason);
+            if (status == ParseStatus.Incomplete)
+            {
+                CompactInput();
+                return Step.NeedInput;
+            }
+
+            if (status == ParseStatus.Rejected)
+            {
+                _readStart += consumed;
+                Reject(reason, _head.HasBody || consumed == 0);
+                return Step.Progress;
+            }
+
+            // The key, decoded into its own area: the input area moves on as the body arrives.
+            ReadOnlySpan<byte> encodedKey = Input.Slice(_readStart + _head.KeyOffset, _head.KeyLength);
+            _keyLength = KeyDecoder.Decode(encodedKey, new Span<byte>(_block + _context.Layout.KeyOffset, _context.Layout.KeySize));
+            _readStart += consumed;
+            StartRequest(now);
+            return Step.Progress;
+        }
+
+        private void StartRequest(long now)
+        {
+            bool stores = _head.Method is HttpMethod.Put or HttpMethod.Post;
+            if (!_head.HasBody && !stores)
+            {
+                Act(now);
+                return;
+            }
+
+            _phase = Phase.Body;
+            _discardBody = !stores;
+            _bodyLength = 0;
+            _bodyRemaining = _head.Chunked ? -1 : _head.ContentLength;
+            _chunks = default;
+            Deadline = now + (long)_context.Limits.BodyTimeout.TotalMilliseconds;
+            if (_head.ExpectContinue && _readEnd == _readStart)
+            {
+                // RFC 9110 §10.1.1: the client waits for this before sending the body (curl does, over 1 MiB).
+                Queue(StatusLines.For(100));
+                Queue("\r\n"u8);
+            }
+
+            if (_bodyRemaining == 0)
+            {
+                FinishBody(now);
+            }
+        }
+
+        private Step ReadBody(long now)
+        {
+            Deadline = now + (long)_context.Limits.BodyTimeout.TotalMilliseconds;
+            Span<byte> input = Input.Slice(_readStart, _readEnd - _readStart);
+            if (!_head.Chunked)
+            {
+                int take = (int)Math.Min(input.Length, _bodyRemaining);
+                if (!Consume(input.Slice(0, take)))
+                {
+                    return Step.Progress;
+                }
+
+                _readStart += take;
+                _bodyRemaining -= take;
+                if (_bodyRemaining == 0)
+                {
+                    FinishBody(now);
+                }
+
+                return Step.Progress;
+            }
+
+            ChunkStatus status = _chunks.Decode(input, out int consumed, out int dataStart, out int dataLength);
+            if (status == ChunkStatus.Error)
+            {
+                AbortBody();
+                Reject(RejectReason.BadChunk, hadBody: true);
+                return Step.Progress;
+            }
+
+            if (_chunks.Announced > _context.Options.MaxValueLength && !_discardBody)
+            {
+                AbortBody();
+                Reject(RejectReason.ValueTooLarge, hadBody: true);
+                return Step.Progress;
+            }
+
+            if (dataLength > 0 && !Consume(input.Slice(dataStart, dataLength)))
+            {
+                return Step.Progress;
+            }
+
+            _readStart += consumed;
+            if (status == ChunkStatus.Done)
+            {
+                FinishBody(now);
+                return Step.Progress;
+            }
+
+            if (status == ChunkStatus.NeedMore)
+            {
+                CompactInput();
+                return Step.NeedInput;
+            }
+
+            return Step.Progress;
+        }
+
+        /// <summary>Takes body bytes: kept in the body area while they fit, then streamed into an upload.</summary>
+        private bool Consume(ReadOnlySpan<byte> data)
+        {
+            if (_discardBody || data.IsEmpty)
+            {
+                return true;
+            }
+
+            if (_upload is null && _bodyLength + data.Length <= BlockLayout.BodySize)
+            {
+                data.CopyTo(Body.Slice(_bodyLength));
+                _bodyLength += data.Length;
+                return true;
+            }
+
+            try
+            {
+                if (_upload is null)
+                {
+                    _upload = _context.Store.BeginUpload(Key);
+                    _upload.Append(Body.Slice(0, _bodyLength));
+                }
+
+                if (_upload.Append(data))
+                {
+                    return true;
+                }
+
+                AbortBody();
+                Reject(RejectReason.ValueTooLarge, hadBody: true);
+            }
+            catch (Exception e) when (e is System.IO.IOException or ObjectDisposedException)
+            {
+                AbortBody();
+                QueueText(500, "the value could not be stored\n"u8);
+                _closeAfterSend = true;
+            }
+
+            return false;
+        }
+
+        private void FinishBody(long now)
+        {
+            if (_discardBody)
+            {
+                Act(now);
+                return;
+            }
+
+            _phase = Phase.Store;
+            if (_upload is { } upload)
+            {
+                _upload = null;
+                try
+                {
+                    upload.Complete(_context.Completions, Token);
+                }
+                catch (Exception e) when (e is System.IO.IOException or ObjectDisposedException)
+                {
+                    _context.Completions.OnWriteCompleted(Token, WriteOutcome.Failed);
+                }
+
+                return;
+            }
+
+            _context.Store.BeginPut(Key, Body.Slice(0, _bodyLength), _context.Completions, Token);
+        }
+
+        /// <summary>Answers GET, HEAD and DELETE (after any body they carried was read and discarded).</summary>
+        private void Act(long now)
+        {
+            switch (_head.Method)
+            {
+                case HttpMethod.Delete:
+                    _phase = Phase.Store;
+                    _context.Store.BeginDelete(Key, _context.Completions, Token);
+                    return;
+                case HttpMethod.Get:
+                case HttpMethod.Head:
+                    if (!_context.Store.TryGet(Key, out StoredValue value))
+                    {
+                        QueueText(404, "not found\n"u8);
+                    }
+                    else
+                    {
+                        QueueHead(200, value.Length, octetStream: true);
+                        if (_head.Method == HttpMethod.Get && value.Length > 0)
+                        {
+                            _sending = value;
+                            _hasSending = true;
+                            _sendOffset = value.FileOffset;
+                            _sendRemaining = value.Length;
+                        }
+                        else
+                        {
+                            value.Release();
+                        }
+                    }
+
+                    break;
+            }
+
+            _phase = Phase.Head;
+            EndRequest(now);
+        }
+
+        private void EndRequest(long now)
+        {
+            _requestStarted = false;
+            if (!_head.KeepAlive || _context.Stopping)
+            {
+                _closeAfterSend = true;
+            }
+
+            Deadline = now + (long)_context.Limits.IdleTimeout.TotalMilliseconds;
+        }
+
+        private void Reject(RejectReason reason, bool hadBody)
+        {
+            // A refusal that leaves the stream in doubt (we cannot tell where the request ends, or its
+            // body will not be read) closes the connection after the answer.
+            Rejection rejection = Rejections.For(reason);
+            bool close = rejection.AlwaysClose || hadBody || !_head.KeepAlive || _context.Stopping;
+            _outEnd += ResponseWriter.Text(Output.Slice(_outEnd), rejection.Status, rejection.Body, close, !_head.Http11 && !close, _context.Date, rejection.ExtraHeaders);
+            _closeAfterSend = close;
+            if (close)
+            {
+                _readStart = _readEnd;
+            }
+
+            _phase = Phase.Head;
+            _requestStarted = false;
+        }
+
+        private void AbortBody()
+        {
+            _upload?.Abort();
+            _upload = null;
+        }
+
+        private void QueueHead(int status, long contentLength, bool octetStream)
+        {
+            bool close = !_head.KeepAlive || _context.Stopping;
+            int written = ResponseWriter.Head(Output.Slice(_outEnd), status, contentLength, octetStream, close, !_head.Http11 && !close, _context.Date);
+            _outEnd += written;
+        }
+
+        private void QueueText(int status, ReadOnlySpan<byte> body)
+        {
+            bool close = !_head.KeepAlive || _context.Stopping;
+            _outEnd += ResponseWriter.Text(Output.Slice(_outEnd), status, body, close, !_head.Http11 && !close, _context.Date);
+        }
+
+        private void Queue(ReadOnlySpan<byte> bytes)
+        {
+            bytes.CopyTo(Output.Slice(_outEnd));
+            _outEnd += bytes.Length;
+        }
+
+        /// <summary>Sends queued output, then the value being sent; false if it must wait for EPOLLOUT or the connection closed.</summary>
+        private bool Flush()
+        {
+            while (_outEnd > _outStart)
+            {
+                nint sent = SocketOps.Send(Fd, Output.Slice(_outStart, _outEnd - _outStart), more: _hasSending);
+                if (sent < 0)
+                {
+                    return SendFailed(sent);
+                }
+
+                _outStart += (int)sent;
+            }
+
+            _outStart = _outEnd = 0;
+            while (_hasSending)
+            {
+                nint sent = SocketOps.SendFile(Fd, _sending.FileDescriptor, ref _sendOffset, _sendRemaining);
+                if (sent < 0)
+                {
+                    return SendFailed(sent);
+                }
+
+                if (sent == 0)
+                {
+                    // The file is shorter than the index said: nothing sensible can follow on this stream.
+                    Close();
+                    return false;
+                }
+
+                _sendRemaining -= sent;
+                if (_sendRemaining == 0)
+                {
+                    _sending.Release();
+                    _hasSending = false;
+                }
+            }
+
+            return true;
+        }
+
+        private bool SendFailed(nint error)
+        {
+            if (error != -Sys.EAGAIN)
+            {
+                Close(); // EPIPE, ECONNRESET: the peer is gone
+            }
+
+            return false;
+        }
+
+        /// <summary>Reads more input; false if none is there now (EAGAIN) or the connection ended.</summary>
+        private bool Receive(long now)
+        {
+            if (_block is null)
+            {
+                _block = _context.Buffers.Rent();
+            }
+
+            if (_readEnd == _context.Layout.ReadSize)
+            {
+                CompactInput();
+                if (_readEnd == _context.Layout.ReadSize)
+                {
+                    return true; // full of input still to process: no room to read, nothing lost
+                }
+            }
+
+            nint received = SocketOps.Receive(Fd, Input.Slice(_readEnd));
+            if (received > 0)
+            {
+                _readEnd += (int)received;
+                return true;
+            }
+
+            if (received == -Sys.EAGAIN)
+            {
+                if (!Busy && _readEnd == _readStart)
+                {
+                    ReleaseBlock();
+                }
+
+                return false;
+            }
+
+            // End of stream or a reset: a half-received body is abandoned, never stored.
+            Close();
+            return false;
+        }
+
+        private void CompactInput()
+        {
+            if (_readStart == 0)
+            {
+                return;
+            }
+
+            int length = _readEnd - _readStart;
+            Input.Slice(_readStart, length).CopyTo(Input);
+            _readStart = 0;
+            _readEnd = length;
+        }
+
+        private void ReleaseBlock()
+        {
+            if (_block is not null)
+            {
+                _context.Buffers.Return(_block);
+                _block = null;
+                _readStart = _readEnd = 0;
+            }
+        }
+    }
+}

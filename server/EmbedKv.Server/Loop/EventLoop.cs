@@ -1,0 +1,249 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using EmbedKv.Runtime;
+using EmbedKv.Runtime.Events;
+using EmbedKv.Runtime.Interop;
+using EmbedKv.Runtime.Net;
+using EmbedKv.Server.Http;
+using EmbedKv.Server.Storage;
+using EmbedKv.Server.Storage.Writes;
+
+namespace EmbedKv.Server.Loop
+{
+    /// <summary>
+    /// One worker thread, in the manner of Redis's ae.c: sleep in epoll_wait, then handle what is ready —
+    /// new connections on the listener, readable or writable connections, the eventfd that says the
+    /// store finished writes or the server is stopping — and once a second, close connections whose
+    /// deadline passed. Connections are registered edge-triggered for both directions once, so no
+    /// epoll_ctl is needed per request; the price is that a connection must read and write until EAGAIN.
+    /// </summary>
+    internal sealed class EventLoop : IDisposable
+    {
+        private const ulong ListenerTag = ulong.MaxValue;
+        private const ulong WakeTag = ulong.MaxValue - 1;
+        private const int TimerMilliseconds = 1000;
+
+        private readonly LoopContext _context;
+        private readonly Epoll _epoll;
+        private readonly EventFd _wake;
+        private readonly FileDescriptor _listener;
+        private readonly Thread _thread;
+        private readonly List<Connection> _connections = new List<Connection>();
+        private readonly Stack<int> _freeSlots = new Stack<int>();
+        private readonly EpollEvent[] _events = new EpollEvent[256];
+        private readonly SharedCounter _open;
+        private volatile bool _stopping;
+        private long _stopDeadline;
+        private long _nextTimer;
+        private bool _listening = true;
+
+        public EventLoop(int index, KvStore store, KvServerOptions options, FileDescriptor listener, bool sharedListener, SharedCounter open)
+        {
+            _listener = listener;
+            _open = open;
+            _epoll = Epoll.Create();
+            _wake = EventFd.Create();
+            var completions = new LoopCompletions(_wake);
+            _context = new LoopContext(store, options, new BufferPool(new BlockLayout(options.Limits).BlockSize), completions);
+            // A listener shared by all loops wakes only one of them per connection (no thundering herd).
+            uint listenerEvents = Sys.EPOLLIN | (sharedListener ? Sys.EPOLLEXCLUSIVE : 0u);
+            Syscall.Check(_epoll.Add(listener.Value, listenerEvents, ListenerTag), "epoll_ctl", "listener");
+            Syscall.Check(_epoll.Add(_wake.Descriptor, Sys.EPOLLIN, WakeTag), "epoll_ctl", "eventfd");
+            _thread = new Thread(Run) { IsBackground = true, Name = "EmbedKv loop " + index };
+        }
+
+        public void Start() => _thread.Start();
+
+        /// <summary>Stops accepting; finishes requests in flight until <paramref name="deadline"/> (monotonic ms), then closes all.</summary>
+        public void BeginStop(long deadline)
+        {
+            Interlocked.Exchange(ref _stopDeadline, deadline);
+            _stopping = true;
+            _wake.Signal();
+        }
+
+        public bool Join(TimeSpan timeout) => _thread.Join(timeout);
+
+        public void Dispose()
+        {
+            _epoll.Dispose();
+            _wake.Dispose();
+
+            _context.Buffers.Dispose();
+        }
+
+        private void Run()
+        {
+            _context.Completions.BindToCurrentThread();
+            try
+            {
+                while (true)
+                {
+                    long now = Environment.TickCount64;
+                    if (_stopping && StopStep(now))
+                    {
+                        return;
+                    }
+
+                    int ready = _epoll.Wait(_events, _context.Completions.IsEmpty ? TimerMilliseconds : 0);
+                    now = Environment.TickCount64;
+                    for (int i = 0; i < ready; i++)
+                    {
+                        Dispatch(_events[i], now);
+                    }
+
+                    DeliverCompletions(now);
+                    if (now >= _nextTimer)
+                    {
+                        _nextTimer = now + TimerMilliseconds;
+                        ExpireDeadlines(now);
+                    }
+                }
+            }
+            finally
+            {
+                foreach (Connection connection in _connections)
+                {
+                    connection.Close();
+                    Retire(connection);
+                }
+            }
+        }
+
+        private void Dispatch(in EpollEvent ready, long now)
+        {
+            switch (ready.Data)
+            {
+                case ListenerTag:
+                    Accept(now);
+                    break;
+                case WakeTag:
+                    _wake.Drain();
+                    break;
+                default:
+                    Connection connection = _connections[(int)ready.Data];
+                    if (connection.IsOpen)
+                    {
+                        connection.Drive(now);
+                        Retire(connection);
+                    }
+
+                    break;
+            }
+        }
+
+        private void Accept(long now)
+        {
+            while (_listening)
+            {
+                int fd = SocketOps.Accept(_listener.Value);
+                if (fd < 0)
+                {
+                    // EAGAIN: drained (another loop may have taken it). EMFILE and the like: try again next wake-up.
+                    return;
+                }
+
+                if (!_open.TryIncrement(_context.Limits.MaxConnections))
+                {
+                    RefuseBusy(fd);
+                    continue;
+                }
+
+                SocketOps.SetNoDelay(fd);
+                Connection connection = TakeSlot();
+                connection.Open(fd, now);
+                if (_epoll.Add(fd, Sys.EPOLLIN | Sys.EPOLLOUT | Sys.EPOLLRDHUP | Sys.EPOLLET, (ulong)connection.Slot) < 0)
+                {
+                    connection.Close();
+                    Retire(connection);
+                    continue;
+                }
+
+                // Data may already be there (the request often arrives with the connection).
+                connection.Drive(now);
+                Retire(connection);
+            }
+        }
+
+        /// <summary>Past the connection cap: a prebuilt 503 and close (RFC 9110 §15.6.4).</summary>
+        private void RefuseBusy(int fd)
+        {
+            Rejection busy = Rejections.For(RejectReason.ServerBusy);
+            Span<byte> response = stackalloc byte[512];
+            int length = ResponseWriter.Text(response, busy.Status, busy.Body, close: true, http10KeepAlive: false, _context.Date);
+            SocketOps.Send(fd, response.Slice(0, length));
+            SocketOps.Close(fd);
+        }
+
+        private void DeliverCompletions(long now)
+        {
+            foreach ((ulong token, WriteOutcome outcome) in _context.Completions.Drain())
+            {
+                Connection connection = _connections[(int)(uint)token];
+                if (connection.IsOpen && connection.Token == token)
+                {
+                    connection.OnStored(outcome, now);
+                    Retire(connection);
+                }
+            }
+        }
+
+        private void ExpireDeadlines(long now)
+        {
+            foreach (Connection connection in _connections)
+            {
+                if (connection.CloseIfExpired(now))
+                {
+                    Retire(connection);
+                }
+            }
+        }
+
+        /// <summary>Returns the slot of a connection that closed.</summary>
+        private void Retire(Connection connection)
+        {
+            if (!connection.IsOpen && !connection.Retired)
+            {
+                connection.Retired = true;
+                _freeSlots.Push(connection.Slot);
+                _open.Decrement();
+            }
+        }
+
+        private Connection TakeSlot()
+        {
+            if (_freeSlots.Count > 0)
+            {
+                Connection reused = _connections[_freeSlots.Pop()];
+                reused.Retired = false;
+                return reused;
+            }
+
+            var connection = new Connection(_context, _connections.Count);
+            _connections.Add(connection);
+            return connection;
+        }
+
+        /// <summary>One step of stopping; true when the loop may exit.</summary>
+        private bool StopStep(long now)
+        {
+            _context.Stopping = true;
+            if (_listening)
+            {
+                _listening = false;
+                _epoll.Remove(_listener.Value);
+            }
+
+            bool busy = false;
+            foreach (Connection connection in _connections)
+            {
+                connection.CloseIfIdle();
+                Retire(connection);
+                busy |= connection.IsOpen;
+            }
+
+            return !busy || now >= Interlocked.Read(ref _stopDeadline);
+        }
+    }
+}
