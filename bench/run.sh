@@ -22,6 +22,9 @@ suites:
           (bench/native/getpid_loop.c, the physical limit) and BenchmarkDotNet's getpid benchmarks
           (bench/EmbedKv.Benchmarks, Syscalls/GetpidBenchmarks.cs: the EmbedKv stub with and
           without GC transition, and libc's getpid() and syscall()). Writes bench/results/syscalls.md.
+  storage put rates of the storage engine for 1, 8 and 64 writers in each durability mode, beside
+          the disk's raw pwrite+fdatasync rate, interleaved in rounds; recovery time and index memory
+          for 1M keys. Writes bench/results/storage.md.
 
 The HTTP load matrix (EmbedKv's server against other servers) is not here yet; it will be added
 as another suite.
@@ -267,8 +270,19 @@ micro() {
   cat "$results/syscalls.md"
 }
 
+# Storage: put throughput per durability mode and writer count beside the disk's raw
+# fdatasync rate, recovery time and index memory for 1M keys -> bench/results/storage.md.
+storage() {
+  local cpu="${BENCH_CPU:-1}"
+  log "building the benchmarks (Release)"
+  dotnet build bench/EmbedKv.Benchmarks -c Release -nologo -v q
+  log "running the storage benchmarks pinned to core $cpu"
+  taskset -c "$cpu" dotnet run -c Release --no-build --project bench/EmbedKv.Benchmarks -- storage --out "$results/storage.md"
+}
+
 case "${1:-}" in
   micro) micro ;;
+  storage) storage ;;
   -h | --help | help) usage ;;
   "") usage >&2; exit 2 ;;
   *) echo "unknown suite: $1" >&2; usage >&2; exit 2 ;;

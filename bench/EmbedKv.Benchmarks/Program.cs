@@ -1,5 +1,6 @@
 // Entry point of the benchmarks: BenchmarkSwitcher picks the benchmarks from the command line, e.g.
 //   dotnet run -c Release --project bench/EmbedKv.Benchmarks -- --filter '*Getpid*'
+//   dotnet run -c Release --project bench/EmbedKv.Benchmarks -- storage     (the storage harness)
 // bench/run.sh runs them pinned to one core and turns the results into bench/results/*.md.
 using BenchmarkDotNet.Running;
 
@@ -11,6 +12,14 @@ namespace EmbedKv.Benchmarks
         /// <summary>Runs the selected benchmarks with <see cref="BenchConfig"/>.</summary>
         /// <param name="args">BenchmarkDotNet's command-line arguments (--filter, --artifacts, ...).</param>
         public static void Main(string[] args)
-            => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchConfig.Create());
+        {
+            if (args.Length > 0 && args[0] == "storage")
+            {
+                Storage.StorageBench.Run(args[1..]);
+                return;
+            }
+
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchConfig.Create());
+        }
     }
 }

@@ -24,9 +24,26 @@ namespace EmbedKv.Server.Tests
         public KeyIndexTests(ITestOutputHelper output) => this.output = output;
 
         [Fact]
-        public void EntriesAreThirtyTwoBytes()
+        public void EntriesAreTwentyEightBytes()
         {
-            Assert.Equal(32, Unsafe.SizeOf<IndexEntry>());
+            Assert.Equal(28, Unsafe.SizeOf<IndexEntry>());
+        }
+
+        [Fact]
+        public void PackedKeyFieldsDoNotDisturbEachOther()
+        {
+            var entry = default(IndexEntry);
+            entry.KeyOffset = IndexEntry.MaxKeyOffset;
+            entry.KeyLength = ushort.MaxValue;
+            entry.Flags = IndexEntry.TombstoneFlag;
+            Assert.Equal(IndexEntry.MaxKeyOffset, entry.KeyOffset);
+            Assert.Equal(ushort.MaxValue, entry.KeyLength);
+            Assert.Equal(IndexEntry.TombstoneFlag, entry.Flags);
+            entry.KeyOffset = 12345;
+            entry.KeyLength = 7;
+            Assert.Equal(12345ul, entry.KeyOffset);
+            Assert.Equal(7, entry.KeyLength);
+            Assert.Equal(IndexEntry.TombstoneFlag, entry.Flags);
         }
 
         [Fact]

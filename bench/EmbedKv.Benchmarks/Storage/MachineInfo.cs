@@ -7,6 +7,9 @@ namespace EmbedKv.Benchmarks.Storage
     /// <summary>Facts about this process and machine read from /proc, for the reports.</summary>
     internal static class MachineInfo
     {
+        /// <summary>The machine's processors (Environment.ProcessorCount only sees the pinned ones).</summary>
+        public static int CoreCount() => File.ReadLines("/proc/cpuinfo").Count(l => l.StartsWith("processor", StringComparison.Ordinal));
+
         public static long ResidentBytes()
         {
             string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));

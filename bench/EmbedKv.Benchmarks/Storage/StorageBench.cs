@@ -77,7 +77,7 @@ namespace EmbedKv.Benchmarks.Storage
                 .AppendLine()
                 .AppendLine("Written by `bench/run.sh storage`; do not edit by hand.")
                 .AppendLine()
-                .AppendLine("- date: " + DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC; cores: " + Environment.ProcessorCount
+                .AppendLine("- date: " + DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC; machine cores: " + MachineInfo.CoreCount() + " (this process pinned to " + Environment.ProcessorCount + ")"
                             + "; " + rounds + " interleaved rounds of " + seconds.ToString(CultureInfo.InvariantCulture) + " s per cell; median and range")
                 .AppendLine("- data directory on: " + MachineInfo.FileSystemOf(Path.GetTempPath()))
                 .AppendLine()

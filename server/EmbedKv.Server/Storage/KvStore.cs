@@ -15,6 +15,8 @@ namespace EmbedKv.Server.Storage
     /// </summary>
     public sealed class KvStore : IDisposable
     {
+        private const int LockPatienceMilliseconds = 500;
+
         [ThreadStatic]
         private static WriteWaiter? t_waiter;
 
@@ -90,9 +92,18 @@ namespace EmbedKv.Server.Storage
         {
             try
             {
-                if (!directory.TryLock())
+                // A closed store's lock can outlive it by a moment: a process forked elsewhere in this
+                // program holds a copy of every descriptor until it execs, and flock belongs to the open
+                // file, not to the descriptor. So retry briefly before calling the directory taken.
+                long giveUp = Environment.TickCount64 + LockPatienceMilliseconds;
+                while (!directory.TryLock())
                 {
-                    throw new StorageLockedException(directory.Path);
+                    if (Environment.TickCount64 >= giveUp)
+                    {
+                        throw new StorageLockedException(directory.Path);
+                    }
+
+                    Thread.Sleep(10);
                 }
 
                 return new KvStore(options, directory);

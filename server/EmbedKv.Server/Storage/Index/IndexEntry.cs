@@ -3,14 +3,18 @@ using System.Runtime.InteropServices;
 namespace EmbedKv.Server.Storage.Index
 {
     /// <summary>
-    /// One key's entry in <see cref="KeyIndex"/>'s dense entry array, laid out by hand in 32 bytes of
-    /// native memory: two entries per 64-byte cache line, and no object header or GC reference.
+    /// One key's entry in <see cref="KeyIndex"/>'s dense entry array, laid out by hand in 28 bytes of
+    /// native memory with no object header or GC reference. The key's arena offset (40 bits: a 1 TiB
+    /// arena), its length (16 bits) and the flags (8 bits) share one word so that an entry stays under
+    /// the index's budget of 48 bytes a key, hash slots included (benchmarked in bench/results/storage.md).
     /// </summary>
-    [StructLayout(LayoutKind.Sequential, Size = 32)]
+    [StructLayout(LayoutKind.Sequential, Pack = 4, Size = 28)]
     internal struct IndexEntry
     {
-        /// <summary>The key's byte offset in the key arena; for a free entry, the next free entry's number + 1 (0 ends the list).</summary>
-        public ulong KeyOffset;     // bytes 0..8
+        /// <summary>Largest key arena offset the packed word holds.</summary>
+        public const ulong MaxKeyOffset = (1UL << 40) - 1;
+
+        private ulong _key;         // bytes 0..8: offset (40 bits) | length (16) | flags (8)
 
         /// <summary>The segment id of the key's latest record.</summary>
         public uint Segment;        // bytes 8..12
@@ -21,14 +25,29 @@ namespace EmbedKv.Server.Storage.Index
         /// <summary>The length of that record's value.</summary>
         public uint ValueLength;    // bytes 16..20
 
+        /// <summary>That record's sequence number.</summary>
+        public ulong Sequence;      // bytes 20..28 (4-aligned; x86-64 reads it unaligned at no cost)
+
+        /// <summary>The key's byte offset in the key arena; for a free entry, the next free entry's number + 1 (0 ends the list).</summary>
+        public ulong KeyOffset
+        {
+            readonly get => _key & MaxKeyOffset;
+            set => _key = (_key & ~MaxKeyOffset) | (value & MaxKeyOffset);
+        }
+
         /// <summary>The key's length in bytes.</summary>
-        public ushort KeyLength;    // bytes 20..22
+        public ushort KeyLength
+        {
+            readonly get => (ushort)(_key >> 40);
+            set => _key = (_key & ~(0xFFFFUL << 40)) | ((ulong)value << 40);
+        }
 
         /// <summary><see cref="TombstoneFlag"/> and <see cref="FreeFlag"/>.</summary>
-        public byte Flags;          // byte 22; byte 23 is padding
-
-        /// <summary>That record's sequence number.</summary>
-        public ulong Sequence;      // bytes 24..32
+        public byte Flags
+        {
+            readonly get => (byte)(_key >> 56);
+            set => _key = (_key & ~(0xFFUL << 56)) | ((ulong)value << 56);
+        }
 
         /// <summary>Set when the latest record is a delete marker (only during recovery).</summary>
         public const byte TombstoneFlag = 1;

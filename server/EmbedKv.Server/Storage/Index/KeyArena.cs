@@ -52,6 +52,12 @@ namespace EmbedKv.Server.Storage.Index
         public void EnsureRoom(int length)
         {
             ulong needed = used + (ulong)length;
+            if (needed > IndexEntry.MaxKeyOffset)
+            {
+                // Entries hold a 40-bit arena offset; a terabyte of keys is past any machine this runs on.
+                throw new OutOfMemoryException("The key index holds at most 1 TiB of key bytes.");
+            }
+
             if (needed > region.Length)
             {
                 // Half again as much each time keeps growth amortized O(1); mremap moves page tables rather

@@ -109,6 +109,13 @@ namespace EmbedKv.Server.Storage.Writes
                 return;
             }
 
+            // Counted before anyone hears of it, so a writer that returns sees its write in the figures.
+            if (batch.Count > 0)
+            {
+                Interlocked.Increment(ref _batches);
+                Interlocked.Add(ref _writes, batch.Count);
+            }
+
             // Visible only now, in sequence order, so nobody reads what a crash could still take back.
             for (int i = 0; i < batch.Count; i++)
             {
@@ -122,12 +129,6 @@ namespace EmbedKv.Server.Storage.Writes
 
                 write.Upload?.Finish();
                 write.Completion?.OnWriteCompleted(write.Token, outcome);
-            }
-
-            if (batch.Count > 0)
-            {
-                Interlocked.Increment(ref _batches);
-                Interlocked.Add(ref _writes, batch.Count);
             }
         }
 
