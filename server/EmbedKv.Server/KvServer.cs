@@ -117,7 +117,25 @@ namespace EmbedKv.Server
         /// </summary>
         /// <param name="timeout">How long requests in flight may take.</param>
         /// <returns>A task that completes when the server has stopped.</returns>
-        public Task StopAsync(TimeSpan timeout) => Task.Run(() => Stop(timeout));
+        public Task StopAsync(TimeSpan timeout)
+        {
+            // Stopping joins threads and syncs the disk: it gets a thread of its own, not the thread pool's.
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var stopper = new System.Threading.Thread(() =>
+            {
+                try
+                {
+                    Stop(timeout);
+                    done.SetResult();
+                }
+                catch (Exception e)
+                {
+                    done.SetException(e);
+                }
+            }) { IsBackground = true, Name = "EmbedKv stop" };
+            stopper.Start();
+            return done.Task;
+        }
 
         /// <summary>Stops with a 5-second grace period.</summary>
         public void Dispose() => Stop(TimeSpan.FromSeconds(5));

@@ -66,7 +66,7 @@ namespace EmbedKv.Runtime.Tests
                 try
                 {
                     File.WriteAllText(path, "0123456789");
-                    using NativeFile file = NativeFile.Open(path, FileMode.Open, writable: false);
+                    using FileHandle file = FileHandle.Open(path, FileMode.Open, writable: false);
                     long offset = 3;
                     Assert.Equal(4, (int)SocketOps.SendFile(fd, file.Descriptor.Value, ref offset, 4));
                     Assert.Equal(7, offset);

@@ -13,7 +13,7 @@ namespace EmbedKv.Benchmarks.Storage
             string path = Path.Combine(root, "raw-" + Guid.NewGuid().ToString("N"));
             long n = 0;
             Stopwatch clock;
-            using (NativeFile file = NativeFile.Open(path, FileMode.CreateNew))
+            using (FileHandle file = FileHandle.Open(path, FileMode.CreateNew))
             {
                 Span<byte> record = stackalloc byte[64 + 24 + 8];
                 clock = Stopwatch.StartNew();

@@ -63,20 +63,20 @@ namespace EmbedKv.Runtime.Files
             return new DirectoryHandle(FileDescriptor.FromResult(OpenDirectory(trimmed), "openat", trimmed), trimmed);
         }
 
-        /// <summary>Opens or creates the file <paramref name="name"/> in this directory (see <see cref="NativeFile.Open"/>).</summary>
+        /// <summary>Opens or creates the file <paramref name="name"/> in this directory (see <see cref="FileHandle.Open"/>).</summary>
         /// <param name="name">A name in this directory.</param>
-        /// <param name="mode">How to open it, as for <see cref="NativeFile.Open"/>.</param>
+        /// <param name="mode">How to open it, as for <see cref="FileHandle.Open"/>.</param>
         /// <param name="writable">Open read-write (true) or read-only (false).</param>
         /// <param name="permissions">Mode bits of a created file, before the umask; default 0644.</param>
-        /// <returns>The file, whose <see cref="NativeFile.Path"/> is <see cref="Path"/> + "/" + <paramref name="name"/>.</returns>
-        public NativeFile OpenFile(string name, FileMode mode, bool writable = true, int permissions = 0x1A4 /* 0644 */)
+        /// <returns>The file, whose <see cref="FileHandle.Path"/> is <see cref="Path"/> + "/" + <paramref name="name"/>.</returns>
+        public FileHandle OpenFile(string name, FileMode mode, bool writable = true, int permissions = 0x1A4 /* 0644 */)
         {
             ValidateName(name, nameof(name));
             string path = Combine(name);
             int fd = Acquire();
             try
             {
-                return NativeFile.OpenAt(fd, name, path, mode, writable, permissions);
+                return FileHandle.OpenAt(fd, name, path, mode, writable, permissions);
             }
             finally
             {

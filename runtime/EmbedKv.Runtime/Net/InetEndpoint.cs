@@ -2,7 +2,6 @@ using System;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using EmbedKv.Runtime.Interop;
 
 namespace EmbedKv.Runtime.Net
@@ -48,10 +47,12 @@ namespace EmbedKv.Runtime.Net
 
             var raw = default(SockAddrIn6);
             ushort networkPort = BinaryPrimitives.ReverseEndianness((ushort)port);
-            if (ip.AddressFamily == AddressFamily.InterNetwork)
+            Span<byte> bytes = stackalloc byte[16];
+            ip.TryWriteBytes(bytes, out int length);
+            if (length == 4)
             {
                 var v4 = new SockAddrIn { Family = Sys.AF_INET, Port = networkPort };
-                ip.TryWriteBytes(new Span<byte>(&v4.Addr, 4), out _);
+                bytes.Slice(0, 4).CopyTo(new Span<byte>(&v4.Addr, 4));
                 *(SockAddrIn*)&raw = v4;
                 return new InetEndpoint(raw, sizeof(SockAddrIn));
             }
@@ -59,7 +60,7 @@ namespace EmbedKv.Runtime.Net
             raw.Family = Sys.AF_INET6;
             raw.Port = networkPort;
             raw.ScopeId = (uint)ip.ScopeId;
-            ip.TryWriteBytes(new Span<byte>(raw.Addr, 16), out _);
+            bytes.CopyTo(new Span<byte>(raw.Addr, 16));
             return new InetEndpoint(raw, sizeof(SockAddrIn6));
         }
 

@@ -140,7 +140,7 @@ namespace EmbedKv.Server.Storage
             }
 
             Span<byte> target = destination.Length > remaining ? destination.Slice(0, (int)remaining) : destination;
-            return value.Segment.File.ReadAt(target, value.FileOffset + offset);
+            return value.Segment.Handle.ReadAt(target, value.FileOffset + offset);
         }
 
         /// <summary>Reads a whole value into a new array (convenient, but it allocates: not for hot paths).</summary>
@@ -243,7 +243,7 @@ namespace EmbedKv.Server.Storage
                     // Batched and None promised durability only eventually: closing is that moment.
                     foreach (Segment segment in _catalog.Segments())
                     {
-                        segment.File.DataSync();
+                        segment.Handle.DataSync();
                     }
 
                     _directory.Sync();

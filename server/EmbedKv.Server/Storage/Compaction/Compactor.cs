@@ -133,7 +133,7 @@ namespace EmbedKv.Server.Storage.Compaction
                 CopyLiveRecords(inputs, outputs);
                 foreach (Segment output in outputs)
                 {
-                    output.File.DataSync();
+                    output.Handle.DataSync();
                 }
 
                 Step("outputs-synced");
@@ -143,7 +143,7 @@ namespace EmbedKv.Server.Storage.Compaction
                 // Before the commit point nothing is lost by giving up: the inputs are still whole.
                 foreach (Segment output in outputs)
                 {
-                    output.File.Dispose();
+                    output.Handle.Dispose();
                     Directory.TryDelete(FileNames.SegmentTemp(output.Id));
                 }
 
@@ -171,7 +171,7 @@ namespace EmbedKv.Server.Storage.Compaction
                 // descriptors) until the next open, and no later merge could free anything.
                 foreach (Segment output in outputs)
                 {
-                    output.File.Dispose();
+                    output.Handle.Dispose();
                     Directory.TryDelete(FileNames.SegmentTemp(output.Id));
                 }
 
@@ -217,7 +217,7 @@ namespace EmbedKv.Server.Storage.Compaction
             Segment? output = null;
             foreach (Segment input in inputs)
             {
-                _reader.Open(input.File, SegmentHeader.Size);
+                _reader.Open(input.Handle, SegmentHeader.Size);
                 while (_reader.TryReadNext(out ReadOnlySpan<byte> key))
                 {
                     RecordHeader header = _reader.Header;
@@ -234,12 +234,12 @@ namespace EmbedKv.Server.Storage.Compaction
                         outputs.Add(output);
                     }
 
-                    Copy(input.File, _reader.RecordOffset, header.RecordLength, output);
+                    Copy(input.Handle, _reader.RecordOffset, header.RecordLength, output);
                 }
 
                 if (_reader.Problem is not null)
                 {
-                    throw new StorageCorruptedException(input.File.Name, _reader.Position, _reader.Problem + " (found while merging; the merge was abandoned)");
+                    throw new StorageCorruptedException(input.Handle.Name, _reader.Position, _reader.Problem + " (found while merging; the merge was abandoned)");
                 }
             }
         }
@@ -276,7 +276,7 @@ namespace EmbedKv.Server.Storage.Compaction
                     throw new EndOfStreamException(from.Name + " ended while merging a record at " + offset);
                 }
 
-                to.File.WriteAt(_copyBuffer.AsSpan(0, read), to.Length + done);
+                to.Handle.WriteAt(_copyBuffer.AsSpan(0, read), to.Length + done);
                 done += read;
             }
 
@@ -290,7 +290,7 @@ namespace EmbedKv.Server.Storage.Compaction
             {
                 Catalog.AddSegment(output);
                 long dead = 0;
-                _reader.Open(output.File, SegmentHeader.Size);
+                _reader.Open(output.Handle, SegmentHeader.Size);
                 while (_reader.TryReadNext(out ReadOnlySpan<byte> key))
                 {
                     if (!Catalog.Relocate(key, _reader.Header.Sequence, output.Id, (uint)_reader.RecordOffset))

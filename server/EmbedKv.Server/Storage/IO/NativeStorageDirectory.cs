@@ -33,9 +33,9 @@ namespace EmbedKv.Server.Storage.IO
 
         private sealed class NativeStorageFile : IStorageFile
         {
-            private readonly NativeFile _file;
+            private readonly FileHandle _file;
 
-            public NativeStorageFile(string name, NativeFile file)
+            public NativeStorageFile(string name, FileHandle file)
             {
                 Name = name;
                 _file = file;

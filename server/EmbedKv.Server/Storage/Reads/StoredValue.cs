@@ -20,7 +20,7 @@ namespace EmbedKv.Server.Storage.Reads
         }
 
         /// <summary>The segment's file descriptor, valid until <see cref="Release"/>.</summary>
-        public int FileDescriptor => _segment!.File.Descriptor.Value;
+        public int FileDescriptor => _segment!.Handle.Descriptor.Value;
 
         /// <summary>Offset of the value's first byte in the file.</summary>
         public long FileOffset { get; }

@@ -15,14 +15,14 @@ namespace EmbedKv.Server.Storage.Segments
         public Segment(uint id, IStorageFile file, long length, bool directorySynced)
         {
             Id = id;
-            File = file;
+            Handle = file;
             Length = length;
             DirectorySynced = directorySynced;
         }
 
         public uint Id { get; }
 
-        public IStorageFile File { get; }
+        public IStorageFile Handle { get; }
 
         public long Length { get; set; }
 
@@ -54,12 +54,12 @@ namespace EmbedKv.Server.Storage.Segments
         public void Acquire()
         {
             bool added = false;
-            File.Descriptor.DangerousAddRef(ref added);
+            Handle.Descriptor.DangerousAddRef(ref added);
         }
 
-        public void Release() => File.Descriptor.DangerousRelease();
+        public void Release() => Handle.Descriptor.DangerousRelease();
 
         /// <summary>Closes the file once the last reader has released it.</summary>
-        public void Retire() => File.Dispose();
+        public void Retire() => Handle.Dispose();
     }
 }

@@ -154,11 +154,11 @@ namespace EmbedKv.Server.Storage.Writes
                     // A streamed value: sync its own file, then give it its final name.
                     if (sync)
                     {
-                        upload.File.DataSync();
+                        upload.Handle.DataSync();
                     }
 
                     _log.Directory.Rename(FileNames.Partial(upload.SegmentId), FileNames.Segment(upload.SegmentId));
-                    var segment = new Segment(upload.SegmentId, upload.File, upload.SegmentLength, directorySynced: false);
+                    var segment = new Segment(upload.SegmentId, upload.Handle, upload.SegmentLength, directorySynced: false);
                     _log.Catalog.AddSegment(segment);
                     write.Segment = segment;
                     directoryChanged = true;
@@ -177,7 +177,7 @@ namespace EmbedKv.Server.Storage.Writes
             foreach (Segment segment in _touched)
             {
                 directoryChanged |= !segment.DirectorySynced;
-                segment.File.DataSync();
+                segment.Handle.DataSync();
             }
 
             if (directoryChanged)

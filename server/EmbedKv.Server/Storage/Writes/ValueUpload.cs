@@ -30,7 +30,7 @@ namespace EmbedKv.Server.Storage.Writes
 
         internal ReadOnlySpan<byte> Key => _key.AsSpan(0, _keyLength);
 
-        internal IStorageFile File => _file!;
+        internal IStorageFile Handle => _file!;
 
         private long ValueStart => SegmentHeader.Size + RecordHeader.Size + _keyLength;
 

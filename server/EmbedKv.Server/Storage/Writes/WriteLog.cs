@@ -280,12 +280,12 @@ namespace EmbedKv.Server.Storage.Writes
                 {
                     // One pwrite for the whole record: copying a small value is cheaper than a second syscall.
                     value.CopyTo(buffer.Slice(headerAndKey));
-                    _active.File.WriteAt(buffer.Slice(0, headerAndKey + value.Length), offset);
+                    _active.Handle.WriteAt(buffer.Slice(0, headerAndKey + value.Length), offset);
                 }
                 else
                 {
-                    _active.File.WriteAt(buffer.Slice(0, headerAndKey), offset);
-                    _active.File.WriteAt(value, offset + headerAndKey);
+                    _active.Handle.WriteAt(buffer.Slice(0, headerAndKey), offset);
+                    _active.Handle.WriteAt(value, offset + headerAndKey);
                 }
             }
             catch (Exception writeError)
@@ -300,7 +300,7 @@ namespace EmbedKv.Server.Storage.Writes
         {
             try
             {
-                _active.File.Truncate(offset);
+                _active.Handle.Truncate(offset);
             }
             catch (Exception truncateError)
             {
@@ -357,11 +357,11 @@ namespace EmbedKv.Server.Storage.Writes
         {
             try
             {
-                segment.File.Truncate(segment.Length);
+                segment.Handle.Truncate(segment.Length);
             }
             catch (IOException e)
             {
-                _options.Log?.Invoke("storage: could not release the space reserved for " + segment.File.Name + ": " + e.Message);
+                _options.Log?.Invoke("storage: could not release the space reserved for " + segment.Handle.Name + ": " + e.Message);
             }
         }
 

@@ -8,15 +8,15 @@ using EmbedKv.Runtime.Interop;
 
 namespace EmbedKv.Runtime.Tests
 {
-    /// <summary>NativeFile on real files, each test in a fresh temporary directory.</summary>
+    /// <summary>FileHandle on real files, each test in a fresh temporary directory.</summary>
     [SupportedOSPlatform("linux")]
-    public sealed class NativeFileTests : IDisposable
+    public sealed class FileHandleTests : IDisposable
     {
         private const long FiveGiB = 5L << 30;
 
         private readonly string _directory = Path.Combine(Path.GetTempPath(), "embedkv-" + Guid.NewGuid().ToString("N"));
 
-        public NativeFileTests() => Directory.CreateDirectory(_directory);
+        public FileHandleTests() => Directory.CreateDirectory(_directory);
 
         public void Dispose() => Directory.Delete(_directory, recursive: true);
 
@@ -24,11 +24,11 @@ namespace EmbedKv.Runtime.Tests
         public void CreateNewOnAnExistingFileFailsWithEexistNamingThePath()
         {
             string path = FilePath("seg-1.log");
-            using (NativeFile.Open(path, FileMode.CreateNew))
+            using (FileHandle.Open(path, FileMode.CreateNew))
             {
             }
 
-            var error = Assert.Throws<SyscallException>(() => NativeFile.Open(path, FileMode.CreateNew));
+            var error = Assert.Throws<SyscallException>(() => FileHandle.Open(path, FileMode.CreateNew));
             Assert.Equal(Sys.EEXIST, error.Errno.Value);
             Assert.Equal("openat", error.Syscall);
             Assert.Equal("openat " + path + ": EEXIST (File exists)", error.Message);
@@ -38,9 +38,9 @@ namespace EmbedKv.Runtime.Tests
         public void OpenOfAMissingFileFailsWithEnoentNamingThePath()
         {
             string path = FilePath("missing.log");
-            var error = Assert.Throws<SyscallException>(() => NativeFile.Open(path, FileMode.Open));
+            var error = Assert.Throws<SyscallException>(() => FileHandle.Open(path, FileMode.Open));
             Assert.Equal("openat " + path + ": ENOENT (No such file or directory)", error.Message);
-            Assert.Throws<SyscallException>(() => NativeFile.Open(path, FileMode.Truncate));
+            Assert.Throws<SyscallException>(() => FileHandle.Open(path, FileMode.Truncate));
             Assert.False(File.Exists(path));
         }
 
@@ -50,29 +50,29 @@ namespace EmbedKv.Runtime.Tests
             string path = FilePath("modes");
             File.WriteAllBytes(path, new byte[100]);
 
-            using (var file = NativeFile.Open(path, FileMode.OpenOrCreate))
+            using (var file = FileHandle.Open(path, FileMode.OpenOrCreate))
             {
                 Assert.Equal(100, file.Length);
             }
 
-            using (var file = NativeFile.Open(path, FileMode.Open, writable: false))
+            using (var file = FileHandle.Open(path, FileMode.Open, writable: false))
             {
                 Assert.Equal(100, file.Length);
             }
 
-            using (var file = NativeFile.Open(path, FileMode.Truncate))
+            using (var file = FileHandle.Open(path, FileMode.Truncate))
             {
                 Assert.Equal(0, file.Length);
             }
 
             File.WriteAllBytes(path, new byte[100]);
-            using (var file = NativeFile.Open(path, FileMode.Create))
+            using (var file = FileHandle.Open(path, FileMode.Create))
             {
                 Assert.Equal(0, file.Length);
             }
 
             string created = FilePath("created");
-            using (var file = NativeFile.Open(created, FileMode.OpenOrCreate, writable: false))
+            using (var file = FileHandle.Open(created, FileMode.OpenOrCreate, writable: false))
             {
                 Assert.Equal(0, file.Length);
             }
@@ -84,12 +84,12 @@ namespace EmbedKv.Runtime.Tests
         public void AppendAndReadOnlyTruncationAreRejected()
         {
             string path = FilePath("rejected");
-            Assert.Throws<ArgumentException>(() => NativeFile.Open(path, FileMode.Append));
+            Assert.Throws<ArgumentException>(() => FileHandle.Open(path, FileMode.Append));
 
-            // Linux would truncate through a read-only descriptor; NativeFile refuses to ask it to.
+            // Linux would truncate through a read-only descriptor; FileHandle refuses to ask it to.
             File.WriteAllBytes(path, new byte[10]);
-            Assert.Throws<ArgumentException>(() => NativeFile.Open(path, FileMode.Truncate, writable: false));
-            Assert.Throws<ArgumentException>(() => NativeFile.Open(path, FileMode.Create, writable: false));
+            Assert.Throws<ArgumentException>(() => FileHandle.Open(path, FileMode.Truncate, writable: false));
+            Assert.Throws<ArgumentException>(() => FileHandle.Open(path, FileMode.Create, writable: false));
             Assert.Equal(10, new FileInfo(path).Length);
         }
 
@@ -97,7 +97,7 @@ namespace EmbedKv.Runtime.Tests
         public void CreatedFileGetsThePermissionsAskedFor()
         {
             string path = FilePath("private");
-            using (NativeFile.Open(path, FileMode.CreateNew, permissions: 0x180 /* 0600 */))
+            using (FileHandle.Open(path, FileMode.CreateNew, permissions: 0x180 /* 0600 */))
             {
             }
 
@@ -107,14 +107,14 @@ namespace EmbedKv.Runtime.Tests
         [Fact]
         public void OpenedDescriptorIsCloseOnExec()
         {
-            using var file = NativeFile.Open(FilePath("cloexec"), FileMode.CreateNew);
+            using var file = FileHandle.Open(FilePath("cloexec"), FileMode.CreateNew);
             Assert.Equal(Sys.FD_CLOEXEC, (int)Sys.Fcntl(file.Descriptor.Value, Sys.F_GETFD, 0));
         }
 
         [Fact]
         public void WritesAndReadsRoundTripAtOffsets()
         {
-            using var file = NativeFile.Open(FilePath("data"), FileMode.CreateNew);
+            using var file = FileHandle.Open(FilePath("data"), FileMode.CreateNew);
             byte[] first = Encoding.ASCII.GetBytes("hello");
             byte[] second = Encoding.ASCII.GetBytes("world");
             file.WriteAt(first, 0);
@@ -138,7 +138,7 @@ namespace EmbedKv.Runtime.Tests
         public void SixtyFourBitOffsetsWorkInASparseFile()
         {
             string path = FilePath("sparse");
-            using var file = NativeFile.Open(path, FileMode.CreateNew);
+            using var file = FileHandle.Open(path, FileMode.CreateNew);
             byte[] data = Encoding.ASCII.GetBytes("past five gibibytes");
             file.WriteAt(data, FiveGiB);
 
@@ -159,7 +159,7 @@ namespace EmbedKv.Runtime.Tests
         [Fact]
         public void ReadAtReturnsZeroAtAndPastTheEnd()
         {
-            using var file = NativeFile.Open(FilePath("short"), FileMode.CreateNew);
+            using var file = FileHandle.Open(FilePath("short"), FileMode.CreateNew);
             file.WriteAt(new byte[] { 1, 2, 3 }, 0);
             byte[] buffer = new byte[10];
             Assert.Equal(3, file.ReadAt(buffer, 0));
@@ -171,7 +171,7 @@ namespace EmbedKv.Runtime.Tests
         public void ReadExactlyAtPastTheEndThrowsEndOfStreamNamingThePath()
         {
             string path = FilePath("short");
-            using var file = NativeFile.Open(path, FileMode.CreateNew);
+            using var file = FileHandle.Open(path, FileMode.CreateNew);
             file.WriteAt(new byte[] { 1, 2, 3 }, 0);
 
             var error = Assert.Throws<EndOfStreamException>(() => file.ReadExactlyAt(new byte[10], 0));
@@ -188,7 +188,7 @@ namespace EmbedKv.Runtime.Tests
         [Fact]
         public void TruncateShrinksAndExtends()
         {
-            using var file = NativeFile.Open(FilePath("truncate"), FileMode.CreateNew);
+            using var file = FileHandle.Open(FilePath("truncate"), FileMode.CreateNew);
             file.WriteAt(Enumerable.Repeat((byte)7, 1000).ToArray(), 0);
             file.Truncate(10);
             Assert.Equal(10, file.Length);
@@ -205,7 +205,7 @@ namespace EmbedKv.Runtime.Tests
         [Fact]
         public void SyncsSucceed()
         {
-            using var file = NativeFile.Open(FilePath("sync"), FileMode.CreateNew);
+            using var file = FileHandle.Open(FilePath("sync"), FileMode.CreateNew);
             file.WriteAt(new byte[] { 42 }, 0);
             file.DataSync();
             file.Sync();
@@ -215,7 +215,7 @@ namespace EmbedKv.Runtime.Tests
         [Fact]
         public void AllocateReservesAndExtends()
         {
-            using var file = NativeFile.Open(FilePath("allocated"), FileMode.CreateNew);
+            using var file = FileHandle.Open(FilePath("allocated"), FileMode.CreateNew);
             if (!file.TryAllocate(0, 1 << 20))
             {
                 // Possible on filesystems without fallocate; then Allocate reports EOPNOTSUPP.
@@ -232,7 +232,7 @@ namespace EmbedKv.Runtime.Tests
         [Fact]
         public void AdviseSequentialIsAHint()
         {
-            using var file = NativeFile.Open(FilePath("advised"), FileMode.CreateNew);
+            using var file = FileHandle.Open(FilePath("advised"), FileMode.CreateNew);
             file.AdviseSequential();
             file.Dispose();
             file.AdviseSequential();
@@ -243,7 +243,7 @@ namespace EmbedKv.Runtime.Tests
         {
             string path = FilePath("readonly");
             File.WriteAllBytes(path, new byte[] { 1 });
-            using var file = NativeFile.Open(path, FileMode.Open, writable: false);
+            using var file = FileHandle.Open(path, FileMode.Open, writable: false);
             var error = Assert.Throws<SyscallException>(() => file.WriteAt(new byte[] { 2 }, 0));
             Assert.Equal("pwrite64 " + path + ": EBADF (Bad file descriptor)", error.Message);
             Assert.Equal(-Sys.EBADF, (int)file.TryWriteAt(new byte[] { 2 }, 0));
@@ -252,7 +252,7 @@ namespace EmbedKv.Runtime.Tests
         [Fact]
         public void TryVariantsReportErrnoAndOthersThrowOnceDisposed()
         {
-            var file = NativeFile.Open(FilePath("disposed"), FileMode.CreateNew);
+            var file = FileHandle.Open(FilePath("disposed"), FileMode.CreateNew);
             Assert.Equal(3, (int)file.TryWriteAt(new byte[] { 1, 2, 3 }, 0));
             Assert.Equal(-Sys.EINVAL, (int)file.TryWriteAt(new byte[] { 1 }, -1));
             Assert.Equal(0, (int)file.TryWriteAt(ReadOnlySpan<byte>.Empty, 0));
@@ -278,30 +278,30 @@ namespace EmbedKv.Runtime.Tests
 
             Directory.CreateDirectory(deep);
             string path = Path.Combine(deep, "\u5b58\u50a8-\U0001F5C4.log");
-            using (var file = NativeFile.Open(path, FileMode.CreateNew))
+            using (var file = FileHandle.Open(path, FileMode.CreateNew))
             {
                 file.WriteAt(new byte[] { 9 }, 0);
                 Assert.Equal(path, file.Path);
             }
 
             Assert.Equal(new byte[] { 9 }, File.ReadAllBytes(path));
-            var error = Assert.Throws<SyscallException>(() => NativeFile.Open(path, FileMode.CreateNew));
+            var error = Assert.Throws<SyscallException>(() => FileHandle.Open(path, FileMode.CreateNew));
             Assert.Contains(path, error.Message, StringComparison.Ordinal);
         }
 
         [Fact]
         public void InvalidPathsAreRejectedBeforeTheKernelSeesThem()
         {
-            Assert.Throws<ArgumentException>(() => NativeFile.Open(FilePath("a\0b"), FileMode.CreateNew));
-            Assert.Throws<ArgumentException>(() => NativeFile.Open(string.Empty, FileMode.CreateNew));
-            Assert.ThrowsAny<ArgumentException>(() => NativeFile.Open(FilePath("lone-\ud800"), FileMode.CreateNew));
+            Assert.Throws<ArgumentException>(() => FileHandle.Open(FilePath("a\0b"), FileMode.CreateNew));
+            Assert.Throws<ArgumentException>(() => FileHandle.Open(string.Empty, FileMode.CreateNew));
+            Assert.ThrowsAny<ArgumentException>(() => FileHandle.Open(FilePath("lone-\ud800"), FileMode.CreateNew));
             Assert.Empty(Directory.GetFiles(_directory));
         }
 
         [Fact]
         public void HotPathCallsAllocateNothing()
         {
-            using var file = NativeFile.Open(FilePath("hot"), FileMode.CreateNew);
+            using var file = FileHandle.Open(FilePath("hot"), FileMode.CreateNew);
             Span<byte> block = stackalloc byte[512];
             block.Fill(0x5A);
             Span<byte> read = stackalloc byte[512];
@@ -322,7 +322,7 @@ namespace EmbedKv.Runtime.Tests
             Assert.Equal(64 * 512, file.Length);
         }
 
-        private static void RunHotPath(NativeFile file, ReadOnlySpan<byte> block, Span<byte> read, int i)
+        private static void RunHotPath(FileHandle file, ReadOnlySpan<byte> block, Span<byte> read, int i)
         {
             long offset = (i % 64) * 512L;
             file.WriteAt(block, offset);

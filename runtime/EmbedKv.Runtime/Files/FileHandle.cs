@@ -15,9 +15,9 @@ namespace EmbedKv.Runtime.Files
     /// (<see cref="DirectoryHandle.Sync"/>); <see cref="Sync"/> and <see cref="DataSync"/> cover the
     /// file's contents, not its name.
     /// </remarks>
-    public sealed unsafe class NativeFile : IDisposable
+    public sealed unsafe class FileHandle : IDisposable
     {
-        private NativeFile(FileDescriptor descriptor, string path)
+        private FileHandle(FileDescriptor descriptor, string path)
         {
             Descriptor = descriptor;
             Path = path;
@@ -69,11 +69,11 @@ namespace EmbedKv.Runtime.Files
         /// <returns>The open file.</returns>
         /// <exception cref="ArgumentException">Append, or a truncating mode with <paramref name="writable"/> false.</exception>
         /// <exception cref="SyscallException">openat failed ("openat /data/seg-1.log: ENOENT (No such file or directory)").</exception>
-        public static NativeFile Open(string path, FileMode mode, bool writable = true, int permissions = 0x1A4 /* 0644 */)
+        public static FileHandle Open(string path, FileMode mode, bool writable = true, int permissions = 0x1A4 /* 0644 */)
             => OpenAt(Sys.AT_FDCWD, path, path, mode, writable, permissions);
 
         /// <summary>openat relative to <paramref name="directoryFd"/>; the caller keeps that descriptor open meanwhile.</summary>
-        internal static NativeFile OpenAt(int directoryFd, string name, string path, FileMode mode, bool writable, int permissions)
+        internal static FileHandle OpenAt(int directoryFd, string name, string path, FileMode mode, bool writable, int permissions)
         {
             int flags = OpenFlags(mode, writable);
             if ((uint)permissions > 0xFFF)
@@ -95,7 +95,7 @@ namespace EmbedKv.Runtime.Files
                 }
             }
 
-            return new NativeFile(FileDescriptor.FromResult(result, "openat", path), path);
+            return new FileHandle(FileDescriptor.FromResult(result, "openat", path), path);
         }
 
         /// <summary>Reads up to <paramref name="buffer"/>.Length bytes at <paramref name="offset"/> (pread64).</summary>
@@ -357,7 +357,7 @@ namespace EmbedKv.Runtime.Files
 
                 // pwrite on an O_APPEND descriptor appends whatever offset it is given (a Linux bug that
                 // pwrite(2) documents), which would silently break every positional write.
-                FileMode.Append => throw new ArgumentException("FileMode.Append is not supported: NativeFile writes at explicit offsets.", nameof(mode)),
+                FileMode.Append => throw new ArgumentException("FileMode.Append is not supported: FileHandle writes at explicit offsets.", nameof(mode)),
                 _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown FileMode."),
             };
 
