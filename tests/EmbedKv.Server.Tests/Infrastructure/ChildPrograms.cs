@@ -1,0 +1,36 @@
+using System;
+using System.IO;
+
+namespace EmbedKv.Server.Tests.Infrastructure
+{
+    /// <summary>Finds the helper programs the tests run as separate processes (built first through project references).</summary>
+    internal static class ChildPrograms
+    {
+        /// <summary>The dotnet host that runs this test process, to run the children with.</summary>
+        public static string DotnetHost()
+        {
+            string? hostPath = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+            return hostPath is not null && File.Exists(hostPath) ? hostPath : "dotnet";
+        }
+
+        /// <summary>tests/&lt;project&gt;/bin/&lt;Configuration&gt;/&lt;tfm&gt;/&lt;project&gt;.dll, matching this test run's configuration.</summary>
+        public static string PathOf(string project)
+        {
+            // The tests run from tests/EmbedKv.Server.Tests/bin/<Configuration>/<tfm>/: take both names from there.
+            var output = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory));
+            string framework = output.Name;
+            string configuration = output.Parent!.Name;
+            for (DirectoryInfo? root = output; root is not null; root = root.Parent)
+            {
+                if (File.Exists(Path.Combine(root.FullName, "EmbedKv.sln")))
+                {
+                    string path = Path.Combine(root.FullName, "tests", project, "bin", configuration, framework, project + ".dll");
+                    Assert.True(File.Exists(path), project + " is not built: " + path);
+                    return path;
+                }
+            }
+
+            throw new InvalidOperationException("no EmbedKv.sln above " + output.FullName);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+using System;
+using System.Diagnostics;
+using EmbedKv.Server.Storage;
+using EmbedKv.Server.Tests.Infrastructure;
+using EmbedKv.Server.Tests.Storage;
+using Xunit.Abstractions;
+
+namespace EmbedKv.Server.Tests.Server
+{
+    /// <summary>
+    /// A request allocates nothing on the GC heap: a separate process sends tens of thousands of
+    /// keep-alive requests (GET, PUT of new and existing keys, DELETE) and the server's process-wide
+    /// allocation total may grow only by a small constant, the same for 20,000 requests as for 50,000.
+    /// </summary>
+    [Collection(MeasurementCollection.Name)]
+    public sealed class ServerAllocationTests : IDisposable
+    {
+        private readonly TempDirectory _dir = new TempDirectory();
+        private readonly ITestOutputHelper _output;
+
+        public ServerAllocationTests(ITestOutputHelper output) => _output = output;
+
+        public void Dispose() => _dir.Dispose();
+
+        [Fact]
+        public void RequestsAllocateNothingPerRequest()
+        {
+            using KvServer server = KvServer.Start(new KvServerOptions
+            {
+                Port = 0,
+                DataDirectory = _dir.Path,
+                Workers = 2,
+                Durability = Durability.Always,
+            });
+
+            Load(server.Port, 10_000, seed: 1); // warm-up: JIT, tiering, buffer and connection pools, index growth
+            Load(server.Port, 10_000, seed: 2);
+
+            // Starting the client and reading its output allocates in this process too: measure that
+            // alone (a run of no requests) and count only what the requests add to it.
+            long none = Measure(() => Load(server.Port, 0, seed: 3));
+            long small = Measure(() => Load(server.Port, 20_000, seed: 4)) - none;
+            long large = Measure(() => Load(server.Port, 50_000, seed: 5)) - none;
+            _output.WriteLine("allocated beyond starting the client: " + small + " bytes for 20,000 requests, " + large + " bytes for 50,000 (client start alone: " + none + ")");
+
+            // Not a per-request cost: far below one byte a request, and not growing with the count.
+            Assert.True(large < 32 * 1024, "50,000 requests allocated " + large + " bytes");
+            Assert.True(large < Math.Max(small, 0) + (16 * 1024), "allocations grew with the request count: " + small + " then " + large);
+        }
+
+        private static long Measure(Action action)
+        {
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            action();
+            return GC.GetTotalAllocatedBytes(precise: true) - before;
+        }
+
+        private void Load(int port, int requests, int seed)
+        {
+            var start = new ProcessStartInfo(ChildPrograms.DotnetHost())
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            start.ArgumentList.Add(ChildPrograms.PathOf("EmbedKv.Server.LoadClient"));
+            start.ArgumentList.Add("load");
+            start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            start.ArgumentList.Add(requests.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            start.ArgumentList.Add(seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            using Process child = Process.Start(start)!;
+            string stdout = child.StandardOutput.ReadToEnd();
+            string stderr = child.StandardError.ReadToEnd();
+            Assert.True(child.WaitForExit(TimeSpan.FromMinutes(2)), "the load client did not finish");
+            Assert.True(child.ExitCode == 0, "load client failed (" + child.ExitCode + "): " + stdout + stderr);
+        }
+    }
+}
