@@ -71,6 +71,15 @@ namespace EmbedKv.Server
                 var open = new SharedCounter();
                 InetEndpoint requested = InetEndpoint.Parse(options.BindAddress, options.Port);
                 bool reusePort = options.ListenerMode == ListenerMode.ReusePort;
+                if (reusePort)
+                {
+                    // SO_REUSEPORT would let this server share a port another server (of the same user)
+                    // already serves, splitting clients between two data sets. A first bind without it
+                    // fails with EADDRINUSE if anyone holds the port; then the loops' listeners take it.
+                    using FileDescriptor probe = ListeningSocket.Open(requested, reusePort: false);
+                    requested = InetEndpoint.LocalOf(probe.Value);
+                }
+
                 listeners.Add(ListeningSocket.Open(requested, reusePort: reusePort));
                 InetEndpoint bound = InetEndpoint.LocalOf(listeners[0].Value);
                 for (int i = 0; i < options.Workers; i++)

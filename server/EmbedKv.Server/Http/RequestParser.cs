@@ -64,16 +64,18 @@ namespace EmbedKv.Server.Http
                 start += 2;
             }
 
-            // The request line (RFC 9112 §3).
+            // The request line (RFC 9112 §3). Its limit counts the line, not its CRLF (the limit used to
+            // include the CR, so a request line of exactly 8 KiB was refused as longer than 8 KiB): the line
+            // and its CR may be here before the LF arrives.
             int lineEnd = buffer.Slice(start).IndexOf(LF);
             if (lineEnd < 0)
             {
-                return buffer.Length - start > limits.MaxRequestLineBytes
+                return buffer.Length - start > limits.MaxRequestLineBytes + 1
                     ? Reject(RejectReason.RequestLineTooLong, out reason)
                     : ParseStatus.Incomplete;
             }
 
-            if (lineEnd > limits.MaxRequestLineBytes)
+            if (lineEnd - 1 > limits.MaxRequestLineBytes)
             {
                 return Reject(RejectReason.RequestLineTooLong, out reason);
             }
@@ -411,6 +413,10 @@ namespace EmbedKv.Server.Http
         /// <summary>Checks that need the whole head: Host, framing, method, key and size, in that order.</summary>
         private static RejectReason Conclude(ReadOnlySpan<byte> buffer, ref RequestHead head, ref FieldState fields, int maxKeyLength, long maxValueLength)
         {
+            // Persistence (RFC 9112 §9.3): "close" ends it; HTTP/1.0 keeps it only if asked. Decided first,
+            // so that the refusals below that keep the connection (405, 414 for a key, 400 for its encoding,
+            // 417) still honour "Connection: close"; they used to see the version's default instead.
+            head.KeepAlive = !fields.Close && (head.Http11 || fields.KeepAlive);
             if (head.Http11 && fields.Hosts == 0)
             {
                 return RejectReason.MissingHost; // RFC 9112 §3.2: MUST respond 400
@@ -457,8 +463,6 @@ namespace EmbedKv.Server.Http
                 return RejectReason.ExpectationFailed;
             }
 
-            // Persistence (RFC 9112 §9.3): "close" ends it; HTTP/1.0 keeps it only if asked.
-            head.KeepAlive = !fields.Close && (head.Http11 || fields.KeepAlive);
             head.ExpectContinue = fields.ExpectContinue && head.Http11 && head.HasBody;
             return RejectReason.None;
         }

@@ -17,6 +17,9 @@ namespace EmbedKv.Server.Loop
     /// </summary>
     internal sealed unsafe partial class Connection
     {
+        // Longest lingering close (see StartLinger).
+        private const long LingerMilliseconds = 5000;
+
         private readonly LoopContext _context;
         private byte* _block;
         private int _readStart;
@@ -36,6 +39,7 @@ namespace EmbedKv.Server.Loop
         private ValueUpload? _upload;
         private bool _discardBody;
         private bool _closeAfterSend;
+        private bool _lingerAfterSend;
         private bool _requestStarted;
 
         public Connection(LoopContext context, int slot)
@@ -49,6 +53,10 @@ namespace EmbedKv.Server.Loop
             Head,
             Body,
             Store,
+
+            // Answered and half-closed after a refusal that left request bytes unread: input is read and
+            // dropped until the client closes or the deadline passes (see StartLinger).
+            Linger,
         }
 
         private enum Step : byte
@@ -56,6 +64,10 @@ namespace EmbedKv.Server.Loop
             Progress,
             NeedInput,
             Wait,
+
+            // Requests are waiting in the input, but the output must go out first (a value being sent,
+            // or the output area nearly full).
+            Drain,
         }
 
         public int Slot { get; }
@@ -73,7 +85,7 @@ namespace EmbedKv.Server.Loop
         public long Deadline { get; private set; }
 
         /// <summary>A request is under way (its head started arriving, or it is being answered).</summary>
-        public bool Busy => _requestStarted || _phase != Phase.Head || _outEnd > _outStart || _hasSending;
+        public bool Busy => _requestStarted || (_phase != Phase.Head && _phase != Phase.Linger) || _outEnd > _outStart || _hasSending;
 
         public ulong Token => ((ulong)Generation << 32) | (uint)Slot;
 
@@ -83,6 +95,7 @@ namespace EmbedKv.Server.Loop
             Generation++;
             _phase = Phase.Head;
             _closeAfterSend = false;
+            _lingerAfterSend = false;
             _requestStarted = false;
             Deadline = now + (long)_context.Limits.HeaderTimeout.TotalMilliseconds;
         }
@@ -94,9 +107,10 @@ namespace EmbedKv.Server.Loop
             {
                 Step step = _phase switch
                 {
-                    Phase.Head when _readEnd > _readStart && CanQueueResponse => ParseHead(now),
+                    Phase.Head when _readEnd > _readStart => CanQueueResponse ? ParseHead(now) : Step.Drain,
                     Phase.Body when _readEnd > _readStart => ReadBody(now),
                     Phase.Store => Step.Wait,
+                    Phase.Linger => Discard(),
                     _ => Step.NeedInput,
                 };
 
@@ -105,15 +119,29 @@ namespace EmbedKv.Server.Loop
                     continue;
                 }
 
-                if (!Flush())
+                if (!Flush(now))
                 {
                     return; // the socket is full (EPOLLOUT will call back) or closed
                 }
 
                 if (_closeAfterSend)
                 {
-                    Close();
-                    return;
+                    if (!_lingerAfterSend)
+                    {
+                        Close();
+                        return;
+                    }
+
+                    StartLinger(now);
+                    continue;
+                }
+
+                if (step == Step.Drain)
+                {
+                    // The output is out: go back to the pipelined requests already read. Going on to
+                    // Receive instead left them stranded when the socket had nothing new (EAGAIN), since
+                    // edge-triggered epoll never reports those bytes again (GET then GET in one write hung).
+                    continue;
                 }
 
                 if (step == Step.Wait || !Receive(now))
@@ -358,6 +386,7 @@ namespace EmbedKv.Server.Loop
                 AbortBody();
                 QueueText(500, "the value could not be stored\n"u8);
                 _closeAfterSend = true;
+                _lingerAfterSend = true; // the rest of the body may still be coming
             }
 
             return false;
@@ -445,8 +474,9 @@ namespace EmbedKv.Server.Loop
             // body will not be read) closes the connection after the answer.
             Rejection rejection = Rejections.For(reason);
             bool close = rejection.AlwaysClose || hadBody || !_head.KeepAlive || _context.Stopping;
-            _outEnd += ResponseWriter.Text(Output.Slice(_outEnd), rejection.Status, rejection.Body, close, !_head.Http11 && !close, _context.Date, rejection.ExtraHeaders);
+            _outEnd += WriteText(rejection.Status, rejection.Body, close, rejection.ExtraHeaders);
             _closeAfterSend = close;
+            _lingerAfterSend = close;
             if (close)
             {
                 _readStart = _readEnd;
@@ -472,7 +502,20 @@ namespace EmbedKv.Server.Loop
         private void QueueText(int status, ReadOnlySpan<byte> body)
         {
             bool close = !_head.KeepAlive || _context.Stopping;
-            _outEnd += ResponseWriter.Text(Output.Slice(_outEnd), status, body, close, !_head.Http11 && !close, _context.Date);
+            _outEnd += WriteText(status, body, close);
+        }
+
+        /// <summary>
+        /// A short text response at the end of the output. To a HEAD only its head goes out, with the
+        /// Content-Length a GET would get (RFC 9110 §9.3.2): the body used to be sent too, and on a
+        /// keep-alive connection the client then read "not found\n" as the start of the next response.
+        /// </summary>
+        private int WriteText(int status, ReadOnlySpan<byte> body, bool close, ReadOnlySpan<byte> extraHeaders = default)
+        {
+            bool http10KeepAlive = !_head.Http11 && !close;
+            return _head.Method == HttpMethod.Head
+                ? ResponseWriter.Head(Output.Slice(_outEnd), status, body.Length, octetStream: false, close, http10KeepAlive, _context.Date, extraHeaders)
+                : ResponseWriter.Text(Output.Slice(_outEnd), status, body, close, http10KeepAlive, _context.Date, extraHeaders);
         }
 
         private void Queue(ReadOnlySpan<byte> bytes)
@@ -482,17 +525,19 @@ namespace EmbedKv.Server.Loop
         }
 
         /// <summary>Sends queued output, then the value being sent; false if it must wait for EPOLLOUT or the connection closed.</summary>
-        private bool Flush()
+        private bool Flush(long now)
         {
+            bool progress = false;
             while (_outEnd > _outStart)
             {
                 nint sent = SocketOps.Send(Fd, Output.Slice(_outStart, _outEnd - _outStart), more: _hasSending);
                 if (sent < 0)
                 {
-                    return SendFailed(sent);
+                    return SendFailed(sent, progress, now);
                 }
 
                 _outStart += (int)sent;
+                progress = true;
             }
 
             _outStart = _outEnd = 0;
@@ -501,7 +546,7 @@ namespace EmbedKv.Server.Loop
                 nint sent = SocketOps.SendFile(Fd, _sending.FileDescriptor, ref _sendOffset, _sendRemaining);
                 if (sent < 0)
                 {
-                    return SendFailed(sent);
+                    return SendFailed(sent, progress, now);
                 }
 
                 if (sent == 0)
@@ -511,6 +556,7 @@ namespace EmbedKv.Server.Loop
                     return false;
                 }
 
+                progress = true;
                 _sendRemaining -= sent;
                 if (_sendRemaining == 0)
                 {
@@ -519,14 +565,27 @@ namespace EmbedKv.Server.Loop
                 }
             }
 
+            if (progress && !_requestStarted && _phase == Phase.Head)
+            {
+                // Idle from when the response has gone out, not from when it was queued.
+                Deadline = now + (long)_context.Limits.IdleTimeout.TotalMilliseconds;
+            }
+
             return true;
         }
 
-        private bool SendFailed(nint error)
+        private bool SendFailed(nint error, bool progress, long now)
         {
             if (error != -Sys.EAGAIN)
             {
                 Close(); // EPIPE, ECONNRESET: the peer is gone
+            }
+            else if (progress)
+            {
+                // A response still going out is not idle: it is held to BodyTimeout for progress, as a
+                // request body is. It used to keep the IdleTimeout deadline EndRequest set, so a client that
+                // paused reading a large value for longer than IdleTimeout had its download cut short.
+                Deadline = now + (long)_context.Limits.BodyTimeout.TotalMilliseconds;
             }
 
             return false;
@@ -569,6 +628,38 @@ namespace EmbedKv.Server.Loop
             // End of stream or a reset: a half-received body is abandoned, never stored.
             Close();
             return false;
+        }
+
+        /// <summary>
+        /// After a refusal that closes while the client may still be sending (a body too large, a bad
+        /// chunk, …): shut down our side, then read and drop whatever comes until the client closes, for
+        /// at most 5 s or BodyTimeout if shorter (the "lingering close" of RFC 9112 §9.6). Closing at
+        /// once, with request bytes unread or still arriving, makes the kernel send a reset, and a client
+        /// still writing its body (HttpClient without Expect: 100-continue) got "broken pipe" instead of
+        /// ever reading the 413.
+        /// </summary>
+        private void StartLinger(long now)
+        {
+            _closeAfterSend = false;
+            _lingerAfterSend = false;
+            _phase = Phase.Linger;
+            _readStart = _readEnd = 0;
+            SocketOps.Shutdown(Fd, Sys.SHUT_WR);
+            Deadline = now + Math.Min(LingerMilliseconds, (long)_context.Limits.BodyTimeout.TotalMilliseconds);
+        }
+
+        private Step Discard()
+        {
+            _readStart = _readEnd = 0;
+            if (Environment.TickCount64 >= Deadline)
+            {
+                // A client that never stops sending is not drained forever (the timer cannot run while
+                // this connection's input never runs dry).
+                Close();
+                return Step.Wait;
+            }
+
+            return Step.NeedInput;
         }
 
         private void CompactInput()
