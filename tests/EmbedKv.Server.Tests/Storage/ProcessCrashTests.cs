@@ -150,37 +150,8 @@ namespace EmbedKv.Server.Tests.Storage
             }
         }
 
-        /// <summary>The bytes the child writes for a version: must match CrashData.ValueOf in tests/EmbedKv.Server.CrashWriter/Program.cs.</summary>
-        internal static byte[] ValueOf(string key, string version)
-        {
-            const int MaxValueLength = 20 * 1024;
-            ulong hash = 14695981039346656037UL;
-            foreach (byte b in Encoding.UTF8.GetBytes(key + "|" + version))
-            {
-                hash = (hash ^ b) * 1099511628211UL;
-            }
-
-            var value = new byte[(int)(hash % (MaxValueLength + 1))];
-            ulong state = hash;
-            for (int i = 0; i < value.Length; i++)
-            {
-                if ((i & 7) == 0)
-                {
-                    state += 0x9E3779B97F4A7C15UL;
-                    ulong z = state;
-                    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-                    z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-                    hash = z ^ (z >> 31);
-                }
-
-                value[i] = (byte)(hash >> ((i & 7) * 8));
-            }
-
-            return value;
-        }
-
         private static bool Matches(byte[]? actual, string key, string state)
-            => state == "deleted" ? actual is null : actual is not null && actual.AsSpan().SequenceEqual(ValueOf(key, state));
+            => state == "deleted" ? actual is null : actual is not null && actual.AsSpan().SequenceEqual(EmbedKv.Server.CrashWriter.CrashData.ValueOf(key, state));
 
         /// <summary>The crash writer, run with the dotnet host; its stdout is read line by line as it comes.</summary>
         private sealed class ChildProcess : IDisposable
