@@ -26,11 +26,16 @@ suites:
           the disk's raw pwrite+fdatasync rate, interleaved in rounds; recovery time and index memory
           for 1M keys. Writes bench/results/storage.md.
 
-The HTTP load matrix (EmbedKv's server against other servers) is not here yet; it will be added
-as another suite.
+  http    EmbedKv's HTTP server against nginx under wrk (server on core BENCH_CPU, wrk on core
+          BENCH_CLIENT_CPU): GET 64 B keep-alive and Connection: close, GET 1 MiB, PUT 64 B to random
+          keys (EmbedKv always and batched, nginx WebDAV without fsync), in interleaved rounds; then
+          the server's memory per idle keep-alive connection. Installs wrk and nginx with apt-get if
+          missing. Writes bench/results/http.md.
 
 environment:
   BENCH_CPU=N   the core to pin to (default 1; 0 on a one-core machine)
+  http only: BENCH_CLIENT_CPU=N (wrk's core, default 0), BENCH_ROUNDS (3), BENCH_SECONDS (5),
+  BENCH_CONNECTIONS (32), BENCH_IDLE_CONNECTIONS (10000)
 EOF
 }
 
@@ -280,9 +285,269 @@ storage() {
   taskset -c "$cpu" dotnet run -c Release --no-build --project bench/EmbedKv.Benchmarks -- storage --out "$results/storage.md"
 }
 
+# HTTP: EmbedKv's server against nginx under wrk, server pinned to one core and wrk to another,
+# in interleaved rounds; then the server's memory per idle keep-alive connection.
+# -> bench/results/http.md
+http_suite() {
+  local need=()
+  command -v wrk >/dev/null 2>&1 || need+=(wrk)
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+  command -v curl >/dev/null 2>&1 || need+=(curl)
+  command -v python3 >/dev/null 2>&1 || need+=(python3)
+  if [ ${#need[@]} -gt 0 ]; then
+    apt-cache policy "${need[@]}" >/dev/null || { echo "error: apt-cache policy ${need[*]} failed" >&2; exit 1; }
+    install_missing "${need[@]}"
+  fi
+  local nginx_bin
+  nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
+
+  local srv_cpu="${BENCH_CPU:-1}" cli_cpu="${BENCH_CLIENT_CPU:-0}"
+  local rounds="${BENCH_ROUNDS:-3}" secs="${BENCH_SECONDS:-5}" conns="${BENCH_CONNECTIONS:-32}"
+  local idle_conns="${BENCH_IDLE_CONNECTIONS:-10000}"
+  if [ "$(nproc --all)" -le "$srv_cpu" ]; then
+    echo "warning: this machine has no core $srv_cpu; server and wrk share core 0" >&2
+    srv_cpu=0
+  fi
+  ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+  log "building the benchmarks (Release)"
+  dotnet build bench/EmbedKv.Benchmarks -c Release -nologo -v q
+  local dll="bench/EmbedKv.Benchmarks/bin/Release/net10.0/EmbedKv.Benchmarks.dll"
+
+  local w="$root/$out/http" ng="$root/$out/nginx"
+  rm -rf "$w" "$ng"
+  mkdir -p "$w" "$ng/static" "$ng/dav" "$ng/client_body_temp" "$results"
+  local pids=()
+  cleanup_http() {
+    local p
+    for p in "${pids[@]+"${pids[@]}"}"; do kill -TERM "$p" 2>/dev/null || true; done
+    for p in "${pids[@]+"${pids[@]}"}"; do wait "$p" 2>/dev/null || true; done
+    pids=()
+  }
+  trap cleanup_http EXIT
+
+  # Starts an EmbedKv server pinned to the server core; sets $kv_port and $kv_pid.
+  start_kv() { # name durability [extra serve options...]
+    local name="$1" durability="$2"
+    shift 2
+    taskset -c "$srv_cpu" dotnet "$dll" serve --port 0 --data "$w/data-$name" --durability "$durability" \
+      --workers 1 "$@" >"$w/$name.out" 2>"$w/$name.err" &
+    kv_pid=$!
+    pids+=("$kv_pid")
+    local i
+    for i in $(seq 1 100); do
+      kv_port="$(awk '$1 == "listening" { print $2; exit }' "$w/$name.out")"
+      [ -n "$kv_port" ] && return 0
+      kill -0 "$kv_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    echo "error: EmbedKv server $name did not start:" >&2
+    cat "$w/$name.err" >&2
+    exit 1
+  }
+
+  log "starting servers (pinned to core $srv_cpu)"
+  local kv_port kv_pid
+  start_kv always always
+  local kv_always_port="$kv_port" kv_always_pid="$kv_pid"
+  start_kv batched batched
+  local kv_batched_port="$kv_port" kv_batched_pid="$kv_pid"
+
+  # The same value bytes for both servers.
+  head -c 64 /dev/urandom >"$ng/static/k64"
+  head -c $((1024 * 1024)) /dev/urandom >"$ng/static/k1m"
+  local k
+  for k in k64 k1m; do
+    local code
+    code="$(curl -sS -o /dev/null -w '%{http_code}' -X PUT --data-binary "@$ng/static/$k" "http://127.0.0.1:$kv_always_port/$k")"
+    case "$code" in 201 | 204) ;; *) echo "error: PUT /$k to EmbedKv answered $code" >&2; exit 1 ;; esac
+    curl -sS "http://127.0.0.1:$kv_always_port/$k" | cmp -s - "$ng/static/$k" || { echo "error: EmbedKv returned other bytes for /$k" >&2; exit 1; }
+  done
+
+  local ng_port cpumask
+  ng_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  # worker_cpu_affinity takes a bit mask with the lowest core rightmost.
+  cpumask="1$(printf '%*s' "$srv_cpu" '' | tr ' ' '0')"
+  sed -e "s|@OUT@|$ng|g" -e "s|@PORT@|$ng_port|g" -e "s|@CPUMASK@|$cpumask|g" bench/http/nginx.conf.in >"$ng/nginx.conf"
+  "$nginx_bin" -t -c "$ng/nginx.conf" -g 'daemon off;' 2>"$ng/test.log" || { cat "$ng/test.log" >&2; exit 1; }
+  taskset -c "$srv_cpu" "$nginx_bin" -c "$ng/nginx.conf" -g 'daemon off;' >"$ng/stdout.log" 2>&1 &
+  local ng_pid=$!
+  pids+=("$ng_pid")
+  for k in $(seq 1 50); do
+    curl -s -o /dev/null "http://127.0.0.1:$ng_port/k64" && break
+    sleep 0.1
+  done
+  for k in k64 k1m; do
+    curl -sS "http://127.0.0.1:$ng_port/$k" | cmp -s - "$ng/static/$k" || { echo "error: nginx returned other bytes for /$k" >&2; exit 1; }
+  done
+
+  # --- the matrix: cell|side|label|url|extra wrk arguments ----------------------------------
+  local lua="$root/bench/http/put_random.lua"
+  local matrix=(
+    "get64|embedkv|GET 64 B, $conns keep-alive connections|http://127.0.0.1:$kv_always_port/k64|"
+    "get64|nginx||http://127.0.0.1:$ng_port/k64|"
+    "get64close|embedkv|GET 64 B, new connection per request (Connection: close)|http://127.0.0.1:$kv_always_port/k64|-H|Connection: close"
+    "get64close|nginx||http://127.0.0.1:$ng_port/k64|-H|Connection: close"
+    "get1m|embedkv|GET 1 MiB, $conns keep-alive connections|http://127.0.0.1:$kv_always_port/k1m|"
+    "get1m|nginx||http://127.0.0.1:$ng_port/k1m|"
+    "putalways|embedkv|PUT 64 B to random keys, EmbedKv durability always (fdatasync before the answer)|http://127.0.0.1:$kv_always_port/|-s|$lua"
+    "putalways|nginx||http://127.0.0.1:$ng_port/dav/|-s|$lua|--|/dav/"
+    "putbatched|embedkv|PUT 64 B to random keys, EmbedKv durability batched (synced within 1 s)|http://127.0.0.1:$kv_batched_port/|-s|$lua"
+    "putbatched|nginx||http://127.0.0.1:$ng_port/dav/|-s|$lua|--|/dav/"
+  )
+  local samples="$w/samples.txt"
+  : >"$samples"
+  local load_before load_after
+  load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+  local round entry
+  for round in $(seq 1 "$rounds"); do
+    for entry in "${matrix[@]}"; do
+      local cell side label url
+      IFS='|' read -r -a f <<<"$entry"
+      cell="${f[0]}" side="${f[1]}" url="${f[3]}"
+      local extra=("${f[@]:4}")
+      [ -n "${extra[0]:-}" ] || extra=()
+      # wrk wants the script before the URL and script arguments after "--", after the URL.
+      local pre=() post=() seen_dash=0 a
+      for a in "${extra[@]+"${extra[@]}"}"; do
+        if [ "$a" = "--" ]; then seen_dash=1; fi
+        if [ "$seen_dash" -eq 1 ]; then post+=("$a"); else pre+=("$a"); fi
+      done
+      local log_file="$w/wrk.$cell.$side.$round.txt"
+      taskset -c "$cli_cpu" wrk -t1 -c"$conns" -d"${secs}s" --latency "${pre[@]+"${pre[@]}"}" "$url" "${post[@]+"${post[@]}"}" >"$log_file" 2>&1 || true
+      awk -v cell="$cell" -v side="$side" '
+        /^Requests\/sec:/ { rps = $2 }
+        /Non-2xx or 3xx responses:/ { non2xx = $NF }
+        /Socket errors:/ { gsub(/,/, ""); se = $4 + $6 + $8 + $10 }
+        /^ +99%/ { p99 = $2 }
+        /^ +50%/ { p50 = $2 }
+        END { printf "%s %s %s %d %d %s %s\n", cell, side, (rps == "" ? "0" : rps), non2xx, se, (p50 == "" ? "-" : p50), (p99 == "" ? "-" : p99) }
+      ' "$log_file" | tee -a "$samples" >&2
+      kill -0 "$kv_always_pid" 2>/dev/null || { echo "error: the EmbedKv server (always) died" >&2; cat "$w/always.err" >&2; exit 1; }
+      kill -0 "$kv_batched_pid" 2>/dev/null || { echo "error: the EmbedKv server (batched) died" >&2; cat "$w/batched.err" >&2; exit 1; }
+    done
+  done
+  load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
+  cleanup_http
+  local crash_notes=""
+  grep -il 'exception\|fatal\|unhandled' "$w"/*.err >/dev/null 2>&1 && crash_notes="$(grep -ih 'exception\|fatal\|unhandled' "$w"/*.err | head -5)"
+
+  # --- memory per idle keep-alive connection --------------------------------------------------
+  log "idle connections: $idle_conns keep-alive connections to a fresh EmbedKv server"
+  start_kv idle none --max-connections $((idle_conns + 100))
+  local idle_port="$kv_port" idle_pid="$kv_pid"
+  curl -sS -o /dev/null -X PUT --data-binary "@$ng/static/k64" "http://127.0.0.1:$idle_port/k64"
+  # Warm up the request path so that JIT and first-use allocations are not charged to connections.
+  taskset -c "$cli_cpu" wrk -t1 -c"$conns" -d1s "http://127.0.0.1:$idle_port/k64" >/dev/null 2>&1 || true
+  sleep 1
+  rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+  local rss_before rss_after idle_report
+  rss_before="$(rss "$idle_pid")"
+  local fifo="$w/idle.fifo"
+  rm -f "$fifo"
+  mkfifo "$fifo"
+  taskset -c "$cli_cpu" python3 bench/http/idle_conns.py "$idle_port" "$idle_conns" /k64 <"$fifo" >"$w/idleclient.txt" 2>"$w/idleclient.err" &
+  local py_pid=$!
+  exec 9>"$fifo"
+  for k in $(seq 1 600); do
+    grep -q '^statuses' "$w/idleclient.txt" 2>/dev/null && break
+    kill -0 "$py_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  sleep 1
+  rss_after="$(rss "$idle_pid")"
+  local open_conns
+  open_conns="$(awk '$1 == "open" { print $2 }' "$w/idleclient.txt")"
+  echo >&9
+  exec 9>&-
+  wait "$py_pid" || true
+  cleanup_http
+  trap - EXIT
+  idle_report="$(cat "$w/idleclient.txt")"
+
+  # --- the report ---------------------------------------------------------------------------
+  log "writing $results/http.md"
+  local cpu_model kernel dotnet_runtime nginx_version wrk_version
+  cpu_model="$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+  kernel="$(uname -r)"
+  dotnet_runtime="$(dotnet --list-runtimes | awk '$1 == "Microsoft.NETCore.App" { v = $2 } END { print v }')"
+  nginx_version="$( ("$nginx_bin" -v 2>&1 || true) | sed 's/^nginx version: //')"
+  wrk_version="$( (wrk -v 2>&1 || true) | awk 'NR == 1 { print $1, $2 }')"
+  stats() { # cell side -> "median min max non2xx sockerr p50 p99"
+    awk -v c="$1" -v s="$2" '$1 == c && $2 == s { print }' "$samples" | sort -k3,3g | awk '
+      { r[NR] = $3; n2 += $4; se += $5; p50[NR] = $6; p99[NR] = $7 }
+      END { m = int((NR + 1) / 2); printf "%s %s %s %d %d %s %s\n", r[m], r[1], r[NR], n2, se, p50[m], p99[m] }'
+  }
+  {
+    echo "# HTTP: EmbedKv's server against nginx"
+    echo
+    echo "Written by \`bench/run.sh http\`; do not edit by hand. Requests per second (higher is better):"
+    echo "the median of $rounds interleaved rounds of ${secs} s (EmbedKv, nginx, next cell, ..., then again),"
+    echo "with the min..max over the rounds. Errors are summed over all rounds."
+    echo
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "- machine: \`nproc\` = $(nproc), CPU: $cpu_model, kernel $kernel"
+    echo "- .NET runtime $dotnet_runtime; $nginx_version; $wrk_version"
+    echo "- servers pinned to core $srv_cpu (\`taskset -c $srv_cpu\`; EmbedKv with \`--workers 1\`, nginx with"
+    echo "  \`worker_processes 1\` and \`worker_cpu_affinity $cpumask\`); wrk pinned to core $cli_cpu:"
+    echo "  \`taskset -c $cli_cpu wrk -t1 -c$conns -d${secs}s --latency\`"
+    echo "- nginx: static files for GET (\`sendfile on\`, \`access_log off\`, \`keepalive_requests 1000000\`);"
+    echo "  WebDAV \`dav_methods PUT\` into a scratch root for PUT. **nginx never fsyncs**: its PUT rows are"
+    echo "  a no-durability ceiling, not a like-for-like comparison with EmbedKv's durability always."
+    echo "- EmbedKv data and nginx's DAV root are both under \`$out/\` (same filesystem)."
+    echo "- PUT keys: random \`/k<1..100000>\` per request, 64-byte body (\`bench/http/put_random.lua\`)."
+    echo "- load average (1, 5, 15 min) before: $load_before; after: $load_after"
+    echo
+    echo "| cell | EmbedKv req/s (min..max) | nginx req/s (min..max) | EmbedKv/nginx | EmbedKv p50 / p99 | nginx p50 / p99 | errors EmbedKv / nginx (non-2xx, socket) |"
+    echo "|---|---:|---:|---:|---|---|---|"
+    local cell label e n
+    for cell in get64 get64close get1m putalways putbatched; do
+      label="$(printf '%s\n' "${matrix[@]}" | awk -F'|' -v c="$cell" '$1 == c && $2 == "embedkv" { print $3; exit }')"
+      e="$(stats "$cell" embedkv)"
+      n="$(stats "$cell" nginx)"
+      awk -v label="$label" -v e="$e" -v n="$n" 'BEGIN {
+        split(e, a, " "); split(n, b, " ")
+        printf "| %s | %.0f (%.0f..%.0f) | %.0f (%.0f..%.0f) | %.2f | %s / %s | %s / %s | %d, %d / %d, %d |\n",
+          label, a[1], a[2], a[3], b[1], b[2], b[3], (b[1] > 0 ? a[1] / b[1] : 0), a[6], a[7], b[6], b[7], a[4], a[5], b[4], b[5] }'
+    done
+    echo
+    echo "The nginx column of both PUT rows is the same configuration (no fsync), measured in each round"
+    echo "beside the EmbedKv row."
+    if [ -n "$crash_notes" ]; then
+      echo
+      echo "Server errors logged during the run:"
+      echo
+      echo '```'
+      echo "$crash_notes"
+      echo '```'
+    fi
+    echo
+    echo "## Memory per idle keep-alive connection"
+    echo
+    echo "A fresh EmbedKv server (\`--workers 1 --durability none --max-connections $((idle_conns + 100))\`, pinned to"
+    echo "core $srv_cpu), warmed with 1 s of wrk; then \`bench/http/idle_conns.py\` opens $idle_conns connections, sends one"
+    echo "\`GET /k64\` on each, reads the answer and holds them open. VmRSS of the server process from"
+    echo "\`/proc/<pid>/status\`, 1 s after the last connection was answered. VmRSS counts the process's"
+    echo "memory only; the kernel's socket buffers for the connections are not in it."
+    echo
+    echo "- client: $(tr '\n' ';' <<<"$idle_report" | sed 's/;$//; s/;/; /g')"
+    echo "- VmRSS before: $rss_before KiB; with the connections open: $rss_after KiB"
+    if [ -n "$open_conns" ] && [ "$open_conns" -gt 0 ]; then
+      local per
+      per="$(awk -v a="$rss_after" -v b="$rss_before" -v n="$open_conns" 'BEGIN { printf "%.2f", (a - b) / n }')"
+      echo "- **$per KiB per connection** over $open_conns connections (goal: under 16 KiB):" \
+        "$(awk -v p="$per" 'BEGIN { print (p < 16 ? "met" : "NOT met") }')"
+    else
+      echo "- no connection was opened: see $out/http/idleclient.err"
+    fi
+  } >"$results/http.md"
+  cat "$results/http.md"
+}
+
 case "${1:-}" in
   micro) micro ;;
   storage) storage ;;
+  http) http_suite ;;
   -h | --help | help) usage ;;
   "") usage >&2; exit 2 ;;
   *) echo "unknown suite: $1" >&2; usage >&2; exit 2 ;;
