@@ -2,6 +2,7 @@
 // SIGTERM or SIGINT, printing "listening <port>" once it accepts connections.
 //   dotnet run -c Release --project bench/EmbedKv.Benchmarks -- serve --port 8080 --data DIR
 //       [--durability always|batched|batched:250ms|none] [--workers 1] [--max-connections N]
+//       [--listener reuseport|exclusive]
 using System;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -33,6 +34,7 @@ namespace EmbedKv.Benchmarks.Http
                 DataDirectory = Option(args, "--data") ?? "embedkv-data",
                 Durability = durability,
                 Workers = IntOption(args, "--workers", 1),
+                ListenerMode = Option(args, "--listener") == "exclusive" ? ListenerMode.SharedExclusive : ListenerMode.ReusePort,
                 Log = message => Console.Error.WriteLine("server: " + message),
             };
             string? maxConnections = Option(args, "--max-connections");
