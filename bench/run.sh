@@ -30,7 +30,7 @@ suites:
 
   http    EmbedKv's HTTP server against nginx under wrk (server on core BENCH_CPU, wrk on core
           BENCH_CLIENT_CPU): GET 64 B keep-alive and Connection: close, GET 1 MiB, PUT 64 B to random
-          keys (EmbedKv always and batched, nginx WebDAV without fsync), in interleaved rounds; then
+          keys (EmbedKv always, batched and none, nginx WebDAV without fsync), in interleaved rounds; then
           the server's memory per idle keep-alive connection. Installs wrk and nginx with apt-get if
           missing. Writes bench/results/http.md.
 
@@ -354,6 +354,8 @@ http_suite() {
   local kv_always_port="$kv_port" kv_always_pid="$kv_pid"
   start_kv batched batched
   local kv_batched_port="$kv_port" kv_batched_pid="$kv_pid"
+  start_kv none none
+  local kv_none_port="$kv_port" kv_none_pid="$kv_pid"
 
   # The same value bytes for both servers.
   head -c 64 /dev/urandom >"$ng/static/k64"
@@ -396,6 +398,8 @@ http_suite() {
     "putalways|nginx||http://127.0.0.1:$ng_port/dav/|-s|$lua|--|/dav/"
     "putbatched|embedkv|PUT 64 B to random keys, EmbedKv durability batched (synced within 1 s)|http://127.0.0.1:$kv_batched_port/|-s|$lua"
     "putbatched|nginx||http://127.0.0.1:$ng_port/dav/|-s|$lua|--|/dav/"
+    "putnone|embedkv|PUT 64 B to random keys, EmbedKv durability none (synced at close)|http://127.0.0.1:$kv_none_port/|-s|$lua"
+    "putnone|nginx||http://127.0.0.1:$ng_port/dav/|-s|$lua|--|/dav/"
   )
   local samples="$w/samples.txt"
   : >"$samples"
@@ -427,6 +431,7 @@ http_suite() {
       ' "$log_file" | tee -a "$samples" >&2
       kill -0 "$kv_always_pid" 2>/dev/null || { echo "error: the EmbedKv server (always) died" >&2; cat "$w/always.err" >&2; exit 1; }
       kill -0 "$kv_batched_pid" 2>/dev/null || { echo "error: the EmbedKv server (batched) died" >&2; cat "$w/batched.err" >&2; exit 1; }
+      kill -0 "$kv_none_pid" 2>/dev/null || { echo "error: the EmbedKv server (none) died" >&2; cat "$w/none.err" >&2; exit 1; }
     done
   done
   load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -503,7 +508,7 @@ http_suite() {
     echo "| cell | EmbedKv req/s (min..max) | nginx req/s (min..max) | EmbedKv/nginx | EmbedKv p50 / p99 | nginx p50 / p99 | errors EmbedKv / nginx (non-2xx, socket) |"
     echo "|---|---:|---:|---:|---|---|---|"
     local cell label e n
-    for cell in get64 get64close get1m putalways putbatched; do
+    for cell in get64 get64close get1m putalways putbatched putnone; do
       label="$(printf '%s\n' "${matrix[@]}" | awk -F'|' -v c="$cell" '$1 == c && $2 == "embedkv" { print $3; exit }')"
       e="$(stats "$cell" embedkv)"
       n="$(stats "$cell" nginx)"

@@ -55,6 +55,7 @@ namespace EmbedKv.Runtime.Tests
             int fd = AcceptWithin(listener.Value, TimeSpan.FromSeconds(5));
             try
             {
+                Assert.Equal(1, NoDelayOf(fd)); // inherited from the listener
                 Assert.Equal(0, (int)SocketOps.SetNoDelay(fd));
                 client.GetStream().Write(Encoding.ASCII.GetBytes("ping"));
                 Span<byte> buffer = stackalloc byte[16];
@@ -132,6 +133,14 @@ namespace EmbedKv.Runtime.Tests
             Assert.Equal(0ul, wake.Drain());
             Assert.Equal(0, (int)epoll.Remove(wake.Descriptor));
             Assert.Equal(-Sys.ENOENT, (int)epoll.Remove(wake.Descriptor));
+        }
+
+        private static unsafe int NoDelayOf(int fd)
+        {
+            int value = 0;
+            uint length = sizeof(int);
+            Syscall.Check(Sys.Getsockopt(fd, Sys.IPPROTO_TCP, Sys.TCP_NODELAY, &value, &length), "getsockopt");
+            return value;
         }
 
         private static int AcceptWithin(int listener, TimeSpan timeout)

@@ -6,7 +6,7 @@ namespace EmbedKv.Runtime.Net
     public static unsafe class ListeningSocket
     {
         /// <summary>
-        /// Creates, binds and listens. SO_REUSEADDR lets a restarted server bind at once despite
+        /// Creates, binds and listens, with TCP_NODELAY for the connections it accepts. SO_REUSEADDR lets a restarted server bind at once despite
         /// connections in TIME_WAIT; with <paramref name="reusePort"/>, several listeners (one per event
         /// loop) share the port and the kernel spreads new connections among them.
         /// </summary>
@@ -30,6 +30,9 @@ namespace EmbedKv.Runtime.Net
 
                 SockAddrIn6 address = endpoint.Raw;
                 Syscall.Check(Sys.Bind(fd, (SockAddr*)&address, (uint)endpoint.Length), "bind", endpoint.ToString());
+                // Accepted sockets inherit TCP_NODELAY from the listener on Linux: one setsockopt here
+                // instead of one per connection.
+                SetFlag(fd, Sys.IPPROTO_TCP, Sys.TCP_NODELAY, "TCP_NODELAY");
                 Syscall.Check(Sys.Listen(fd, backlog), "listen", endpoint.ToString());
                 return socket;
             }

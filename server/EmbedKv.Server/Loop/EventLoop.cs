@@ -150,18 +150,21 @@ namespace EmbedKv.Server.Loop
                     continue;
                 }
 
-                SocketOps.SetNoDelay(fd);
+                // TCP_NODELAY comes from the listener: Linux copies it to accepted sockets.
                 Connection connection = TakeSlot();
                 connection.Open(fd, now);
-                if (_epoll.Add(fd, Sys.EPOLLIN | Sys.EPOLLOUT | Sys.EPOLLRDHUP | Sys.EPOLLET, (ulong)connection.Slot) < 0)
+
+                // The request usually arrives with the connection: serve what is there first, and only
+                // register with epoll if the connection must wait. A short request with Connection: close
+                // is then answered and closed without any epoll_ctl. Registering edge-triggered after an
+                // EAGAIN loses nothing: epoll checks readiness when the descriptor is added.
+                connection.Drive(now);
+                if (connection.IsOpen
+                    && _epoll.Add(fd, Sys.EPOLLIN | Sys.EPOLLOUT | Sys.EPOLLRDHUP | Sys.EPOLLET, (ulong)connection.Slot) < 0)
                 {
                     connection.Close();
-                    Retire(connection);
-                    continue;
                 }
 
-                // Data may already be there (the request often arrives with the connection).
-                connection.Drive(now);
                 Retire(connection);
             }
         }

@@ -170,5 +170,19 @@ namespace EmbedKv.Server.Tests.Server
             // A plain store cannot open it either.
             Assert.Throws<StorageLockedException>(() => KvStore.Open(new StoreOptions { DataDirectory = _dir.Path }));
         }
+
+        [Fact]
+        public void StartOnAnUnusableDataDirectoryNamesTheSyscallAndErrno()
+        {
+            // Root ignores permissions, so make the path unusable another way: a file where a directory must be.
+            string file = _dir.File("not-a-directory");
+            File.WriteAllText(file, "x");
+            string data = Path.Combine(file, "data");
+            SyscallException failure = Assert.Throws<SyscallException>(() => KvServer.Start(TestServer.Options(data)));
+            _output.WriteLine(failure.Message);
+            Assert.Equal("ENOTDIR", failure.Errno.Name);
+            Assert.Contains(file, failure.Message, StringComparison.Ordinal);
+            Assert.Matches("^[a-z0-9_]+ ", failure.Message); // starts with the syscall's name
+        }
     }
 }
