@@ -9,6 +9,13 @@ namespace EmbedKv.Server.Tests.Infrastructure
         /// <summary>The dotnet host that runs this test process, to run the children with.</summary>
         public static string DotnetHost()
         {
+            // Under dotnet test the test host usually runs in dotnet itself; otherwise take the one named or on PATH.
+            string? path = Environment.ProcessPath;
+            if (path is not null && Path.GetFileNameWithoutExtension(path) == "dotnet")
+            {
+                return path;
+            }
+
             string? hostPath = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
             return hostPath is not null && File.Exists(hostPath) ? hostPath : "dotnet";
         }

@@ -8,6 +8,7 @@ using System.Text;
 using System.Threading;
 using EmbedKv.Runtime.Interop;
 using EmbedKv.Server.Storage;
+using EmbedKv.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace EmbedKv.Server.Tests.Storage
@@ -181,13 +182,13 @@ namespace EmbedKv.Server.Tests.Storage
 
             public static ChildProcess Start(string mode, string directory, string argument)
             {
-                var start = new ProcessStartInfo(DotnetHost())
+                var start = new ProcessStartInfo(ChildPrograms.DotnetHost())
                 {
                     RedirectStandardOutput = true,
                     RedirectStandardError = true,
                     UseShellExecute = false,
                 };
-                start.ArgumentList.Add(CrashWriterPath());
+                start.ArgumentList.Add(ChildPrograms.PathOf("EmbedKv.Server.CrashWriter"));
                 start.ArgumentList.Add(mode);
                 start.ArgumentList.Add(directory);
                 start.ArgumentList.Add(argument);
@@ -269,39 +270,6 @@ namespace EmbedKv.Server.Tests.Storage
                 }
 
                 _process.Dispose();
-            }
-
-            private static string DotnetHost()
-            {
-                // Under dotnet test the test host usually runs in dotnet itself; otherwise take the one on PATH.
-                string? path = Environment.ProcessPath;
-                if (path is not null && Path.GetFileNameWithoutExtension(path) == "dotnet")
-                {
-                    return path;
-                }
-
-                string? hostPath = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-                return hostPath is not null && File.Exists(hostPath) ? hostPath : "dotnet";
-            }
-
-            /// <summary>tests/EmbedKv.Server.CrashWriter/bin/&lt;Configuration&gt;/&lt;tfm&gt;/, built first through the test project's reference.</summary>
-            private static string CrashWriterPath()
-            {
-                // The tests run from tests/EmbedKv.Server.Tests/bin/<Configuration>/<tfm>/: take both names from there.
-                var output = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory));
-                string framework = output.Name;
-                string configuration = output.Parent!.Name;
-                for (DirectoryInfo? root = output; root is not null; root = root.Parent)
-                {
-                    if (File.Exists(Path.Combine(root.FullName, "EmbedKv.sln")))
-                    {
-                        string path = Path.Combine(root.FullName, "tests", "EmbedKv.Server.CrashWriter", "bin", configuration, framework, "EmbedKv.Server.CrashWriter.dll");
-                        Assert.True(File.Exists(path), "the crash writer is not built: " + path);
-                        return path;
-                    }
-                }
-
-                throw new InvalidOperationException("no EmbedKv.sln above " + output.FullName);
             }
 
             private void ReadLines()
