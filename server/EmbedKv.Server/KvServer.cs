@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading.Tasks;
 using EmbedKv.Runtime;
 using EmbedKv.Runtime.Net;
+using EmbedKv.Server.Diagnostics;
 using EmbedKv.Server.Loop;
 using EmbedKv.Server.Storage;
 
@@ -19,11 +20,13 @@ namespace EmbedKv.Server
         private readonly List<EventLoop> _loops;
         private readonly List<FileDescriptor> _listeners;
         private readonly SharedCounter _open;
+        private readonly KvMetrics _metrics;
         private readonly object _stopLock = new object();
         private bool _stopped;
 
-        private KvServer(KvServerOptions options, KvStore store, List<EventLoop> loops, List<FileDescriptor> listeners, SharedCounter open, InetEndpoint endpoint)
+        private KvServer(KvServerOptions options, KvStore store, List<EventLoop> loops, List<FileDescriptor> listeners, SharedCounter open, KvMetrics metrics, InetEndpoint endpoint)
         {
+            _metrics = metrics;
             Options = options;
             _store = store;
             _loops = loops;
@@ -48,6 +51,9 @@ namespace EmbedKv.Server
         /// <summary>The store behind the server (keys, disk use, recovery report).</summary>
         public KvStore Store => _store;
 
+        /// <summary>The "EmbedKv" meter this server's instruments are on (see docs/server.md, Metrics).</summary>
+        internal KvMetrics Metrics => _metrics;
+
         /// <summary>Connections open now.</summary>
         public int OpenConnections => _open.Value;
 
@@ -63,7 +69,10 @@ namespace EmbedKv.Server
         {
             ArgumentNullException.ThrowIfNull(options);
             options.Validate();
-            KvStore store = KvStore.Open(options.StoreOptions());
+            KvMetrics? metrics = null;
+            StoreOptions storeOptions = options.StoreOptions();
+            storeOptions.BatchCommitted = writes => metrics?.BatchCommitted(writes);
+            KvStore store = KvStore.Open(storeOptions);
             var loops = new List<EventLoop>();
             var listeners = new List<FileDescriptor>();
             try
@@ -82,6 +91,7 @@ namespace EmbedKv.Server
 
                 listeners.Add(ListeningSocket.Open(requested, reusePort: reusePort));
                 InetEndpoint bound = InetEndpoint.LocalOf(listeners[0].Value);
+                metrics = new KvMetrics(options.MeterFactory, options.BindAddress, bound.Port, store, open);
                 for (int i = 0; i < options.Workers; i++)
                 {
                     if (reusePort && i > 0)
@@ -91,7 +101,7 @@ namespace EmbedKv.Server
                     }
 
                     FileDescriptor listener = reusePort ? listeners[i] : listeners[0];
-                    loops.Add(new EventLoop(i, store, options, listener, sharedListener: !reusePort, open));
+                    loops.Add(new EventLoop(i, store, options, listener, sharedListener: !reusePort, open, metrics.AddLoop()));
                 }
 
                 foreach (EventLoop loop in loops)
@@ -99,9 +109,8 @@ namespace EmbedKv.Server
                     loop.Start();
                 }
 
-                options.Log?.Invoke("embedkv: listening on http://" + bound + "/ with " + options.Workers + " loops; data in "
-                    + options.DataDirectory + " (" + store.Count + " keys, durability " + options.Durability + ")");
-                return new KvServer(options, store, loops, listeners, open, bound);
+                ServerLog.Listening(options.Logger, bound.ToString(), options.Workers, options.DataDirectory, store.Count, options.Durability.ToString());
+                return new KvServer(options, store, loops, listeners, open, metrics, bound);
             }
             catch
             {
@@ -115,6 +124,7 @@ namespace EmbedKv.Server
                     listener.Dispose();
                 }
 
+                metrics?.Dispose();
                 store.Dispose();
                 throw;
             }
@@ -180,7 +190,9 @@ namespace EmbedKv.Server
                     listener.Dispose();
                 }
 
+                _metrics.Dispose();
                 _store.Dispose();
+                ServerLog.Stopped(Options.Logger, Address);
             }
         }
     }

@@ -1,4 +1,7 @@
 using System;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using EmbedKv.Server.Http;
 using EmbedKv.Server.Storage;
 
@@ -35,7 +38,13 @@ namespace EmbedKv.Server
         public ListenerMode ListenerMode { get; set; } = ListenerMode.ReusePort;
 
         /// <summary>Where the server reports startup, recovery and errors; default: nowhere.</summary>
-        public Action<string>? Log { get; set; }
+        public ILogger Logger { get; set; } = NullLogger.Instance;
+
+        /// <summary>
+        /// Creates the "EmbedKv" meter (the Generic Host passes its own); default: the server creates one
+        /// and disposes it when it stops.
+        /// </summary>
+        public IMeterFactory? MeterFactory { get; set; }
 
         /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
         public void Validate()
@@ -66,7 +75,7 @@ namespace EmbedKv.Server
             Durability = Durability,
             MaxKeyLength = MaxKeyLength,
             MaxValueLength = MaxValueLength,
-            Log = Log,
+            Logger = Logger ?? NullLogger.Instance,
         };
     }
 

@@ -6,6 +6,7 @@ using System.Threading;
 using EmbedKv.Runtime.Interop;
 using EmbedKv.Server.Storage;
 using EmbedKv.Server.Storage.Compaction;
+using EmbedKv.Server.Tests.Infrastructure;
 
 namespace EmbedKv.Server.CrashWriter
 {
@@ -76,7 +77,7 @@ namespace EmbedKv.Server.CrashWriter
                 Durability = Durability.Always,
                 SegmentSize = 256 * 1024,
                 CompactionMinimumDeadBytes = 1 << 20,
-                Log = message => Console.Error.WriteLine(message),
+                Logger = new LineLogger(message => Console.Error.WriteLine(message)),
             };
 
             // Never disposed: the test kills this process while it writes.
@@ -135,7 +136,7 @@ namespace EmbedKv.Server.CrashWriter
                 Durability = Durability.Always,
                 SegmentSize = 64 * 1024,
                 AutomaticCompaction = false,
-                Log = message => Console.Error.WriteLine(message),
+                Logger = new LineLogger(message => Console.Error.WriteLine(message)),
             };
 
             KvStore store = KvStore.Open(options);

@@ -9,6 +9,7 @@ using System.Runtime.InteropServices;
 using System.Threading;
 using EmbedKv.Server;
 using EmbedKv.Server.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace EmbedKv.Benchmarks.Http
 {
@@ -27,6 +28,10 @@ namespace EmbedKv.Benchmarks.Http
                 return 2;
             }
 
+            // The server's messages go to stderr (stdout carries the "listening" line run.sh waits for).
+            using ILoggerFactory logging = LoggerFactory.Create(builder => builder
+                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+                .AddSimpleConsole(o => o.SingleLine = true));
             var options = new KvServerOptions
             {
                 BindAddress = "127.0.0.1",
@@ -35,7 +40,7 @@ namespace EmbedKv.Benchmarks.Http
                 Durability = durability,
                 Workers = IntOption(args, "--workers", 1),
                 ListenerMode = Option(args, "--listener") == "exclusive" ? ListenerMode.SharedExclusive : ListenerMode.ReusePort,
-                Log = message => Console.Error.WriteLine("server: " + message),
+                Logger = logging.CreateLogger("server"),
             };
             string? maxConnections = Option(args, "--max-connections");
             if (maxConnections != null)

@@ -42,6 +42,9 @@ namespace EmbedKv.Server.Loop
         private bool _lingerAfterSend;
         private bool _requestStarted;
 
+        // Stopwatch timestamp of the request's first byte, taken only while the duration histogram has a listener.
+        private long _startedAt;
+
         public Connection(LoopContext context, int slot)
         {
             _context = context;
@@ -239,6 +242,7 @@ namespace EmbedKv.Server.Loop
                 // The first byte of a request starts the clock on its head (slowloris).
                 _requestStarted = true;
                 Deadline = now + (long)_context.Limits.HeaderTimeout.TotalMilliseconds;
+                _startedAt = _context.Stats.TimesRequests ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
             }
 
             ReadOnlySpan<byte> input = Input.Slice(_readStart, _readEnd - _readStart);
@@ -494,6 +498,7 @@ namespace EmbedKv.Server.Loop
 
         private void QueueHead(int status, long contentLength, bool octetStream)
         {
+            Answered(status);
             bool close = !_head.KeepAlive || _context.Stopping;
             int written = ResponseWriter.Head(Output.Slice(_outEnd), status, contentLength, octetStream, close, !_head.Http11 && !close, _context.Date);
             _outEnd += written;
@@ -512,10 +517,17 @@ namespace EmbedKv.Server.Loop
         /// </summary>
         private int WriteText(int status, ReadOnlySpan<byte> body, bool close, ReadOnlySpan<byte> extraHeaders = default)
         {
+            Answered(status);
             bool http10KeepAlive = !_head.Http11 && !close;
             return _head.Method == HttpMethod.Head
                 ? ResponseWriter.Head(Output.Slice(_outEnd), status, body.Length, octetStream: false, close, http10KeepAlive, _context.Date, extraHeaders)
                 : ResponseWriter.Text(Output.Slice(_outEnd), status, body, close, http10KeepAlive, _context.Date, extraHeaders);
+        }
+
+        private void Answered(int status)
+        {
+            _context.Stats.Answered(_head.Method, status, _startedAt);
+            _startedAt = 0;
         }
 
         private void Queue(ReadOnlySpan<byte> bytes)
@@ -537,6 +549,7 @@ namespace EmbedKv.Server.Loop
                 }
 
                 _outStart += (int)sent;
+                _context.Stats.Sent(sent);
                 progress = true;
             }
 
@@ -557,6 +570,7 @@ namespace EmbedKv.Server.Loop
                 }
 
                 progress = true;
+                _context.Stats.Sent(sent);
                 _sendRemaining -= sent;
                 if (_sendRemaining == 0)
                 {
@@ -612,6 +626,7 @@ namespace EmbedKv.Server.Loop
             if (received > 0)
             {
                 _readEnd += (int)received;
+                _context.Stats.Received(received);
                 return true;
             }
 

@@ -5,6 +5,7 @@ using EmbedKv.Runtime;
 using EmbedKv.Runtime.Events;
 using EmbedKv.Runtime.Interop;
 using EmbedKv.Runtime.Net;
+using EmbedKv.Server.Diagnostics;
 using EmbedKv.Server.Http;
 using EmbedKv.Server.Storage;
 using EmbedKv.Server.Storage.Writes;
@@ -38,14 +39,14 @@ namespace EmbedKv.Server.Loop
         private long _nextTimer;
         private bool _listening = true;
 
-        public EventLoop(int index, KvStore store, KvServerOptions options, FileDescriptor listener, bool sharedListener, SharedCounter open)
+        public EventLoop(int index, KvStore store, KvServerOptions options, FileDescriptor listener, bool sharedListener, SharedCounter open, RequestStats stats)
         {
             _listener = listener;
             _open = open;
             _epoll = Epoll.Create();
             _wake = EventFd.Create();
             var completions = new LoopCompletions(_wake);
-            _context = new LoopContext(store, options, new BufferPool(new BlockLayout(options.Limits).BlockSize), completions);
+            _context = new LoopContext(store, options, new BufferPool(new BlockLayout(options.Limits).BlockSize), completions, stats);
             // A listener shared by all loops wakes only one of them per connection (no thundering herd).
             uint listenerEvents = Sys.EPOLLIN | (sharedListener ? Sys.EPOLLEXCLUSIVE : 0u);
             Syscall.Check(_epoll.Add(listener.Value, listenerEvents, ListenerTag), "epoll_ctl", "listener");
@@ -175,8 +176,10 @@ namespace EmbedKv.Server.Loop
             Rejection busy = Rejections.For(RejectReason.ServerBusy);
             Span<byte> response = stackalloc byte[512];
             int length = ResponseWriter.Text(response, busy.Status, busy.Body, close: true, http10KeepAlive: false, _context.Date);
-            SocketOps.Send(fd, response.Slice(0, length));
+            nint sent = SocketOps.Send(fd, response.Slice(0, length));
             SocketOps.Close(fd);
+            _context.Stats.Answered(HttpMethod.Other, busy.Status, 0);
+            _context.Stats.Sent(Math.Max(0, (long)sent));
         }
 
         private void DeliverCompletions(long now)

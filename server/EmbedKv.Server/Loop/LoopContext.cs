@@ -1,3 +1,4 @@
+using EmbedKv.Server.Diagnostics;
 using EmbedKv.Server.Http;
 using EmbedKv.Server.Storage;
 
@@ -6,8 +7,9 @@ namespace EmbedKv.Server.Loop
     /// <summary>What every connection of one event loop shares: the store, the limits, the date line, the buffers.</summary>
     internal sealed class LoopContext
     {
-        public LoopContext(KvStore store, KvServerOptions options, BufferPool buffers, LoopCompletions completions)
+        public LoopContext(KvStore store, KvServerOptions options, BufferPool buffers, LoopCompletions completions, RequestStats stats)
         {
+            Stats = stats;
             Store = store;
             Options = options;
             Limits = options.Limits;
@@ -25,6 +27,9 @@ namespace EmbedKv.Server.Loop
         public BufferPool Buffers { get; }
 
         public LoopCompletions Completions { get; }
+
+        /// <summary>This loop's request figures, written by the loop's thread alone.</summary>
+        public RequestStats Stats { get; }
 
         public HttpDate Date { get; } = new HttpDate();
 

@@ -1,4 +1,6 @@
 using System;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EmbedKv.Server.Storage
 {
@@ -33,7 +35,10 @@ namespace EmbedKv.Server.Storage
         public bool AutomaticCompaction { get; set; } = true;
 
         /// <summary>Where the store reports recovery and compaction events; default: nowhere.</summary>
-        public Action<string>? Log { get; set; }
+        public ILogger Logger { get; set; } = NullLogger.Instance;
+
+        /// <summary>Told the number of writes after each commit round, on the commit thread (the server's metrics).</summary>
+        internal Action<int>? BatchCommitted { get; set; }
 
         /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
         public void Validate()

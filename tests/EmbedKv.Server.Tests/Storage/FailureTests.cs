@@ -11,6 +11,7 @@ using EmbedKv.Runtime.Interop;
 using EmbedKv.Server.Storage;
 using EmbedKv.Server.Storage.Format;
 using EmbedKv.Server.Storage.Writes;
+using EmbedKv.Server.Tests.Infrastructure;
 using EmbedKv.Server.Tests.Storage.FaultInjection;
 using Xunit.Abstractions;
 
@@ -329,7 +330,7 @@ namespace EmbedKv.Server.Tests.Storage
                 Durability = Durability.Always,
                 SegmentSize = 256 * 1024,
                 AutomaticCompaction = false,
-                Log = line => _output.WriteLine("  log: " + line),
+                Logger = new LineLogger(line => _output.WriteLine("  log: " + line)),
             };
 
             var acknowledged = new Dictionary<string, byte[]>();

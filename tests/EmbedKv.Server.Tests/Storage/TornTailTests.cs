@@ -7,6 +7,7 @@ using System.Text;
 using EmbedKv.Server.Storage;
 using EmbedKv.Server.Storage.Format;
 using EmbedKv.Server.Storage.Writes;
+using EmbedKv.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace EmbedKv.Server.Tests.Storage
@@ -328,13 +329,13 @@ namespace EmbedKv.Server.Tests.Storage
             Durability = Durability.None,
             SegmentSize = 1 << 20,
             AutomaticCompaction = false,
-            Log = log is null ? null : line =>
+            Logger = log is null ? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance : new LineLogger(line =>
             {
                 lock (log)
                 {
                     log.Add(line);
                 }
-            },
+            }),
         };
 
         internal static List<string> SegmentFiles(string path)

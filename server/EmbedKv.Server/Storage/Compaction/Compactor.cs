@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading;
+using EmbedKv.Server.Diagnostics;
 using EmbedKv.Server.Storage.Format;
 using EmbedKv.Server.Storage.IO;
 using EmbedKv.Server.Storage.Recovery;
@@ -96,7 +97,7 @@ namespace EmbedKv.Server.Storage.Compaction
                 catch (Exception e)
                 {
                     // The inputs are untouched until the commit point, so the store is still whole.
-                    _log.Options.Log?.Invoke("storage: merge failed, will retry later: " + e.Message);
+                    ServerLog.MergeFailed(_log.Options.Logger, e);
                     Thread.Sleep(TimeSpan.FromSeconds(5));
                 }
             }
@@ -208,7 +209,7 @@ namespace EmbedKv.Server.Storage.Compaction
             }
 
             Interlocked.Increment(ref _merges);
-            _log.Options.Log?.Invoke("storage: merged " + inputs.Count + " segments into " + outputs.Count);
+            ServerLog.Merged(_log.Options.Logger, inputs.Count, outputs.Count);
             return inputs.Count;
         }
 

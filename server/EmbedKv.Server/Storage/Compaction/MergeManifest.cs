@@ -4,8 +4,10 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
+using EmbedKv.Server.Diagnostics;
 using EmbedKv.Server.Storage.Format;
 using EmbedKv.Server.Storage.IO;
+using Microsoft.Extensions.Logging;
 
 namespace EmbedKv.Server.Storage.Compaction
 {
@@ -57,7 +59,7 @@ namespace EmbedKv.Server.Storage.Compaction
         }
 
         /// <summary>At open: completes a merge that passed its commit point.</summary>
-        public static void RecoverInterrupted(IStorageDirectory directory, Action<string>? log)
+        public static void RecoverInterrupted(IStorageDirectory directory, ILogger logger)
         {
             if (!directory.List().Contains(FileNames.Manifest))
             {
@@ -66,7 +68,7 @@ namespace EmbedKv.Server.Storage.Compaction
 
             (List<uint> inputs, List<uint> outputs) = Read(directory);
             Finish(directory, inputs, outputs);
-            log?.Invoke("storage: finished an interrupted merge of " + inputs.Count + " segments into " + outputs.Count);
+            ServerLog.FinishedInterruptedMerge(logger, inputs.Count, outputs.Count);
         }
 
         private static (List<uint> Inputs, List<uint> Outputs) Read(IStorageDirectory directory)

@@ -1,10 +1,11 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using EmbedKv.Server.Diagnostics;
 using EmbedKv.Server.Storage.Compaction;
 using EmbedKv.Server.Storage.Format;
-using EmbedKv.Server.Storage.Index;
 using EmbedKv.Server.Storage.IO;
+using EmbedKv.Server.Storage.Index;
 using EmbedKv.Server.Storage.Segments;
 
 namespace EmbedKv.Server.Storage.Recovery
@@ -19,7 +20,7 @@ namespace EmbedKv.Server.Storage.Recovery
         public static RecoveryReport Run(IStorageDirectory directory, Catalog catalog, StoreOptions options)
         {
             var report = new RecoveryReport();
-            MergeManifest.RecoverInterrupted(directory, options.Log);
+            MergeManifest.RecoverInterrupted(directory, options.Logger);
 
             var segmentIds = new List<uint>();
             foreach (string name in directory.List())
@@ -32,7 +33,7 @@ namespace EmbedKv.Server.Storage.Recovery
                 {
                     // A streamed value or merge output that never reached its commit point.
                     directory.TryDelete(name);
-                    options.Log?.Invoke("storage: deleted leftover " + name);
+                    ServerLog.DeletedLeftover(options.Logger, name);
                     report.LeftoversDeleted++;
                     report.LastSegmentId = Math.Max(report.LastSegmentId, IdOf(name));
                 }
@@ -110,7 +111,7 @@ namespace EmbedKv.Server.Storage.Recovery
                 file.Truncate(reader.Position);
                 file.DataSync();
                 report.TornBytesDropped += dropped;
-                options.Log?.Invoke("storage: " + name + ": dropped a torn tail of " + dropped + " bytes at offset " + reader.Position + " (" + reader.Problem + ")");
+                ServerLog.DroppedTornTail(options.Logger, name, dropped, reader.Position, reader.Problem ?? "unknown");
                 return true;
             }
             catch
@@ -133,7 +134,7 @@ namespace EmbedKv.Server.Storage.Recovery
             file.Dispose();
             directory.TryDelete(name);
             report.TornBytesDropped += length;
-            options.Log?.Invoke("storage: deleted " + name + ", whose header was never written (" + length + " bytes)");
+            ServerLog.DeletedHeaderless(options.Logger, name, length);
             return true;
         }
 

@@ -114,6 +114,7 @@ namespace EmbedKv.Server.Storage.Writes
             {
                 Interlocked.Increment(ref _batches);
                 Interlocked.Add(ref _writes, batch.Count);
+                _log.Options.BatchCommitted?.Invoke(batch.Count);
             }
 
             // Visible only now, in sequence order, so nobody reads what a crash could still take back.

@@ -2,9 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Threading;
+using EmbedKv.Server.Diagnostics;
 using EmbedKv.Server.Storage.Format;
-using EmbedKv.Server.Storage.Index;
 using EmbedKv.Server.Storage.IO;
+using EmbedKv.Server.Storage.Index;
 using EmbedKv.Server.Storage.Segments;
 
 namespace EmbedKv.Server.Storage.Writes
@@ -200,7 +201,7 @@ namespace EmbedKv.Server.Storage.Writes
                 _failure ??= cause;
             }
 
-            _options.Log?.Invoke("storage: refusing writes from now on: " + cause.Message);
+            ServerLog.RefusingWrites(_options.Logger, cause.Message, cause);
         }
 
         /// <summary>Refuses new writes and wakes the commit thread so it can drain what is queued.</summary>
@@ -335,7 +336,7 @@ namespace EmbedKv.Server.Storage.Writes
             }
             catch (EmbedKv.Runtime.SyscallException e) when (e.Errno.Value == EmbedKv.Runtime.Interop.Sys.ENOSPC)
             {
-                _options.Log?.Invoke("storage: could not reserve " + _options.SegmentSize + " bytes for " + file.Name + " (" + e.Errno.Name + "); writing without a reservation");
+                ServerLog.ReservationFailed(_options.Logger, _options.SegmentSize, file.Name, e.Errno.Name);
             }
         }
 
@@ -361,7 +362,7 @@ namespace EmbedKv.Server.Storage.Writes
             }
             catch (IOException e)
             {
-                _options.Log?.Invoke("storage: could not release the space reserved for " + segment.Handle.Name + ": " + e.Message);
+                ServerLog.ReleaseFailed(_options.Logger, segment.Handle.Name, e);
             }
         }
 

@@ -1,0 +1,124 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using EmbedKv.Server;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using static EmbedKv.Extensions.Hosting.Configuration.SettingParsers;
+
+namespace EmbedKv.Extensions.Hosting.Configuration
+{
+    /// <summary>
+    /// Every setting of <see cref="KvServerOptions"/> that configuration can carry, read from an
+    /// <see cref="IConfiguration"/> section. Written as a table rather than left to ConfigurationBinder
+    /// because the table is also --help, durability has a text form ("batched:250ms"), and an unknown
+    /// key or bad value must fail naming the setting rather than be skipped.
+    /// </summary>
+    public static class KvServerSettings
+    {
+        /// <summary>The prefix of the host's environment variables (EMBEDKV_PORT, EMBEDKV_LIMITS__IDLETIMEOUT).</summary>
+        public const string EnvironmentPrefix = "EMBEDKV_";
+
+        /// <summary>Every setting, in the order --help lists them.</summary>
+        public static IReadOnlyList<Setting> All { get; } = new[]
+        {
+            new Setting("Port", "--port", "TCP port; 0 picks a free one", o => Show(o.Port), (o, v) => o.Port = Int(v)),
+            new Setting("BindAddress", "--bind", "IP address to listen on", o => o.BindAddress, (o, v) => o.BindAddress = v.Trim()),
+            new Setting("DataDirectory", "--data", "directory holding the data (created if missing)", o => o.DataDirectory, (o, v) => o.DataDirectory = v),
+            new Setting("Durability", "--durability", "always | batched[:<n>ms] | none: when a write is acknowledged", o => o.Durability.ToString(), (o, v) => o.Durability = SettingParsers.Durability(v)),
+            new Setting("Workers", "--workers", "event-loop threads (default: one per core)", o => Show(o.Workers), (o, v) => o.Workers = Int(v)),
+            new Setting("MaxKeyLength", null, "longest key in bytes (414 beyond)", o => Show(o.MaxKeyLength), (o, v) => o.MaxKeyLength = Int(v)),
+            new Setting("MaxValueLength", null, "largest value in bytes (413 beyond)", o => Show(o.MaxValueLength), (o, v) => o.MaxValueLength = Long(v)),
+            new Setting("ListenerMode", null, "ReusePort (a listener per loop) | SharedExclusive (one EPOLLEXCLUSIVE listener)", o => o.ListenerMode.ToString(), (o, v) => o.ListenerMode = Enum<ListenerMode>(v)),
+            new Setting("Limits:MaxConnections", null, "most open connections (503 beyond)", o => Show(o.Limits.MaxConnections), (o, v) => o.Limits.MaxConnections = Int(v)),
+            new Setting("Limits:MaxRequestLineBytes", null, "longest request line (414 beyond)", o => Show(o.Limits.MaxRequestLineBytes), (o, v) => o.Limits.MaxRequestLineBytes = Int(v)),
+            new Setting("Limits:MaxHeaderBytes", null, "largest request head (431 beyond)", o => Show(o.Limits.MaxHeaderBytes), (o, v) => o.Limits.MaxHeaderBytes = Int(v)),
+            new Setting("Limits:MaxHeaderCount", null, "most header fields (431 beyond)", o => Show(o.Limits.MaxHeaderCount), (o, v) => o.Limits.MaxHeaderCount = Int(v)),
+            new Setting("Limits:HeaderTimeout", null, "time to send a whole request head", o => Show(o.Limits.HeaderTimeout), (o, v) => o.Limits.HeaderTimeout = Duration(v)),
+            new Setting("Limits:BodyTimeout", null, "time a body or a response may stall", o => Show(o.Limits.BodyTimeout), (o, v) => o.Limits.BodyTimeout = Duration(v)),
+            new Setting("Limits:IdleTimeout", null, "time an idle keep-alive connection is kept", o => Show(o.Limits.IdleTimeout), (o, v) => o.Limits.IdleTimeout = Duration(v)),
+        };
+
+        /// <summary>Short command-line switches (--port, --bind, --data, --durability, --workers) to their keys, for AddCommandLine.</summary>
+        public static IDictionary<string, string> SwitchMappings { get; } =
+            All.Where(s => s.Switch is not null).ToDictionary(s => s.Switch!, s => s.Key, StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>
+        /// Reads every setting present in <paramref name="section"/> into <paramref name="options"/>. Throws
+        /// <see cref="OptionsValidationException"/> naming the first unknown key or unreadable value.
+        /// </summary>
+        /// <param name="section">The configuration (a section such as "EmbedKv", or a host's root).</param>
+        /// <param name="options">The options to fill.</param>
+        public static void Bind(IConfiguration section, KvServerOptions options)
+        {
+            ArgumentNullException.ThrowIfNull(section);
+            ArgumentNullException.ThrowIfNull(options);
+            var known = All.ToDictionary(s => s.Key, StringComparer.OrdinalIgnoreCase);
+            foreach (KeyValuePair<string, string?> entry in section.AsEnumerable(makePathsRelative: true))
+            {
+                if (entry.Value is null)
+                {
+                    if (!known.Keys.Any(k => k.StartsWith(entry.Key + ":", StringComparison.OrdinalIgnoreCase)) && !known.ContainsKey(entry.Key))
+                    {
+                        throw Invalid("unknown setting '" + entry.Key + "' (see --help for the settings)");
+                    }
+
+                    continue; // a section such as "Limits"
+                }
+
+                if (!known.TryGetValue(entry.Key, out Setting? setting))
+                {
+                    throw Invalid("unknown setting '" + entry.Key + "' (see --help for the settings)");
+                }
+
+                try
+                {
+                    setting.Apply(options, entry.Value);
+                }
+                catch (FormatException e)
+                {
+                    throw Invalid("invalid setting " + setting.Key + ": " + e.Message);
+                }
+            }
+        }
+
+        /// <summary>Applies the server's own rules; throws <see cref="OptionsValidationException"/> naming the first invalid setting.</summary>
+        /// <param name="options">The options to check.</param>
+        public static void Validate(KvServerOptions options)
+        {
+            ArgumentNullException.ThrowIfNull(options);
+            try
+            {
+                options.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw Invalid("invalid setting: " + MessageOf(e));
+            }
+        }
+
+        /// <summary>An <see cref="ArgumentException"/>'s message without the " (Parameter 'x')" the runtime appends.</summary>
+        internal static string MessageOf(ArgumentException e) =>
+            e.ParamName is null ? e.Message : e.Message.Replace(" (Parameter '" + e.ParamName + "')", string.Empty, StringComparison.Ordinal);
+
+        /// <summary>The settings as --help shows them: key, switch, environment variable, default and description.</summary>
+        /// <returns>The help text, one setting per line.</returns>
+        public static string Help()
+        {
+            var defaults = new KvServerOptions();
+            var text = new StringBuilder();
+            foreach (Setting setting in All)
+            {
+                string name = setting.Switch is null ? setting.Key : setting.Switch + ", " + setting.Key;
+                text.Append("  ").Append(name.PadRight(34)).Append(setting.Description).Append('\n')
+                    .Append(' ', 36).Append("default ").Append(setting.Show(defaults)).Append("; env ").Append(setting.EnvironmentVariable).Append('\n');
+            }
+
+            return text.ToString();
+        }
+
+        private static OptionsValidationException Invalid(string message) =>
+            new OptionsValidationException(Options.DefaultName, typeof(KvServerOptions), new[] { message });
+    }
+}

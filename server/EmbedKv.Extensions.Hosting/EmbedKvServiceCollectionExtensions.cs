@@ -1,0 +1,51 @@
+using System;
+using System.Linq;
+using EmbedKv.Extensions.Hosting;
+using EmbedKv.Extensions.Hosting.Configuration;
+using EmbedKv.Server;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection
+{
+    /// <summary>Registers an EmbedKv server as a hosted service.</summary>
+    public static class EmbedKvServiceCollectionExtensions
+    {
+        /// <summary>
+        /// Adds an EmbedKv server configured from <paramref name="configuration"/> (such as
+        /// <c>builder.Configuration.GetSection("EmbedKv")</c>: keys Port, BindAddress, DataDirectory,
+        /// Durability, Workers, Limits:IdleTimeout, …). Unknown keys, bad values and invalid settings
+        /// fail the host's start, naming the setting.
+        /// </summary>
+        /// <param name="services">The services.</param>
+        /// <param name="configuration">The section holding the server's settings.</param>
+        /// <returns>The services, for chaining.</returns>
+        public static IServiceCollection AddEmbedKv(this IServiceCollection services, IConfiguration configuration)
+        {
+            ArgumentNullException.ThrowIfNull(configuration);
+            return services.AddEmbedKv(options => KvServerSettings.Bind(configuration, options));
+        }
+
+        /// <summary>Adds an EmbedKv server configured in code; invalid settings fail the host's start.</summary>
+        /// <param name="services">The services.</param>
+        /// <param name="configure">Sets the options.</param>
+        /// <returns>The services, for chaining.</returns>
+        public static IServiceCollection AddEmbedKv(this IServiceCollection services, Action<KvServerOptions> configure)
+        {
+            ArgumentNullException.ThrowIfNull(services);
+            ArgumentNullException.ThrowIfNull(configure);
+            services.AddOptions<KvServerOptions>().Configure(configure).ValidateOnStart();
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KvServerOptions>, KvServerOptionsValidator>());
+            if (!services.Any(d => d.ServiceType == typeof(EmbedKvHostedService)))
+            {
+                // Called twice (code and configuration), the options add up; the server is still one.
+                services.AddSingleton<EmbedKvHostedService>();
+                services.AddHostedService(provider => provider.GetRequiredService<EmbedKvHostedService>());
+            }
+
+            return services;
+        }
+    }
+}

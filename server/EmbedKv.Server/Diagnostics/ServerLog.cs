@@ -1,0 +1,47 @@
+using System;
+using Microsoft.Extensions.Logging;
+
+namespace EmbedKv.Server.Diagnostics
+{
+    /// <summary>
+    /// Every message the server and its store log, as source-generated <see cref="LoggerMessage"/> methods:
+    /// the level is checked before any argument is formatted, so a disabled level costs no allocation.
+    /// Event ids are stable (1xx server, 2xx storage) so log pipelines can filter on them.
+    /// </summary>
+    internal static partial class ServerLog
+    {
+        [LoggerMessage(EventId = 100, Level = LogLevel.Information,
+            Message = "EmbedKv listening on http://{Address}/ with {Workers} loops; data in {DataDirectory} ({Keys} keys recovered, durability {Durability})")]
+        public static partial void Listening(ILogger logger, string address, int workers, string dataDirectory, long keys, string durability);
+
+        [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "EmbedKv on {Address} stopped")]
+        public static partial void Stopped(ILogger logger, string address);
+
+        [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Deleted leftover {File} (a streamed value or merge output that never reached its commit point)")]
+        public static partial void DeletedLeftover(ILogger logger, string file);
+
+        [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "{File}: dropped a torn tail of {Bytes} bytes at offset {Offset} ({Problem})")]
+        public static partial void DroppedTornTail(ILogger logger, string file, long bytes, long offset, string problem);
+
+        [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Deleted {File}, whose header was never written ({Bytes} bytes)")]
+        public static partial void DeletedHeaderless(ILogger logger, string file, long bytes);
+
+        [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Merged {Inputs} segments into {Outputs}")]
+        public static partial void Merged(ILogger logger, int inputs, int outputs);
+
+        [LoggerMessage(EventId = 208, Level = LogLevel.Information, Message = "Finished an interrupted merge of {Inputs} segments into {Outputs}")]
+        public static partial void FinishedInterruptedMerge(ILogger logger, int inputs, int outputs);
+
+        [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "Merge failed, will retry later")]
+        public static partial void MergeFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 205, Level = LogLevel.Critical, Message = "Refusing writes from now on: {Reason}")]
+        public static partial void RefusingWrites(ILogger logger, string reason, Exception exception);
+
+        [LoggerMessage(EventId = 206, Level = LogLevel.Warning, Message = "Could not reserve {Bytes} bytes for {File} ({Errno}); writing without a reservation")]
+        public static partial void ReservationFailed(ILogger logger, long bytes, string file, string errno);
+
+        [LoggerMessage(EventId = 207, Level = LogLevel.Warning, Message = "Could not release the space reserved for {File}")]
+        public static partial void ReleaseFailed(ILogger logger, string file, Exception exception);
+    }
+}
