@@ -46,6 +46,9 @@ namespace EmbedKv.Server
         /// </summary>
         public IMeterFactory? MeterFactory { get; set; }
 
+        /// <summary>Segment size for the store (tests shrink it to make merges happen with little data).</summary>
+        internal long SegmentSize { get; set; } = new StoreOptions().SegmentSize;
+
         /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
         public void Validate()
         {
@@ -75,6 +78,7 @@ namespace EmbedKv.Server
             Durability = Durability,
             MaxKeyLength = MaxKeyLength,
             MaxValueLength = MaxValueLength,
+            SegmentSize = SegmentSize,
             Logger = Logger ?? NullLogger.Instance,
         };
     }

@@ -1,5 +1,7 @@
 using System;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Threading;
 using EmbedKv.Server.Storage;
 using EmbedKv.Server.Tests.Infrastructure;
 using EmbedKv.Server.Tests.Storage;
@@ -25,14 +27,47 @@ namespace EmbedKv.Server.Tests.Server
         [Fact]
         public void RequestsAllocateNothingPerRequest()
         {
-            using KvServer server = KvServer.Start(new KvServerOptions
-            {
-                Port = 0,
-                DataDirectory = _dir.Path,
-                Workers = 2,
-                Durability = Durability.Always,
-            });
+            using KvServer server = Start();
+            AssertNoAllocationPerRequest(server);
+        }
 
+        /// <summary>
+        /// The same with a listener on every instrument of the "EmbedKv" meter, as dotnet-counters or
+        /// OpenTelemetry would attach: the duration histogram is recorded for every request, and the
+        /// observable counters are collected while the load runs.
+        /// </summary>
+        [Fact]
+        public void MetricsAllocateNothingPerRequest()
+        {
+            using KvServer server = Start();
+            long durations = 0;
+            using var listener = new MeterListener();
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument.Meter, server.Metrics.Meter))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref durations));
+            listener.SetMeasurementEventCallback<long>((_, _, _, _) => { });
+            listener.SetMeasurementEventCallback<int>((_, _, _, _) => { });
+            listener.Start();
+
+            AssertNoAllocationPerRequest(server);
+            Assert.True(Interlocked.Read(ref durations) >= 90_000, "the duration histogram saw " + durations + " requests");
+        }
+
+        private KvServer Start() => KvServer.Start(new KvServerOptions
+        {
+            Port = 0,
+            DataDirectory = _dir.Path,
+            Workers = 2,
+            Durability = Durability.Always,
+        });
+
+        private void AssertNoAllocationPerRequest(KvServer server)
+        {
             Load(server.Port, 10_000, seed: 1); // warm-up: JIT, tiering, buffer and connection pools, index growth
             Load(server.Port, 10_000, seed: 2);
 

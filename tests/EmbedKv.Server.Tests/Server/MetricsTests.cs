@@ -1,0 +1,278 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics.Metrics;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Text;
+using System.Threading.Tasks;
+using EmbedKv.Server.Diagnostics;
+
+namespace EmbedKv.Server.Tests.Server
+{
+    /// <summary>
+    /// The "EmbedKv" meter, read the way dotnet-counters and OpenTelemetry read it: through a
+    /// <see cref="MeterListener"/>. Every instrument must move with real traffic on a real server.
+    /// </summary>
+    public sealed class MetricsTests
+    {
+        [Fact]
+        public void MeterIsNamedEmbedKvAndCarriesEveryInstrument()
+        {
+            using TestServer server = TestServer.Start();
+            Meter meter = server.Server.Metrics.Meter;
+            Assert.Equal("EmbedKv", meter.Name);
+            Assert.Contains(meter.Tags!, tag => tag.Key == "server.port" && Equals(tag.Value, server.Port));
+
+            using var recorder = new MetricsRecorder(meter);
+            Assert.Equal(
+                new[]
+                {
+                    "embedkv.connections.open", "embedkv.keys", "embedkv.network.received", "embedkv.network.sent",
+                    "embedkv.request.duration", "embedkv.requests", "embedkv.storage.compactions", "embedkv.storage.size",
+                    "embedkv.storage.sync.batch_size", "embedkv.storage.synced_writes", "embedkv.storage.syncs",
+                },
+                recorder.InstrumentNames.OrderBy(n => n, StringComparer.Ordinal));
+        }
+
+        [Fact]
+        public async Task InstrumentsMoveUnderLoad()
+        {
+            using TestServer server = TestServer.Start();
+            using var recorder = new MetricsRecorder(server.Server.Metrics.Meter);
+            using HttpClient client = server.Client();
+
+            for (int i = 0; i < 20; i++)
+            {
+                Assert.Equal(HttpStatusCode.Created, (await client.PutAsync("k" + i, new ByteArrayContent(new byte[100]))).StatusCode);
+            }
+
+            Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsync("k0", new ByteArrayContent(new byte[10]))).StatusCode);
+            for (int i = 0; i < 10; i++)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("k" + i)).StatusCode);
+            }
+
+            for (int i = 0; i < 5; i++)
+            {
+                Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("missing" + i)).StatusCode);
+            }
+
+            for (int i = 0; i < 3; i++)
+            {
+                Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("k1" + i)).StatusCode);
+            }
+
+            using (RawConnection raw = server.Connect())
+            {
+                raw.Send("BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n");
+                Assert.Equal(405, raw.ReadResponse().Status);
+            }
+
+            recorder.Collect();
+            Assert.Equal(20, recorder.Requests("PUT", 201));
+            Assert.Equal(1, recorder.Requests("POST", 204));
+            Assert.Equal(10, recorder.Requests("GET", 200));
+            Assert.Equal(5, recorder.Requests("GET", 404));
+            Assert.Equal(3, recorder.Requests("DELETE", 204));
+            Assert.Equal(1, recorder.Requests("_OTHER", 405));
+
+            // One duration per answered request, each tagged like its count, each a plausible time.
+            Assert.Equal(40, recorder.Durations.Count);
+            Assert.Equal(20, recorder.Durations.Count(d => d.Method == "PUT" && d.Status == 201));
+            Assert.All(recorder.Durations, d => Assert.InRange(d.Seconds, 0, 30));
+
+            Assert.Equal(17, recorder.Last("embedkv.keys"));
+            Assert.True(recorder.Last("embedkv.storage.size") >= 17 * 100, "storage.size " + recorder.Last("embedkv.storage.size"));
+            Assert.True(recorder.Last("embedkv.network.received") > 24 * 100, "received " + recorder.Last("embedkv.network.received"));
+            Assert.True(recorder.Last("embedkv.network.sent") > 10 * 100, "sent " + recorder.Last("embedkv.network.sent"));
+            Assert.True(recorder.Last("embedkv.connections.open") >= 1, "the HttpClient's keep-alive connection is open");
+
+            // Every write is durable (Always): the sync rounds cover exactly the 24 writes, and the
+            // batch-size histogram adds up to the same writes.
+            long syncedWrites = recorder.Last("embedkv.storage.synced_writes");
+            Assert.Equal(24, syncedWrites);
+            Assert.InRange(recorder.Last("embedkv.storage.syncs"), 1, 24);
+            Assert.Equal(syncedWrites, recorder.BatchSizes.Sum());
+
+            Assert.Equal(0, recorder.Last("embedkv.storage.compactions"));
+        }
+
+        [Fact]
+        public async Task CompactionsAreCounted()
+        {
+            using TestServer server = TestServer.Start(o => o.SegmentSize = 4096);
+            using var recorder = new MetricsRecorder(server.Server.Metrics.Meter);
+            using HttpClient client = server.Client();
+            for (int round = 0; round < 2; round++)
+            {
+                for (int i = 0; i < 40; i++)
+                {
+                    (await client.PutAsync("k" + i, new ByteArrayContent(new byte[200]))).EnsureSuccessStatusCode();
+                }
+            }
+
+            recorder.Collect();
+            long before = recorder.Last("embedkv.storage.compactions");
+            Assert.True(server.Server.Store.Compact() > 0, "nothing to merge: the test wrote too little");
+            recorder.Collect();
+            Assert.Equal(before + 1, recorder.Last("embedkv.storage.compactions"));
+        }
+
+        [Fact]
+        public void OpenConnectionsRiseAndFall()
+        {
+            using TestServer server = TestServer.Start();
+            using var recorder = new MetricsRecorder(server.Server.Metrics.Meter);
+            var connections = new List<RawConnection>();
+            for (int i = 0; i < 5; i++)
+            {
+                RawConnection raw = server.Connect();
+                raw.Send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
+                Assert.Equal(404, raw.ReadResponse().Status); // answered, so the server has surely accepted it
+                connections.Add(raw);
+            }
+
+            recorder.Collect();
+            Assert.Equal(5, recorder.Last("embedkv.connections.open"));
+            connections.ForEach(c => c.Dispose());
+            Assert.True(SpinWaitFor(() =>
+            {
+                recorder.Collect();
+                return recorder.Last("embedkv.connections.open") == 0;
+            }), "open connections did not fall back to 0: " + recorder.Last("embedkv.connections.open"));
+        }
+
+        [Fact]
+        public void MeterIsDisposedWithTheServer()
+        {
+            TestServer server = TestServer.Start();
+            Meter meter = server.Server.Metrics.Meter;
+            using var recorder = new MetricsRecorder(meter);
+            Assert.NotEmpty(recorder.InstrumentNames);
+            server.Dispose();
+            Assert.Equal(recorder.InstrumentNames.Count, recorder.Unpublished);
+        }
+
+        private static bool SpinWaitFor(Func<bool> condition)
+        {
+            DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+            while (DateTime.UtcNow < deadline)
+            {
+                if (condition())
+                {
+                    return true;
+                }
+
+                System.Threading.Thread.Sleep(10);
+            }
+
+            return condition();
+        }
+
+        /// <summary>A listener on one server's meter that keeps what it is told, as an exporter would.</summary>
+        private sealed class MetricsRecorder : IDisposable
+        {
+            private readonly MeterListener _listener = new MeterListener();
+            private readonly Dictionary<(string Method, int Status), long> _requests = new Dictionary<(string, int), long>();
+            private readonly Dictionary<string, long> _last = new Dictionary<string, long>();
+            private readonly object _lock = new object();
+
+            public MetricsRecorder(Meter meter)
+            {
+                _listener.InstrumentPublished = (instrument, listener) =>
+                {
+                    if (ReferenceEquals(instrument.Meter, meter))
+                    {
+                        lock (_lock)
+                        {
+                            InstrumentNames.Add(instrument.Name);
+                        }
+
+                        listener.EnableMeasurementEvents(instrument);
+                    }
+                };
+                _listener.MeasurementsCompleted = (_, _) =>
+                {
+                    lock (_lock)
+                    {
+                        Unpublished++;
+                    }
+                };
+                _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => OnLong(instrument.Name, value, tags));
+                _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => OnLong(instrument.Name, value, tags));
+                _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+                {
+                    lock (_lock)
+                    {
+                        Durations.Add((Tag(tags, "http.request.method"), Convert.ToInt32(Tag<object>(tags, "http.response.status_code"), System.Globalization.CultureInfo.InvariantCulture), value));
+                    }
+                });
+                _listener.Start();
+            }
+
+            public List<string> InstrumentNames { get; } = new List<string>();
+
+            public List<(string Method, int Status, double Seconds)> Durations { get; } = new List<(string, int, double)>();
+
+            public List<long> BatchSizes { get; } = new List<long>();
+
+            public int Unpublished { get; private set; }
+
+            public void Collect() => _listener.RecordObservableInstruments();
+
+            public long Requests(string method, int status)
+            {
+                lock (_lock)
+                {
+                    return _requests.TryGetValue((method, status), out long count) ? count : 0;
+                }
+            }
+
+            public long Last(string instrument)
+            {
+                lock (_lock)
+                {
+                    return _last.TryGetValue(instrument, out long value) ? value : -1;
+                }
+            }
+
+            public void Dispose() => _listener.Dispose();
+
+            private static string Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key) => (string)Tag<object>(tags, key);
+
+            private static T Tag<T>(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key)
+            {
+                foreach (KeyValuePair<string, object?> tag in tags)
+                {
+                    if (tag.Key == key)
+                    {
+                        return (T)tag.Value!;
+                    }
+                }
+
+                throw new InvalidOperationException("no tag " + key);
+            }
+
+            private void OnLong(string name, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+            {
+                lock (_lock)
+                {
+                    if (name == "embedkv.requests")
+                    {
+                        // An observable counter reports its running total: the last one seen is the count.
+                        _requests[(Tag(tags, "http.request.method"), (int)Tag<object>(tags, "http.response.status_code"))] = value;
+                    }
+                    else if (name == "embedkv.storage.sync.batch_size")
+                    {
+                        BatchSizes.Add(value);
+                    }
+                    else
+                    {
+                        _last[name] = value;
+                    }
+                }
+            }
+        }
+    }
+}
