@@ -1,0 +1,95 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Text;
+
+namespace EmbedKv.Package.Tests.Infrastructure
+{
+    /// <summary>
+    /// Runs the dotnet CLI as a child process the way a user's shell would: the host that runs these tests,
+    /// none of the MSBuild variables the test runner inherits from its own build, no build servers left
+    /// behind, and all of the output kept for the assertion messages.
+    /// </summary>
+    internal static class DotnetCli
+    {
+        public static CommandResult Run(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
+        {
+            var start = new ProcessStartInfo(Host())
+            {
+                WorkingDirectory = workingDirectory,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (string argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            // `dotnet test` runs the tests under MSBuild's environment (MSBuildExtensionsPath, MSBUILD_EXE_PATH, ...);
+            // a child build must find its SDK on its own, as it would from a shell.
+            foreach (string name in start.Environment.Keys.Where(n => n.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase)).ToList())
+            {
+                start.Environment.Remove(name);
+            }
+
+            start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+            start.Environment["DOTNET_NOLOGO"] = "1";
+            start.Environment["DOTNET_CLI_UI_LANGUAGE"] = "en";
+            foreach (KeyValuePair<string, string> variable in environment ?? new Dictionary<string, string>())
+            {
+                start.Environment[variable.Key] = variable.Value;
+            }
+
+            var output = new StringBuilder(); // both streams, interleaved as they came
+            var standardOutput = new StringBuilder();
+            void Append(string? line, bool isStandardOutput)
+            {
+                if (line is not null)
+                {
+                    lock (output)
+                    {
+                        output.AppendLine(line);
+                        if (isStandardOutput)
+                        {
+                            standardOutput.AppendLine(line);
+                        }
+                    }
+                }
+            }
+
+            var clock = Stopwatch.StartNew();
+            using Process process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+            process.OutputDataReceived += (_, e) => Append(e.Data, isStandardOutput: true);
+            process.ErrorDataReceived += (_, e) => Append(e.Data, isStandardOutput: false);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            bool exited = process.WaitForExit(timeout);
+            if (!exited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            process.WaitForExit(); // also waits for the last lines of output
+            string commandLine = "dotnet " + string.Join(" ", arguments);
+            lock (output)
+            {
+                return new CommandResult(commandLine, workingDirectory, exited ? process.ExitCode : null, output.ToString(), standardOutput.ToString(), clock.Elapsed);
+            }
+        }
+
+        /// <summary>The dotnet host that runs this test process, or the one named by DOTNET_HOST_PATH, or dotnet on PATH.</summary>
+        private static string Host()
+        {
+            string? path = Environment.ProcessPath;
+            if (path is not null && System.IO.Path.GetFileNameWithoutExtension(path) == "dotnet")
+            {
+                return path;
+            }
+
+            string? hostPath = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+            return hostPath is not null && System.IO.File.Exists(hostPath) ? hostPath : "dotnet";
+        }
+    }
+}

@@ -1,0 +1,164 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Security;
+using System.Xml.Linq;
+using EmbedKv.Package.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace EmbedKv.Package.Tests
+{
+    /// <summary>
+    /// The EmbedKv package as a user meets it: what the .nupkg holds, and a fresh console project outside the
+    /// repository that references it from a folder feed, first to serve keys (step 1), then to call a syscall
+    /// stub the package's generator made from the project's own syscalls.json (step 2). The consumer's files
+    /// are in Consumer/Step1 and Consumer/Step2; every build must be free of warnings.
+    /// </summary>
+    public sealed class PackageTests : IClassFixture<PackedPackage>
+    {
+        private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(2);
+
+        private readonly PackedPackage _package;
+        private readonly ITestOutputHelper _output;
+
+        public PackageTests(PackedPackage package, ITestOutputHelper output)
+        {
+            _package = package;
+            _output = output;
+        }
+
+        [Fact]
+        public void PackageHoldsBothAssembliesWithDocsTheGeneratorTheBuildTargetsReadmeAndLicense()
+        {
+            using ZipArchive zip = ZipFile.OpenRead(_package.AssertPacked());
+            _output.WriteLine(_package.Pack.CommandLine + ": " + Seconds(_package.Pack));
+            var entries = zip.Entries.Select(e => e.FullName).ToHashSet(StringComparer.Ordinal);
+            string listing = string.Join(", ", entries.OrderBy(e => e, StringComparer.Ordinal));
+            foreach (string expected in new[]
+            {
+                "lib/net10.0/EmbedKv.Server.dll", "lib/net10.0/EmbedKv.Server.xml",
+                "lib/net10.0/EmbedKv.Runtime.dll", "lib/net10.0/EmbedKv.Runtime.xml",
+                "analyzers/dotnet/cs/EmbedKv.Generators.dll", "build/EmbedKv.targets", "README.md", "LICENSE",
+            })
+            {
+                Assert.True(entries.Contains(expected), expected + " is missing; the package holds " + listing);
+            }
+
+            Assert.Equal(File.ReadAllText(Path.Combine(_package.RepositoryRoot, "README.md")), ReadEntry(zip, "README.md"));
+
+            XElement metadata = XElement.Parse(ReadEntry(zip, "EmbedKv.nuspec")).Elements().Single(e => e.Name.LocalName == "metadata");
+            Assert.Equal("EmbedKv", Metadata(metadata, "id").Value);
+            Assert.Equal(_package.Version, Metadata(metadata, "version").Value);
+            Assert.Equal("MIT", Metadata(metadata, "license").Value);
+            Assert.Equal("expression", (string?)Metadata(metadata, "license").Attribute("type"));
+            Assert.Equal("README.md", Metadata(metadata, "readme").Value);
+
+            // The runtime and the generator travel inside the package; no feed has them as packages.
+            List<string?> dependencies = metadata.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => (string?)e.Attribute("id")).ToList();
+            Assert.DoesNotContain("EmbedKv.Runtime", dependencies);
+            Assert.DoesNotContain("EmbedKv.Generators", dependencies);
+        }
+
+        [Fact]
+        public void FreshConsoleProjectServesKeysThenCallsAStubGeneratedFromItsOwnSyscallTable()
+        {
+            _package.AssertPacked();
+            string consumer = Path.Combine(_package.Root, "Consumer");
+            Directory.CreateDirectory(consumer);
+            AssertNoBuildCustomizationApplies(consumer);
+            File.WriteAllText(Path.Combine(consumer, "nuget.config"), NuGetConfig(_package.Feed));
+
+            // Step 1: reference the package, start a server on a free port, store a key and read it back.
+            CopyStep("Step1", consumer);
+            Build(consumer);
+            string firstRun = Path.Combine(_package.Root, "run1");
+            AssertPrints(Run(consumer, firstRun), "PUT 201", "GET hello from the package");
+            Assert.True(Directory.Exists(Path.Combine(firstRun, "embedkv-data")), "KvServer.Start(0) keeps its data in ./embedkv-data");
+
+            // Step 2: add a syscalls.json declaring uname; the generator makes Consumer.Sys.Uname in this project.
+            CopyStep("Step2", consumer);
+            Build(consumer);
+            AssertPrints(
+                Run(consumer, Path.Combine(_package.Root, "run2")),
+                "PUT 201",
+                "GET hello from the package",
+                "uname 0 Linux",
+                "stub from Consumer, table version 1");
+        }
+
+        private static string ReadEntry(ZipArchive zip, string name)
+        {
+            using var reader = new StreamReader(zip.GetEntry(name)!.Open());
+            return reader.ReadToEnd();
+        }
+
+        private static XElement Metadata(XElement metadata, string name) => metadata.Elements().Single(e => e.Name.LocalName == name);
+
+        /// <summary>The consumer must be a stranger to the repository: no Directory.Build.* of ours (or anyone's) above it.</summary>
+        private void AssertNoBuildCustomizationApplies(string consumer)
+        {
+            Assert.False(consumer.StartsWith(_package.RepositoryRoot, StringComparison.Ordinal), consumer + " is inside the repository; set TMPDIR elsewhere");
+            for (DirectoryInfo? directory = new DirectoryInfo(consumer); directory is not null; directory = directory.Parent)
+            {
+                foreach (string file in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props" })
+                {
+                    Assert.False(File.Exists(Path.Combine(directory.FullName, file)), Path.Combine(directory.FullName, file) + " would apply to the consumer project");
+                }
+            }
+        }
+
+        /// <summary>The temporary feed, added to whatever feeds the machine's own NuGet configuration names.</summary>
+        private static string NuGetConfig(string feed)
+            => "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+               + "<!-- Written by tests/EmbedKv.Package.Tests: the freshly packed EmbedKv, beside the machine's own feeds. -->\n"
+               + "<configuration>\n  <packageSources>\n"
+               + "    <add key=\"embedkv-test\" value=\"" + SecurityElement.Escape(feed) + "\" />\n"
+               + "  </packageSources>\n</configuration>\n";
+
+        private void CopyStep(string step, string consumer)
+        {
+            string source = Path.Combine(_package.RepositoryRoot, "tests", "EmbedKv.Package.Tests", "Consumer", step);
+            foreach (string file in Directory.GetFiles(source))
+            {
+                // Written, not copied: File.Copy keeps the source's older time, and the build would think it up to date.
+                File.WriteAllBytes(Path.Combine(consumer, Path.GetFileName(file)), File.ReadAllBytes(file));
+            }
+        }
+
+        private void Build(string consumer)
+        {
+            // Into a NuGet cache of its own, so the package comes from the feed folder. NuGetAudit is off for the
+            // reason Directory.Build.props gives: the vulnerability feed is not reachable from every machine.
+            CommandResult build = DotnetCli.Run(
+                consumer,
+                PackedPackage.BuildTimeout,
+                new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(_package.Root, "packages") },
+                "build", "-p:EmbedKvVersion=" + _package.Version, "-p:NuGetAudit=false",
+                "-warnaserror", "-tl:off", "--disable-build-servers");
+            _output.WriteLine(build.CommandLine + ": " + Seconds(build));
+            build.AssertBuiltWithoutWarnings();
+            Assert.True(build.Output.Contains("0 Warning(s)", StringComparison.Ordinal), "no warning count: " + build);
+        }
+
+        private CommandResult Run(string consumer, string workingDirectory)
+        {
+            Directory.CreateDirectory(workingDirectory);
+            CommandResult run = DotnetCli.Run(
+                workingDirectory, RunTimeout, null, Path.Combine(consumer, "bin", "Debug", "net10.0", "Consumer.dll"));
+            _output.WriteLine(run.CommandLine + ": " + Seconds(run));
+            return run.AssertSucceeded();
+        }
+
+        private static string Seconds(CommandResult command)
+            => command.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) + " s";
+
+        private static void AssertPrints(CommandResult run, params string[] expected)
+        {
+            string[] lines = run.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Assert.True(lines.SequenceEqual(expected), "expected " + string.Join(" | ", expected) + "; " + run);
+        }
+    }
+}
