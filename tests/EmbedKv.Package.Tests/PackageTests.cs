@@ -87,6 +87,25 @@ namespace EmbedKv.Package.Tests
                 "GET hello from the package",
                 "uname 0 Linux",
                 "stub from Consumer, table version 1");
+
+            // Step 3: the README's embedding example, exactly as written, is a whole program that runs.
+            File.WriteAllText(Path.Combine(consumer, "Program.cs"), ReadmeExample("## Embedding"));
+            Build(consumer);
+            string thirdRun = Path.Combine(_package.Root, "run3");
+            string line = Assert.Single(Run(consumer, thirdRun).StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Matches(@"^serving on http://127\.0\.0\.1:[0-9]+/ with 0 keys$", line);
+            Assert.True(Directory.Exists(Path.Combine(thirdRun, "data")), "the example keeps its data in ./data");
+        }
+
+        /// <summary>The first C# block after <paramref name="heading"/> in the repository's README.</summary>
+        private string ReadmeExample(string heading)
+        {
+            string readme = File.ReadAllText(Path.Combine(_package.RepositoryRoot, "README.md"));
+            int section = readme.IndexOf("\n" + heading + "\n", StringComparison.Ordinal);
+            Assert.True(section >= 0, "README.md has no " + heading);
+            int start = readme.IndexOf("```csharp\n", section, StringComparison.Ordinal) + "```csharp\n".Length;
+            int end = readme.IndexOf("```", start, StringComparison.Ordinal);
+            return readme.Substring(start, end - start);
         }
 
         private static string ReadEntry(ZipArchive zip, string name)
