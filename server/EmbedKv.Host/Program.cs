@@ -8,8 +8,10 @@ using System.Linq;
 using System.Runtime.InteropServices;
 using System.Threading;
 using EmbedKv.Extensions.Hosting.Configuration;
+using EmbedKv.Runtime.Interop;
 using EmbedKv.Server;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.EnvironmentVariables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
@@ -34,8 +36,15 @@ namespace EmbedKv.Host
             }
             catch (Exception e) when (e is OptionsValidationException or FormatException or InvalidDataException)
             {
-                // InvalidDataException: appsettings.json is not JSON; FormatException: a switch without a value.
+                // InvalidDataException: appsettings.json is not JSON ("Failed to load configuration from file
+                // '...'", with the reason and position only in the innermost exception); FormatException: an
+                // argument CheckArguments refused, or an unknown -x=value.
                 string message = e is OptionsValidationException invalid ? string.Join("; ", invalid.Failures) : e.Message;
+                if (e is InvalidDataException && e.GetBaseException() is { } reason && reason != e)
+                {
+                    message = message.TrimEnd('.') + ": " + reason.Message;
+                }
+
                 Console.Error.WriteLine("embedkv: " + message);
                 return 2;
             }
@@ -80,16 +89,51 @@ namespace EmbedKv.Host
 
         private static KvServerOptions ReadOptions(string[] args)
         {
+            CheckArguments(args);
             IConfiguration configuration = new ConfigurationBuilder()
                 .SetBasePath(AppContext.BaseDirectory)
                 .AddJsonFile("appsettings.json", optional: true)
-                .AddEnvironmentVariables(KvServerSettings.EnvironmentPrefix)
+                .Add(new EnvironmentSettings())
                 .AddCommandLine(args, KvServerSettings.SwitchMappings)
                 .Build();
             var options = new KvServerOptions();
             KvServerSettings.Bind(configuration, options);
             KvServerSettings.Validate(options);
             return options;
+        }
+
+        /// <summary>
+        /// Refuses what the command-line provider would skip without a word: a last switch with no value
+        /// ("embedkv --data" would run on the default directory), a word that is not a switch, a
+        /// single-dash switch it does not know ("-p 8081": both skipped, so the default port).
+        /// </summary>
+        private static void CheckArguments(string[] args)
+        {
+            for (int i = 0; i < args.Length; i++)
+            {
+                string arg = args[i];
+                if (arg.Contains('=', StringComparison.Ordinal))
+                {
+                    continue; // --key=value (the provider itself refuses an unknown -x=value)
+                }
+
+                if (!arg.StartsWith('-') && !arg.StartsWith('/'))
+                {
+                    throw new FormatException("unexpected argument '" + arg + "' (settings are --key value or --key=value; see --help)");
+                }
+
+                if (!arg.StartsWith("--", StringComparison.Ordinal) && arg.StartsWith('-') && !KvServerSettings.SwitchMappings.ContainsKey(arg))
+                {
+                    throw new FormatException("unknown switch '" + arg + "' (see --help for the settings)");
+                }
+
+                if (i + 1 == args.Length)
+                {
+                    throw new FormatException("switch '" + arg + "' has no value (see --help)");
+                }
+
+                i++; // the switch's value, whatever it looks like, as the provider reads it
+            }
         }
 
         private static string Help() =>
@@ -103,5 +147,29 @@ namespace EmbedKv.Host
             + KvServerSettings.Help()
             + "\n"
             + "SIGINT or SIGTERM stops the server after requests in flight (up to 5 s); every acknowledged write is kept.\n";
+
+        /// <summary>
+        /// EMBEDKV_* environment variables (EMBEDKV_PORT, EMBEDKV_LIMITS__IDLETIMEOUT), except the runtime's
+        /// own EMBEDKV_SYSCALL_FALLBACK: it shares the prefix but is not a setting, and taking it for an
+        /// unknown one would stop the host exactly when someone forces the fallback.
+        /// </summary>
+        private sealed class EnvironmentSettings : IConfigurationSource
+        {
+            public IConfigurationProvider Build(IConfigurationBuilder builder) => new Provider();
+
+            private sealed class Provider : EnvironmentVariablesConfigurationProvider
+            {
+                public Provider()
+                    : base(KvServerSettings.EnvironmentPrefix)
+                {
+                }
+
+                public override void Load()
+                {
+                    base.Load();
+                    Data.Remove(StubPage.ForceFallbackVariable.Substring(KvServerSettings.EnvironmentPrefix.Length));
+                }
+            }
+        }
     }
 }

@@ -21,9 +21,16 @@ namespace EmbedKv.Server.Tests.Infrastructure
         }
 
         /// <summary>tests/&lt;project&gt;/bin/&lt;Configuration&gt;/&lt;tfm&gt;/&lt;project&gt;.dll, matching this test run's configuration.</summary>
-        public static string PathOf(string project)
+        public static string PathOf(string project) => PathOf("tests", project, project);
+
+        /// <summary>
+        /// &lt;folder&gt;/&lt;project&gt;/bin/&lt;Configuration&gt;/&lt;tfm&gt;/&lt;assembly&gt;.dll, matching this test run's
+        /// configuration: a program elsewhere in the repository, or one whose assembly name is not its
+        /// project's (server/EmbedKv.Host builds embedkv.dll).
+        /// </summary>
+        public static string PathOf(string folder, string project, string assembly)
         {
-            // The tests run from tests/EmbedKv.Server.Tests/bin/<Configuration>/<tfm>/: take both names from there.
+            // The tests run from tests/<test project>/bin/<Configuration>/<tfm>/: take both names from there.
             var output = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory));
             string framework = output.Name;
             string configuration = output.Parent!.Name;
@@ -31,7 +38,7 @@ namespace EmbedKv.Server.Tests.Infrastructure
             {
                 if (File.Exists(Path.Combine(root.FullName, "EmbedKv.sln")))
                 {
-                    string path = Path.Combine(root.FullName, "tests", project, "bin", configuration, framework, project + ".dll");
+                    string path = Path.Combine(root.FullName, folder, project, "bin", configuration, framework, assembly + ".dll");
                     Assert.True(File.Exists(path), project + " is not built: " + path);
                     return path;
                 }
