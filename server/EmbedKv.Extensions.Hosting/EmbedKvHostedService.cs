@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics.Metrics;
+using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using EmbedKv.Server;
@@ -23,13 +24,19 @@ namespace EmbedKv.Extensions.Hosting
         /// <param name="options">Validated options.</param>
         /// <param name="loggerFactory">Where the server logs (category "EmbedKv").</param>
         /// <param name="meterFactory">Creates the "EmbedKv" meter; null outside a host with metrics.</param>
-        public EmbedKvHostedService(IOptions<KvServerOptions> options, ILoggerFactory loggerFactory, IMeterFactory? meterFactory = null)
+        /// <param name="environment">The host's environment: a relative DataDirectory is under its content root.</param>
+        public EmbedKvHostedService(IOptions<KvServerOptions> options, ILoggerFactory loggerFactory, IMeterFactory? meterFactory = null, IHostEnvironment? environment = null)
         {
             ArgumentNullException.ThrowIfNull(options);
             ArgumentNullException.ThrowIfNull(loggerFactory);
             _options = options.Value;
             _options.Logger = loggerFactory.CreateLogger("EmbedKv");
             _options.MeterFactory ??= meterFactory;
+            if (environment is not null && !Path.IsPathRooted(_options.DataDirectory))
+            {
+                // Like every other path a host reads from configuration: not wherever the process was started.
+                _options.DataDirectory = Path.Combine(environment.ContentRootPath, _options.DataDirectory);
+            }
         }
 
         /// <summary>The running server; throws before the host has started it.</summary>

@@ -25,14 +25,15 @@ namespace EmbedKv.Host
         {
             if (args.Any(a => a is "--help" or "-h" or "-?"))
             {
-                Console.Out.Write(Help());
+                Console.Out.Write(HelpText.Text);
                 return 0;
             }
 
             KvServerOptions options;
+            IConfiguration logging;
             try
             {
-                options = ReadOptions(args);
+                (options, logging) = HostConfiguration.Read(args);
             }
             catch (Exception e) when (e is OptionsValidationException or FormatException or InvalidDataException)
             {
@@ -50,11 +51,13 @@ namespace EmbedKv.Host
             }
 
             // Warnings and errors (a torn tail dropped at recovery, a failed disk) go to stderr, one line each.
-            using ILoggerFactory logging = LoggerFactory.Create(builder => builder
+            // The level can be changed with the customary "Logging" section (Logging:LogLevel:Default).
+            using ILoggerFactory loggers = LoggerFactory.Create(builder => builder
                 .SetMinimumLevel(LogLevel.Warning)
+                .AddConfiguration(logging)
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
                 .AddSimpleConsole(o => o.SingleLine = true));
-            options.Logger = logging.CreateLogger("EmbedKv");
+            options.Logger = loggers.CreateLogger("EmbedKv");
 
             using var stop = new ManualResetEventSlim();
             using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
@@ -84,91 +87,6 @@ namespace EmbedKv.Host
             {
                 context.Cancel = true; // we exit on our own, after the store is closed
                 stop.Set();
-            }
-        }
-
-        private static KvServerOptions ReadOptions(string[] args)
-        {
-            CheckArguments(args);
-            IConfiguration configuration = new ConfigurationBuilder()
-                .SetBasePath(AppContext.BaseDirectory)
-                .AddJsonFile("appsettings.json", optional: true)
-                .Add(new EnvironmentSettings())
-                .AddCommandLine(args, KvServerSettings.SwitchMappings)
-                .Build();
-            var options = new KvServerOptions();
-            KvServerSettings.Bind(configuration, options);
-            KvServerSettings.Validate(options);
-            return options;
-        }
-
-        /// <summary>
-        /// Refuses what the command-line provider would skip without a word: a last switch with no value
-        /// ("embedkv --data" would run on the default directory), a word that is not a switch, a
-        /// single-dash switch it does not know ("-p 8081": both skipped, so the default port).
-        /// </summary>
-        private static void CheckArguments(string[] args)
-        {
-            for (int i = 0; i < args.Length; i++)
-            {
-                string arg = args[i];
-                if (arg.Contains('=', StringComparison.Ordinal))
-                {
-                    continue; // --key=value (the provider itself refuses an unknown -x=value)
-                }
-
-                if (!arg.StartsWith('-') && !arg.StartsWith('/'))
-                {
-                    throw new FormatException("unexpected argument '" + arg + "' (settings are --key value or --key=value; see --help)");
-                }
-
-                if (!arg.StartsWith("--", StringComparison.Ordinal) && arg.StartsWith('-') && !KvServerSettings.SwitchMappings.ContainsKey(arg))
-                {
-                    throw new FormatException("unknown switch '" + arg + "' (see --help for the settings)");
-                }
-
-                if (i + 1 == args.Length)
-                {
-                    throw new FormatException("switch '" + arg + "' has no value (see --help)");
-                }
-
-                i++; // the switch's value, whatever it looks like, as the provider reads it
-            }
-        }
-
-        private static string Help() =>
-            "usage: embedkv [--port N] [--bind ADDRESS] [--data DIR] [--durability MODE] [--workers N] [--Key value ...]\n"
-            + "\n"
-            + "An HTTP key-value server: GET, HEAD, PUT, POST and DELETE on /{key}, stored durably on disk.\n"
-            + "Settings, each source overriding the one before: appsettings.json beside the program,\n"
-            + "EMBEDKV_* environment variables, then the command line (--Key value or the short switches).\n"
-            + "\n"
-            + "settings:\n"
-            + KvServerSettings.Help()
-            + "\n"
-            + "SIGINT or SIGTERM stops the server after requests in flight (up to 5 s); every acknowledged write is kept.\n";
-
-        /// <summary>
-        /// EMBEDKV_* environment variables (EMBEDKV_PORT, EMBEDKV_LIMITS__IDLETIMEOUT), except the runtime's
-        /// own EMBEDKV_SYSCALL_FALLBACK: it shares the prefix but is not a setting, and taking it for an
-        /// unknown one would stop the host exactly when someone forces the fallback.
-        /// </summary>
-        private sealed class EnvironmentSettings : IConfigurationSource
-        {
-            public IConfigurationProvider Build(IConfigurationBuilder builder) => new Provider();
-
-            private sealed class Provider : EnvironmentVariablesConfigurationProvider
-            {
-                public Provider()
-                    : base(KvServerSettings.EnvironmentPrefix)
-                {
-                }
-
-                public override void Load()
-                {
-                    base.Load();
-                    Data.Remove(StubPage.ForceFallbackVariable.Substring(KvServerSettings.EnvironmentPrefix.Length));
-                }
             }
         }
     }

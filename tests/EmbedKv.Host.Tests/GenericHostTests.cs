@@ -66,6 +66,19 @@ namespace EmbedKv.Host.Tests
         }
 
         [Fact]
+        public async Task ARelativeDataDirectoryIsUnderTheContentRoot()
+        {
+            Dictionary<string, string?> settings = Settings();
+            settings["EmbedKv:DataDirectory"] = "relative-data";
+            using IHost host = Build(settings);
+            await host.StartAsync();
+            KvServer server = host.Services.GetRequiredService<EmbedKvHostedService>().Server;
+            Assert.Equal(Path.Combine(_dir.Path, "relative-data"), server.Options.DataDirectory); // _dir is the content root
+            Assert.True(Directory.Exists(Path.Combine(_dir.Path, "relative-data")), "no data directory under the content root");
+            await host.StopAsync();
+        }
+
+        [Fact]
         public async Task OptionsSetInCodeConfigureTheServer()
         {
             var builder = NewBuilder();

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
+using System.Threading;
 using System.Threading.Tasks;
 using EmbedKv.Host.Tests.Infrastructure;
 using EmbedKv.Server.Tests.Storage;
@@ -93,6 +94,21 @@ namespace EmbedKv.Host.Tests
             Assert.Equal(1, LoopThreads(host));
             AssertIdleTimeoutIsAboutOneSecond(line.Port);
             Assert.Empty(host.Stderr);
+        }
+
+        [Fact]
+        public void AppsettingsJsonMayCarryTheUsualLoggingSection()
+        {
+            // The section is the logger's, not a setting: at Information the server's own startup event
+            // (normally below the host's Warning level) reaches stderr.
+            string program = ProgramCopy.WithSettings(Path.Combine(_dir.Path, "app"),
+                "{ \"Port\": 0, \"Logging\": { \"LogLevel\": { \"Default\": \"Information\" } } }");
+            using HostProcess host = HostProcess.Start(_dir.Path, Array.Empty<string>(), program: program);
+            StartupLine line = host.WaitForListening();
+            Assert.True(SpinWait.SpinUntil(() => host.Stderr.Any(l => l.Contains("EmbedKv listening on http://127.0.0.1:" + line.Port + "/", StringComparison.Ordinal)), HostProcess.Patience),
+                "the Information-level startup event was not logged: " + host.Describe());
+            host.Signal("TERM");
+            Assert.Equal(0, host.WaitForExit());
         }
 
         [Fact]

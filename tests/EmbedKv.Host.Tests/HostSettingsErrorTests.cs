@@ -27,6 +27,7 @@ namespace EmbedKv.Host.Tests
             ["unknown key in appsettings.json"] = (Array.Empty<string>(), null, "{ \"Prot\": 8081 }", new[] { "'Prot'", "unknown" }),
             ["a switch without its value"] = (new[] { "--port", "0", "--data" }, null, null, new[] { "--data" }),
             ["an argument that is not a switch"] = (new[] { "--port", "0", "8081" }, null, null, new[] { "'8081'" }),
+            ["a value where a section belongs"] = (new[] { "--Limits", "5" }, null, null, new[] { "Limits", "'5'", "section" }),
             ["an unknown short switch"] = (new[] { "--port", "0", "-p", "8081" }, null, null, new[] { "'-p'" }),
         };
 

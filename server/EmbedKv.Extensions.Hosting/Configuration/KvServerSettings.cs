@@ -48,15 +48,23 @@ namespace EmbedKv.Extensions.Hosting.Configuration
         /// Reads every setting present in <paramref name="section"/> into <paramref name="options"/>. Throws
         /// <see cref="OptionsValidationException"/> naming the first unknown key or unreadable value.
         /// </summary>
-        /// <param name="section">The configuration (a section such as "EmbedKv", or a host's root).</param>
+        /// <param name="section">The section holding only the server's settings (such as "EmbedKv").</param>
         /// <param name="options">The options to fill.</param>
-        public static void Bind(IConfiguration section, KvServerOptions options)
+        /// <param name="otherSections">Top-level sections of <paramref name="section"/> that belong to someone else (the host's "Logging").</param>
+        public static void Bind(IConfiguration section, KvServerOptions options, params string[] otherSections)
         {
             ArgumentNullException.ThrowIfNull(section);
             ArgumentNullException.ThrowIfNull(options);
+            ArgumentNullException.ThrowIfNull(otherSections);
             var known = All.ToDictionary(s => s.Key, StringComparer.OrdinalIgnoreCase);
             foreach (KeyValuePair<string, string?> entry in section.AsEnumerable(makePathsRelative: true))
             {
+                if (otherSections.Any(other => entry.Key.Equals(other, StringComparison.OrdinalIgnoreCase)
+                    || entry.Key.StartsWith(other + ":", StringComparison.OrdinalIgnoreCase)))
+                {
+                    continue;
+                }
+
                 if (entry.Value is null)
                 {
                     if (!known.Keys.Any(k => k.StartsWith(entry.Key + ":", StringComparison.OrdinalIgnoreCase)) && !known.ContainsKey(entry.Key))
@@ -69,7 +77,10 @@ namespace EmbedKv.Extensions.Hosting.Configuration
 
                 if (!known.TryGetValue(entry.Key, out Setting? setting))
                 {
-                    throw Invalid("unknown setting '" + entry.Key + "' (see --help for the settings)");
+                    // "Limits": 5 is not an unknown setting but a value where a section belongs.
+                    throw known.Keys.Any(k => k.StartsWith(entry.Key + ":", StringComparison.OrdinalIgnoreCase))
+                        ? Invalid("invalid setting " + entry.Key + ": '" + entry.Value + "' where a section of settings belongs")
+                        : Invalid("unknown setting '" + entry.Key + "' (see --help for the settings)");
                 }
 
                 try

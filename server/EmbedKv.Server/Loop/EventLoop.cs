@@ -239,6 +239,12 @@ namespace EmbedKv.Server.Loop
             {
                 _listening = false;
                 _epoll.Remove(_listener.Value);
+
+                // Out of LISTEN at once (Linux: shutdown(SHUT_RD) on a listening socket disconnects it), so
+                // clients arriving during the grace period are refused instead of waiting in the accept
+                // queue until the socket closes and resets them. A shared listener's second shutdown fails
+                // harmlessly.
+                SocketOps.Shutdown(_listener.Value, Sys.SHUT_RD);
             }
 
             bool busy = false;
