@@ -62,7 +62,7 @@ namespace EmbedKv.Host.Tests.Infrastructure
         public static string BuiltProgram => ChildPrograms.PathOf("server", "EmbedKv.Host", "embedkv");
 
         /// <summary>
-        /// Starts <paramref name="program"/> (default: the built embedkv.dll) in <paramref name="workingDirectory"/>.
+        /// Starts <paramref name="program"/> (default: the built embedkv.dll; "run" for `dotnet run`) in <paramref name="workingDirectory"/>.
         /// The child gets this process's environment without any EMBEDKV_* variable, plus <paramref name="environment"/>.
         /// </summary>
         public static HostProcess Start(string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string? program = null)
@@ -83,6 +83,13 @@ namespace EmbedKv.Host.Tests.Infrastructure
 
             // The host reads EMBEDKV_* case-insensitively; none from the test runner's environment may leak in.
             foreach (string name in start.Environment.Keys.Where(k => k.StartsWith("EMBEDKV_", StringComparison.OrdinalIgnoreCase)).ToList())
+            {
+                start.Environment.Remove(name);
+            }
+
+            // `dotnet test` runs the tests under MSBuild's environment; a `dotnet run` child must find its SDK
+            // the way it would from a shell.
+            foreach (string name in start.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase)).ToList())
             {
                 start.Environment.Remove(name);
             }
