@@ -105,6 +105,14 @@ namespace EmbedKv.Generators.Tests
                   "constants": [ { "group": "G", "type": "int", "values": [ { "name": "A", "value": "twelve" }, { "name": "B", "value": true } ] } ] }
                 """,
             ["EKV010-PageOverflow"] = PageOverflowTable(),
+            ["EKV011-UnknownStubReturn"] = """
+                { "version": 1, "stubReturn": "RET",
+                  "syscalls": [] }
+                """,
+            ["EKV011-StubReturnNotAString"] = """
+                { "version": 1,
+                  "syscalls": [], "stubReturn": true }
+                """,
         };
 
         [Theory]

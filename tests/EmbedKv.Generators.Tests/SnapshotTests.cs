@@ -17,6 +17,26 @@ namespace EmbedKv.Generators.Tests
             => MatchEveryFile(File.ReadAllText(Path.Combine(RepositoryPaths.TestProject, "Tables", "every-type.json")), "EveryType");
 
         [Fact]
+        public void JumpEnding()
+            => MatchEveryFile(File.ReadAllText(Path.Combine(RepositoryPaths.TestProject, "Tables", "jump-ending.json")), "JumpEnding");
+
+        [Fact]
+        public void StubReturnDefaultsToRet()
+        {
+            const string table = """
+                { "version": 1, {0} "syscalls": [
+                  { "name": "getpid", "number": 39, "blocking": false, "man": "https://man7.org/linux/man-pages/man2/getpid.2.html", "args": [] } ] }
+                """;
+            string omitted = Generate(table.Replace("{0}", string.Empty));
+            string explicitRet = Generate(table.Replace("{0}", "\"stubReturn\": \"ret\","));
+            string jump = Generate(table.Replace("{0}", "\"stubReturn\": \"jump\","));
+
+            Assert.Equal(omitted, explicitRet);
+            Assert.Contains("0xB8, 0x27, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC,", omitted);
+            Assert.Contains("0xB8, 0x27, 0x00, 0x00, 0x00, 0x0F, 0x05, 0x59, 0xFF, 0xE1, 0xCC,", jump);
+        }
+
+        [Fact]
         public void NamespaceDefaultsToRootNamespace()
         {
             const string table = """
@@ -27,6 +47,13 @@ namespace EmbedKv.Generators.Tests
             string text = result.GeneratedSources.Single().SourceText.ToString();
             Assert.Contains("namespace My.App\n", text);
             Assert.Contains("internal static unsafe partial class Sys\n", text);
+        }
+
+        private static string Generate(string table)
+        {
+            (GeneratorRunResult result, _) = GeneratorHarness.Run(table);
+            Assert.Empty(result.Diagnostics);
+            return result.GeneratedSources.Single().SourceText.ToString();
         }
 
         private static void MatchEveryFile(string table, string name)

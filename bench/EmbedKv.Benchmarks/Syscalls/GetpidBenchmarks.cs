@@ -30,14 +30,16 @@
 // - LibcGetpidSuppressGCTransition, LibcSyscall39SuppressGCTransition: the two libc routes with
 //   [SuppressGCTransition] as well, to separate "libc vs. our stub" from "transition vs. none".
 //   These are NOT how .NET normally calls libc; they are here only for that comparison.
-// - ExperimentalPopJmpStubSuppressGCTransition: an EXPERIMENT, not what the generator emits. A stub
-//   "mov eax, 39; syscall; pop rcx; jmp rcx" (returning with an indirect jump instead of `ret`;
-//   rcx is clobbered by the syscall instruction anyway) mapped with StubPage.Map and called like the
-//   baseline. On a machine where the `ret` right after `syscall` mispredicts (presumably because the
-//   return stack buffer no longer holds the caller's address once the kernel has run), this shows
-//   what the stub shape costs; bench/native/getpid_loop.c measures the same two shapes from C. Caveat for any real
-//   use: a return that is not a `ret` breaks hardware shadow stacks (CET), should the process ever
-//   run with them.
+// - StubJumpSuppressGCTransition: JumpSys.Getpid(), generated from this project's own table
+//   (Syscalls/syscalls.json, "stubReturn": "jump"), so its stub is "mov eax, 39; syscall; pop rcx;
+//   jmp rcx": it returns with an indirect jump instead of `ret` (rcx is clobbered by the syscall
+//   instruction anyway). Called exactly like the baseline. On a machine where the `ret` right after
+//   `syscall` mispredicts (the kernel's exit mitigations leave the return stack buffer without the
+//   caller's address), this is what the other ending buys; bench/native/getpid_loop.c measures the
+//   same two shapes from C. The price of the jump ending (no CET shadow stacks, an unbalanced return
+//   stack buffer) is in docs/syscalls.md, "Stub return".
+// - StubJumpWithGCTransition: the same jump stub through delegate* unmanaged<nint>, as a blocking
+//   call in a "jump" table would be called: does the ending matter once the transition is paid?
 //
 // Every benchmark makes CallsPerInvoke calls per invocation (OperationsPerInvoke) so that the
 // harness's per-invocation overhead is spread over 100 syscalls; results are per call.
@@ -45,6 +47,7 @@ using System;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
+using EmbedKv.Benchmarks.Interop;
 using EmbedKv.Runtime.Interop;
 
 namespace EmbedKv.Benchmarks.Syscalls
@@ -60,14 +63,11 @@ namespace EmbedKv.Benchmarks.Syscalls
         // mov eax, 39; syscall; ret: the generated getpid stub (see the generated StubCode table).
         private static readonly byte[] s_getpidStubCode = { 0xB8, 0x27, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3 };
 
-        // mov eax, 39; syscall; pop rcx; jmp rcx; int3 padding to 16 bytes: the experimental stub shape.
-        private static readonly byte[] s_getpidPopJmpStubCode =
-        {
-            0xB8, 0x27, 0x00, 0x00, 0x00, 0x0F, 0x05, 0x59, 0xFF, 0xE1, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-        };
+        // mov eax, 39; syscall; pop rcx; jmp rcx: the getpid stub of this project's "jump" table (JumpSys).
+        private static readonly byte[] s_getpidJumpStubCode = { 0xB8, 0x27, 0x00, 0x00, 0x00, 0x0F, 0x05, 0x59, 0xFF, 0xE1 };
 
         private delegate* unmanaged<nint> _getpidStubWithTransition;
-        private delegate* unmanaged[SuppressGCTransition]<nint> _getpidPopJmpStub;
+        private delegate* unmanaged<nint> _getpidJumpStubWithTransition;
 
         /// <summary>Maps the stub page, finds the getpid stub in it, and checks that every route returns this process's id.</summary>
         [GlobalSetup]
@@ -87,15 +87,9 @@ namespace EmbedKv.Benchmarks.Syscalls
             // must also return our pid.
             _getpidStubWithTransition = (delegate* unmanaged<nint>)FindStub(StubPage.Pages, s_getpidStubCode);
 
-            // The experimental page is mapped after the search, so it cannot be mistaken for Sys's page
-            // (its bytes differ from the searched ones anyway).
-            nint popJmpPage = StubPage.Map(s_getpidPopJmpStubCode);
-            if (popJmpPage == 0)
-            {
-                throw new InvalidOperationException("StubPage.Map could not map the experimental stub page.");
-            }
-
-            _getpidPopJmpStub = (delegate* unmanaged[SuppressGCTransition]<nint>)popJmpPage;
+            // The first JumpSys call maps its own page (one per generated class), with the jump ending.
+            nint jumpPid = JumpSys.Getpid();
+            _getpidJumpStubWithTransition = (delegate* unmanaged<nint>)FindStub(StubPage.Pages, s_getpidJumpStubCode);
 
             int expected = Environment.ProcessId;
             Check(nameof(StubSuppressGCTransition), pid, expected);
@@ -104,7 +98,8 @@ namespace EmbedKv.Benchmarks.Syscalls
             Check(nameof(LibcSyscall39), syscall(39), expected);
             Check(nameof(LibcGetpidSuppressGCTransition), getpid_nogc(), expected);
             Check(nameof(LibcSyscall39SuppressGCTransition), syscall_nogc(39), expected);
-            Check(nameof(ExperimentalPopJmpStubSuppressGCTransition), _getpidPopJmpStub(), expected);
+            Check(nameof(StubJumpSuppressGCTransition), jumpPid, expected);
+            Check(nameof(StubJumpWithGCTransition), _getpidJumpStubWithTransition(), expected);
         }
 
         /// <summary>Sys.Getpid(): the generated stub through delegate* unmanaged[SuppressGCTransition].</summary>
@@ -192,12 +187,26 @@ namespace EmbedKv.Benchmarks.Syscalls
             return sum;
         }
 
-        /// <summary>EXPERIMENT: a stub that returns with pop rcx; jmp rcx instead of ret, through delegate* unmanaged[SuppressGCTransition].</summary>
+        /// <summary>JumpSys.Getpid(): a generated stub ending pop rcx; jmp rcx, through delegate* unmanaged[SuppressGCTransition].</summary>
         /// <returns>Sum of the results.</returns>
         [Benchmark(OperationsPerInvoke = CallsPerInvoke)]
-        public nint ExperimentalPopJmpStubSuppressGCTransition()
+        public nint StubJumpSuppressGCTransition()
         {
-            delegate* unmanaged[SuppressGCTransition]<nint> stub = _getpidPopJmpStub;
+            nint sum = 0;
+            for (int i = 0; i < CallsPerInvoke; i++)
+            {
+                sum += JumpSys.Getpid();
+            }
+
+            return sum;
+        }
+
+        /// <summary>The same jump stub through delegate* unmanaged (with the GC transition).</summary>
+        /// <returns>Sum of the results.</returns>
+        [Benchmark(OperationsPerInvoke = CallsPerInvoke)]
+        public nint StubJumpWithGCTransition()
+        {
+            delegate* unmanaged<nint> stub = _getpidJumpStubWithTransition;
             nint sum = 0;
             for (int i = 0; i < CallsPerInvoke; i++)
             {

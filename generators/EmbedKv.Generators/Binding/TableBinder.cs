@@ -17,7 +17,7 @@ namespace EmbedKv.Generators.Binding
         /// <summary>x86_64 syscall numbers run below 512; 512 and up are the x32 ABI's.</summary>
         public const int MaxSyscallNumber = 511;
 
-        /// <summary>Each stub gets 16 bytes, so its entry stays aligned (at most 11 bytes are code).</summary>
+        /// <summary>Each stub gets 16 bytes, so its entry stays aligned (at most 11 bytes are code, 13 with the jump ending).</summary>
         public const int StubSize = 16;
 
         public const int PageSize = 4096;
@@ -74,6 +74,7 @@ namespace EmbedKv.Generators.Binding
                 ReportInvalid(root, "visibility", "'visibility' must be \"public\" or \"internal\", not \"" + visibility + "\"");
             }
 
+            StubReturn stubReturn = BindStubReturn(root);
             List<StructModel> structs = BindStructs(_fields.OptionalArray(root, "structs", owner), className);
             List<ConstantGroupModel> groups = BindConstantGroups(_fields.OptionalArray(root, "constants", owner));
             JsonArray? syscallArray = _fields.RequiredArray(root, "syscalls", owner);
@@ -94,9 +95,36 @@ namespace EmbedKv.Generators.Binding
                 ns,
                 className,
                 visibility == "public",
+                stubReturn,
                 structs.ToEquatableArray(),
                 groups.ToEquatableArray(),
                 syscalls.ToEquatableArray());
+        }
+
+        /// <summary>
+        /// The optional <c>stubReturn</c>: <c>"ret"</c> (the default) or <c>"jump"</c>. Anything else,
+        /// of any JSON kind, is EKV011, so a typo never silently falls back to the default.
+        /// </summary>
+        private StubReturn BindStubReturn(JsonObject root)
+        {
+            JsonNode? node = root.Find("stubReturn")?.Value;
+            switch (node)
+            {
+                case null:
+                case JsonString { Value: "ret" }:
+                    return StubReturn.Ret;
+                case JsonString { Value: "jump" }:
+                    return StubReturn.Jump;
+            }
+
+            string actual = node switch
+            {
+                JsonString text => "\"" + text.Value + "\"",
+                JsonNumber number => "the number " + number.Text,
+                _ => node.KindName,
+            };
+            _fields.Report(Descriptors.InvalidStubReturn, node.Span, actual);
+            return StubReturn.Ret;
         }
 
         private List<StructModel> BindStructs(JsonArray? array, string className)

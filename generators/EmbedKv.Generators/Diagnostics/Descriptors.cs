@@ -38,10 +38,14 @@ namespace EmbedKv.Generators.Diagnostics
         public static readonly DiagnosticDescriptor PageOverflow = Error(
             "EKV010", "Too many syscalls for one stub page", "{0} syscalls need {1} bytes of stubs, more than one {2}-byte page");
 
+        public static readonly DiagnosticDescriptor InvalidStubReturn = Error(
+            "EKV011", "Invalid stub return", "'stubReturn' must be \"ret\" or \"jump\", not {0}");
+
         private static readonly DiagnosticDescriptor[] All =
         {
             MalformedJson, MissingField, UnknownType, TooManyArguments, DuplicateName,
             DuplicateNumber, NumberOutOfRange, UnknownConstantGroup, InvalidValue, PageOverflow,
+            InvalidStubReturn,
         };
 
         public static DiagnosticDescriptor ById(string id)

@@ -8,11 +8,13 @@ namespace EmbedKv.Generators.Emit
     /// The x86_64 machine code of one stub. The System V calling convention passes the first
     /// four arguments in rdi, rsi, rdx, rcx; the syscall convention wants rdi, rsi, rdx, r10
     /// (the syscall instruction itself overwrites rcx with the return address), so a stub only
-    /// has to load the number and, from four arguments on, move rcx to r10.
+    /// has to load the number and, from four arguments on, move rcx to r10. It then returns with
+    /// the table's <see cref="StubReturn"/>: <c>ret</c>, or <c>pop rcx; jmp rcx</c>, which uses rcx
+    /// because <c>syscall</c> has already clobbered it and System V lets a callee clobber it anyway.
     /// </summary>
     internal static class StubCode
     {
-        public static byte[] For(SyscallModel syscall)
+        public static byte[] For(SyscallModel syscall, StubReturn ending)
         {
             var code = new List<byte>(TableBinder.StubSize);
 
@@ -32,7 +34,16 @@ namespace EmbedKv.Generators.Emit
 
             code.Add(0x0F); // syscall
             code.Add(0x05);
-            code.Add(0xC3); // ret
+            if (ending == StubReturn.Jump)
+            {
+                code.Add(0x59); // pop rcx: the return address the caller's call pushed
+                code.Add(0xFF); // jmp rcx (FF /4, ModRM 11 100 001)
+                code.Add(0xE1);
+            }
+            else
+            {
+                code.Add(0xC3); // ret
+            }
 
             // Pad with int3 so a stray jump into the gap traps instead of running on.
             while (code.Count < TableBinder.StubSize)
@@ -44,7 +55,10 @@ namespace EmbedKv.Generators.Emit
         }
 
         /// <summary>A short disassembly for the comment beside each stub's bytes.</summary>
-        public static string Describe(SyscallModel syscall)
-            => "mov eax, " + syscall.Number + (syscall.Arguments.Count >= 4 ? "; mov r10, rcx" : string.Empty) + "; syscall; ret";
+        public static string Describe(SyscallModel syscall, StubReturn ending)
+            => "mov eax, " + syscall.Number + (syscall.Arguments.Count >= 4 ? "; mov r10, rcx" : string.Empty) + "; syscall; " + Ending(ending);
+
+        /// <summary>The return sequence in assembly, as the generated comments and docs name it.</summary>
+        public static string Ending(StubReturn ending) => ending == StubReturn.Jump ? "pop rcx; jmp rcx" : "ret";
     }
 }

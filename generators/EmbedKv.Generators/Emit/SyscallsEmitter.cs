@@ -33,18 +33,41 @@ namespace EmbedKv.Generators.Emit
 
         private static void EmitStubCode(SourceWriter w, TableModel table)
         {
-            w.Line("// Every stub's machine code, " + TableBinder.StubSize + " bytes apart in table order.")
-             .Line("private static global::System.ReadOnlySpan<byte> StubCode => new byte[]")
+            w.Line("// Every stub's machine code, " + TableBinder.StubSize + " bytes apart in table order.");
+            foreach (string line in EndingNote(table.StubReturn))
+            {
+                w.Line("// " + line);
+            }
+
+            w.Line("private static global::System.ReadOnlySpan<byte> StubCode => new byte[]")
              .Open(string.Empty);
             for (int i = 0; i < table.Syscalls.Count; i++)
             {
                 SyscallModel syscall = table.Syscalls[i];
-                string bytes = string.Join(", ", StubCode.For(syscall).Select(b => "0x" + b.ToString("X2", CultureInfo.InvariantCulture)));
-                w.Line(bytes + ", // " + Offset(i * TableBinder.StubSize) + " " + syscall.Name + ": " + StubCode.Describe(syscall));
+                string bytes = string.Join(", ", StubCode.For(syscall, table.StubReturn).Select(b => "0x" + b.ToString("X2", CultureInfo.InvariantCulture)));
+                w.Line(bytes + ", // " + Offset(i * TableBinder.StubSize) + " " + syscall.Name + ": " + StubCode.Describe(syscall, table.StubReturn));
             }
 
             w.Close(";").Line();
         }
+
+        /// <summary>Which return sequence the stubs use, and why ret is the default (docs/syscalls.md, "Stub return").</summary>
+        private static string[] EndingNote(StubReturn ending)
+            => ending == StubReturn.Jump
+                ? new[]
+                {
+                    "Stubs end with pop rcx; jmp rcx (\"stubReturn\": \"jump\"), not the default ret: where the kernel's",
+                    "exit mitigations leave the return stack buffer unable to predict the ret after syscall, the jump",
+                    "is predicted from the branch target buffer instead. The price: the caller's call is never matched",
+                    "by a ret, so the return stack buffer is one entry off for the caller's own returns, and a",
+                    "process with CET shadow stacks enabled would fault at the caller's next ret.",
+                }
+                : new[]
+                {
+                    "Stubs end with ret (\"stubReturn\": \"ret\", the default): it matches the caller's call, so the",
+                    "return stack buffer stays balanced and CET shadow stacks hold. \"stubReturn\": \"jump\" ends them",
+                    "with pop rcx; jmp rcx instead, faster where the ret after syscall mispredicts, unsafe under CET.",
+                };
 
         private static void EmitMethod(SourceWriter w, SyscallModel syscall, int offset)
         {

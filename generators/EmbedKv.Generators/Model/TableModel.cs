@@ -9,9 +9,24 @@ namespace EmbedKv.Generators.Model
         string Namespace,
         string ClassName,
         bool IsPublic,
+        StubReturn StubReturn,
         EquatableArray<StructModel> Structs,
         EquatableArray<ConstantGroupModel> ConstantGroups,
         EquatableArray<SyscallModel> Syscalls);
+
+    /// <summary>
+    /// How every stub of a table hands control back to its caller (the table's <c>stubReturn</c>).
+    /// <see cref="Ret"/> is the default; <see cref="Jump"/> is an opt-in for machines where the
+    /// <c>ret</c> after <c>syscall</c> mispredicts (see docs/syscalls.md, "Stub return").
+    /// </summary>
+    internal enum StubReturn
+    {
+        /// <summary><c>ret</c>: balanced with the caller's <c>call</c>, so the return stack buffer and CET shadow stacks agree.</summary>
+        Ret,
+
+        /// <summary><c>pop rcx; jmp rcx</c>: skips the return stack buffer; breaks CET shadow stacks.</summary>
+        Jump,
+    }
 
     /// <summary>One syscall: its kernel name and number and its typed arguments.</summary>
     internal sealed record SyscallModel(

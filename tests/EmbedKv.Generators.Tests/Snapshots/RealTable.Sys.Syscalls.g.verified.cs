@@ -13,6 +13,9 @@ namespace EmbedKv.Runtime.Interop
         public const int TableVersion = 3;
 
         // Every stub's machine code, 16 bytes apart in table order.
+        // Stubs end with ret ("stubReturn": "ret", the default): it matches the caller's call, so the
+        // return stack buffer stays balanced and CET shadow stacks hold. "stubReturn": "jump" ends them
+        // with pop rcx; jmp rcx instead, faster where the ret after syscall mispredicts, unsafe under CET.
         private static global::System.ReadOnlySpan<byte> StubCode => new byte[]
         {
             0xB8, 0x00, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x000 read: mov eax, 0; syscall; ret
