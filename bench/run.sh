@@ -978,7 +978,8 @@ listener() {
 }
 
 # Profile: EmbedKv serving GET 64 B under wrk, sampled with perf's cpu-clock software event (this
-# VM has no hardware counters), JIT-compiled frames named through the runtime's perf map. Prints the
+# VM has no hardware counters), JIT-compiled frames named through the runtime's perf map (W^X off, so
+# that JIT code is not in a double-mapped memfd that perf cannot name). Prints the
 # top frames; the report stays in bench/out/profile/.
 profile() {
   command -v perf >/dev/null 2>&1 || install_missing linux-perf
@@ -990,7 +991,7 @@ profile() {
   local p="$root/$out/profile" port="" pid i
   rm -rf "$p"
   mkdir -p "$p"
-  DOTNET_PerfMapEnabled=1 taskset -c "$srv_cpu" dotnet bench/EmbedKv.Benchmarks/bin/Release/net10.0/EmbedKv.Benchmarks.dll \
+  DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 taskset -c "$srv_cpu" dotnet bench/EmbedKv.Benchmarks/bin/Release/net10.0/EmbedKv.Benchmarks.dll \
     serve --port 0 --data "$p/data" --durability always --workers 1 >"$p/serve.out" 2>"$p/serve.err" &
   pid=$!
   trap 'kill -TERM '"$pid"' 2>/dev/null || true' EXIT
@@ -1013,9 +1014,9 @@ profile() {
   kill -TERM "$pid"
   wait "$pid" || true
   trap - EXIT
-  perf report -i "$p/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep -E '^ +[0-9.]+%' | head -n 12 >"$p/dso.txt"
-  perf report -i "$p/perf.data" --no-children --sort symbol --stdio -g none 2>/dev/null | grep -E '^ +[0-9.]+%' | head -n 40 >"$p/symbols.txt"
-  perf report -i "$p/perf.data" --children --sort symbol --stdio -g none 2>/dev/null | grep -E '^ +[0-9.]+%' | head -n 40 >"$p/children.txt"
+  perf report -i "$p/perf.data" --no-children --sort dso --stdio 2>/dev/null | awk '/^ +[0-9.]+%/ && n++ < 12' >"$p/dso.txt"
+  perf report -i "$p/perf.data" --no-children --sort symbol --stdio -g none 2>/dev/null | awk '/^ +[0-9.]+%/ && n++ < 40' >"$p/symbols.txt"
+  perf report -i "$p/perf.data" --children --sort symbol --stdio -g none 2>/dev/null | awk '/^ +[0-9.]+%/ && n++ < 40' >"$p/children.txt"
   grep -E 'Requests/sec|Socket errors|Non-2xx' "$p/wrk.txt" || true
   echo; echo "by binary (self):"; cat "$p/dso.txt"
   echo; echo "top symbols (self):"; cat "$p/symbols.txt"
