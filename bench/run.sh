@@ -769,7 +769,9 @@ http_report() {
   e_dur="$(stats postdurable embedkv | cut -d' ' -f1)"
   r_dur="$(stats postdurable webdis | cut -d' ' -f1)"
   total_failed="$(awk '{ t += $5 + $6 } END { print t + 0 }' "$samples")"
-  failed_cells="$(awk '$5 + $6 > 0 { f[$1 " " $2] += $5 + $6 } END { for (k in f) print k, f[k] }' "$samples" | sort)"
+  # "label, peer: N non-2xx, M socket errors" for every cell and peer with failures.
+  failed_cells="$(awk '$5 + $6 > 0 { k = $1 " " $2; n[k] += $5; e[k] += $6 } END { for (k in n) print k, n[k], e[k] }' "$samples" | sort |
+    while read -r c p n e; do printf '%s, %s: %s non-2xx, %s socket errors\n' "${label[$c]}" "${http_peer_name[$p]}" "$n" "$e"; done)"
   verdict() { awk "BEGIN { exit !($1) }" && echo "**met**" || echo "**NOT met**"; }
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
@@ -868,7 +870,8 @@ http_report() {
     if [ "$total_failed" -eq 0 ]; then
       echo "- zero failed requests in every cell: **met**"
     else
-      echo "- zero failed requests in every cell: **NOT met**: $(tr '\n' ';' <<<"$failed_cells" | sed 's/;$//; s/;/; /g') (cell, peer, failed)"
+      echo "- zero failed requests in every cell: **NOT met** (wrk's output: \`$out/http/wrk.CELL.PEER.ROUND.txt\`):"
+      sed 's/^/  - /' <<<"$failed_cells"
     fi
     echo
     echo "## The peers and the workloads"
