@@ -768,7 +768,8 @@ http_report() {
   n_close="$(stats get64close nginx | cut -d' ' -f1)"
   e_dur="$(stats postdurable embedkv | cut -d' ' -f1)"
   r_dur="$(stats postdurable webdis | cut -d' ' -f1)"
-  total_failed="$(awk '{ t += $5 + $6 } END { print t + 0 }' "$samples")"
+  # Failures: EmbedKv's are held to the goal; a peer's are listed, since they weaken its figures.
+  total_failed="$(awk '$2 == "embedkv" { t += $5 + $6 } END { print t + 0 }' "$samples")"
   # "label, peer: N non-2xx, M socket errors" for every cell and peer with failures.
   failed_cells="$(awk '$5 + $6 > 0 { k = $1 " " $2; n[k] += $5; e[k] += $6 } END { for (k in n) print k, n[k], e[k] }' "$samples" | sort |
     while read -r c p n e; do printf '%s, %s: %s non-2xx, %s socket errors\n' "${label[$c]}" "${http_peer_name[$p]}" "$n" "$e"; done)"
@@ -855,6 +856,10 @@ http_report() {
     echo "- every server pinned to core $srv_cpu (\`taskset -c $srv_cpu\`), wrk to core $cli_cpu:"
     echo "  \`taskset -c $cli_cpu wrk -t1 -c$conns -d${secs}s --latency\`; before the rounds, ${warmup} s of every cell unrecorded (JIT warm-up)"
     echo "- load average (1, 5, 15 min) before: $load_before; after: $load_after"
+    if awk -v b="${load_before%% *}" -v a="${load_after%% *}" 'BEGIN { exit !(b > 1.0 || a > 1.0) }'; then
+      echo "- **the machine was not idle** (1-minute load above 1 before or after the run): other work shared"
+      echo "  the cores, so these figures are noisy; rerun on a quiet machine before quoting them."
+    fi
     echo
     echo "![requests per second per workload and peer; latency at a fixed rate](http.png)"
     [ -z "$chart_note" ] || echo "$chart_note"
@@ -867,11 +872,12 @@ http_report() {
     echo "- GET 64 B keep-alive within 20% of the C ceiling: EmbedKv / ceiling = $(ratio "$e_get64" "$c_get64"): $(verdict "$e_get64 >= 0.8 * $c_get64")"
     echo "- durable POST at least twice Redis \`appendfsync always\` through webdis: EmbedKv / Redis = $(ratio "$e_dur" "$r_dur"): $(verdict "$e_dur >= 2 * $r_dur")"
     echo "- connection-per-request GET at or above nginx: EmbedKv / nginx = $(ratio "$e_close" "$n_close"): $(verdict "$e_close >= $n_close")"
-    if [ "$total_failed" -eq 0 ]; then
-      echo "- zero failed requests in every cell: **met**"
-    else
-      echo "- zero failed requests in every cell: **NOT met** (wrk's output: \`$out/http/wrk.CELL.PEER.ROUND.txt\`):"
-      sed 's/^/  - /' <<<"$failed_cells"
+    echo "- zero failed requests in every cell of EmbedKv: $(verdict "$total_failed == 0")"
+    if [ -n "$failed_cells" ]; then
+      echo
+      echo "Cells with failed requests (wrk's output: \`$out/http/wrk.CELL.PEER.ROUND.txt\`):"
+      echo
+      sed 's/^/- /' <<<"$failed_cells"
     fi
     echo
     echo "## The peers and the workloads"
