@@ -2,7 +2,8 @@
 #   gnuplot -e "tput='THROUGHPUT.dat'; lat='LATENCY.dat'; out='http.png'; subtitle='...'" bench/plot/http.gp
 # THROUGHPUT.dat: one line per workload, a quoted label then the median req/s of each peer
 #   (columns 2..6: EmbedKv, nginx, Redis via webdis, ASP.NET Core, C ceiling; "-" where n/a).
-# LATENCY.dat: one line per peer, a quoted name, p50 and p99 in ms at the fixed rate ("-" where n/a).
+# LATENCY.dat: one line per peer, a quoted name, then p50 and p99 in ms at the fixed rate with the server
+#   core idle between requests, and p50 and p99 with it kept awake ("-" where n/a).
 set terminal pngcairo size 1500,1000 font "sans,11"
 set output out
 set datafile missing "-"
@@ -27,10 +28,12 @@ plot tput using 2:xtic(1) title "EmbedKv" lc rgb "#1b9e77", \
      '' using 5 title "ASP.NET Core" lc rgb "#e7298a", \
      '' using 6 title "C ceiling" lc rgb "#666666"
 
-set title "Latency of GET 64 B at a fixed request rate: p50 and p99 in ms (lower is better)"
+set title "Latency of GET 64 B at a fixed request rate, in ms (lower is better): server core idle between requests, and kept awake"
 unset logscale y
 set yrange [0:*]
 set format y "%g"
-plot lat using 2:xtic(1) title "p50" lc rgb "#66a61e", \
-     '' using 3 title "p99" lc rgb "#a6761d"
+plot lat using 2:xtic(1) title "p50, core idle between requests" lc rgb "#a6d854", \
+     '' using 3 title "p99, core idle between requests" lc rgb "#a6761d", \
+     '' using 4 title "p50, core kept awake" lc rgb "#80b1d3", \
+     '' using 5 title "p99, core kept awake" lc rgb "#1f78b4"
 unset multiplot
