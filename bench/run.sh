@@ -53,6 +53,7 @@ environment:
   http and profile: BENCH_CLIENT_CPU=N (wrk's core, default 0)
   http only: BENCH_CONNECTIONS (32), BENCH_WARMUP (seconds of every cell before the rounds, 1),
   BENCH_RATE (the latency cell's total request rate, 5000), BENCH_IDLE_CONNECTIONS (10000),
+  BENCH_NICE (niceness of servers and wrk, e.g. -10 on a machine that cannot be made quiet; default 0),
   BENCH_WEBDIS_THREADS (1), BENCH_WEBDIS_POOL (20), BENCH_CELLS (a subset of the workloads:
   get64 get64close get1m postdurable postbatched mixed latency awake; default all)
   profile: BENCH_SECONDS (10), BENCH_PROFILE_CELL (keepalive or close)
@@ -382,6 +383,10 @@ http_suite() {
     srv_cpu=0
   fi
   ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+  # BENCH_NICE=-10 runs the servers and wrk at that niceness, for a machine that cannot be made quiet:
+  # other processes then take little of the two cores. 0 (the default) changes nothing.
+  local prio=()
+  [ "${BENCH_NICE:-0}" = 0 ] || prio=(nice -n "$BENCH_NICE")
 
   # --- builds ---------------------------------------------------------------------------------
   log "building the benchmarks and the ASP.NET Core peer (Release), and the C ceiling"
@@ -395,13 +400,16 @@ http_suite() {
   local w="$root/$out/http" ng="$root/$out/nginx"
   rm -rf "$w" "$ng"
   mkdir -p "$w/values" "$ng/static" "$ng/dav" "$ng/client_body_temp" "$results"
-  local pids=()
+  # Global, not local: when set -e ends the script, the EXIT trap runs after the function's locals
+  # are gone, and the servers must still be stopped.
+  http_pids=()
   declare -A watch=() # server name -> pid, checked after every cell
+  declare -A peer_pids=() # peer -> its processes, whose CPU time each cell records
   cleanup_http() {
     local p
-    for p in "${pids[@]+"${pids[@]}"}"; do kill -TERM "$p" 2>/dev/null || true; done
-    for p in "${pids[@]+"${pids[@]}"}"; do wait "$p" 2>/dev/null || true; done
-    pids=()
+    for p in "${http_pids[@]+"${http_pids[@]}"}"; do kill -TERM "$p" 2>/dev/null || true; done
+    for p in "${http_pids[@]+"${http_pids[@]}"}"; do wait "$p" 2>/dev/null || true; done
+    http_pids=()
     watch=()
   }
   trap cleanup_http EXIT
@@ -412,7 +420,7 @@ http_suite() {
   head -c $((1024 * 1024)) /dev/urandom >"$values/k1m"
 
   # --- servers, all pinned to the server core -------------------------------------------------
-  # Each start_* function sets $port (and records the pid in pids and watch).
+  # Each start_* function sets $port (and records the pid in http_pids, watch and peer_pids).
   local port
 
   # EmbedKv through the benchmarks' serve command, one event loop.
@@ -420,10 +428,11 @@ http_suite() {
     local name="$1" durability="$2" i
     shift 2
     : >"$w/$name.out" # exists before the server writes to it, for the wait below
-    taskset -c "$srv_cpu" dotnet "$dll" serve --port 0 --data "$w/data-$name" --durability "$durability" \
+    "${prio[@]+"${prio[@]}"}" taskset -c "$srv_cpu" dotnet "$dll" serve --port 0 --data "$w/data-$name" --durability "$durability" \
       --workers 1 "$@" >"$w/$name.out" 2>"$w/$name.err" &
-    pids+=($!)
+    http_pids+=($!)
     watch["EmbedKv ($name)"]=$!
+    peer_pids[embedkv]+=" $!"
     port=""
     for i in $(seq 1 100); do
       port="$(awk '$1 == "listening" { print $2; exit }' "$w/$name.out")"
@@ -442,10 +451,11 @@ http_suite() {
     port="$(free_port)"
     sed -e "s|@OUT@|$ng|g" -e "s|@PORT@|$port|g" -e "s|@CPUMASK@|$cpumask|g" bench/http/nginx.conf.in >"$ng/nginx.conf"
     "$nginx_bin" -t -c "$ng/nginx.conf" -g 'daemon off;' 2>"$ng/test.log" || { cat "$ng/test.log" >&2; exit 1; }
-    taskset -c "$srv_cpu" "$nginx_bin" -c "$ng/nginx.conf" -g 'daemon off;' >"$ng/stdout.log" 2>&1 &
-    pids+=($!)
+    "${prio[@]+"${prio[@]}"}" taskset -c "$srv_cpu" "$nginx_bin" -c "$ng/nginx.conf" -g 'daemon off;' >"$ng/stdout.log" 2>&1 &
+    http_pids+=($!)
     watch[nginx]=$!
     wait_http "http://127.0.0.1:$port/k64" || { echo "error: nginx did not start" >&2; cat "$ng/error.log" >&2; exit 1; }
+    peer_pids[nginx]="${watch[nginx]} $(cat /proc/"${watch[nginx]}"/task/*/children)" # master and worker
   }
 
   # Redis (AOF on, appendfsync always|everysec, no RDB snapshots, unix socket only) with webdis in
@@ -453,11 +463,12 @@ http_suite() {
   start_webdis() { # name appendfsync
     local name="$1" fsync="$2" d="$w/redis-$1" i
     mkdir -p "$d"
-    taskset -c "$srv_cpu" redis-server --port 0 --unixsocket "$d/redis.sock" --unixsocketperm 700 \
+    "${prio[@]+"${prio[@]}"}" taskset -c "$srv_cpu" redis-server --port 0 --unixsocket "$d/redis.sock" --unixsocketperm 700 \
       --dir "$d" --appendonly yes --appendfsync "$fsync" --save "" --daemonize no \
       --logfile "$d/redis.log" >/dev/null 2>&1 &
-    pids+=($!)
+    http_pids+=($!)
     watch["redis ($name)"]=$!
+    peer_pids[webdis]+=" $!"
     for i in $(seq 1 100); do
       [ -S "$d/redis.sock" ] && break
       sleep 0.1
@@ -481,9 +492,10 @@ http_suite() {
   "logfile": "$d/webdis.log"
 }
 EOF
-    taskset -c "$srv_cpu" webdis "$d/webdis.json" >"$d/webdis.out" 2>&1 &
-    pids+=($!)
+    "${prio[@]+"${prio[@]}"}" taskset -c "$srv_cpu" webdis "$d/webdis.json" >"$d/webdis.out" 2>&1 &
+    http_pids+=($!)
     watch["webdis ($name)"]=$!
+    peer_pids[webdis]+=" $!"
     wait_http "http://127.0.0.1:$port/PING" || { echo "error: webdis $name did not start" >&2; cat "$d"/*.log "$d/webdis.out" >&2; exit 1; }
   }
 
@@ -492,10 +504,11 @@ EOF
   start_aspnet() { # name durable(true|false)
     local name="$1" i
     : >"$w/aspnet-$name.out"
-    DOTNET_gcServer=0 taskset -c "$srv_cpu" dotnet "$asp_dir/AspNetKv.dll" --contentRoot "$asp_dir" \
+    DOTNET_gcServer=0 "${prio[@]+"${prio[@]}"}" taskset -c "$srv_cpu" dotnet "$asp_dir/AspNetKv.dll" --contentRoot "$asp_dir" \
       --urls "http://127.0.0.1:0" --DataDir "$w/aspnet-$name" --Durable "$2" >"$w/aspnet-$name.out" 2>&1 &
-    pids+=($!)
+    http_pids+=($!)
     watch["ASP.NET Core ($name)"]=$!
+    peer_pids[aspnet]+=" $!"
     port=""
     for i in $(seq 1 300); do
       port="$(awk -F: '/Now listening on: http:\/\/127\.0\.0\.1:[0-9]+/ { print $NF; exit }' "$w/aspnet-$name.out")"
@@ -510,9 +523,10 @@ EOF
   start_ceiling() {
     local i
     : >"$w/ceiling.out"
-    taskset -c "$srv_cpu" "$out/ceiling" 0 "$values/k64" >"$w/ceiling.out" 2>&1 &
-    pids+=($!)
+    "${prio[@]+"${prio[@]}"}" taskset -c "$srv_cpu" "$out/ceiling" 0 "$values/k64" >"$w/ceiling.out" 2>&1 &
+    http_pids+=($!)
     watch["C ceiling"]=$!
+    peer_pids[ceiling]+=" $!"
     port=""
     for i in $(seq 1 100); do
       port="$(awk '$1 == "listening" { print $2; exit }' "$w/ceiling.out")"
@@ -631,8 +645,17 @@ EOF
       if [ "$seen_dash" -eq 0 ] && [ "$a" = "--" ]; then seen_dash=1; fi
       if [ "$seen_dash" -eq 1 ]; then post_args+=("$a"); else pre+=("$a"); fi
     done
-    taskset -c "$cli_cpu" wrk -t1 -c"$conns" -d"${2}s" --latency "${pre[@]+"${pre[@]}"}" "$url" \
+    "${prio[@]+"${prio[@]}"}" taskset -c "$cli_cpu" wrk -t1 -c"$conns" -d"${2}s" --latency "${pre[@]+"${pre[@]}"}" "$url" \
       "${post_args[@]+"${post_args[@]}"}" >"$3" 2>&1 || true
+  }
+  # CPU time of processes and of the server core, in the kernel's clock ticks: "processes busy total".
+  cpu_ticks() { # pid...
+    local p t=0
+    for p in "$@"; do
+      # /proc/PID/stat: utime and stime are the 12th and 13th fields after the ")" that ends the name.
+      t=$((t + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+    done
+    awk -v t="$t" -v c="cpu$srv_cpu" '$1 == c { b = $2 + $3 + $4 + $7 + $8 + $9; print t, b, b + $5 + $6 }' /proc/stat
   }
   check_servers() {
     local name
@@ -673,12 +696,21 @@ EOF
           taskset -c "$srv_cpu" chrt --idle 0 sh -c 'while :; do :; done' &
           spinner=$!
         fi
+        local before after
+        # shellcheck disable=SC2086 # the pid list splits on purpose
+        before="$(cpu_ticks ${peer_pids[$peer]})"
         run_entry "$entry" "$secs" "$log_file"
+        # shellcheck disable=SC2086
+        after="$(cpu_ticks ${peer_pids[$peer]})"
         if [ -n "$spinner" ]; then
           kill "$spinner"
           wait "$spinner" 2>/dev/null || true
         fi
-        # samples: cell peer round req/s non-2xx socket-errors p50-ms p99-ms
+        # The server's CPU time and the core's busy time, as % of the core's time during the cell.
+        local cpu_use
+        cpu_use="$(awk -v a="$before" -v b="$after" 'BEGIN { split(a, x, " "); split(b, y, " "); d = y[3] - x[3]
+          if (d <= 0) print "- -"; else printf "%.0f %.0f\n", 100 * (y[1] - x[1]) / d, 100 * (y[2] - x[2]) / d }')"
+        # samples: cell peer round req/s non-2xx socket-errors p50-ms p99-ms server-cpu% core-busy%
         local parsed
         parsed="$(awk '
           /^Requests\/sec:/ { rps = $2 }
@@ -689,7 +721,7 @@ EOF
           END { printf "%s %d %d %s %s\n", (rps == "" ? "0" : rps), non2xx, se, (p50 == "" ? "-" : p50), (p99 == "" ? "-" : p99) }
         ' "$log_file")"
         read -r a_rps a_non a_se a_p50 a_p99 <<<"$parsed"
-        echo "$cell $peer $round $a_rps $a_non $a_se $(wrk_ms "$a_p50") $(wrk_ms "$a_p99")" | tee -a "$samples" >&2
+        echo "$cell $peer $round $a_rps $a_non $a_se $(wrk_ms "$a_p50") $(wrk_ms "$a_p99") $cpu_use" | tee -a "$samples" >&2
         check_servers
       done
     done
@@ -707,7 +739,7 @@ EOF
   # --- memory per idle keep-alive connection --------------------------------------------------
   log "idle connections: $idle_conns keep-alive connections to a fresh EmbedKv server"
   start_kv idle none --max-connections $((idle_conns + 100))
-  local idle_port="$port" idle_pid="${pids[-1]}"
+  local idle_port="$port" idle_pid="${http_pids[-1]}"
   prefill "$idle_port" PUT / "$values/k64" k64
   # Warm up the request path so that JIT and first-use allocations are not charged to connections.
   taskset -c "$cli_cpu" wrk -t1 -c"$conns" -d1s "http://127.0.0.1:$idle_port/k64" >/dev/null 2>&1 || true
@@ -774,8 +806,8 @@ http_report() {
     [postdurable]="POST 64 B\ndurable" [postbatched]="POST 64 B\nbatched" [mixed]="90% GET\n10% POST"
   )
 
-  # stats CELL PEER -> "median min max failed p50 p99 rounds" (medians over rounds; p50/p99 each
-  # the median of its own column), or nothing when the peer has no samples for the cell.
+  # stats CELL PEER -> "median min max failed p50 p99 rounds server-cpu% core-busy%" (medians over
+  # rounds; the others each the median of its own column), or nothing when the peer has no samples.
   stats() {
     awk -v c="$1" -v p="$2" '$1 == c && $2 == p' "$samples" | awk '
       function median(a, n,   i, j, t) {
@@ -783,8 +815,9 @@ http_report() {
         return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
       }
       { n++; r[n] = $4 + 0; failed += $5 + $6; l50[n] = ($7 == "-" ? 1e12 : $7 + 0); l99[n] = ($8 == "-" ? 1e12 : $8 + 0)
+        sc[n] = ($9 == "" || $9 == "-") ? -1 : $9 + 0; cc[n] = ($10 == "" || $10 == "-") ? -1 : $10 + 0
         if (n == 1 || $4 + 0 < lo) lo = $4 + 0; if (n == 1 || $4 + 0 > hi) hi = $4 + 0 }
-      END { if (n) printf "%.0f %.0f %.0f %d %.3f %.3f %d\n", median(r, n), lo, hi, failed, median(l50, n), median(l99, n), n }'
+      END { if (n) printf "%.0f %.0f %.0f %d %.3f %.3f %d %.0f %.0f\n", median(r, n), lo, hi, failed, median(l50, n), median(l99, n), n, median(sc, n), median(cc, n) }'
   }
   is_latency() { [ "$1" = latency ] || [ "$1" = awake ]; }
   # Thousands separators without relying on the locale.
@@ -854,7 +887,7 @@ http_report() {
           is_latency "$cell" || printf ' -' >>"$tput"
           continue
         fi
-        read -r med lo hi failed p50 p99 n <<<"$s"
+        read -r med lo hi failed p50 p99 n _ _ <<<"$s"
         local text
         if is_latency "$cell"; then
           text="$(ms "$p50") / $(ms "$p99") ms"
@@ -921,9 +954,15 @@ http_report() {
     echo "- every server pinned to core $srv_cpu (\`taskset -c $srv_cpu\`), wrk to core $cli_cpu:"
     echo "  \`taskset -c $cli_cpu wrk -t1 -c$conns -d${secs}s --latency\`; before the rounds, ${warmup} s of every cell unrecorded (JIT warm-up)"
     echo "- load average (1, 5, 15 min) before: $load_before; after: $load_after"
-    if awk -v b="${load_before%% *}" -v a="${load_after%% *}" 'BEGIN { exit !(b > 1.0 || a > 1.0) }'; then
-      echo "- **the machine was not idle** (1-minute load above 1 before or after the run): other work shared"
-      echo "  the cores, so these figures are noisy; rerun on a quiet machine before quoting them."
+    [ "${BENCH_NICE:-0}" = 0 ] || echo "- servers and wrk ran at niceness $BENCH_NICE (\`BENCH_NICE\`)"
+    # Cells (but the kept-awake ones, whose busy loop fills the core on purpose) in which other
+    # processes took more than a tenth of the server core.
+    local shared
+    shared="$(awk '$1 != "awake" && $9 != "-" && $10 - $9 > 10 { n++ } END { print n + 0 }' "$samples")"
+    if awk -v b="${load_before%% *}" -v a="${load_after%% *}" 'BEGIN { exit !(b > 1.0 || a > 1.0) }' || [ "$shared" -gt 0 ]; then
+      echo "- **the machine was not idle**: 1-minute load above 1 before or after the run, or other processes"
+      echo "  took more than 10% of the server core in $shared of $(awk '$1 != "awake"' "$samples" | wc -l) measurements (see \"Where the server"
+      echo "  core's time went\"); these figures are noisy, rerun on a quiet machine before quoting them."
     fi
     echo
     echo "![requests per second per workload and peer; latency at a fixed rate]($(basename "$png"))"
@@ -944,6 +983,30 @@ http_report() {
       echo
       sed 's/^/- /' <<<"$failed_cells"
     fi
+    echo
+    echo "## Where the server core's time went"
+    echo
+    echo "Per cell: the server's processes' CPU time / the server core's busy time, both as a share of the"
+    echo "core's time during the cell (\`/proc/<pid>/stat\`, \`/proc/stat\`; medians over the rounds). A server"
+    echo "well below 100% on a core that is busy 100% shared its core with other processes of the machine,"
+    echo "and its figure understates it; a server below 100% on a core with idle time was waiting (for"
+    echo "the client, the disk, or a sleeping core to wake), not computing."
+    echo
+    printf '| workload |'
+    for peer in "${http_peers[@]}"; do printf ' %s |' "${http_peer_name[$peer]}"; done
+    printf '\n|---|'
+    for peer in "${http_peers[@]}"; do printf -- '---:|'; done
+    printf '\n'
+    for cell in "${cells[@]}"; do
+      printf '| %s |' "${label[$cell]}"
+      for peer in "${http_peers[@]}"; do
+        s="$(stats "$cell" "$peer")"
+        if [ -z "$s" ]; then printf ' n/a |'; continue; fi
+        read -r _ _ _ _ _ _ _ srv core <<<"$s"
+        if [ "$srv" -lt 0 ]; then printf ' ? |'; else printf ' %s%% / %s%% |' "$srv" "$core"; fi
+      done
+      printf '\n'
+    done
     echo
     echo "## The peers and the workloads"
     echo
