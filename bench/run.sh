@@ -911,13 +911,13 @@ http_report() {
     for i in "${!note_order[@]}"; do
       printf '[^na%d]: %s\n' $((i + 1)) "${note_order[$i]}"
     done
-    echo "[^awake]: A virtual machine's core that goes idle between requests can take milliseconds to wake"
-    echo "    (the hypervisor takes an idle vCPU off its physical core). Servers whose threads spin a while before"
-    echo "    they sleep (the .NET thread pool behind Kestrel), or that pass each request between two processes"
-    echo "    (webdis and Redis), keep the core awake by themselves; single-threaded epoll servers (EmbedKv, nginx,"
-    echo "    the ceiling) sleep at once and can pay the wake-up in their p99. In this row a busy loop under"
-    echo "    \`chrt --idle 0\` (SCHED_IDLE: it runs only when nothing else wants the core and gives way at once"
-    echo "    to any thread that wakes) keeps the server core awake during the cell, for every peer alike."
+    echo "[^awake]: The same cell with a busy loop under \`chrt --idle 0\` on the server core (SCHED_IDLE: it runs"
+    echo "    only when nothing else wants the core and gives way at once to any thread that wakes), so that the"
+    echo "    core never sleeps between requests. A virtual machine's sleeping core can be slow to wake: on this"
+    echo "    project's VM the p99 of the single-threaded servers (EmbedKv, nginx, the ceiling) was at times several"
+    echo "    times higher in the row above than in this one, and at other times the rows agreed. Where the row"
+    echo "    above is much slower, the difference is the wake-up, not the server's work. A server that passes"
+    echo "    each request between threads can lose a little to the busy loop in this row."
   } >"$table"
 
   # The chart's latency panel: per peer p50 and p99, core idle between requests and kept awake.
