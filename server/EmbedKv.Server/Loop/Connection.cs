@@ -20,6 +20,11 @@ namespace EmbedKv.Server.Loop
         // Longest lingering close (see StartLinger).
         private const long LingerMilliseconds = 5000;
 
+        // Values up to this size are copied behind their head and sent with it in one send; larger ones
+        // go by sendfile. For small values the splice machinery of sendfile and a second syscall cost
+        // more than copying a few KiB from the page cache (bench/results/http.md, profile).
+        private const int InlineValueLimit = 4096;
+
         private readonly LoopContext _context;
         private byte* _block;
         private int _readStart;
@@ -41,6 +46,10 @@ namespace EmbedKv.Server.Loop
         private bool _closeAfterSend;
         private bool _lingerAfterSend;
         private bool _requestStarted;
+
+        // The last recv returned less than it was offered: the socket had nothing more at that moment.
+        // Edge-triggered epoll reports the next arrival, so until then another recv would only say EAGAIN.
+        private bool _inputDrained;
 
         // Stopwatch timestamp of the request's first byte, taken only while the duration histogram has a listener.
         private long _startedAt;
@@ -100,12 +109,21 @@ namespace EmbedKv.Server.Loop
             _closeAfterSend = false;
             _lingerAfterSend = false;
             _requestStarted = false;
+            _inputDrained = false;
             Deadline = now + (long)_context.Limits.HeaderTimeout.TotalMilliseconds;
         }
 
         /// <summary>Reads, parses, answers and sends until the socket or the store makes it wait.</summary>
-        public void Drive(long now)
+        public void Drive(long now) => Drive(now, readable: false);
+
+        /// <summary>As <see cref="Drive(long)"/>, after epoll said the socket is readable (or hung up).</summary>
+        public void Drive(long now, bool readable)
         {
+            if (readable)
+            {
+                _inputDrained = false;
+            }
+
             while (IsOpen)
             {
                 Step step = _phase switch
@@ -147,7 +165,18 @@ namespace EmbedKv.Server.Loop
                     continue;
                 }
 
-                if (step == Step.Wait || !Receive(now))
+                if (step == Step.Wait)
+                {
+                    return;
+                }
+
+                if (_inputDrained)
+                {
+                    ReleaseBlockIfIdle();
+                    return;
+                }
+
+                if (!Receive(now))
                 {
                     return;
                 }
@@ -441,7 +470,11 @@ namespace EmbedKv.Server.Loop
                     else
                     {
                         QueueHead(200, value.Length, octetStream: true);
-                        if (_head.Method == HttpMethod.Get && value.Length > 0)
+                        if (_head.Method == HttpMethod.Get && value.Length > 0 && value.Length <= InlineValueLimit && value.Length <= BlockLayout.OutputSize - _outEnd)
+                        {
+                            QueueValue(value);
+                        }
+                        else if (_head.Method == HttpMethod.Get && value.Length > 0)
                         {
                             _sending = value;
                             _hasSending = true;
@@ -528,6 +561,31 @@ namespace EmbedKv.Server.Loop
         {
             _context.Stats.Answered(_head.Method, status, _startedAt);
             _startedAt = 0;
+        }
+
+        /// <summary>Copies a small value behind its head in the output, so both leave in one send.</summary>
+        private void QueueValue(StoredValue value)
+        {
+            try
+            {
+                int read = _context.Store.ReadValue(value, 0, Output.Slice(_outEnd, (int)value.Length));
+                if (read != value.Length)
+                {
+                    // The file is shorter than the index said: nothing sensible can follow on this stream.
+                    Close();
+                    return;
+                }
+
+                _outEnd += read;
+            }
+            catch (System.IO.IOException)
+            {
+                Close(); // the head is out of step with what could be sent: end the stream
+            }
+            finally
+            {
+                value.Release();
+            }
         }
 
         private void Queue(ReadOnlySpan<byte> bytes)
@@ -622,9 +680,11 @@ namespace EmbedKv.Server.Loop
                 }
             }
 
-            nint received = SocketOps.Receive(Fd, Input.Slice(_readEnd));
+            Span<byte> room = Input.Slice(_readEnd);
+            nint received = SocketOps.Receive(Fd, room);
             if (received > 0)
             {
+                _inputDrained = received < room.Length;
                 _readEnd += (int)received;
                 _context.Stats.Received(received);
                 return true;
@@ -632,11 +692,8 @@ namespace EmbedKv.Server.Loop
 
             if (received == -Sys.EAGAIN)
             {
-                if (!Busy && _readEnd == _readStart)
-                {
-                    ReleaseBlock();
-                }
-
+                _inputDrained = true;
+                ReleaseBlockIfIdle();
                 return false;
             }
 
@@ -688,6 +745,15 @@ namespace EmbedKv.Server.Loop
             Input.Slice(_readStart, length).CopyTo(Input);
             _readStart = 0;
             _readEnd = length;
+        }
+
+        /// <summary>An idle keep-alive connection holds no buffer.</summary>
+        private void ReleaseBlockIfIdle()
+        {
+            if (!Busy && _readEnd == _readStart)
+            {
+                ReleaseBlock();
+            }
         }
 
         private void ReleaseBlock()
