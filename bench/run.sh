@@ -190,10 +190,11 @@ micro() {
     }' "$csv" >"$medians"
 
   median_of() { awk -v m="$1" '$1 == m { print $2 }' "$medians"; }
-  local stub libc_getpid libc_syscall
+  local stub libc_getpid libc_syscall jump
   stub="$(median_of StubSuppressGCTransition)"
   libc_getpid="$(median_of LibcGetpid)"
   libc_syscall="$(median_of LibcSyscall39)"
+  jump="$(median_of StubJumpSuppressGCTransition)"
   if [ -z "$stub" ] || [ -z "$libc_getpid" ] || [ -z "$libc_syscall" ]; then
     echo "error: $csv lacks one of StubSuppressGCTransition, LibcGetpid, LibcSyscall39" >&2
     exit 1
@@ -252,7 +253,8 @@ micro() {
         LibcSyscall39) label="libc \`syscall(39)\` via LibraryImport (the fallback route)" ;;
         LibcGetpidSuppressGCTransition) label="libc \`getpid()\` + [SuppressGCTransition] (comparison only)" ;;
         LibcSyscall39SuppressGCTransition) label="libc \`syscall(39)\` + [SuppressGCTransition] (comparison only)" ;;
-        ExperimentalPopJmpStubSuppressGCTransition) label="experimental pop/jmp stub, SuppressGCTransition (not generated)" ;;
+        StubJumpSuppressGCTransition) label="EmbedKv stub from a table with \`\"stubReturn\": \"jump\"\` (\`pop rcx; jmp rcx\`), SuppressGCTransition" ;;
+        StubJumpWithGCTransition) label="the same jump stub with GC transition" ;;
         *) label="$method" ;;
       esac
       row "$label ($method)" "$ns"
@@ -265,6 +267,11 @@ micro() {
     echo "- stub / libc getpid() = $(awk -v s="$stub" -v l="$libc_getpid" 'BEGIN { printf "%.2f", s / l }')," \
       "stub / libc syscall(39) = $(awk -v s="$stub" -v l="$libc_syscall" 'BEGIN { printf "%.2f", s / l }'):" \
       "$(verdict "$stub" "$libc_getpid" "$libc_syscall" 'r < a && r < b')"
+    if [ -n "$jump" ]; then
+      echo "- with the opt-in \`\"stubReturn\": \"jump\"\` ending: jump stub / C loop =" \
+        "$(awk -v s="$jump" -v c="$c_raw" 'BEGIN { printf "%.2f", s / c }'): $(verdict "$jump" "$c_raw" 0 'r <= a * 1.10');" \
+        "faster than both libc routes: $(verdict "$jump" "$libc_getpid" "$libc_syscall" 'r < a && r < b')"
+    fi
     echo
     echo "How to read it: the C loop is the instruction alone. The second C row calls the very bytes the"
     echo "generator emits, from C, so the gap between the first two rows is the cost of calling a stub"
