@@ -51,6 +51,10 @@ namespace EmbedKv.Server.Loop
         // Edge-triggered epoll reports the next arrival, so until then another recv would only say EAGAIN.
         private bool _inputDrained;
 
+        // Epoll reported the peer's end of stream (or an error). A short recv then no longer means the
+        // socket is empty: the FIN may still be waiting behind the data, and no new edge will announce it.
+        private bool _peerHungUp;
+
         // Stopwatch timestamp of the request's first byte, taken only while the duration histogram has a listener.
         private long _startedAt;
 
@@ -110,16 +114,22 @@ namespace EmbedKv.Server.Loop
             _lingerAfterSend = false;
             _requestStarted = false;
             _inputDrained = false;
+            _peerHungUp = false;
             Deadline = now + (long)_context.Limits.HeaderTimeout.TotalMilliseconds;
         }
 
         /// <summary>Reads, parses, answers and sends until the socket or the store makes it wait.</summary>
-        public void Drive(long now) => Drive(now, readable: false);
+        public void Drive(long now) => Drive(now, events: 0);
 
-        /// <summary>As <see cref="Drive(long)"/>, after epoll said the socket is readable (or hung up).</summary>
-        public void Drive(long now, bool readable)
+        /// <summary>As <see cref="Drive(long)"/>, for the epoll <paramref name="events"/> of this connection.</summary>
+        public void Drive(long now, uint events)
         {
-            if (readable)
+            if ((events & (Sys.EPOLLRDHUP | Sys.EPOLLHUP | Sys.EPOLLERR)) != 0)
+            {
+                _peerHungUp = true;
+            }
+
+            if ((events & (Sys.EPOLLIN | Sys.EPOLLRDHUP | Sys.EPOLLHUP | Sys.EPOLLERR)) != 0)
             {
                 _inputDrained = false;
             }
@@ -684,7 +694,7 @@ namespace EmbedKv.Server.Loop
             nint received = SocketOps.Receive(Fd, room);
             if (received > 0)
             {
-                _inputDrained = received < room.Length;
+                _inputDrained = received < room.Length && !_peerHungUp;
                 _readEnd += (int)received;
                 _context.Stats.Received(received);
                 return true;

@@ -126,7 +126,7 @@ namespace EmbedKv.Server.Loop
                     Connection connection = _connections[(int)ready.Data];
                     if (connection.IsOpen)
                     {
-                        connection.Drive(now, readable: (ready.Events & (Sys.EPOLLIN | Sys.EPOLLRDHUP | Sys.EPOLLHUP | Sys.EPOLLERR)) != 0);
+                        connection.Drive(now, ready.Events);
                         Retire(connection);
                     }
 

@@ -164,6 +164,30 @@ namespace EmbedKv.Server.Tests.Server
         }
 
         [Fact]
+        public void ALingeringConnectionClosesAsSoonAsTheClientEndsItsBody()
+        {
+            // The rest of a refused body and the client's FIN arrive together: one epoll event, one short
+            // recv of data with the end of stream behind it. The server must still see the FIN then, not
+            // hold the connection until the 5 s lingering deadline.
+            using TestServer server = TestServer.Start(o => o.MaxValueLength = 1024);
+            for (int i = 0; i < 20; i++)
+            {
+                using RawConnection c = server.Connect();
+                c.Send("PUT /big HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n");
+                Assert.Equal(413, c.ReadResponse().Status);
+                c.Send(new byte[3000]);
+                c.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                while (server.Server.OpenConnections > 0 && clock.Elapsed < TimeSpan.FromSeconds(4))
+                {
+                    System.Threading.Thread.Sleep(5);
+                }
+
+                Assert.True(server.Server.OpenConnections == 0, "round " + i + ": the connection was still open " + clock.ElapsedMilliseconds + " ms after the client's FIN");
+            }
+        }
+
+        [Fact]
         public async Task AClientStillSendingATooLargeBodyReadsThe413()
         {
             // HttpClient without Expect: 100-continue sends the whole body at once; the refusal comes while
