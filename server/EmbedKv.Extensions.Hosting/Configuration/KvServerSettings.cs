@@ -59,28 +59,31 @@ namespace EmbedKv.Extensions.Hosting.Configuration
             var known = All.ToDictionary(s => s.Key, StringComparer.OrdinalIgnoreCase);
             foreach (KeyValuePair<string, string?> entry in section.AsEnumerable(makePathsRelative: true))
             {
-                if (otherSections.Any(other => entry.Key.Equals(other, StringComparison.OrdinalIgnoreCase)
-                    || entry.Key.StartsWith(other + ":", StringComparison.OrdinalIgnoreCase)))
+                if (otherSections.Any(other => entry.Key.Equals(other, StringComparison.OrdinalIgnoreCase) || IsUnder(entry.Key, other)))
                 {
+                    continue;
+                }
+
+                bool isSection = known.Keys.Any(k => IsUnder(k, entry.Key)); // such as "Limits"
+                if (!known.TryGetValue(entry.Key, out Setting? setting))
+                {
+                    if (!isSection)
+                    {
+                        throw Invalid("unknown setting '" + entry.Key + "' (see --help for the settings)");
+                    }
+
+                    if (entry.Value is not null)
+                    {
+                        // "Limits": 5 is not an unknown setting but a value where a section belongs.
+                        throw Invalid("invalid setting " + entry.Key + ": '" + entry.Value + "' where a section of settings belongs");
+                    }
+
                     continue;
                 }
 
                 if (entry.Value is null)
                 {
-                    if (!known.Keys.Any(k => k.StartsWith(entry.Key + ":", StringComparison.OrdinalIgnoreCase)) && !known.ContainsKey(entry.Key))
-                    {
-                        throw Invalid("unknown setting '" + entry.Key + "' (see --help for the settings)");
-                    }
-
-                    continue; // a section such as "Limits"
-                }
-
-                if (!known.TryGetValue(entry.Key, out Setting? setting))
-                {
-                    // "Limits": 5 is not an unknown setting but a value where a section belongs.
-                    throw known.Keys.Any(k => k.StartsWith(entry.Key + ":", StringComparison.OrdinalIgnoreCase))
-                        ? Invalid("invalid setting " + entry.Key + ": '" + entry.Value + "' where a section of settings belongs")
-                        : Invalid("unknown setting '" + entry.Key + "' (see --help for the settings)");
+                    continue; // a known setting present only as an empty section
                 }
 
                 try
@@ -128,6 +131,8 @@ namespace EmbedKv.Extensions.Hosting.Configuration
 
             return text.ToString();
         }
+
+        private static bool IsUnder(string key, string section) => key.StartsWith(section + ":", StringComparison.OrdinalIgnoreCase);
 
         private static OptionsValidationException Invalid(string message) =>
             new OptionsValidationException(Options.DefaultName, typeof(KvServerOptions), new[] { message });

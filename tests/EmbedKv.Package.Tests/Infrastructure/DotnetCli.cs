@@ -15,7 +15,7 @@ namespace EmbedKv.Package.Tests.Infrastructure
     {
         public static CommandResult Run(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
         {
-            var start = new ProcessStartInfo(Host())
+            var start = new ProcessStartInfo(EmbedKv.Server.Tests.Infrastructure.ChildPrograms.DotnetHost())
             {
                 WorkingDirectory = workingDirectory,
                 RedirectStandardOutput = true,
@@ -77,19 +77,6 @@ namespace EmbedKv.Package.Tests.Infrastructure
             {
                 return new CommandResult(commandLine, workingDirectory, exited ? process.ExitCode : null, output.ToString(), standardOutput.ToString(), clock.Elapsed);
             }
-        }
-
-        /// <summary>The dotnet host that runs this test process, or the one named by DOTNET_HOST_PATH, or dotnet on PATH.</summary>
-        private static string Host()
-        {
-            string? path = Environment.ProcessPath;
-            if (path is not null && System.IO.Path.GetFileNameWithoutExtension(path) == "dotnet")
-            {
-                return path;
-            }
-
-            string? hostPath = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-            return hostPath is not null && System.IO.File.Exists(hostPath) ? hostPath : "dotnet";
         }
     }
 }
