@@ -105,20 +105,15 @@ namespace EmbedKv.Server.Storage.Compaction
 
         private int Merge()
         {
-            uint active = _log.ActiveSegmentId;
-
-            // Every sealed segment with dead bytes must take part: dropping a tombstone is safe only
-            // because every older record of its key is merged away with it (docs/storage.md). A sealed
-            // segment gets no new appends, but its last ones may still wait for the commit thread, and
-            // such records are not in the index yet, so they would look dead: wait for them instead of
-            // skipping the segment (skipping it would keep an old put alive while its tombstone goes).
-            List<Segment> inputs = Catalog.Segments().Where(s => s.Id < active && s.DeadBytes > 0).ToList();
-            if (inputs.Count == 0)
-            {
-                return 0;
-            }
-
-            while (inputs.Any(s => s.HasPendingWrites))
+            // Dropping a tombstone is safe only if no older record of its key survives outside the merge
+            // (docs/storage.md, "Compaction"). Every such record is counted dead once the tombstone is in the
+            // index, so its segment has dead bytes and is an input too, provided that (1) every write up to
+            // the horizon is in the index before inputs are chosen (a write still syncing would otherwise
+            // make a record dead only after the choice, leaving it behind while its tombstone goes), and
+            // (2) every segment with dead bytes is a candidate, merge outputs and streamed values included,
+            // whatever their ids. Only segments that may still take writes beyond the horizon stay out.
+            (ulong horizon, uint active) = _log.Horizon();
+            while (Catalog.AppliedSequence < horizon)
             {
                 if (_log.Failure is not null || _stopping)
                 {
@@ -126,6 +121,15 @@ namespace EmbedKv.Server.Storage.Compaction
                 }
 
                 Thread.Sleep(1);
+            }
+
+            uint activeNow = _log.Horizon().ActiveSegment;
+            List<Segment> inputs = Catalog.Segments()
+                .Where(s => s.DeadBytes > 0 && s.MaxSequence <= horizon && s.Id != active && s.Id != activeNow)
+                .ToList();
+            if (inputs.Count == 0)
+            {
+                return 0;
             }
 
             var outputs = new List<Segment>();
@@ -236,6 +240,7 @@ namespace EmbedKv.Server.Storage.Compaction
                     }
 
                     Copy(input.Handle, _reader.RecordOffset, header.RecordLength, output);
+                    output.MaxSequence = Math.Max(output.MaxSequence, header.Sequence);
                 }
 
                 if (_reader.Problem is not null)

@@ -81,6 +81,7 @@ namespace EmbedKv.Server.Storage.Recovery
                     catalog.Recover(key, new RecordLocation(id, (uint)reader.RecordOffset, (uint)record.ValueLength, record.Sequence, record.Tombstone));
                     report.Records++;
                     report.LastSequence = Math.Max(report.LastSequence, record.Sequence);
+                    segment.MaxSequence = Math.Max(segment.MaxSequence, record.Sequence);
                 }
 
                 segment.Length = reader.Position;

@@ -20,6 +20,7 @@ namespace EmbedKv.Server.Storage.Segments
         private readonly Dictionary<uint, Segment> _segments = new Dictionary<uint, Segment>();
         private long _recordBytes;
         private long _deadBytes;
+        private ulong _appliedSequence;
 
         public int Count
         {
@@ -36,6 +37,13 @@ namespace EmbedKv.Server.Storage.Segments
         public long RecordBytes => Volatile.Read(ref _recordBytes);
 
         public long DeadBytes => Volatile.Read(ref _deadBytes);
+
+        /// <summary>
+        /// The sequence of the last write made visible. Writes are applied in sequence order (the commit
+        /// thread applies its batches in order; Batched and None apply under the write lock), so every
+        /// write at or below it is in the index, and a merge can wait for it (docs/storage.md, "Compaction").
+        /// </summary>
+        public ulong AppliedSequence => Volatile.Read(ref _appliedSequence);
 
         public long IndexNativeBytes
         {
@@ -106,10 +114,20 @@ namespace EmbedKv.Server.Storage.Segments
         }
 
         /// <summary>Makes a durable put or delete visible, and counts what it made dead.</summary>
+        /// <exception cref="StorageInvariantException">The write is not newer than the last one applied.</exception>
         public WriteOutcome Apply(ReadOnlySpan<byte> key, in RecordLocation location)
         {
             lock (_lock)
             {
+                // The index's remove and insert do not look at sequences, so a write applied after a newer
+                // one would undo it in memory while the disk (read by highest sequence) keeps it: memory
+                // and disk would disagree after a restart. Refuse rather than diverge.
+                if (location.Sequence <= _appliedSequence)
+                {
+                    throw new StorageInvariantException("a write with sequence " + location.Sequence + " reached the index after sequence " + _appliedSequence);
+                }
+
+                Volatile.Write(ref _appliedSequence, location.Sequence);
                 long length = RecordHeader.LengthOf(key.Length, location.ValueLength);
                 if (location.Tombstone)
                 {
@@ -144,6 +162,7 @@ namespace EmbedKv.Server.Storage.Segments
         /// </summary>
         public void Recover(ReadOnlySpan<byte> key, in RecordLocation location)
         {
+            _appliedSequence = Math.Max(_appliedSequence, location.Sequence);
             long length = RecordHeader.LengthOf(key.Length, location.ValueLength);
             if (location.Tombstone)
             {

@@ -10,7 +10,7 @@ namespace EmbedKv.Server.Storage.Segments
     /// </summary>
     internal sealed class Segment
     {
-        private int _pendingWrites;
+        private ulong _maxSequence;
 
         public Segment(uint id, IStorageFile file, long length, bool directorySynced)
         {
@@ -37,18 +37,16 @@ namespace EmbedKv.Server.Storage.Segments
         public long LiveBytes => RecordBytes - DeadBytes;
 
         /// <summary>
-        /// Whether records appended here still wait for the commit thread (Durability.Always): synced
-        /// or not, they are not in the index yet. A merge must leave such a segment alone even once it is
-        /// sealed, or it would take those records for dead, skip them, and retire the file that the
-        /// index is about to point into (the committed write would be lost, or its sync would fail).
+        /// The highest sequence number of any record written here (0 while it has none). A merge takes a
+        /// segment only when this is at or below the sequence it waited for, so it never judges a record
+        /// that is not in the index yet (docs/storage.md, "Compaction"). Written under the write lock or
+        /// before the segment is shared; read by the merge.
         /// </summary>
-        public bool HasPendingWrites => Volatile.Read(ref _pendingWrites) > 0;
-
-        /// <summary>Counts a record appended here and queued for the commit thread (under the write lock).</summary>
-        public void AddPendingWrite() => Interlocked.Increment(ref _pendingWrites);
-
-        /// <summary>The commit thread has put a queued record of this segment into the index.</summary>
-        public void EndPendingWrite() => Interlocked.Decrement(ref _pendingWrites);
+        public ulong MaxSequence
+        {
+            get => Volatile.Read(ref _maxSequence);
+            set => Volatile.Write(ref _maxSequence, value);
+        }
 
         /// <summary>Keeps the file open for a reader until <see cref="Release"/>, even if compaction retires it meanwhile.</summary>
         public void Acquire()

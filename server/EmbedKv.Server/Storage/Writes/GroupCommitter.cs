@@ -121,11 +121,16 @@ namespace EmbedKv.Server.Storage.Writes
             for (int i = 0; i < batch.Count; i++)
             {
                 ref PendingWrite write = ref batch[i];
-                WriteOutcome outcome = _log.Catalog.Apply(batch.KeyOf(write), write.Location);
-                if (write.Upload is null)
+                WriteOutcome outcome;
+                try
                 {
-                    // In the index now, so a merge may take its segment (Segment.HasPendingWrites).
-                    write.Segment.EndPendingWrite();
+                    outcome = _log.Catalog.Apply(batch.KeyOf(write), write.Location);
+                }
+                catch (StorageInvariantException e)
+                {
+                    // Durable but refused by the index: memory and disk disagree until a reopen, so stop writes.
+                    _log.Fail(e);
+                    outcome = WriteOutcome.Failed;
                 }
 
                 write.Upload?.Finish();
@@ -159,7 +164,7 @@ namespace EmbedKv.Server.Storage.Writes
                     }
 
                     _log.Directory.Rename(FileNames.Partial(upload.SegmentId), FileNames.Segment(upload.SegmentId));
-                    var segment = new Segment(upload.SegmentId, upload.Handle, upload.SegmentLength, directorySynced: false);
+                    var segment = new Segment(upload.SegmentId, upload.Handle, upload.SegmentLength, directorySynced: false) { MaxSequence = write.Location.Sequence };
                     _log.Catalog.AddSegment(segment);
                     write.Segment = segment;
                     directoryChanged = true;

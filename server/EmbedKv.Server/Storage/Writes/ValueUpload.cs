@@ -7,8 +7,8 @@ namespace EmbedKv.Server.Storage.Writes
 {
     /// <summary>
     /// A value that arrives in chunks (from a socket), written straight into a segment file of its own
-    /// (<c>seg-N.partial</c>) so memory stays bounded whatever its size. <see cref="Complete"/> hands it to
-    /// the commit thread, which syncs it, renames it to <c>seg-N.log</c> and only then makes it visible;
+    /// (<c>seg-N.partial</c>) so memory stays bounded whatever its size. <see cref="Complete"/> renames it to
+    /// <c>seg-N.log</c> and only then makes it visible (under Durability.Always the commit thread syncs it first);
     /// <see cref="Abort"/> deletes it. A crash before the rename leaves a <c>.partial</c> file that the next
     /// open deletes, so a half-received value is never stored. Instances are pooled by the store.
     /// </summary>
@@ -65,14 +65,22 @@ namespace EmbedKv.Server.Storage.Writes
         {
             EnsureState(1);
             _state = 2;
+            WriteOutcome? outcome;
             try
             {
-                _log.CompleteUpload(this, completion, token);
+                outcome = _log.CompleteUpload(this, completion, token);
             }
             catch
             {
                 Abort();
                 throw;
+            }
+
+            // Batched and None: stored already (and this instance is back in the pool); tell the caller here,
+            // outside the write lock, as KvStore.BeginPut does.
+            if (outcome is { } done)
+            {
+                completion.OnWriteCompleted(token, done);
             }
         }
 

@@ -88,19 +88,31 @@ namespace EmbedKv.Server.Storage.Writes
                 long offset = _active.Length;
                 WriteRecord(key, value, tombstone, sequence, offset);
                 _lastSequence = sequence;
+                _active.MaxSequence = sequence;
                 _catalog.Grew(_active, length);
 
                 var location = new RecordLocation(_active.Id, (uint)offset, (uint)value.Length, sequence, tombstone);
                 if (_options.Durability.Mode == DurabilityMode.Always)
                 {
-                    // Until the commit thread applies it, the record is not in the index: see Segment.HasPendingWrites.
-                    _active.AddPendingWrite();
                     Enqueue(key, location, _active, completion, token, upload: null);
                     return null;
                 }
 
                 MarkUnsynced(_active);
-                return _catalog.Apply(key, location);
+                return ApplyNow(key, location);
+            }
+        }
+
+        /// <summary>
+        /// The moment that bounds what a merge may judge: the last sequence handed out and the segment
+        /// appends go to. Once <see cref="Catalog.AppliedSequence"/> reaches that sequence, every record
+        /// written before it is in the index.
+        /// </summary>
+        public (ulong Sequence, uint ActiveSegment) Horizon()
+        {
+            lock (_lock)
+            {
+                return (_lastSequence, _active.Id);
             }
         }
 
@@ -131,16 +143,55 @@ namespace EmbedKv.Server.Storage.Writes
             return upload;
         }
 
-        /// <summary>Gives a finished upload its sequence and queues it for the commit thread, which makes it durable and visible.</summary>
-        internal void CompleteUpload(ValueUpload upload, IWriteCompletion completion, ulong token)
+        /// <summary>
+        /// Gives a finished upload its sequence. Under <see cref="DurabilityMode.Always"/> it is queued for the
+        /// commit thread, which syncs it, renames it into place and makes it visible (null is returned); under
+        /// Batched and None it is renamed and made visible here, under the write lock like every other write
+        /// of those modes, so that the index takes writes in sequence order (a DELETE made meanwhile must not
+        /// be undone by an older upload applied after it), and its outcome is returned.
+        /// </summary>
+        internal WriteOutcome? CompleteUpload(ValueUpload upload, IWriteCompletion completion, ulong token)
         {
             lock (_lock)
             {
                 ThrowIfRefusing();
-                ulong sequence = ++_lastSequence;
+
+                // The sequence is taken only once nothing can fail any more, so that every sequence handed
+                // out reaches the index (a merge waits for that) or fails the log.
+                ulong sequence = _lastSequence + 1;
                 upload.Seal(sequence);
                 var location = new RecordLocation(upload.SegmentId, SegmentHeader.Size, (uint)upload.Length, sequence, Tombstone: false);
-                Enqueue(upload.Key, location, null!, completion, token, upload);
+                if (_options.Durability.Mode == DurabilityMode.Always)
+                {
+                    _lastSequence = sequence;
+                    Enqueue(upload.Key, location, null!, completion, token, upload);
+                    return null;
+                }
+
+                _directory.Rename(FileNames.Partial(upload.SegmentId), FileNames.Segment(upload.SegmentId));
+                _lastSequence = sequence;
+                var segment = new Segment(upload.SegmentId, upload.Handle, upload.SegmentLength, directorySynced: false) { MaxSequence = sequence };
+                _catalog.AddSegment(segment);
+                MarkUnsynced(segment);
+                WriteOutcome outcome = ApplyNow(upload.Key, location);
+                upload.Finish();
+                return outcome;
+            }
+        }
+
+        /// <summary>Makes a Batched or None write visible at once (under the write lock, so in sequence order).</summary>
+        private WriteOutcome ApplyNow(ReadOnlySpan<byte> key, in RecordLocation location)
+        {
+            try
+            {
+                return _catalog.Apply(key, location);
+            }
+            catch (StorageInvariantException e)
+            {
+                // The record is on disk but not in the index: memory and disk disagree until a reopen.
+                _failure ??= e;
+                ServerLog.RefusingWrites(_options.Logger, e.Message, e);
+                throw new StorageFailedException(e);
             }
         }
 

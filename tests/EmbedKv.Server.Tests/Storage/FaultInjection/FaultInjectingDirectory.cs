@@ -38,6 +38,13 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
         /// <summary>How many times each operation ("open", "write", "datasync", "truncate", "rename", "sync") ran.</summary>
         public Dictionary<string, int> Calls { get; } = new Dictionary<string, int>();
 
+        /// <summary>
+        /// Called with the operation ("datasync" or "rename") and the file's name before each fdatasync and
+        /// rename, outside the directory's lock, so a test can hold the commit thread inside one of them
+        /// while it works the store from another thread.
+        /// </summary>
+        public Action<string, string>? BeforeSlowCall { get; set; }
+
         /// <summary>Makes the next <paramref name="count"/> calls of <paramref name="operation"/> fail with <paramref name="errno"/>.</summary>
         public void FailNext(string operation, int errno, int count = 1)
         {
@@ -80,6 +87,7 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
 
         public void Rename(string from, string to)
         {
+            BeforeSlowCall?.Invoke("rename", from);
             lock (_lock)
             {
                 Check("rename", from);
@@ -284,6 +292,7 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
 
             public void DataSync()
             {
+                _owner.BeforeSlowCall?.Invoke("datasync", Name);
                 lock (_owner._lock)
                 {
                     _owner.Check("datasync", Name);
