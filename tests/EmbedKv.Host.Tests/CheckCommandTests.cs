@@ -37,7 +37,7 @@ namespace EmbedKv.Host.Tests
             using HostProcess check = Run("check", "--data", Data);
 
             Assert.True(check.WaitForExit() == 0, check.Describe());
-            Assert.Equal(new[] { "checking " + Data, "summary: 1 segments, 20 records, 20 keys, " + Length(FirstSegment) + " bytes; no findings; clean" }, check.Stdout);
+            Assert.Equal(new[] { "checking " + Data, "summary: 1 segment, 20 records, 20 keys, " + Length(FirstSegment) + " bytes; no findings; clean" }, check.Stdout);
             Assert.Empty(check.Stderr);
         }
 

@@ -128,22 +128,61 @@ namespace EmbedKv.Server.Tests.Storage
         }
 
         [Fact]
-        public void LeftoversAndAnInterruptedMergeAreReportedButAreNotDamage()
+        public void LeftoversAreReportedButAreNotDamage()
         {
             WriteStore();
             File.WriteAllBytes(_dir.File("seg-00000077.partial"), new byte[123]);
             File.WriteAllBytes(_dir.File("seg-00000078.log.tmp"), new byte[45]);
-            File.WriteAllText(_dir.File(FileNames.Manifest), "EKVMERGE 1\n");
             Dictionary<string, byte[]> before = TornTailTests.Snapshot(_dir.Path);
 
             CheckReport report = Check();
 
             Assert.False(report.IsDamaged);
             Assert.Equal(
-                new[] { (CheckFindingKind.InterruptedMerge, "merge.manifest"), (CheckFindingKind.Leftover, "seg-00000077.partial"), (CheckFindingKind.Leftover, "seg-00000078.log.tmp") },
+                new[] { (CheckFindingKind.Leftover, "seg-00000077.partial"), (CheckFindingKind.Leftover, "seg-00000078.log.tmp") },
                 report.Findings.Select(f => (f.Kind, f.File)).ToArray());
-            Assert.Contains("123 bytes", report.Findings[1].Detail, StringComparison.Ordinal);
+            Assert.Contains("123 bytes", report.Findings[0].Detail, StringComparison.Ordinal);
             TornTailTests.AssertSameFiles(before, TornTailTests.Snapshot(_dir.Path));
+        }
+
+        [Fact]
+        public void AnInterruptedMergeIsReportedItsOutputsAreCheckedAndRepairFinishesItFirst()
+        {
+            // A merge of segment 2 into 99 that passed its commit point: output written, manifest in place.
+            Dictionary<string, byte[]> live = WriteStore();
+            uint output = 99;
+            byte[] input = File.ReadAllBytes(_dir.File(FileNames.Segment(2)));
+            SegmentHeader.Write(input, output);
+            File.WriteAllBytes(_dir.File(FileNames.SegmentTemp(output)), input);
+            using (var directory = EmbedKv.Server.Storage.IO.NativeStorageDirectory.Open(_dir.Path))
+            {
+                EmbedKv.Server.Storage.Compaction.MergeManifest.Commit(directory, new[] { 2u }, new[] { output });
+            }
+
+            CheckReport report = Check();
+            Assert.False(report.IsDamaged);
+            Assert.Equal((CheckFindingKind.InterruptedMerge, FileNames.Manifest), (report.Findings.Single().Kind, report.Findings.Single().File));
+            Assert.Equal(live.Count, report.Keys);
+
+            // Damage in the output is found where opening would find it once the merge is finished.
+            List<long> offsets = RecordOffsets(2);
+            long bad = offsets[4];
+            TornTailTests.FlipByte(_dir.File(FileNames.SegmentTemp(output)), bad + 3);
+            CheckFinding damaged = Check().Findings.Single(f => f.IsDamage);
+            Assert.Equal((FileNames.SegmentTemp(output), bad), (damaged.File, damaged.Offset!.Value));
+
+            RepairReport repair = StoreCheck.Repair(_dir.Path);
+            foreach (string action in repair.Actions)
+            {
+                _output.WriteLine(action);
+            }
+
+            Assert.StartsWith("finished the interrupted merge", repair.Actions[0], StringComparison.Ordinal);
+            Assert.False(repair.After.IsDamaged);
+            Assert.False(File.Exists(_dir.File(FileNames.Manifest)));
+            Assert.Single(Directory.GetFiles(_dir.Path, FileNames.Segment(output) + ".damaged-*"));
+            using KvStore store = KvStore.Open(TornTailTests.Options(_dir.Path));
+            Assert.Equal(live.Count - (offsets.Count - 4), store.Count); // the output's records from the fifth on are lost (all k*, set once)
         }
 
         [Fact]

@@ -38,11 +38,15 @@ namespace EmbedKv.Server.Storage.Recovery
         {
             get
             {
-                var counts = Findings.GroupBy(f => f.Kind).OrderBy(g => g.Key).Select(g => g.Count() + " " + CheckFinding.Label(g.Key));
+                var counts = Findings.GroupBy(f => f.Kind).OrderBy(g => g.Key).Select(g => Count(g.Count(), CheckFinding.Label(g.Key)));
                 string found = Findings.Count == 0 ? "no findings" : string.Join(", ", counts);
-                return "summary: " + Segments + " segments, " + Records + " records, " + Keys + " keys, " + Bytes + " bytes; "
+                return "summary: " + Count(Segments, "segment") + ", " + Count(Records, "record") + ", " + Count(Keys, "key") + ", " + Count(Bytes, "byte") + "; "
                     + found + "; " + (IsDamaged ? "damaged" : "clean");
             }
         }
+
+        /// <summary>"1 segment", "2 segments"; "damaged" and "set aside" stay as they are.</summary>
+        internal static string Count(long n, string what)
+            => n + " " + (n == 1 || what is "damaged" or "set aside" ? what : what + "s");
     }
 }

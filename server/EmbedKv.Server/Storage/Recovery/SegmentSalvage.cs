@@ -42,7 +42,7 @@ namespace EmbedKv.Server.Storage.Recovery
                 // the copy cannot leave half a segment to be read.
                 directory.Rename(temp, target);
                 directory.Sync();
-                actions.Add("wrote " + target + ": the " + verdict.Records + " valid records of " + name + " at offsets "
+                actions.Add("wrote " + target + ": the " + CheckReport.Count(verdict.Records, "valid record") + " of " + name + " at offsets "
                     + SegmentHeader.Size + ".." + verdict.ValidEnd + ", sequence numbers kept");
             }
 

@@ -104,15 +104,23 @@ namespace EmbedKv.Server.Storage.Recovery
             var findings = new List<CheckFinding>();
             var segments = new List<(uint Id, string Name)>();
             uint highestId = 0;
-            foreach (string name in directory.List().OrderBy(n => n, StringComparer.Ordinal))
+            List<string> names = directory.List().OrderBy(n => n, StringComparer.Ordinal).ToList();
+            bool merging = names.Contains(FileNames.Manifest);
+            foreach (string name in names)
             {
                 if (FileNames.TryParseSegment(name, out uint id))
                 {
                     segments.Add((id, name));
                 }
+                else if (merging && IsSegmentTemp(name, out id))
+                {
+                    // A committed merge's output: opening renames it into place, so it is checked like a segment.
+                    segments.Add((id, name));
+                }
                 else if (name == FileNames.Manifest)
                 {
-                    findings.Add(new CheckFinding(CheckFindingKind.InterruptedMerge, name, null, "a merge passed its commit point and was interrupted (opening the store finishes it)"));
+                    findings.Add(new CheckFinding(CheckFindingKind.InterruptedMerge, name, null,
+                        "a merge passed its commit point and was interrupted (opening the store finishes it: its seg-N.log.tmp outputs, checked here as segments, replace its inputs)"));
                 }
                 else if (SegmentSalvage.IsAside(name))
                 {
@@ -166,6 +174,13 @@ namespace EmbedKv.Server.Storage.Recovery
 
             var report = new CheckReport(findings, segments.Count, records, keys.Values.Count(v => !v.Tombstone), bytes);
             return new Scanned(report, damaged, highestId);
+        }
+
+        private static bool IsSegmentTemp(string name, out uint id)
+        {
+            id = 0;
+            return name.EndsWith(FileNames.TempSuffix, StringComparison.Ordinal)
+                && FileNames.TryParseSegment(name.Substring(0, name.Length - FileNames.TempSuffix.Length), out id);
         }
 
         private static long LengthOf(ExistingStorageDirectory directory, string name)
