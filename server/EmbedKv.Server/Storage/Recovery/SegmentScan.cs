@@ -52,7 +52,7 @@ namespace EmbedKv.Server.Storage.Recovery
                     return chain with { State = SegmentState.Damaged, Offset = 0, Detail = "bad segment header; a valid record starts at " + found };
                 }
 
-                return new SegmentVerdict(SegmentState.TornHeader, 0, length + " bytes and no whole segment header (opening the store deletes the file)", length, 0, 0);
+                return new SegmentVerdict(SegmentState.TornHeader, 0, "no valid segment header and no valid record in its " + length + " bytes (opening the store deletes the file)", length, 0, 0);
             }
 
             SegmentVerdict verdict = ReadChain(file, length, reader, visit);
