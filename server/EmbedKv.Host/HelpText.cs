@@ -7,6 +7,7 @@ namespace EmbedKv.Host
     {
         public static string Text =>
             "usage: embedkv [--port N] [--bind ADDRESS] [--data DIR] [--durability MODE] [--workers N] [--Key value ...]\n"
+            + "       embedkv check [--data DIR] [--repair]\n"
             + "\n"
             + "An HTTP key-value server: GET, HEAD, PUT, POST and DELETE on /{key}, stored durably on disk.\n"
             + "Settings, each source overriding the one before: appsettings.json beside the program,\n"
@@ -16,6 +17,13 @@ namespace EmbedKv.Host
             + "settings:\n"
             + KvServerSettings.Help()
             + "\n"
-            + "SIGINT or SIGTERM stops the server after requests in flight (up to 5 s); every acknowledged write is kept.\n";
+            + "SIGINT or SIGTERM stops the server after requests in flight (up to 5 s); every acknowledged write is kept.\n"
+            + "\n"
+            + "check: verifies every record of every segment in the data directory without changing it, and prints\n"
+            + "one line per finding (file and byte offset) and a summary. A torn tail, what a crash leaves, is not\n"
+            + "damage. Exit code 0 clean, 1 damaged, 2 bad setting, 3 cannot check (no such directory, or a running\n"
+            + "server holds it). --repair moves each damaged segment aside (seg-N.log.damaged-TIME, never deleted)\n"
+            + "and keeps its valid records before the damage in a new segment; stop the server first.\n"
+            + "See docs/storage.md, \"Checking and repairing a data directory\".\n";
     }
 }

@@ -1,7 +1,8 @@
 // The standalone EmbedKv server. Settings come, each overriding the one before, from appsettings.json
 // beside the program, EMBEDKV_* environment variables, and the command line (--help lists them).
 // Exit codes: 0 after a clean stop (SIGINT, SIGTERM) or --help; 1 if the server cannot start;
-// 2 for a bad setting.
+// 2 for a bad setting. `embedkv check [--repair]` checks the data directory instead of serving:
+// 0 clean, 1 damaged, 2 bad setting, 3 cannot check (see CheckCommand).
 using System;
 using System.IO;
 using System.Linq;
@@ -27,6 +28,11 @@ namespace EmbedKv.Host
             {
                 Console.Out.Write(HelpText.Text);
                 return 0;
+            }
+
+            if (args.Length > 0 && args[0] == CheckCommand.Name)
+            {
+                return CheckCommand.Run(args[1..]);
             }
 
             KvServerOptions options;

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using EmbedKv.Host.Tests.Infrastructure;
+using EmbedKv.Server.Storage;
 using EmbedKv.Server.Tests.Storage;
 
 namespace EmbedKv.Host.Tests
@@ -33,6 +34,14 @@ namespace EmbedKv.Host.Tests
                     || command.StartsWith("dotnet pack server/EmbedKv.Server ", StringComparison.Ordinal)
                     || command.StartsWith("bench/run.sh", StringComparison.Ordinal);
                 Assert.True(known, "README.md has a command no test checks: " + command);
+
+                // Host commands are run by the tests below only in these forms.
+                bool hostRun = !command.StartsWith(RunHost, StringComparison.Ordinal)
+                    || command == RunHost
+                    || command == RunHost + " -- --help"
+                    || command.Contains("--port", StringComparison.Ordinal)
+                    || command.StartsWith(RunHost + " -- check ", StringComparison.Ordinal);
+                Assert.True(hostRun, "README.md has a host command of a form no test runs: " + command);
             }
         }
 
@@ -140,6 +149,38 @@ namespace EmbedKv.Host.Tests
             }
         }
 
+        [Fact]
+        public void TheCheckCommandsFindDamageAndRepairIt()
+        {
+            List<string> checks = ReadmeCommands().Where(c => c.StartsWith(RunHost + " -- check ", StringComparison.Ordinal)).ToList();
+            Assert.Equal(2, checks.Count);
+            string check = Assert.Single(checks, c => !c.Contains("--repair", StringComparison.Ordinal));
+            string repair = Assert.Single(checks, c => c.Contains("--repair", StringComparison.Ordinal));
+
+            // A store with a damaged record in the middle of its segment, in place of the README's directory.
+            string data = Path.Combine(_dir.Path, "checked");
+            using (KvStore store = KvStore.Open(new StoreOptions { DataDirectory = data }))
+            {
+                for (int i = 0; i < 10; i++)
+                {
+                    store.Put(new[] { (byte)i }, new byte[100]);
+                }
+            }
+
+            string segment = Path.Combine(data, "seg-00000001.log");
+            byte[] bytes = File.ReadAllBytes(segment);
+            bytes[16 + (3 * (24 + 1 + 100)) + 30] ^= 1; // inside the fourth record
+            File.WriteAllBytes(segment, bytes);
+
+            Assert.Equal(1, RunCheck(check, data));
+            Assert.Equal(0, RunCheck(repair, data));
+            Assert.Equal(0, RunCheck(check, data));
+            using (KvStore store = KvStore.Open(new StoreOptions { DataDirectory = data }))
+            {
+                Assert.Equal(3, store.Count);
+            }
+        }
+
         private static string Root { get; } = FindRoot();
 
         /// <summary>Every line of every ```sh block in README.md.</summary>
@@ -163,6 +204,17 @@ namespace EmbedKv.Host.Tests
             }
 
             return commands;
+        }
+
+        /// <summary>Runs a README check command as written, on <paramref name="data"/> instead of its directory; returns its exit code.</summary>
+        private static int RunCheck(string command, string data)
+        {
+            string[] args = RunArguments(command);
+            args[Array.IndexOf(args, "--data") + 1] = data;
+            using HostProcess host = HostProcess.Run(Root, args, program: "run");
+            int exitCode = host.WaitForExit();
+            Assert.True(exitCode is 0 or 1, command + ": " + host.Describe());
+            return exitCode;
         }
 
         /// <summary>"dotnet run --project X -- a b" as the arguments after "dotnet run".</summary>

@@ -1,0 +1,97 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using EmbedKv.Runtime;
+using EmbedKv.Runtime.Files;
+
+namespace EmbedKv.Server.Storage.IO
+{
+    /// <summary>
+    /// A data directory that must already exist, for <c>check</c> and <c>check --repair</c>: a check of a
+    /// mistyped path must say so rather than create an empty store there, and a check that promises to
+    /// change nothing opens every file read-only, so a bug in it cannot write.
+    /// </summary>
+    internal sealed class ExistingStorageDirectory : IStorageDirectory
+    {
+        private readonly DirectoryHandle _directory;
+        private readonly bool _writable;
+
+        private ExistingStorageDirectory(DirectoryHandle directory, bool writable)
+        {
+            _directory = directory;
+            _writable = writable;
+        }
+
+        public string Path => _directory.Path;
+
+        /// <summary>Opens the directory; throws <see cref="SyscallException"/> (ENOENT, ENOTDIR) if it is not one.</summary>
+        public static ExistingStorageDirectory Open(string path, bool writable) => new ExistingStorageDirectory(DirectoryHandle.Open(path, create: false), writable);
+
+        public IStorageFile Open(string name, FileMode mode) => new ExistingStorageFile(name, _directory.OpenFile(name, mode, _writable));
+
+        public void Rename(string from, string to)
+        {
+            CheckWritable();
+            _directory.Rename(from, to);
+        }
+
+        public bool TryDelete(string name)
+        {
+            CheckWritable();
+            return _directory.TryDelete(name);
+        }
+
+        public void Sync()
+        {
+            CheckWritable();
+            _directory.Sync();
+        }
+
+        public IReadOnlyList<string> List() => _directory.ListFiles();
+
+        public bool Exists(string name) => _directory.Exists(name);
+
+        public bool TryLock() => _directory.TryLockExclusive();
+
+        public void Dispose() => _directory.Dispose();
+
+        private void CheckWritable()
+        {
+            if (!_writable)
+            {
+                throw new InvalidOperationException("a check opens " + Path + " read-only and must not change it");
+            }
+        }
+
+        private sealed class ExistingStorageFile : IStorageFile
+        {
+            private readonly FileHandle _file;
+
+            public ExistingStorageFile(string name, FileHandle file)
+            {
+                Name = name;
+                _file = file;
+            }
+
+            public string Name { get; }
+
+            public FileDescriptor Descriptor => _file.Descriptor;
+
+            public long Length => _file.Length;
+
+            public int ReadAt(Span<byte> buffer, long offset) => _file.ReadAt(buffer, offset);
+
+            public void WriteAt(ReadOnlySpan<byte> data, long offset) => _file.WriteAt(data, offset);
+
+            public void DataSync() => _file.DataSync();
+
+            public void Truncate(long length) => _file.Truncate(length);
+
+            public bool TryPreallocate(long length) => _file.TryAllocate(0, length, keepSize: true);
+
+            public void AdviseSequential() => _file.AdviseSequential();
+
+            public void Dispose() => _file.Dispose();
+        }
+    }
+}
