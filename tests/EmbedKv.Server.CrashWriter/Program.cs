@@ -5,7 +5,6 @@ using System.Text;
 using System.Threading;
 using EmbedKv.Runtime.Interop;
 using EmbedKv.Server.Storage;
-using EmbedKv.Server.Storage.Compaction;
 using EmbedKv.Server.Tests.Infrastructure;
 
 namespace EmbedKv.Server.CrashWriter
@@ -27,7 +26,7 @@ namespace EmbedKv.Server.CrashWriter
     /// </para>
     /// <para>
     /// <c>compact &lt;dir&gt; &lt;step&gt;</c>: opens an existing store that holds dead data, sets
-    /// <see cref="Compactor.StepHook"/> to SIGKILL this very process at the named step of the merge
+    /// a <see cref="StoreSchedule"/> point to SIGKILL this very process at the named step of the merge
     /// ("outputs-synced", "committed", "renamed", "switched"), and merges. Reaching the end is a failure
     /// (exit code 0 with "compacted" printed): the step was never reached.
     /// </para>
@@ -137,6 +136,7 @@ namespace EmbedKv.Server.CrashWriter
                 SegmentSize = 64 * 1024,
                 AutomaticCompaction = false,
                 Logger = new LineLogger(message => Console.Error.WriteLine(message)),
+                Schedule = new KillAtMergeStep(step),
             };
 
             KvStore store = KvStore.Open(options);
@@ -145,17 +145,6 @@ namespace EmbedKv.Server.CrashWriter
                 Console.Error.WriteLine("the store holds no dead data: nothing to merge");
                 return 4;
             }
-
-            Compactor.StepHook = name =>
-            {
-                Print("step " + name);
-                if (name == step)
-                {
-                    // A real crash: no exception, no finally blocks, no flushing.
-                    Sys.Kill((int)Sys.Getpid(), Sys.SIGKILL);
-                    Thread.Sleep(Timeout.Infinite);
-                }
-            };
 
             Print("compacting dead=" + store.DeadBytes.ToString(CultureInfo.InvariantCulture));
             int merged = store.Compact();
@@ -172,6 +161,31 @@ namespace EmbedKv.Server.CrashWriter
             {
                 s_output.Write(bytes, 0, bytes.Length);
                 s_output.Flush();
+            }
+        }
+
+        /// <summary>Prints each merge step and SIGKILLs this very process at the chosen one.</summary>
+        private sealed class KillAtMergeStep : StoreSchedule
+        {
+            private readonly string _step;
+
+            public KillAtMergeStep(string step) => _step = step;
+
+            public override void Point(string name)
+            {
+                if (!name.StartsWith("merge.", StringComparison.Ordinal))
+                {
+                    return;
+                }
+
+                name = name.Substring("merge.".Length);
+                Print("step " + name);
+                if (name == _step)
+                {
+                    // A real crash: no exception, no finally blocks, no flushing.
+                    Sys.Kill((int)Sys.Getpid(), Sys.SIGKILL);
+                    Thread.Sleep(Timeout.Infinite);
+                }
             }
         }
     }

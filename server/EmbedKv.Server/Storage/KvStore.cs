@@ -225,6 +225,12 @@ namespace EmbedKv.Server.Storage
         /// <returns>How many segments were merged.</returns>
         public int Compact() => _compactor.CompactNow();
 
+        /// <summary>For a simulation (<see cref="StoreSchedule.StartsThreads"/> false): one commit round, as the commit thread runs it.</summary>
+        internal void RunCommitRound() => _committer.RunRound(TimeSpan.Zero);
+
+        /// <summary>For a simulation: what the merge thread does when it wakes (merges if due).</summary>
+        internal void RunMergeIfDue() => _compactor.RunIfDue();
+
         /// <summary>Stops writes, makes every acknowledged write durable, and closes the files and the lock.</summary>
         public void Dispose()
         {

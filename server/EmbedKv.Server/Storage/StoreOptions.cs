@@ -40,6 +40,9 @@ namespace EmbedKv.Server.Storage
         /// <summary>Told the number of writes after each commit round, on the commit thread (the server's metrics).</summary>
         internal Action<int>? BatchCommitted { get; set; }
 
+        /// <summary>Who runs the commit and merge work: the store's own threads, or a test's simulation.</summary>
+        internal StoreSchedule Schedule { get; set; } = StoreSchedule.Threads;
+
         /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
         public void Validate()
         {

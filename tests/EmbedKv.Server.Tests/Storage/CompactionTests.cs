@@ -508,11 +508,10 @@ namespace EmbedKv.Server.Tests.Storage
     }
 
     /// <summary>
-    /// A power cut at each named step of a merge (<see cref="Compactor.StepHook"/>): before the commit
+    /// A power cut at each named step of a merge (a <see cref="StoreSchedule"/> point): before the commit
     /// point the merge never happened, after it the next open finishes it; either way nothing is lost and
     /// nothing deleted comes back.
     /// </summary>
-    [Collection(CompactionHookCollection.Name)]
     public sealed class CompactionCrashTests : IDisposable
     {
         private readonly TempDirectory _dir = new TempDirectory();
@@ -529,35 +528,17 @@ namespace EmbedKv.Server.Tests.Storage
             Dictionary<string, byte[]?> model = CompactionTests.WriteDeadData(_dir.Path, seed: step.Length);
             StoreOptions options = CompactionTests.Options(_dir.Path, Durability.Always);
             var directory = new FaultInjectingDirectory(_dir.Path);
+            var crashAt = new CrashAtMergeStep(step, directory);
+            options.Schedule = crashAt;
             KvStore store = KvStore.Open(options, directory);
             Assert.True(store.DeadBytes > store.DiskBytes / 2);
-
-            // Only this thread's merge crashes: the hook is static, and other tests' stores may merge in the background.
-            int thread = Environment.CurrentManagedThreadId;
-            bool crashed = false;
-            Compactor.StepHook = name =>
-            {
-                if (name == step && Environment.CurrentManagedThreadId == thread && !crashed)
-                {
-                    crashed = true;
-                    directory.Crash(new Random(step.Length));
-                    throw new IOException("simulated power cut at " + name);
-                }
-            };
-
-            try
-            {
-                Assert.ThrowsAny<Exception>(() => store.Compact());
-            }
-            finally
-            {
-                Compactor.StepHook = null;
-            }
-
+            Assert.ThrowsAny<Exception>(() => store.Compact());
+            bool crashed = crashAt.Crashed;
             Assert.True(crashed, "the merge never reached " + step);
             StoreModel.DisposeDead(store);
             Assert.Equal(step != "outputs-synced", File.Exists(_dir.File("merge.manifest"))); // the commit point
 
+            options.Schedule = StoreSchedule.Threads;
             using (KvStore reopened = KvStore.Open(options, new FaultInjectingDirectory(_dir.Path)))
             {
                 StoreModel.AssertMatches(reopened, model, "after a crash at " + step);
@@ -575,11 +556,29 @@ namespace EmbedKv.Server.Tests.Storage
         }
     }
 
-    /// <summary>Tests that set <see cref="Compactor.StepHook"/> (a static) run one at a time.</summary>
-    [CollectionDefinition(Name, DisableParallelization = true)]
-    public sealed class CompactionHookCollection
+    /// <summary>Cuts the power at one named step of a merge and throws there, as the dead machine would stop.</summary>
+    internal sealed class CrashAtMergeStep : StoreSchedule
     {
-        public const string Name = "compaction-hook";
+        private readonly string _step;
+        private readonly FaultInjectingDirectory _directory;
+
+        public CrashAtMergeStep(string step, FaultInjectingDirectory directory)
+        {
+            _step = step;
+            _directory = directory;
+        }
+
+        public bool Crashed { get; private set; }
+
+        public override void Point(string name)
+        {
+            if (name == "merge." + _step && !Crashed)
+            {
+                Crashed = true;
+                _directory.Crash(new Random(_step.Length));
+                throw new IOException("simulated power cut at " + name);
+            }
+        }
     }
 
     /// <summary>Helpers for checking a store against a model of what it must hold.</summary>

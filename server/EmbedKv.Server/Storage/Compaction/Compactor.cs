@@ -28,17 +28,16 @@ namespace EmbedKv.Server.Storage.Compaction
         private readonly Thread _thread;
         private readonly RecordReader _reader = new RecordReader();
         private readonly byte[] _copyBuffer = new byte[CopyBufferSize];
+        private readonly StoreSchedule _schedule;
         private volatile bool _stopping;
         private long _merges;
-
-        /// <summary>For tests: called at named points of a merge, to crash there.</summary>
-        internal static Action<string>? StepHook;
 
         public Compactor(WriteLog log)
         {
             _log = log;
+            _schedule = log.Options.Schedule;
             _thread = new Thread(Run) { IsBackground = true, Name = "EmbedKv compaction" };
-            if (log.Options.AutomaticCompaction)
+            if (log.Options.AutomaticCompaction && _schedule.StartsThreads)
             {
                 _thread.Start();
             }
@@ -85,21 +84,32 @@ namespace EmbedKv.Server.Storage.Compaction
             while (!_stopping)
             {
                 _wake.WaitOne(TimeSpan.FromSeconds(1));
-                if (_stopping || _log.Failure is not null || !IsDue())
+                if (!_stopping && !RunIfDue())
                 {
-                    continue;
-                }
-
-                try
-                {
-                    CompactNow();
-                }
-                catch (Exception e)
-                {
-                    // The inputs are untouched until the commit point, so the store is still whole.
-                    ServerLog.MergeFailed(_log.Options.Logger, e);
                     Thread.Sleep(TimeSpan.FromSeconds(5));
                 }
+            }
+        }
+
+        /// <summary>What the merge thread does when it wakes: merges if due. False if a merge failed.</summary>
+        public bool RunIfDue()
+        {
+            if (_log.Failure is not null || !IsDue())
+            {
+                return true;
+            }
+
+            try
+            {
+                CompactNow();
+                return true;
+            }
+            catch (Exception e)
+            {
+                // Before the commit point the inputs are untouched, so the store is still whole; past it the
+                // log has failed and the next open finishes the merge.
+                ServerLog.MergeFailed(_log.Options.Logger, e);
+                return false;
             }
         }
 
@@ -120,7 +130,7 @@ namespace EmbedKv.Server.Storage.Compaction
                     return 0; // failed writes never reach the index; nothing to wait for any more
                 }
 
-                Thread.Sleep(1);
+                _schedule.Idle();
             }
 
             uint activeNow = _log.Horizon().ActiveSegment;
@@ -132,6 +142,7 @@ namespace EmbedKv.Server.Storage.Compaction
                 return 0;
             }
 
+            Step("inputs-chosen");
             var outputs = new List<Segment>();
             try
             {
@@ -247,6 +258,8 @@ namespace EmbedKv.Server.Storage.Compaction
                 {
                     throw new StorageCorruptedException(input.Handle.Name, _reader.Position, _reader.Problem + " (found while merging; the merge was abandoned)");
                 }
+
+                Step("copied");
             }
         }
 
@@ -322,6 +335,6 @@ namespace EmbedKv.Server.Storage.Compaction
             }
         }
 
-        private static void Step(string name) => StepHook?.Invoke(name);
+        private void Step(string name) => _schedule.Point("merge." + name);
     }
 }

@@ -11,6 +11,7 @@ namespace EmbedKv.Server.Storage.Segments
     internal sealed class Segment
     {
         private ulong _maxSequence;
+        private bool _retired;
 
         public Segment(uint id, IStorageFile file, long length, bool directorySynced)
         {
@@ -55,9 +56,32 @@ namespace EmbedKv.Server.Storage.Segments
             Handle.Descriptor.DangerousAddRef(ref added);
         }
 
+        /// <summary>Like <see cref="Acquire"/>, but false (and nothing held) if the segment was already retired.</summary>
+        public bool TryAcquire()
+        {
+            bool added = false;
+            try
+            {
+                Handle.Descriptor.DangerousAddRef(ref added);
+            }
+            catch (System.ObjectDisposedException)
+            {
+                return false;
+            }
+
+            return added;
+        }
+
         public void Release() => Handle.Descriptor.DangerousRelease();
 
+        /// <summary>Whether a merge (or the store's close) retired the segment: its file is gone or going.</summary>
+        public bool IsRetired => Volatile.Read(ref _retired);
+
         /// <summary>Closes the file once the last reader has released it.</summary>
-        public void Retire() => Handle.Dispose();
+        public void Retire()
+        {
+            Volatile.Write(ref _retired, true);
+            Handle.Dispose();
+        }
     }
 }

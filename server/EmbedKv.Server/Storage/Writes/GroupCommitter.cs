@@ -20,6 +20,7 @@ namespace EmbedKv.Server.Storage.Writes
         private readonly Thread _thread;
         private readonly List<Segment> _touched = new List<Segment>();
         private readonly Action? _afterRound;
+        private readonly StoreSchedule _schedule;
         private long _batches;
         private long _writes;
 
@@ -27,8 +28,12 @@ namespace EmbedKv.Server.Storage.Writes
         {
             _log = log;
             _afterRound = afterRound;
+            _schedule = log.Options.Schedule;
             _thread = new Thread(Run) { IsBackground = true, Name = "EmbedKv commit" };
-            _thread.Start();
+            if (_schedule.StartsThreads)
+            {
+                _thread.Start();
+            }
         }
 
         /// <summary>Sync rounds that covered at least one write.</summary>
@@ -41,29 +46,43 @@ namespace EmbedKv.Server.Storage.Writes
         public void Stop()
         {
             _log.Close();
-            _thread.Join();
+            if (_thread.IsAlive)
+            {
+                _thread.Join();
+            }
+            else if (!_schedule.StartsThreads)
+            {
+                RunRound(TimeSpan.Zero); // what the thread's last round would have done
+            }
+        }
+
+        /// <summary>
+        /// One round: waits up to <paramref name="wait"/> for writes, makes them durable, then visible.
+        /// Returns true once the log is closing. The thread runs it in a loop; a simulation calls it directly.
+        /// </summary>
+        public bool RunRound(TimeSpan wait)
+        {
+            PendingBatch batch = _log.TakeBatch(wait, out bool closing);
+            try
+            {
+                Commit(batch, _log.Options.Durability.Mode);
+            }
+            finally
+            {
+                _log.Recycle(batch);
+            }
+
+            _afterRound?.Invoke();
+            return closing;
         }
 
         private void Run()
         {
             Durability durability = _log.Options.Durability;
             TimeSpan wait = durability.Mode == DurabilityMode.Batched ? durability.Interval : Timeout.InfiniteTimeSpan;
-            bool closing;
-            do
+            while (!RunRound(wait))
             {
-                PendingBatch batch = _log.TakeBatch(wait, out closing);
-                try
-                {
-                    Commit(batch, durability.Mode);
-                }
-                finally
-                {
-                    _log.Recycle(batch);
-                }
-
-                _afterRound?.Invoke();
             }
-            while (!closing);
         }
 
         private void Commit(PendingBatch batch, DurabilityMode mode)
@@ -109,6 +128,8 @@ namespace EmbedKv.Server.Storage.Writes
                 return;
             }
 
+            _schedule.Point("commit.synced");
+
             // Counted before anyone hears of it, so a writer that returns sees its write in the figures.
             if (batch.Count > 0)
             {
@@ -135,6 +156,7 @@ namespace EmbedKv.Server.Storage.Writes
 
                 write.Upload?.Finish();
                 write.Completion?.OnWriteCompleted(write.Token, outcome);
+                _schedule.Point("commit.applied");
             }
         }
 
@@ -182,8 +204,30 @@ namespace EmbedKv.Server.Storage.Writes
 
             foreach (Segment segment in _touched)
             {
-                directoryChanged |= !segment.DirectorySynced;
-                segment.Handle.DataSync();
+                // Batched: a merge waits for the index, not for this periodic sync, so it may have retired a
+                // sealed segment written since the last round. Its live records are in a synced merge output
+                // and the file is deleted: nothing is left to make durable, and its descriptor is closed (or
+                // already reused for another file). Holding it keeps a merge from closing it mid-sync.
+                if (!segment.TryAcquire())
+                {
+                    if (segment.IsRetired)
+                    {
+                        continue;
+                    }
+
+                    // Closed by anything else, its unsynced writes can no longer be made durable.
+                    throw new ObjectDisposedException(segment.Handle.Name, "the segment's file was closed before its sync");
+                }
+
+                try
+                {
+                    directoryChanged |= !segment.DirectorySynced;
+                    segment.Handle.DataSync();
+                }
+                finally
+                {
+                    segment.Release();
+                }
             }
 
             if (directoryChanged)

@@ -26,12 +26,17 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
         private readonly HashSet<string> _createdSinceSync = new HashSet<string>(StringComparer.Ordinal);
         private readonly List<(string From, string To, string? Replaced)> _renamesSinceSync = new List<(string, string, string?)>();
         private readonly List<(string Name, string Backup)> _deletedSinceSync = new List<(string, string)>();
-        private readonly Dictionary<string, int> _failures = new Dictionary<string, int>();
-        private int _errno;
+        private readonly Dictionary<string, (int Left, int Errno)> _failures = new Dictionary<string, (int, int)>();
         private int _backups;
         private bool _crashed;
 
         public FaultInjectingDirectory(string path) => _real = NativeStorageDirectory.Open(path);
+
+        /// <summary>
+        /// False: fdatasync and directory syncs are only recorded, never made (a simulation runs many
+        /// thousands of them; what they would make durable is tracked here all the same).
+        /// </summary>
+        public bool RealSyncs { get; set; } = true;
 
         public string Path => _real.Path;
 
@@ -45,13 +50,15 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
         /// </summary>
         public Action<string, string>? BeforeSlowCall { get; set; }
 
+        /// <summary>How many calls failed because <see cref="FailNext"/> said so.</summary>
+        public int InjectedFailures { get; private set; }
+
         /// <summary>Makes the next <paramref name="count"/> calls of <paramref name="operation"/> fail with <paramref name="errno"/>.</summary>
         public void FailNext(string operation, int errno, int count = 1)
         {
             lock (_lock)
             {
-                _failures[operation] = count;
-                _errno = errno;
+                _failures[operation] = (count, errno);
             }
         }
 
@@ -97,14 +104,12 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
                     // Keep what the rename replaces, so a crash can put it back.
                     replaced = Hidden + "replaced-" + _backups++;
                     _real.Rename(to, replaced);
+                    Retarget(to, replaced);
                 }
 
                 _real.Rename(from, to);
                 _renamesSinceSync.Add((from, to, replaced));
-                foreach (FaultyFile file in _files.Where(f => f.Name == from))
-                {
-                    file.Name = to;
-                }
+                Retarget(from, to);
             }
         }
 
@@ -120,12 +125,14 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
 
                 if (_createdSinceSync.Remove(name))
                 {
+                    Retarget(name, null);
                     return _real.TryDelete(name);
                 }
 
                 // Deleted names come back after a crash unless the directory was synced: keep the file.
                 string backup = Hidden + "deleted-" + _backups++;
                 _real.Rename(name, backup);
+                Retarget(name, backup);
                 _deletedSinceSync.Add((name, backup));
                 return true;
             }
@@ -136,7 +143,11 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
             lock (_lock)
             {
                 Check("sync", Path);
-                _real.Sync();
+                if (RealSyncs)
+                {
+                    _real.Sync();
+                }
+
                 _createdSinceSync.Clear();
                 foreach ((_, _, string? replaced) in _renamesSinceSync)
                 {
@@ -186,25 +197,24 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
                 {
                     (string from, string to, string? replaced) = _renamesSinceSync[i];
                     _real.Rename(to, from);
+                    Retarget(to, from);
                     if (replaced is not null)
                     {
                         _real.Rename(replaced, to);
-                    }
-
-                    foreach (FaultyFile file in _files.Where(f => f.Name == to))
-                    {
-                        file.Name = from;
+                        Retarget(replaced, to);
                     }
                 }
 
                 foreach (string name in _createdSinceSync)
                 {
                     _real.TryDelete(name);
+                    Retarget(name, null);
                 }
 
                 foreach ((string name, string backup) in _deletedSinceSync)
                 {
                     _real.Rename(backup, name);
+                    Retarget(backup, name);
                 }
 
                 HashSet<string> present = _real.List().ToHashSet(StringComparer.Ordinal);
@@ -223,6 +233,38 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
             }
         }
 
+        /// <summary>
+        /// The process dies (SIGKILL) but the machine does not: the store that used this directory is dead
+        /// (every call it makes throws EIO), and everything it wrote stays, synced or not, as the page cache
+        /// keeps it. Reopen the directory with a new instance.
+        /// </summary>
+        public void CrashProcess()
+        {
+            lock (_lock)
+            {
+                _crashed = true;
+                foreach (FaultyFile file in _files)
+                {
+                    file.CloseForCrash();
+                }
+
+                foreach ((_, _, string? replaced) in _renamesSinceSync)
+                {
+                    if (replaced is not null)
+                    {
+                        _real.TryDelete(replaced);
+                    }
+                }
+
+                foreach ((_, string backup) in _deletedSinceSync)
+                {
+                    _real.TryDelete(backup);
+                }
+
+                _real.Dispose();
+            }
+        }
+
         public void Dispose()
         {
             lock (_lock)
@@ -234,6 +276,18 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
             }
         }
 
+        /// <summary>
+        /// Follows a name's files to their new name (null: gone for good), so that a crash cuts each real file
+        /// back by its own synced length, never by that of an older file that once had the same name.
+        /// </summary>
+        private void Retarget(string from, string? to)
+        {
+            foreach (FaultyFile file in _files.Where(f => f.Name == from))
+            {
+                file.Name = to ?? Hidden + "gone";
+            }
+        }
+
         private void Check(string operation, string name)
         {
             Calls[operation] = Calls.TryGetValue(operation, out int n) ? n + 1 : 1;
@@ -242,10 +296,11 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
                 throw new SyscallException(operation, new Errno(Sys.EIO), name + " (after a simulated crash)");
             }
 
-            if (_failures.TryGetValue(operation, out int left) && left > 0)
+            if (_failures.TryGetValue(operation, out (int Left, int Errno) failure) && failure.Left > 0)
             {
-                _failures[operation] = left - 1;
-                throw new SyscallException(operation, new Errno(_errno), name + " (injected)");
+                _failures[operation] = (failure.Left - 1, failure.Errno);
+                InjectedFailures++;
+                throw new SyscallException(operation, new Errno(failure.Errno), name + " (injected)");
             }
         }
 
@@ -296,7 +351,16 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
                 lock (_owner._lock)
                 {
                     _owner.Check("datasync", Name);
-                    _inner.DataSync();
+                    if (_owner.RealSyncs)
+                    {
+                        _inner.DataSync();
+                    }
+                    else if (_inner.Descriptor.IsClosed)
+                    {
+                        // What the kernel would answer for a descriptor closed under the caller.
+                        throw new SyscallException("fdatasync", new Errno(Sys.EBADF), Name);
+                    }
+
                     SyncedLength = _inner.Length;
                 }
             }

@@ -1,0 +1,562 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using EmbedKv.Runtime.Interop;
+using EmbedKv.Server.Storage;
+using EmbedKv.Server.Storage.Writes;
+using EmbedKv.Server.Tests.Storage.FaultInjection;
+
+namespace EmbedKv.Server.Tests.Storage.Simulation
+{
+    /// <summary>
+    /// One seed of the deterministic simulation (docs/storage.md, "Simulation"): a real store on a real
+    /// directory behind <see cref="FaultInjectingDirectory"/>, with its commit thread and merges run here
+    /// on one thread (<see cref="SimulatedSchedule"/>), so the seed alone decides every interleaving of
+    /// small puts, streamed uploads, deletes and overwrites of a few hot keys, commit rounds, forced and
+    /// automatic merges, failed syncs, full disks, process crashes and power cuts with torn writes. After
+    /// every reopen, and at random reads while running, the store is checked against
+    /// <see cref="AcknowledgedModel"/>.
+    /// </summary>
+    internal sealed class StoreSimulator : IDisposable
+    {
+        private const int MaxIdleRoundsPerMerge = 1000;
+
+        private readonly int _seed;
+        private readonly Random _random;
+        private readonly TempDirectory _dir = new TempDirectory();
+        private readonly AcknowledgedModel _model = new AcknowledgedModel();
+        private readonly List<Upload> _uploads = new List<Upload>();
+        private readonly Queue<string> _trace = new Queue<string>();
+        private readonly string[] _keys;
+        private readonly StoreOptions _options;
+        private readonly int _steps;
+        private FaultInjectingDirectory _directory = null!;
+        private KvStore _store = null!;
+        private int _generation;
+        private int _nextId;
+        private int _nesting;
+        private int _idleRounds;
+        private bool _crashed;
+        private int _step;
+        private SimulationFailedException? _failure;
+
+        public StoreSimulator(int seed)
+        {
+            _seed = seed;
+            _random = new Random(seed);
+            _keys = Enumerable.Range(0, _random.Next(2, 7)).Select(i => "k" + i).ToArray();
+            Durability durability = _random.Next(4) switch
+            {
+                0 => Durability.Batched(TimeSpan.FromHours(1)), // rounds come from the simulation, not a clock
+                1 => Durability.None,
+                _ => Durability.Always,
+            };
+            _options = new StoreOptions
+            {
+                DataDirectory = _dir.Path,
+                Durability = durability,
+                SegmentSize = _random.Next(4096, 16384),
+                AutomaticCompaction = _random.Next(2) == 0,
+                CompactionMinimumDeadBytes = 0,
+                CompactionThreshold = 0.05 + (_random.NextDouble() * 0.6),
+                Schedule = new SimulatedSchedule(this),
+            };
+            _steps = _random.Next(100, 400);
+        }
+
+        /// <summary>What the simulation did, for a report.</summary>
+        public SimulationFigures Figures { get; } = new SimulationFigures();
+
+        private DurabilityMode Mode => _options.Durability.Mode;
+
+        /// <summary>Runs the seed; throws <see cref="SimulationFailedException"/> with a replay command on a failure.</summary>
+        public void Run()
+        {
+            try
+            {
+                Open();
+                for (_step = 0; _step < _steps; _step++)
+                {
+                    Act(TopLevelAction());
+                }
+
+                // A last close (which may itself crash) and a check of everything; then a quiet close.
+                _directory.Heal(); // a fault still armed would fail the close; faults were tested on the way
+                Act("reopen");
+                _nesting++;
+                _store.Dispose();
+            }
+            catch (SimulationFailedException)
+            {
+                throw;
+            }
+            catch (Exception e)
+            {
+                throw Failure("unexpected " + e.GetType().Name + ": " + e.Message, e);
+            }
+        }
+
+        public void Dispose() => _dir.Dispose();
+
+        /// <summary>The store offers a point to interleave at (<see cref="StoreSchedule.Point"/>).</summary>
+        public void AtPoint(string name)
+        {
+            if (_nesting > 0 || _crashed)
+            {
+                return;
+            }
+
+            _nesting++;
+            try
+            {
+                int roll = _random.Next(1000);
+                if (roll < 15)
+                {
+                    Crash("at " + name);
+                }
+
+                if (roll < 350)
+                {
+                    for (int i = _random.Next(1, 3); i > 0; i--)
+                    {
+                        ClientOperation();
+                    }
+                }
+
+                if (name.StartsWith("merge.", StringComparison.Ordinal) && _random.Next(3) == 0)
+                {
+                    CommitRound();
+                }
+            }
+            finally
+            {
+                _nesting--;
+            }
+        }
+
+        /// <summary>A merge waits for the commit thread (<see cref="StoreSchedule.Idle"/>): run a round.</summary>
+        public void WhileAMergeWaits()
+        {
+            if (++_idleRounds > MaxIdleRoundsPerMerge)
+            {
+                throw Failure("a merge waited through " + MaxIdleRoundsPerMerge + " commit rounds for its horizon", null);
+            }
+
+            CommitRound();
+        }
+
+        private string TopLevelAction()
+        {
+            int roll = _random.Next(1000);
+            return roll switch
+            {
+                < 450 => "client",
+                < 620 => "commit",
+                < 700 => "merge",
+                < 780 => "read",
+                < 795 => "crash",
+                < 805 => "reopen",
+                < 815 => "sync-fails",
+                < 830 => "disk-full",
+                _ => "client",
+            };
+        }
+
+        private void Act(string action)
+        {
+            try
+            {
+                switch (action)
+                {
+                    case "client":
+                        ClientOperation();
+                        break;
+                    case "commit":
+                        CommitRound();
+                        break;
+                    case "merge":
+                        Merge();
+                        break;
+                    case "read":
+                        Read(Pick(_keys));
+                        break;
+                    case "crash":
+                        Crash("between operations");
+                        break;
+                    case "reopen":
+                        Trace("reopen");
+                        _crashed = true; // from here, nothing the closing store does counts
+                        _store.Dispose();
+                        break;
+                    case "sync-fails":
+                        Trace("the next fdatasync fails with EIO");
+                        _directory.FailNext("datasync", Sys.EIO);
+                        break;
+                    case "disk-full":
+                        Trace("the next write fails with ENOSPC");
+                        _directory.FailNext("write", Sys.ENOSPC);
+                        break;
+                }
+            }
+            catch (SimulatedCrash)
+            {
+                // Handled below: the crash already happened.
+            }
+            catch (IOException) when (!_crashed)
+            {
+                // An injected fault surfaced; the store decides whether it can go on (below).
+            }
+            catch (Exception) when (_crashed)
+            {
+                // The dead store's last gasp (EIO from a crashed directory): nothing it does counts.
+            }
+
+            // A failure found inside the store's own code (at a point of a merge, say) may have been
+            // caught there as an I/O error; it still ends the run.
+            if (_failure is not null)
+            {
+                throw _failure;
+            }
+
+            if (!_crashed && _store.WriteFailure is not null && _directory.InjectedFailures == 0)
+            {
+                throw Failure("the store refuses writes though no fault was injected: " + _store.WriteFailure.Message, _store.WriteFailure);
+            }
+
+            if (_crashed)
+            {
+                Recover();
+            }
+            else if (_store.WriteFailure is not null && _random.Next(4) == 0)
+            {
+                // A failed sync stops writes for good: the operator restarts.
+                Trace("restart after: " + _store.WriteFailure.Message);
+                StoreModel.DisposeDead(_store);
+                _crashed = true;
+                Recover();
+            }
+        }
+
+        private void ClientOperation()
+        {
+            int roll = _random.Next(100);
+            if (roll < 45)
+            {
+                Put(Pick(_keys));
+            }
+            else if (roll < 65)
+            {
+                Delete(Pick(_keys));
+            }
+            else if (roll < 75 || _uploads.Count == 0)
+            {
+                StartUpload(Pick(_keys));
+            }
+            else
+            {
+                AdvanceUpload(_uploads[_random.Next(_uploads.Count)]);
+            }
+        }
+
+        private void Put(string key)
+        {
+            int id = ++_nextId;
+            byte[] value = ValueOf(key, id, _random.Next(0, _random.Next(2) == 0 ? 64 : 3000));
+            AcknowledgedModel.Write write = _model.Sequenced(key, id, value);
+            Trace("put " + key + " #" + id + " (" + value.Length + " B)");
+            Begin(write, completion => _store.BeginPut(Encoding.ASCII.GetBytes(key), value, completion, 0));
+        }
+
+        private void Delete(string key)
+        {
+            int id = ++_nextId;
+            AcknowledgedModel.Write write = _model.Sequenced(key, id, null);
+            Trace("delete " + key + " #" + id);
+            Begin(write, completion => _store.BeginDelete(Encoding.ASCII.GetBytes(key), completion, 0));
+        }
+
+        private void Begin(AcknowledgedModel.Write write, Action<Completion> start)
+        {
+            var completion = new Completion(this, write, _generation);
+            try
+            {
+                start(completion);
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException && !_crashed)
+            {
+                write.Failed = true;
+            }
+        }
+
+        private void StartUpload(string key)
+        {
+            int id = ++_nextId;
+            byte[] value = ValueOf(key, id, _random.Next(1, 20_000));
+            Trace("upload " + key + " #" + id + " begins (" + value.Length + " B)");
+            try
+            {
+                _uploads.Add(new Upload(key, id, value, _store.BeginUpload(Encoding.ASCII.GetBytes(key))));
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException && !_crashed)
+            {
+                Trace("upload #" + id + " refused: " + e.Message);
+            }
+        }
+
+        private void AdvanceUpload(Upload upload)
+        {
+            if (upload.Sent < upload.Value.Length && _random.Next(30) == 0)
+            {
+                Trace("upload #" + upload.Id + " aborted");
+                _uploads.Remove(upload);
+                upload.Handle.Abort();
+                return;
+            }
+
+            if (upload.Sent < upload.Value.Length)
+            {
+                int chunk = Math.Min(upload.Value.Length - upload.Sent, _random.Next(1, 8000));
+                try
+                {
+                    if (!upload.Handle.Append(upload.Value.AsSpan(upload.Sent, chunk)))
+                    {
+                        throw Failure("upload #" + upload.Id + " refused a chunk within the value limit", null);
+                    }
+
+                    upload.Sent += chunk;
+                }
+                catch (IOException e) when (!_crashed)
+                {
+                    Trace("upload #" + upload.Id + " failed: " + e.Message);
+                    _uploads.Remove(upload);
+                    upload.Handle.Abort();
+                }
+
+                return;
+            }
+
+            _uploads.Remove(upload);
+            AcknowledgedModel.Write write = _model.Sequenced(upload.Key, upload.Id, upload.Value);
+            Trace("upload " + upload.Key + " #" + upload.Id + " completes");
+            Begin(write, completion => upload.Handle.Complete(completion, 0));
+        }
+
+        private void CommitRound()
+        {
+            Trace("commit round");
+            _store.RunCommitRound();
+        }
+
+        private void Merge()
+        {
+            bool forced = !_options.AutomaticCompaction || _random.Next(2) == 0;
+            Trace(forced ? "merge (forced)" : "merge (if due)");
+            _idleRounds = 0;
+            long before = _store.Compactions;
+            if (forced)
+            {
+                _store.Compact();
+            }
+            else
+            {
+                _store.RunMergeIfDue();
+            }
+
+            Figures.Merges += _store.Compactions - before;
+        }
+
+        private void Read(string key)
+        {
+            byte[]? actual = _store.Get(Encoding.ASCII.GetBytes(key));
+            Trace("read " + key + " → " + Describe(actual));
+            Figures.Reads++;
+            if (!_model.IsAllowed(key, actual, out string allowed))
+            {
+                throw Failure("read " + key + " returned " + Describe(actual) + "; allowed: " + allowed, null);
+            }
+        }
+
+        private void Crash(string where)
+        {
+            bool powerCut = Mode == DurabilityMode.Always && _random.Next(2) == 0;
+            Trace((powerCut ? "power cut " : "process crash ") + where);
+            Figures.Crashes++;
+            _crashed = true;
+            if (powerCut)
+            {
+                _directory.Crash(_random.Next(2) == 0 ? null : _random);
+            }
+            else
+            {
+                _directory.CrashProcess();
+            }
+
+            throw new SimulatedCrash();
+        }
+
+        /// <summary>After a crash or restart: reopen, then every key must hold an allowed value, which becomes known.</summary>
+        private void Recover()
+        {
+            StoreModel.DisposeDead(_store);
+            _uploads.Clear();
+            Open();
+            foreach (string key in _keys)
+            {
+                byte[]? actual = _store.Get(Encoding.ASCII.GetBytes(key));
+                if (!_model.IsAllowed(key, actual, out string allowed))
+                {
+                    throw Failure("after reopening, " + key + " holds " + Describe(actual) + "; allowed: " + allowed, null);
+                }
+
+                _model.Settle(key, actual);
+            }
+
+            int present = _keys.Count(key => _store.Contains(Encoding.ASCII.GetBytes(key)));
+            if (_store.Count != present)
+            {
+                throw Failure("after reopening the store counts " + _store.Count + " keys, not " + present, null);
+            }
+
+            string[] leftovers = StoreModel.Leftovers(_dir.Path);
+            if (leftovers.Length > 0)
+            {
+                throw Failure("after reopening, leftovers remain: " + string.Join(", ", leftovers), null);
+            }
+        }
+
+        private void Open()
+        {
+            _generation++;
+            _crashed = false;
+            _directory = new FaultInjectingDirectory(_dir.Path) { RealSyncs = false };
+            try
+            {
+                _store = KvStore.Open(_options, _directory);
+            }
+            catch (Exception e)
+            {
+                throw Failure("the store did not open: " + e.GetType().Name + ": " + e.Message, e);
+            }
+
+            Figures.Opens++;
+            Trace("open (generation " + _generation + ")");
+        }
+
+        private static byte[] ValueOf(string key, int id, int length)
+        {
+            byte[] tag = Encoding.ASCII.GetBytes(key + "#" + id + ";");
+            var value = new byte[Math.Max(length, tag.Length)];
+            tag.CopyTo(value, 0);
+            for (int i = tag.Length; i < value.Length; i++)
+            {
+                value[i] = (byte)((id * 31) + i);
+            }
+
+            return value;
+        }
+
+        private static string Describe(byte[]? value)
+        {
+            if (value is null)
+            {
+                return "absent";
+            }
+
+            int end = Array.IndexOf(value, (byte)';');
+            return (end > 0 ? Encoding.ASCII.GetString(value, 0, end) : "?") + " (" + value.Length + " B)";
+        }
+
+        private T Pick<T>(IReadOnlyList<T> items) => items[_random.Next(items.Count)];
+
+        private void Trace(string line)
+        {
+            _trace.Enqueue(_step + ": " + line);
+            if (_trace.Count > 60)
+            {
+                _trace.Dequeue();
+            }
+        }
+
+        private SimulationFailedException Failure(string what, Exception? inner)
+        {
+            string message = "seed " + _seed + " (" + _options.Durability + ", segments of " + _options.SegmentSize + " B, "
+                + (_options.AutomaticCompaction ? "automatic" : "forced") + " merges), step " + _step + ": " + what
+                + "\nreplay: " + SimulationFailedException.ReplayCommand(_seed)
+                + "\nlast steps:\n  " + string.Join("\n  ", _trace);
+            return _failure ??= new SimulationFailedException(message, inner);
+        }
+
+        /// <summary>Hears one write's outcome; a dead store's late answers reach no client, so they do not count.</summary>
+        private sealed class Completion : IWriteCompletion
+        {
+            private readonly StoreSimulator _simulator;
+            private readonly AcknowledgedModel.Write _write;
+            private readonly int _generation;
+
+            public Completion(StoreSimulator simulator, AcknowledgedModel.Write write, int generation)
+            {
+                _simulator = simulator;
+                _write = write;
+                _generation = generation;
+            }
+
+            public void OnWriteCompleted(ulong token, WriteOutcome outcome)
+            {
+                if (_generation != _simulator._generation || _simulator._crashed)
+                {
+                    return;
+                }
+
+                switch (outcome)
+                {
+                    case WriteOutcome.Failed:
+                        _write.Failed = true;
+                        break;
+                    case WriteOutcome.NotFound:
+                        // The store held no such key, so it wrote nothing: that must have been allowed.
+                        _simulator._model.Withdraw(_write);
+                        if (!_simulator._model.IsAllowed(_write.Key, null, out string allowed))
+                        {
+                            throw _simulator.Failure("delete #" + _write.Id + " found no " + _write.Key + "; allowed: " + allowed, null);
+                        }
+
+                        break;
+                    default:
+                        _write.Acknowledged = true;
+                        _simulator.Figures.Acknowledged++;
+                        break;
+                }
+
+                _simulator.Trace("  " + _write + " → " + outcome);
+            }
+        }
+
+        private sealed class Upload
+        {
+            public Upload(string key, int id, byte[] value, ValueUpload handle)
+            {
+                Key = key;
+                Id = id;
+                Value = value;
+                Handle = handle;
+            }
+
+            public string Key { get; }
+
+            public int Id { get; }
+
+            public byte[] Value { get; }
+
+            public ValueUpload Handle { get; }
+
+            public int Sent { get; set; }
+        }
+
+        /// <summary>Unwinds the store's stack at the moment of a simulated crash.</summary>
+        private sealed class SimulatedCrash : Exception
+        {
+        }
+    }
+}
