@@ -70,14 +70,14 @@ namespace EmbedKv.Server.Tests.Storage.HttpKill
                     {
                         Read(main, key);
                     }
-                    else if (pick < 94)
+                    else if (pick < 96)
                     {
                         side ??= new RawConnection(_port, 30_000);
                         UploadRacingDelete(main, side, key);
                     }
                     else
                     {
-                        Write(main, "cold/" + NextId().ToString(CultureInfo.InvariantCulture), _random.Next(2) == 0 ? SmallLength() : _random.Next(InlineBodyLimit + 1, 128 * 1024), chunked: false);
+                        Write(main, "cold/" + NextId().ToString(CultureInfo.InvariantCulture), _random.Next(2) == 0 ? SmallLength() : _random.Next(InlineBodyLimit + 1, 48 * 1024), chunked: false);
                     }
                 }
             }
