@@ -46,8 +46,17 @@ namespace EmbedKv.Server
         /// </summary>
         public IMeterFactory? MeterFactory { get; set; }
 
-        /// <summary>Segment size for the store (tests shrink it to make merges happen with little data).</summary>
-        internal long SegmentSize { get; set; } = new StoreOptions().SegmentSize;
+        /// <summary>
+        /// Size in bytes at which the store seals its active segment and starts a new one (default 64 MiB;
+        /// 4 KiB to 1 GiB). Only sealed segments are merged, so smaller segments let space be reclaimed sooner.
+        /// </summary>
+        public long SegmentSize { get; set; } = new StoreOptions().SegmentSize;
+
+        /// <summary>Share of dead bytes (between 0 and 1, exclusive) above which a background merge starts (default 0.5).</summary>
+        public double CompactionThreshold { get; set; } = new StoreOptions().CompactionThreshold;
+
+        /// <summary>Dead bytes below which no merge starts, however large their share (default 16 MiB).</summary>
+        public long CompactionMinimumDeadBytes { get; set; } = new StoreOptions().CompactionMinimumDeadBytes;
 
         /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
         public void Validate()
@@ -79,6 +88,8 @@ namespace EmbedKv.Server
             MaxKeyLength = MaxKeyLength,
             MaxValueLength = MaxValueLength,
             SegmentSize = SegmentSize,
+            CompactionThreshold = CompactionThreshold,
+            CompactionMinimumDeadBytes = CompactionMinimumDeadBytes,
             Logger = Logger ?? NullLogger.Instance,
         };
     }

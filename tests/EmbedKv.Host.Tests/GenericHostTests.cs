@@ -143,6 +143,10 @@ namespace EmbedKv.Host.Tests
         [InlineData("Durability", "sometimes", "invalid setting Durability: 'sometimes' is not one of always")]
         [InlineData("Limits:IdleTimeout", "forever", "invalid setting Limits:IdleTimeout: 'forever'")]
         [InlineData("Workers", "0", "invalid setting: Workers must be between 1 and 256, not 0.")]
+        [InlineData("SegmentSize", "100", "invalid setting: SegmentSize must be between 4 KiB and 1 GiB, not 100.")]
+        [InlineData("CompactionThreshold", "half", "invalid setting CompactionThreshold: 'half' is not a decimal number")]
+        [InlineData("CompactionThreshold", "0", "invalid setting: CompactionThreshold must be between 0 and 1 (exclusive), not 0.")]
+        [InlineData("CompactionMinimumDeadBytes", "-1", "invalid setting: CompactionMinimumDeadBytes must not be negative.")]
         public async Task AnInvalidSettingFailsTheHostsStartNamingIt(string key, string value, string message)
         {
             Dictionary<string, string?> settings = Settings();

@@ -198,6 +198,37 @@ namespace EmbedKv.Host.Tests
             Assert.Equal(Path.Combine(one, "json-data"), line.DataDirectory);
         }
 
+        [Fact]
+        public async Task TheStorageSettingsReachTheStore()
+        {
+            // With the defaults (64 MiB segments, no merge below 16 MiB dead) these few kilobytes would stay in
+            // one segment and never be merged; with these settings the segments roll over and merges run,
+            // which the store reports at Information (event 203).
+            string data = Path.Combine(_dir.Path, "data");
+            using HostProcess host = HostProcess.Start(_dir.Path, new[]
+            {
+                "--port", "0", "--data", data, "--workers", "1",
+                "--SegmentSize", "4096", "--CompactionThreshold", "0.25", "--CompactionMinimumDeadBytes", "0",
+                "--Logging:LogLevel:Default", "Information",
+            });
+            StartupLine line = host.WaitForListening();
+            using (HttpClient client = Net.Client(line.BaseAddress))
+            {
+                for (int i = 0; i < 40 && !host.Stderr.Any(IsMerge); i++)
+                {
+                    Assert.Equal(i == 0 ? HttpStatusCode.Created : HttpStatusCode.NoContent, await Net.PutAsync(client, "k", new string((char)('a' + (i % 26)), 1000)));
+                }
+
+                Assert.True(SpinWait.SpinUntil(() => host.Stderr.Any(IsMerge), HostProcess.Patience), "no merge was logged: " + host.Describe());
+                Assert.Equal(HttpStatusCode.OK, (await Net.GetAsync(client, "k")).Status);
+            }
+
+            host.Signal("TERM");
+            Assert.Equal(0, host.WaitForExit());
+
+            static bool IsMerge(string line) => line.Contains("EmbedKv[203]", StringComparison.Ordinal) && line.Contains("Merged ", StringComparison.Ordinal);
+        }
+
         /// <summary>The host's event-loop threads ("EmbedKv loop N"), counted in /proc.</summary>
         private static int LoopThreads(HostProcess host) => host.ThreadNames().Count(name => name.StartsWith("EmbedKv loop ", StringComparison.Ordinal));
 

@@ -28,6 +28,10 @@ namespace EmbedKv.Host.Tests
             ["a switch without its value"] = (new[] { "--port", "0", "--data" }, null, null, new[] { "--data" }),
             ["an argument that is not a switch"] = (new[] { "--port", "0", "8081" }, null, null, new[] { "'8081'" }),
             ["a value where a section belongs"] = (new[] { "--Limits", "5" }, null, null, new[] { "Limits", "'5'", "section" }),
+            ["segments too small"] = (new[] { "--SegmentSize", "1000" }, null, null, new[] { "SegmentSize", "1000" }),
+            ["a threshold of one"] = (Array.Empty<string>(), "EMBEDKV_COMPACTIONTHRESHOLD=1", null, new[] { "CompactionThreshold", "not 1." }),
+            ["a threshold that is not a number"] = (new[] { "--CompactionThreshold", "half" }, null, null, new[] { "CompactionThreshold", "'half'" }),
+            ["negative minimum dead bytes"] = (Array.Empty<string>(), null, "{ \"CompactionMinimumDeadBytes\": -1 }", new[] { "CompactionMinimumDeadBytes" }),
             ["an unknown short switch"] = (new[] { "--port", "0", "-p", "8081" }, null, null, new[] { "'-p'" }),
         };
 
@@ -79,7 +83,7 @@ namespace EmbedKv.Host.Tests
             IReadOnlyList<string> lines = host.Stdout;
             Assert.StartsWith("usage: embedkv ", lines[0], StringComparison.Ordinal);
             var defaults = new KvServerOptions();
-            Assert.Equal(15, KvServerSettings.All.Count); // a new setting: check it appears below, then update this
+            Assert.Equal(18, KvServerSettings.All.Count); // a new setting: check it appears below, then update this
             foreach (Setting setting in KvServerSettings.All)
             {
                 // "  --port, Port   TCP port; ..." then "   default 8080; env EMBEDKV_PORT"
@@ -96,6 +100,9 @@ namespace EmbedKv.Host.Tests
             Assert.Contains("default embedkv-data; env EMBEDKV_DATADIRECTORY", text, StringComparison.Ordinal);
             Assert.Contains("default always; env EMBEDKV_DURABILITY", text, StringComparison.Ordinal);
             Assert.Contains("default 60s; env EMBEDKV_LIMITS__IDLETIMEOUT", text, StringComparison.Ordinal);
+            Assert.Contains("default 67108864; env EMBEDKV_SEGMENTSIZE", text, StringComparison.Ordinal);
+            Assert.Contains("default 0.5; env EMBEDKV_COMPACTIONTHRESHOLD", text, StringComparison.Ordinal);
+            Assert.Contains("default 16777216; env EMBEDKV_COMPACTIONMINIMUMDEADBYTES", text, StringComparison.Ordinal);
             Assert.Empty(Directory.GetFileSystemEntries(_dir.Path)); // --help starts nothing
         }
     }

@@ -17,6 +17,12 @@ namespace EmbedKv.Extensions.Hosting.Configuration
                 ? value
                 : throw new FormatException("'" + text + "' is not a whole number");
 
+        /// <summary>A decimal number such as "0.25" (range checks are the options' own validation).</summary>
+        public static double Fraction(string text) =>
+            double.TryParse(text.Trim(), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double value)
+                ? value
+                : throw new FormatException("'" + text + "' is not a decimal number such as 0.5");
+
         public static Durability Durability(string text) =>
             EmbedKv.Server.Storage.Durability.TryParse(text, out Durability value)
                 ? value
@@ -53,5 +59,7 @@ namespace EmbedKv.Extensions.Hosting.Configuration
                 : span.TotalMilliseconds.ToString(CultureInfo.InvariantCulture) + "ms";
 
         public static string Show(long number) => number.ToString(CultureInfo.InvariantCulture);
+
+        public static string Show(double number) => number.ToString("R", CultureInfo.InvariantCulture);
     }
 }
