@@ -209,8 +209,11 @@ namespace EmbedKv.Server.Loop
                 case WriteOutcome.NotFound:
                     QueueText(404, "not found\n"u8);
                     break;
+                case WriteOutcome.DiskFull:
+                    QueueDiskFull();
+                    break;
                 default:
-                    // The store refused the write (a failed sync or a full disk): nothing was stored.
+                    // The store refuses writes until it is reopened (a failed sync): nothing was stored.
                     QueueText(500, "the write could not be stored\n"u8);
                     break;
             }
@@ -427,7 +430,15 @@ namespace EmbedKv.Server.Loop
             catch (Exception e) when (e is System.IO.IOException or ObjectDisposedException)
             {
                 AbortBody();
-                QueueText(500, "the value could not be stored\n"u8);
+                if (StorageFullException.IsNoSpace(e))
+                {
+                    QueueDiskFull();
+                }
+                else
+                {
+                    QueueText(500, "the value could not be stored\n"u8);
+                }
+
                 _closeAfterSend = true;
                 _lingerAfterSend = true; // the rest of the body may still be coming
             }
@@ -453,7 +464,7 @@ namespace EmbedKv.Server.Loop
                 }
                 catch (Exception e) when (e is System.IO.IOException or ObjectDisposedException)
                 {
-                    _context.Completions.OnWriteCompleted(Token, WriteOutcome.Failed);
+                    _context.Completions.OnWriteCompleted(Token, StorageFullException.IsNoSpace(e) ? WriteOutcome.DiskFull : WriteOutcome.Failed);
                 }
 
                 return;
@@ -546,6 +557,12 @@ namespace EmbedKv.Server.Loop
             int written = ResponseWriter.Head(Output.Slice(_outEnd), status, contentLength, octetStream, close, !_head.Http11 && !close, _context.Date);
             _outEnd += written;
         }
+
+        /// <summary>
+        /// RFC 4918 §11.5: the server cannot store the representation. The store takes writes again once
+        /// space is freed, without a restart, so the client may retry; reads go on meanwhile.
+        /// </summary>
+        private void QueueDiskFull() => QueueText(507, "the disk is full: nothing was stored; retry once space is freed\n"u8);
 
         private void QueueText(int status, ReadOnlySpan<byte> body)
         {

@@ -40,6 +40,13 @@ namespace EmbedKv.Server.Storage
         /// <summary>Told the number of writes after each commit round, on the commit thread (the server's metrics).</summary>
         internal Action<int>? BatchCommitted { get; set; }
 
+        /// <summary>
+        /// After the disk refused a new file (ENOSPC), how long writes that need one are refused from memory
+        /// before the next attempt, so that a flood of writes on a full disk costs no syscalls (default 1 s,
+        /// as Redis retries a failed AOF write; tests shorten or lengthen it).
+        /// </summary>
+        internal TimeSpan DiskFullRetryInterval { get; set; } = TimeSpan.FromSeconds(1);
+
         /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
         public void Validate()
         {
