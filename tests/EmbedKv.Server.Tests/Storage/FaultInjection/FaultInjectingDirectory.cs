@@ -27,6 +27,7 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
         private readonly List<(string From, string To, string? Replaced)> _renamesSinceSync = new List<(string, string, string?)>();
         private readonly List<(string Name, string Backup)> _deletedSinceSync = new List<(string, string)>();
         private readonly Dictionary<string, int> _failures = new Dictionary<string, int>();
+        private readonly Dictionary<string, int> _skips = new Dictionary<string, int>();
         private int _errno;
         private int _backups;
         private bool _crashed;
@@ -45,12 +46,16 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
         /// </summary>
         public Action<string, string>? BeforeSlowCall { get; set; }
 
-        /// <summary>Makes the next <paramref name="count"/> calls of <paramref name="operation"/> fail with <paramref name="errno"/>.</summary>
-        public void FailNext(string operation, int errno, int count = 1)
+        /// <summary>
+        /// Makes the next <paramref name="count"/> calls of <paramref name="operation"/> fail with <paramref name="errno"/>,
+        /// after letting <paramref name="after"/> calls through (the second pwrite of a record, say).
+        /// </summary>
+        public void FailNext(string operation, int errno, int count = 1, int after = 0)
         {
             lock (_lock)
             {
                 _failures[operation] = count;
+                _skips[operation] = after;
                 _errno = errno;
             }
         }
@@ -61,6 +66,7 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
             lock (_lock)
             {
                 _failures.Clear();
+                _skips.Clear();
             }
         }
 
@@ -240,6 +246,12 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
             if (_crashed)
             {
                 throw new SyscallException(operation, new Errno(Sys.EIO), name + " (after a simulated crash)");
+            }
+
+            if (_skips.TryGetValue(operation, out int skip) && skip > 0)
+            {
+                _skips[operation] = skip - 1;
+                return;
             }
 
             if (_failures.TryGetValue(operation, out int left) && left > 0)
