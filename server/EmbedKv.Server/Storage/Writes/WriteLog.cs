@@ -125,8 +125,8 @@ namespace EmbedKv.Server.Storage.Writes
 
         /// <summary>
         /// The moment that bounds what a merge may judge: the last sequence handed out and the segment
-        /// appends go to (0 while a full disk leaves none). Once <see cref="Catalog.AppliedSequence"/> reaches that sequence, every record
-        /// written before it is in the index.
+        /// appends go to (0 while a full disk leaves none). Once <see cref="Catalog.AppliedSequence"/>
+        /// reaches that sequence, every record written before it is in the index.
         /// </summary>
         public (ulong Sequence, uint ActiveSegment) Horizon()
         {
