@@ -43,5 +43,14 @@ namespace EmbedKv.Server.Diagnostics
 
         [LoggerMessage(EventId = 207, Level = LogLevel.Warning, Message = "Could not release the space reserved for {File}")]
         public static partial void ReleaseFailed(ILogger logger, string file, Exception exception);
+
+        [LoggerMessage(EventId = 212, Level = LogLevel.Warning, Message = "The disk is full: refusing writes that need a new file, trying again at most every {Interval} ({Reason})")]
+        public static partial void DiskFull(ILogger logger, TimeSpan interval, string reason);
+
+        [LoggerMessage(EventId = 213, Level = LogLevel.Information, Message = "Space is free again: created {File}, taking writes")]
+        public static partial void DiskSpaceBack(ILogger logger, string file);
+
+        [LoggerMessage(EventId = 214, Level = LogLevel.Warning, Message = "{File}: could not cut off a torn tail of {Bytes} bytes at offset {Offset} ({Reason}); the next open drops it again, and merging this segment fails until then")]
+        public static partial void TornTailKept(ILogger logger, string file, long bytes, long offset, string reason);
     }
 }

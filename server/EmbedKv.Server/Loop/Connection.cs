@@ -209,8 +209,11 @@ namespace EmbedKv.Server.Loop
                 case WriteOutcome.NotFound:
                     QueueText(404, "not found\n"u8);
                     break;
+                case WriteOutcome.DiskFull:
+                    QueueDiskFull();
+                    break;
                 default:
-                    // The store refused the write (a failed sync or a full disk): nothing was stored.
+                    // The store refuses writes until it is reopened (a failed sync): nothing was stored.
                     QueueText(500, "the write could not be stored\n"u8);
                     break;
             }
@@ -426,10 +429,17 @@ namespace EmbedKv.Server.Loop
             }
             catch (Exception e) when (e is System.IO.IOException or ObjectDisposedException)
             {
+                // The rest of the body will not be read, so answer, close and linger as Reject does. Staying
+                // in the body phase, as this did, fed the same body to a new upload again and again, each
+                // failure queueing one more answer, until the output area overflowed (a crash on a full disk).
                 AbortBody();
-                QueueText(500, "the value could not be stored\n"u8);
+                bool full = StorageFullException.IsNoSpace(e);
+                _outEnd += WriteText(full ? 507 : 500, full ? DiskFullText : "the value could not be stored\n"u8, close: true);
                 _closeAfterSend = true;
-                _lingerAfterSend = true; // the rest of the body may still be coming
+                _lingerAfterSend = true;
+                _readStart = _readEnd;
+                _phase = Phase.Head;
+                _requestStarted = false;
             }
 
             return false;
@@ -453,7 +463,7 @@ namespace EmbedKv.Server.Loop
                 }
                 catch (Exception e) when (e is System.IO.IOException or ObjectDisposedException)
                 {
-                    _context.Completions.OnWriteCompleted(Token, WriteOutcome.Failed);
+                    _context.Completions.OnWriteCompleted(Token, StorageFullException.IsNoSpace(e) ? WriteOutcome.DiskFull : WriteOutcome.Failed);
                 }
 
                 return;
@@ -546,6 +556,14 @@ namespace EmbedKv.Server.Loop
             int written = ResponseWriter.Head(Output.Slice(_outEnd), status, contentLength, octetStream, close, !_head.Http11 && !close, _context.Date);
             _outEnd += written;
         }
+
+        /// <summary>
+        /// RFC 4918 §11.5 (507 Insufficient Storage): the server cannot store the representation. The store
+        /// takes writes again once space is freed, without a restart, so the client may retry; reads go on.
+        /// </summary>
+        private static ReadOnlySpan<byte> DiskFullText => "the disk is full: nothing was stored; retry once space is freed\n"u8;
+
+        private void QueueDiskFull() => QueueText(507, DiskFullText);
 
         private void QueueText(int status, ReadOnlySpan<byte> body)
         {

@@ -73,7 +73,10 @@ namespace EmbedKv.Server.Storage
         /// <summary>Merges completed.</summary>
         public long Compactions => _compactor.Merges;
 
-        /// <summary>Why the store refuses writes (a failed sync), or null while it accepts them.</summary>
+        /// <summary>
+        /// Why the store refuses writes for good (a failed sync), or null while it accepts them. A full disk
+        /// does not set it: those writes fail alone, with <see cref="StorageFullException"/>.
+        /// </summary>
         public Exception? WriteFailure => _log.Failure;
 
         /// <summary>Opens (creating if needed) the store in <see cref="StoreOptions.DataDirectory"/>.</summary>
@@ -271,6 +274,10 @@ namespace EmbedKv.Server.Storage
             {
                 outcome = _log.Append(key, value, tombstone, completion, token);
             }
+            catch (Exception e) when (IsDiskFull(e))
+            {
+                outcome = WriteOutcome.DiskFull;
+            }
             catch (Exception e) when (e is System.IO.IOException or ObjectDisposedException)
             {
                 outcome = WriteOutcome.Failed;
@@ -288,7 +295,16 @@ namespace EmbedKv.Server.Storage
             CheckValue(value.Length);
             WriteWaiter waiter = t_waiter ??= new WriteWaiter();
             waiter.Reset();
-            WriteOutcome? outcome = _log.Append(key, value, tombstone, waiter, 0);
+            WriteOutcome? outcome;
+            try
+            {
+                outcome = _log.Append(key, value, tombstone, waiter, 0);
+            }
+            catch (EmbedKv.Runtime.SyscallException e) when (IsDiskFull(e))
+            {
+                throw new StorageFullException(e);
+            }
+
             if (outcome is { } done)
             {
                 return done;
@@ -302,6 +318,13 @@ namespace EmbedKv.Server.Storage
 
             return result;
         }
+
+        /// <summary>
+        /// A write the disk had no room for, which left the store whole (a record cut back, or no new
+        /// segment): writes resume once space is freed. If the cut-back itself failed, the log is failed
+        /// instead, and that failure is what the caller must hear.
+        /// </summary>
+        private bool IsDiskFull(Exception e) => StorageFullException.IsNoSpace(e) && _log.Failure is null;
 
         private void CheckKey(ReadOnlySpan<byte> key)
         {

@@ -43,6 +43,13 @@ namespace EmbedKv.Server.Storage
         /// <summary>Who runs the commit and merge work: the store's own threads, or a test's simulation.</summary>
         internal StoreSchedule Schedule { get; set; } = StoreSchedule.Threads;
 
+        /// <summary>
+        /// After the disk refused a new file (ENOSPC), how long writes that need one are refused from memory
+        /// before the next attempt, so that a flood of writes on a full disk costs no syscalls (default 1 s,
+        /// as Redis retries a failed AOF write; tests shorten or lengthen it).
+        /// </summary>
+        internal TimeSpan DiskFullRetryInterval { get; set; } = TimeSpan.FromSeconds(1);
+
         /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
         public void Validate()
         {

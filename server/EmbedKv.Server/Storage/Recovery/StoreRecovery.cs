@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using EmbedKv.Server.Diagnostics;
 using EmbedKv.Server.Storage.Compaction;
 using EmbedKv.Server.Storage.Format;
@@ -20,6 +21,20 @@ namespace EmbedKv.Server.Storage.Recovery
         public static RecoveryReport Run(IStorageDirectory directory, Catalog catalog, StoreOptions options)
         {
             var report = new RecoveryReport();
+
+            // Leftovers go first: deleting them frees space, which on a full disk finishing a merge may
+            // need. A committed merge's outputs are .tmp files until it is finished, so then only streamed
+            // values (.partial, never part of a merge) go before it.
+            IReadOnlyList<string> names = directory.List();
+            bool merging = names.Contains(FileNames.Manifest);
+            foreach (string name in names)
+            {
+                if (FileNames.IsLeftover(name) && (!merging || name.EndsWith(FileNames.PartialSuffix, StringComparison.Ordinal)))
+                {
+                    DeleteLeftover(directory, name, options, report);
+                }
+            }
+
             MergeManifest.RecoverInterrupted(directory, options.Logger);
 
             var segmentIds = new List<uint>();
@@ -31,11 +46,7 @@ namespace EmbedKv.Server.Storage.Recovery
                 }
                 else if (FileNames.IsLeftover(name))
                 {
-                    // A streamed value or merge output that never reached its commit point.
-                    directory.TryDelete(name);
-                    ServerLog.DeletedLeftover(options.Logger, name);
-                    report.LeftoversDeleted++;
-                    report.LastSegmentId = Math.Max(report.LastSegmentId, IdOf(name));
+                    DeleteLeftover(directory, name, options, report);
                 }
             }
 
@@ -56,6 +67,15 @@ namespace EmbedKv.Server.Storage.Recovery
             catalog.EndRecovery();
             report.Keys = catalog.Count;
             return report;
+        }
+
+        /// <summary>A streamed value or merge output that never reached its commit point.</summary>
+        private static void DeleteLeftover(IStorageDirectory directory, string name, StoreOptions options, RecoveryReport report)
+        {
+            directory.TryDelete(name);
+            ServerLog.DeletedLeftover(options.Logger, name);
+            report.LeftoversDeleted++;
+            report.LastSegmentId = Math.Max(report.LastSegmentId, IdOf(name));
         }
 
         private static bool RecoverSegment(IStorageDirectory directory, Catalog catalog, StoreOptions options, RecordReader reader, uint id, RecoveryReport report)
@@ -109,7 +129,19 @@ namespace EmbedKv.Server.Storage.Recovery
                 // A torn tail: whatever a crash left of the last writes. Cut it off before appending
                 // anything, or the next crash's recovery would stop here and lose what follows.
                 long dropped = length - reader.Position;
-                file.Truncate(reader.Position);
+                try
+                {
+                    file.Truncate(reader.Position);
+                }
+                catch (EmbedKv.Runtime.SyscallException e) when (StorageFullException.IsNoSpace(e))
+                {
+                    // A filesystem that needs space even to shrink a file (copy-on-write) and has none. Leaving
+                    // the tail is safe: nothing is ever appended to a recovered segment, so every open drops
+                    // it again, and a full disk must not keep the store from opening.
+                    ServerLog.TornTailKept(options.Logger, name, dropped, reader.Position, e.Message);
+                    return false;
+                }
+
                 file.DataSync();
                 report.TornBytesDropped += dropped;
                 ServerLog.DroppedTornTail(options.Logger, name, dropped, reader.Position, reader.Problem ?? "unknown");

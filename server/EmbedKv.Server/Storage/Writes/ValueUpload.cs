@@ -48,7 +48,15 @@ namespace EmbedKv.Server.Storage.Writes
                 return false;
             }
 
-            _file!.WriteAt(chunk, ValueStart + Length);
+            try
+            {
+                _file!.WriteAt(chunk, ValueStart + Length);
+            }
+            catch (EmbedKv.Runtime.SyscallException e) when (StorageFullException.IsNoSpace(e))
+            {
+                throw new StorageFullException(e);
+            }
+
             _keyAndValueCrc = Crc32C.Append(_keyAndValueCrc, chunk);
             Length += chunk.Length;
             return true;
@@ -70,9 +78,14 @@ namespace EmbedKv.Server.Storage.Writes
             {
                 outcome = _log.CompleteUpload(this, completion, token);
             }
-            catch
+            catch (Exception e)
             {
                 Abort();
+                if (e is EmbedKv.Runtime.SyscallException && StorageFullException.IsNoSpace(e) && _log.Failure is null)
+                {
+                    throw new StorageFullException(e);
+                }
+
                 throw;
             }
 

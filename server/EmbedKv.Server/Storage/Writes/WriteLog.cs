@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using System.Threading;
 using EmbedKv.Server.Diagnostics;
@@ -29,7 +30,15 @@ namespace EmbedKv.Server.Storage.Writes
         private readonly Stack<ValueUpload> _uploads = new Stack<ValueUpload>();
         private PendingBatch _filling = new PendingBatch();
         private PendingBatch _spare = new PendingBatch();
+
+        // Null (despite its type) only while a full disk has left the store without one since it opened:
+        // Append creates it before writing, so the record writing code never sees null.
         private Segment _active;
+
+        // The ENOSPC that last refused a new file, and until when (Environment.TickCount64) writes that
+        // need one are refused from memory instead of trying again.
+        private Exception? _noSpace;
+        private long _noSpaceUntil;
         private uint _lastSegmentId;
         private ulong _lastSequence;
         private Exception? _failure;
@@ -42,7 +51,18 @@ namespace EmbedKv.Server.Storage.Writes
             _options = options;
             _lastSegmentId = lastSegmentId;
             _lastSequence = lastSequence;
-            _active = CreateSegment();
+            try
+            {
+                _active = CreateSegment();
+            }
+            catch (StorageFullException)
+            {
+                // A full disk must not keep the store from opening: reads need no new file, and the first
+                // write that finds space creates the active segment (docs/storage.md, "Disk full").
+                _active = null!;
+                return;
+            }
+
             _active.DirectorySynced = true;
             _directory.Sync();
         }
@@ -62,7 +82,7 @@ namespace EmbedKv.Server.Storage.Writes
             {
                 lock (_lock)
                 {
-                    return _active.Id;
+                    return _active?.Id ?? 0;
                 }
             }
         }
@@ -79,7 +99,7 @@ namespace EmbedKv.Server.Storage.Writes
             lock (_lock)
             {
                 ThrowIfRefusing();
-                if (_active.Length + length > _options.SegmentSize && _active.RecordBytes > 0)
+                if (_active is null || (_active.Length + length > _options.SegmentSize && _active.RecordBytes > 0))
                 {
                     Rotate();
                 }
@@ -105,14 +125,14 @@ namespace EmbedKv.Server.Storage.Writes
 
         /// <summary>
         /// The moment that bounds what a merge may judge: the last sequence handed out and the segment
-        /// appends go to. Once <see cref="Catalog.AppliedSequence"/> reaches that sequence, every record
-        /// written before it is in the index.
+        /// appends go to (0 while a full disk leaves none). Once <see cref="Catalog.AppliedSequence"/>
+        /// reaches that sequence, every record written before it is in the index.
         /// </summary>
         public (ulong Sequence, uint ActiveSegment) Horizon()
         {
             lock (_lock)
             {
-                return (_lastSequence, _active.Id);
+                return (_lastSequence, _active?.Id ?? 0);
             }
         }
 
@@ -124,22 +144,38 @@ namespace EmbedKv.Server.Storage.Writes
             lock (_lock)
             {
                 ThrowIfRefusing();
+                ThrowIfKnownFull();
                 id = ++_lastSegmentId;
                 upload = _uploads.Count > 0 ? _uploads.Pop() : new ValueUpload(this);
             }
 
-            IStorageFile file = _directory.Open(FileNames.Partial(id), FileMode.CreateNew);
+            IStorageFile file;
+            try
+            {
+                file = _directory.Open(FileNames.Partial(id), FileMode.CreateNew);
+            }
+            catch (Exception e) when (StorageFullException.IsNoSpace(e))
+            {
+                throw NoSpace(e);
+            }
+
             try
             {
                 upload.Start(key, id, file);
             }
-            catch
+            catch (Exception e)
             {
                 file.Dispose();
                 _directory.TryDelete(FileNames.Partial(id));
+                if (StorageFullException.IsNoSpace(e))
+                {
+                    throw NoSpace(e);
+                }
+
                 throw;
             }
 
+            SpaceFound(file.Name);
             return upload;
         }
 
@@ -271,7 +307,7 @@ namespace EmbedKv.Server.Storage.Writes
             lock (_lock)
             {
                 ThrowIfRefusing();
-                if (_active.RecordBytes > 0)
+                if (_active is not null && _active.RecordBytes > 0)
                 {
                     Rotate();
                 }
@@ -297,6 +333,48 @@ namespace EmbedKv.Server.Storage.Writes
             if (_closing)
             {
                 throw new ObjectDisposedException(nameof(KvStore), "the store is closing");
+            }
+        }
+
+        /// <summary>
+        /// Refuses a write that needs a new file while the disk was full at the last attempt, without
+        /// touching the disk: on a full disk every such write would otherwise create and delete a file.
+        /// Once <see cref="StoreOptions.DiskFullRetryInterval"/> has passed, the next such write tries again.
+        /// </summary>
+        private void ThrowIfKnownFull()
+        {
+            if (_noSpace is not null && Environment.TickCount64 < _noSpaceUntil)
+            {
+                throw new StorageFullException(_noSpace);
+            }
+        }
+
+        /// <summary>Remembers that the disk refused a new file, and returns what to throw.</summary>
+        private StorageFullException NoSpace(Exception cause)
+        {
+            lock (_lock)
+            {
+                if (_noSpace is null)
+                {
+                    ServerLog.DiskFull(_options.Logger, _options.DiskFullRetryInterval, cause.Message);
+                }
+
+                _noSpace = cause;
+                _noSpaceUntil = Environment.TickCount64 + (long)_options.DiskFullRetryInterval.TotalMilliseconds;
+            }
+
+            return new StorageFullException(cause);
+        }
+
+        private void SpaceFound(string file)
+        {
+            lock (_lock)
+            {
+                if (_noSpace is not null)
+                {
+                    _noSpace = null;
+                    ServerLog.DiskSpaceBack(_options.Logger, file);
+                }
             }
         }
 
@@ -367,7 +445,7 @@ namespace EmbedKv.Server.Storage.Writes
         {
             lock (_lock)
             {
-                if (_failure is null)
+                if (_failure is null && _active is not null)
                 {
                     ReleaseReservation(_active);
                 }
@@ -391,11 +469,17 @@ namespace EmbedKv.Server.Storage.Writes
             }
         }
 
+        /// <summary>Starts a new active segment; on a full disk throws <see cref="StorageFullException"/> and changes nothing.</summary>
+        [MemberNotNull(nameof(_active))]
         private void Rotate()
         {
             Segment next = CreateSegment();
-            MarkUnsynced(_active);
-            ReleaseReservation(_active);
+            if (_active is not null)
+            {
+                MarkUnsynced(_active);
+                ReleaseReservation(_active);
+            }
+
             _active = next;
         }
 
@@ -417,11 +501,25 @@ namespace EmbedKv.Server.Storage.Writes
             }
         }
 
+        /// <summary>
+        /// Creates the next segment file. ENOSPC becomes <see cref="StorageFullException"/>, remembered so
+        /// that writes needing a new file are refused from memory for a while (<see cref="ThrowIfKnownFull"/>).
+        /// </summary>
         private Segment CreateSegment()
         {
+            ThrowIfKnownFull();
             uint id = ++_lastSegmentId;
             string name = FileNames.Segment(id);
-            IStorageFile file = _directory.Open(name, FileMode.CreateNew);
+            IStorageFile file;
+            try
+            {
+                file = _directory.Open(name, FileMode.CreateNew);
+            }
+            catch (Exception e) when (StorageFullException.IsNoSpace(e))
+            {
+                throw NoSpace(e);
+            }
+
             try
             {
                 Span<byte> header = stackalloc byte[SegmentHeader.Size];
@@ -430,13 +528,19 @@ namespace EmbedKv.Server.Storage.Writes
 
                 Reserve(file);
             }
-            catch
+            catch (Exception e)
             {
                 file.Dispose();
                 _directory.TryDelete(name);
+                if (StorageFullException.IsNoSpace(e))
+                {
+                    throw NoSpace(e);
+                }
+
                 throw;
             }
 
+            SpaceFound(name);
             var segment = new Segment(id, file, SegmentHeader.Size, directorySynced: false);
             _catalog.AddSegment(segment);
             return segment;

@@ -17,5 +17,11 @@ namespace EmbedKv.Server.Storage.Writes
 
         /// <summary>The write failed; <see cref="KvStore.WriteFailure"/> or the exception says why, and nothing was acknowledged.</summary>
         Failed,
+
+        /// <summary>
+        /// The disk is full: nothing was stored, and the store takes writes again once space is freed, without
+        /// a reopen (the blocking calls throw <see cref="StorageFullException"/> instead).
+        /// </summary>
+        DiskFull,
     }
 }

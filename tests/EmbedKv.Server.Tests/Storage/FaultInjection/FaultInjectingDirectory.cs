@@ -27,6 +27,7 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
         private readonly List<(string From, string To, string? Replaced)> _renamesSinceSync = new List<(string, string, string?)>();
         private readonly List<(string Name, string Backup)> _deletedSinceSync = new List<(string, string)>();
         private readonly Dictionary<string, (int Left, int Errno)> _failures = new Dictionary<string, (int, int)>();
+        private readonly Dictionary<string, int> _skips = new Dictionary<string, int>();
         private int _backups;
         private bool _crashed;
 
@@ -53,12 +54,16 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
         /// <summary>How many calls failed because <see cref="FailNext"/> said so.</summary>
         public int InjectedFailures { get; private set; }
 
-        /// <summary>Makes the next <paramref name="count"/> calls of <paramref name="operation"/> fail with <paramref name="errno"/>.</summary>
-        public void FailNext(string operation, int errno, int count = 1)
+        /// <summary>
+        /// Makes the next <paramref name="count"/> calls of <paramref name="operation"/> fail with <paramref name="errno"/>,
+        /// after letting <paramref name="after"/> calls through (the second pwrite of a record, say).
+        /// </summary>
+        public void FailNext(string operation, int errno, int count = 1, int after = 0)
         {
             lock (_lock)
             {
                 _failures[operation] = (count, errno);
+                _skips[operation] = after;
             }
         }
 
@@ -68,6 +73,7 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
             lock (_lock)
             {
                 _failures.Clear();
+                _skips.Clear();
             }
         }
 
@@ -294,6 +300,12 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
             if (_crashed)
             {
                 throw new SyscallException(operation, new Errno(Sys.EIO), name + " (after a simulated crash)");
+            }
+
+            if (_skips.TryGetValue(operation, out int skip) && skip > 0)
+            {
+                _skips[operation] = skip - 1;
+                return;
             }
 
             if (_failures.TryGetValue(operation, out (int Left, int Errno) failure) && failure.Left > 0)

@@ -62,6 +62,7 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
                 CompactionMinimumDeadBytes = 0,
                 CompactionThreshold = 0.05 + (_random.NextDouble() * 0.6),
                 Schedule = new SimulatedSchedule(this),
+                DiskFullRetryInterval = TimeSpan.Zero, // a retry that waited for the clock would make runs differ
             };
             _steps = _random.Next(100, 400);
         }
@@ -512,6 +513,7 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
                 switch (outcome)
                 {
                     case WriteOutcome.Failed:
+                    case WriteOutcome.DiskFull:
                         _write.Failed = true;
                         break;
                     case WriteOutcome.NotFound:

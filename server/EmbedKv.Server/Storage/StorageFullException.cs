@@ -1,0 +1,25 @@
+using System;
+using System.IO;
+using EmbedKv.Runtime;
+using EmbedKv.Runtime.Interop;
+
+namespace EmbedKv.Server.Storage
+{
+    /// <summary>
+    /// The store refused a write because the disk is full (<c>ENOSPC</c>): nothing of it was stored, and the
+    /// store is otherwise whole. Unlike <see cref="StorageFailedException"/> this passes: writes work again
+    /// once space is freed, without reopening the store (docs/storage.md, "Disk full").
+    /// </summary>
+    public sealed class StorageFullException : IOException
+    {
+        /// <summary>Wraps the refused operation.</summary>
+        /// <param name="cause">The syscall that failed with ENOSPC.</param>
+        public StorageFullException(Exception cause)
+            : base("the disk is full (ENOSPC): the write was refused and nothing was stored; writes resume once space is freed: " + cause.Message, cause)
+        {
+        }
+
+        /// <summary>Whether <paramref name="e"/> is the disk running out of space, and not a lasting failure.</summary>
+        internal static bool IsNoSpace(Exception e) => e is StorageFullException or SyscallException { Errno.Value: Sys.ENOSPC };
+    }
+}
