@@ -314,8 +314,16 @@ namespace EmbedKv.Server.Tests.Storage
             }
 
             // The active segment: the newest that holds records (a reopen may add an empty one after it).
+            // Closing sealed it; cut the seal off, as a crash before the seal reached the disk would, so
+            // that nothing claims the last record was synced and it can be a torn tail.
             string segment = SegmentFiles(_dir.Path).Last(name => new FileInfo(_dir.File(name)).Length > SegmentHeader.Size);
-            long end = new FileInfo(_dir.File(segment)).Length;
+            long end = new FileInfo(_dir.File(segment)).Length - RecordHeader.Size;
+            Assert.True(RecoveryRuleTests.Records(_dir.File(segment))[^1].Header.IsSeal);
+            using (var stream = new FileStream(_dir.File(segment), FileMode.Open, FileAccess.Write))
+            {
+                stream.SetLength(end);
+            }
+
             long start = end - RecordHeader.LengthOf(4, lastValue.Length);
             byte[] bytes = File.ReadAllBytes(_dir.File(segment));
             Assert.Equal(RecordHeader.Magic, bytes[start + 4]);
