@@ -249,6 +249,38 @@ namespace EmbedKv.Server.Tests.Storage
             Assert.Equal(4, reopened.Count);
         }
 
+        [Theory]
+        [InlineData("torn")] // the crash left half a record after the last round
+        [InlineData("clean")] // the crash (kill -9, say) took only the seal
+        public void AfterACrashRecoverySealsWhatItKeptSoLaterDamageThereIsReported(string how)
+        {
+            StoreOptions options = TornTailTests.Options(_dir.Path);
+            using (KvStore store = KvStore.Open(options))
+            {
+                for (int i = 0; i < 5; i++)
+                {
+                    store.Put(Key("k" + i), Value(200, seed: i));
+                }
+            }
+
+            string name = FileNames.Segment(1);
+            List<(long Offset, RecordHeader Header)> records = Records(_dir.File(name));
+            byte[] bytes = File.ReadAllBytes(_dir.File(name));
+            File.WriteAllBytes(_dir.File(name), how == "torn" ? bytes.AsSpan(0, (int)records[^2].Offset + 30).ToArray() : bytes.AsSpan(0, (int)records[^1].Offset).ToArray());
+
+            using (KvStore store = KvStore.Open(options))
+            {
+                Assert.Equal(how == "torn" ? 4 : 5, store.Count);
+            }
+
+            // Later damage in what was the last round before the crash.
+            records = Records(_dir.File(name));
+            Assert.True(records[^1].Header.IsSeal, "recovery did not seal what it kept");
+            long last = records[^2].Offset;
+            TornTailTests.FlipByte(_dir.File(name), last + RecordHeader.Size + 5);
+            AssertDamagedAt(name, last, options);
+        }
+
         private bool EndsInSeal(string name)
         {
             List<(long Offset, RecordHeader Header)> records = Records(_dir.File(name));

@@ -23,10 +23,10 @@ namespace EmbedKv.Server.Storage.Recovery
     /// <summary>
     /// The verdict on one segment. <see cref="Offset"/> is where the problem starts; records in
     /// [<see cref="Format"/>'s header size, <see cref="ValidEnd"/>) are valid and chained from the first.
-    /// <see cref="Records"/> counts data records (seals excluded); <see cref="SealedTo"/> is the largest
-    /// claim among the valid chain, so a clean segment whose SealedTo is its length was synced whole.
+    /// <see cref="Records"/> counts data records (seals excluded). <see cref="EndsSealed"/>: the valid chain
+    /// ends in a seal that claims all of it, so nothing before <see cref="ValidEnd"/> can pass for a torn tail.
     /// </summary>
-    internal readonly record struct SegmentVerdict(SegmentState State, long Offset, string? Detail, long Length, long Records, long ValidEnd, SegmentFormat Format, long SealedTo);
+    internal readonly record struct SegmentVerdict(SegmentState State, long Offset, string? Detail, long Length, long Records, long ValidEnd, SegmentFormat Format, bool EndsSealed);
 
     /// <summary>Receives each valid data record a scan reads, with its offset.</summary>
     internal delegate void RecordVisitor(ReadOnlySpan<byte> key, RecordHeader header, long offset);
@@ -117,10 +117,10 @@ namespace EmbedKv.Server.Storage.Recovery
 
             if (SegmentHeader.HasWholeMagic(header))
             {
-                return new SegmentVerdict(SegmentState.Damaged, 0, "bad segment header (its magic is whole, so no crash left it)", length, 0, 0, default, 0);
+                return new SegmentVerdict(SegmentState.Damaged, 0, "bad segment header (its magic is whole, so no crash left it)", length, 0, 0, default, false);
             }
 
-            return new SegmentVerdict(SegmentState.TornHeader, 0, "no valid segment header and no valid record in its " + length + " bytes (opening the store deletes the file)", length, 0, 0, default, 0);
+            return new SegmentVerdict(SegmentState.TornHeader, 0, "no valid segment header and no valid record in its " + length + " bytes (opening the store deletes the file)", length, 0, 0, default, false);
         }
 
         /// <summary>Reads records from the first one on; stops at the end (Clean) or at the first bad one (TornTail, to be told from damage).</summary>
@@ -128,11 +128,11 @@ namespace EmbedKv.Server.Storage.Recovery
         {
             reader.Open(file, format);
             long records = 0;
-            long sealedTo = 0;
+            bool endsSealed = false;
             while (reader.TryReadNext(out ReadOnlySpan<byte> key))
             {
                 RecordHeader header = reader.Header;
-                sealedTo = Math.Max(sealedTo, header.SyncedTo);
+                endsSealed = header.IsSeal && header.SyncedTo == reader.RecordOffset;
                 if (header.IsSeal)
                 {
                     continue;
@@ -143,7 +143,7 @@ namespace EmbedKv.Server.Storage.Recovery
             }
 
             SegmentState state = reader.Problem is null ? SegmentState.Clean : SegmentState.TornTail;
-            return new SegmentVerdict(state, reader.Position, reader.Problem, length, records, reader.Position, format, sealedTo);
+            return new SegmentVerdict(state, reader.Position, reader.Problem, length, records, reader.Position, format, endsSealed);
         }
     }
 }

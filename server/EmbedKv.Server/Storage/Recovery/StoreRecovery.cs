@@ -105,19 +105,24 @@ namespace EmbedKv.Server.Storage.Recovery
 
                 segment.Length = verdict.ValidEnd;
                 segment.Sealed = true; // never appended to again: every open starts a new active segment
-                if (verdict.State == SegmentState.Clean)
+                bool torn = verdict.State == SegmentState.TornTail;
+                if (torn)
                 {
-                    return false;
+                    // A torn tail: whatever a crash left of the last writes. Cut it off before appending
+                    // anything, or the next crash's recovery would stop here and lose what follows.
+                    long dropped = verdict.Length - verdict.ValidEnd;
+                    file.Truncate(verdict.ValidEnd);
+                    file.DataSync();
+                    report.TornBytesDropped += dropped;
+                    ServerLog.DroppedTornTail(options.Logger, name, dropped, verdict.ValidEnd, verdict.Detail ?? "unknown");
                 }
 
-                // A torn tail: whatever a crash left of the last writes. Cut it off before appending
-                // anything, or the next crash's recovery would stop here and lose what follows.
-                long dropped = verdict.Length - verdict.ValidEnd;
-                file.Truncate(verdict.ValidEnd);
-                file.DataSync();
-                report.TornBytesDropped += dropped;
-                ServerLog.DroppedTornTail(options.Logger, name, dropped, verdict.ValidEnd, verdict.Detail ?? "unknown");
-                return true;
+                if (verdict.Format.HasClaims && !verdict.EndsSealed)
+                {
+                    Reseal(segment, synced: torn, options);
+                }
+
+                return torn;
             }
             catch
             {
@@ -128,6 +133,32 @@ namespace EmbedKv.Server.Storage.Recovery
 
                 file.Dispose();
                 throw;
+            }
+        }
+
+        /// <summary>
+        /// A crash took the seal, or the claim for the segment's last round, with it: every record of that
+        /// round just checked, so sync them and claim them now. Otherwise damage appearing there later would
+        /// pass for a torn tail at every open from now on. Best effort, like any seal: a full disk must not
+        /// keep the store from opening, and a torn seal is cut off as a torn tail.
+        /// </summary>
+        private static void Reseal(Segment segment, bool synced, StoreOptions options)
+        {
+            try
+            {
+                if (!synced)
+                {
+                    segment.Handle.DataSync();
+                }
+
+                Span<byte> seal = stackalloc byte[RecordHeader.Size];
+                RecordHeader.WriteSealRecord(seal, segment.Format, segment.Length, segment.Length);
+                segment.Handle.WriteAt(seal, segment.Length);
+                segment.Length += RecordHeader.Size;
+            }
+            catch (IOException e)
+            {
+                ServerLog.SealFailed(options.Logger, segment.Handle.Name, e);
             }
         }
 
