@@ -365,7 +365,7 @@ namespace EmbedKv.Server.Storage.Writes
 
         /// <summary>
         /// Seals <paramref name="segment"/> if it takes no more appends and its last sync covered all of it
-        /// (docs/storage.md, "Seal records"). Called by the commit thread after each sync.
+        /// (docs/storage.md, "Record": seal records). Called by the commit thread after each sync.
         /// </summary>
         public void SealIfSynced(Segment segment)
         {
