@@ -18,7 +18,8 @@ namespace EmbedKv.Host.Tests
     public sealed class CheckCommandTests : IDisposable
     {
         private const string FirstSegment = "seg-00000001.log";
-        private const int SegmentHeaderSize = 16;
+        private const int SegmentHeaderSize = 24;
+        private const byte SealFlag = 2;
         private const int RecordHeaderSize = 24;
 
         private readonly TempDirectory _dir = new TempDirectory();
@@ -181,16 +182,20 @@ namespace EmbedKv.Host.Tests
             return values;
         }
 
-        /// <summary>Where each record of a clean segment starts, by the lengths in its header (docs/storage.md).</summary>
+        /// <summary>Where each data record of a clean segment starts (its seal skipped), by the lengths in its header (docs/storage.md).</summary>
         private List<long> RecordOffsets(string segment)
         {
             byte[] bytes = File.ReadAllBytes(Path.Combine(Data, segment));
             var offsets = new List<long>();
             for (long offset = SegmentHeaderSize; offset < bytes.Length;)
             {
-                offsets.Add(offset);
                 ReadOnlySpan<byte> header = bytes.AsSpan((int)offset, RecordHeaderSize);
-                offset += RecordHeaderSize + BinaryPrimitives.ReadUInt16LittleEndian(header.Slice(6)) + BinaryPrimitives.ReadInt64LittleEndian(header.Slice(8));
+                if ((header[5] & SealFlag) == 0)
+                {
+                    offsets.Add(offset);
+                }
+
+                offset += RecordHeaderSize + BinaryPrimitives.ReadUInt16LittleEndian(header.Slice(6)) + BinaryPrimitives.ReadUInt32LittleEndian(header.Slice(8));
             }
 
             return offsets;

@@ -23,6 +23,9 @@ namespace EmbedKv.Server.Diagnostics
         [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "{File}: dropped a torn tail of {Bytes} bytes at offset {Offset} ({Problem})")]
         public static partial void DroppedTornTail(ILogger logger, string file, long bytes, long offset, string problem);
 
+        [LoggerMessage(EventId = 230, Level = LogLevel.Warning, Message = "{File}: could not append its seal record (damage in its last round of writes may then pass for a torn tail)")]
+        public static partial void SealFailed(ILogger logger, string file, Exception exception);
+
         [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Deleted {File}, whose header was never written ({Bytes} bytes)")]
         public static partial void DeletedHeaderless(ILogger logger, string file, long bytes);
 

@@ -252,11 +252,13 @@ namespace EmbedKv.Server.Storage
                     // Batched and None promised durability only eventually: closing is that moment.
                     foreach (Segment segment in _catalog.Segments())
                     {
-                        segment.Handle.DataSync();
+                        segment.SyncData();
                     }
 
                     _directory.Sync();
                 }
+
+                _log.SealAllSynced();
             }
             finally
             {

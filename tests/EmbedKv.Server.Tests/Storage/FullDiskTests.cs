@@ -308,8 +308,10 @@ namespace EmbedKv.Server.Tests.Storage
             // merge's renames run; the merge's output must not be taken for a leftover.
             File.WriteAllBytes(Path.Combine(dir.Path, FileNames.Partial(9)), new byte[4096]);
             File.Copy(Path.Combine(dir.Path, FileNames.Segment(1)), Path.Combine(dir.Path, FileNames.SegmentTemp(8)));
+            // The copy keeps segment 1's salt: every record's checksum covers it (docs/storage.md).
             byte[] header = new byte[SegmentHeader.Size];
-            SegmentHeader.Write(header, 8);
+            Assert.True(SegmentHeader.TryRead(File.ReadAllBytes(Path.Combine(dir.Path, FileNames.Segment(1))).AsSpan(0, SegmentHeader.Size), 1, out SegmentFormat format));
+            SegmentHeader.Write(header, 8, format);
             using (FileStream output = File.OpenWrite(Path.Combine(dir.Path, FileNames.SegmentTemp(8))))
             {
                 output.Write(header);

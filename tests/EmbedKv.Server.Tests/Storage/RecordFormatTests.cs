@@ -18,23 +18,26 @@ namespace EmbedKv.Server.Tests.Storage
 
         public void Dispose() => _dir.Dispose();
 
+        private static readonly SegmentFormat Salted = SegmentFormat.V2(0x0123456789ABCDEF);
+
         [Theory]
-        [InlineData(0, 0L, 1UL, false)]
-        [InlineData(5, 11L, 42UL, false)]
-        [InlineData(65535, int.MaxValue, ulong.MaxValue, false)]
-        [InlineData(3, 0L, 7UL, true)]
-        public void HeaderRoundTrips(int keyLength, long valueLength, ulong sequence, bool tombstone)
+        [InlineData(0, 0L, 1UL, false, 0L)]
+        [InlineData(5, 11L, 42UL, false, 4096L)]
+        [InlineData(65535, int.MaxValue, ulong.MaxValue, false, (long)uint.MaxValue)]
+        [InlineData(3, 0L, 7UL, true, 24L)]
+        public void HeaderRoundTrips(int keyLength, long valueLength, ulong sequence, bool tombstone, long syncedTo)
         {
-            var header = new RecordHeader(keyLength, valueLength, sequence, tombstone);
+            var header = new RecordHeader(keyLength, valueLength, sequence, tombstone, syncedTo);
             byte[] bytes = new byte[RecordHeader.Size];
             header.WriteTo(bytes);
 
-            // The documented layout, byte for byte.
+            // The documented layout (version 2), byte for byte.
             Assert.Equal(0u, BinaryPrimitives.ReadUInt32LittleEndian(bytes)); // CRC not sealed yet
             Assert.Equal(0xEB, bytes[4]);
             Assert.Equal(tombstone ? 1 : 0, bytes[5]);
             Assert.Equal(keyLength, BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(6)));
-            Assert.Equal(valueLength, BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(8)));
+            Assert.Equal(valueLength, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8)));
+            Assert.Equal(syncedTo, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(12)));
             Assert.Equal(sequence, BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(16)));
 
             Assert.True(RecordHeader.TryRead(bytes, out RecordHeader read));
@@ -42,20 +45,58 @@ namespace EmbedKv.Server.Tests.Storage
             Assert.Equal(valueLength, read.ValueLength);
             Assert.Equal(sequence, read.Sequence);
             Assert.Equal(tombstone, read.Tombstone);
+            Assert.Equal(syncedTo, read.SyncedTo);
+            Assert.False(read.IsSeal);
             Assert.Equal(RecordHeader.Size + keyLength + valueLength, read.RecordLength);
             Assert.Equal(read.RecordLength, RecordHeader.LengthOf(keyLength, valueLength));
         }
 
         [Fact]
-        public void CrcCoversKeyThenValueThenHeaderBytes4To24()
+        public void CrcCoversSaltOffsetKeyValueThenHeaderBytes4To24()
         {
             byte[] key = Encoding.ASCII.GetBytes("key-1");
             byte[] value = Encoding.ASCII.GetBytes("the value");
-            byte[] record = Record(key, value, sequence: 9, tombstone: false);
+            byte[] record = Record(key, value, sequence: 9, tombstone: false, Salted, offset: 1000);
 
-            byte[] covered = key.Concat(value).Concat(record.Skip(4).Take(20)).ToArray();
+            byte[] saltAndOffset = new byte[16];
+            BinaryPrimitives.WriteUInt64LittleEndian(saltAndOffset, Salted.Salt);
+            BinaryPrimitives.WriteInt64LittleEndian(saltAndOffset.AsSpan(8), 1000);
+            byte[] covered = saltAndOffset.Concat(key).Concat(value).Concat(record.Skip(4).Take(20)).ToArray();
             Assert.Equal(Crc32C.Compute(covered), RecordHeader.StoredCrc(record));
-            Assert.Equal(Crc32C.Compute(covered), BinaryPrimitives.ReadUInt32LittleEndian(record));
+
+            // Version 1 (still read): no salt, no offset.
+            byte[] legacy = key.Concat(value).Concat(record.Skip(4).Take(20)).ToArray();
+            Assert.Equal(Crc32C.Compute(legacy), RecordHeader.FinishCrc(Crc32C.Append(SegmentFormat.V1.CrcSeed(1000), key.Concat(value).ToArray()), record));
+        }
+
+        [Fact]
+        public void ARecordChecksOnlyAtItsOwnOffsetOfItsOwnSegment()
+        {
+            byte[] record = Record(Encoding.ASCII.GetBytes("key-1"), Encoding.ASCII.GetBytes("a value"), sequence: 3, tombstone: false, Salted, offset: SegmentHeader.Size);
+            Assert.True(ReadFirstRecord(record).Ok);
+            Assert.False(ReadFirstRecord(record, SegmentFormat.V2(Salted.Salt + 1)).Ok, "another segment's salt");
+            Assert.False(ReadFirstRecord(record, SegmentFormat.V1).Ok, "as a version 1 record");
+
+            byte[] elsewhere = Record(Encoding.ASCII.GetBytes("key-1"), Encoding.ASCII.GetBytes("a value"), sequence: 3, tombstone: false, Salted, offset: SegmentHeader.Size + 1);
+            Assert.False(ReadFirstRecord(elsewhere).Ok, "a record made for another offset");
+        }
+
+        [Fact]
+        public void ASealRecordHasNoKeyNorValueAndChecksLikeAnyRecord()
+        {
+            byte[] seal = new byte[RecordHeader.Size];
+            RecordHeader.WriteSealRecord(seal, Salted, SegmentHeader.Size, 4096);
+            Assert.Equal(RecordHeader.SealFlag, seal[5]);
+            Assert.True(RecordHeader.TryRead(seal, out RecordHeader header));
+            Assert.True(header.IsSeal);
+            Assert.Equal(4096, header.SyncedTo);
+            Assert.Equal(RecordHeader.Size, header.RecordLength);
+            (bool ok, string? problem, string? key) = ReadFirstRecord(seal);
+            Assert.True(ok, problem);
+            Assert.Equal(string.Empty, key);
+
+            seal[13] ^= 1;
+            Assert.False(ReadFirstRecord(seal).Ok, "a changed claim");
         }
 
         [Fact]
@@ -63,7 +104,7 @@ namespace EmbedKv.Server.Tests.Storage
         {
             byte[] key = Encoding.ASCII.GetBytes("key-1");
             byte[] value = Encoding.ASCII.GetBytes("eleven byte");
-            byte[] record = Record(key, value, sequence: 3, tombstone: false);
+            byte[] record = Record(key, value, sequence: 3, tombstone: false, Salted, SegmentHeader.Size);
             Assert.Equal(40, record.Length);
 
             // The untouched record reads back through the real reader on a real file.
@@ -87,7 +128,7 @@ namespace EmbedKv.Server.Tests.Storage
         [Fact]
         public void ATombstoneRecordIsChecked()
         {
-            byte[] record = Record(Encoding.ASCII.GetBytes("gone"), ReadOnlySpan<byte>.Empty, sequence: 5, tombstone: true);
+            byte[] record = Record(Encoding.ASCII.GetBytes("gone"), ReadOnlySpan<byte>.Empty, sequence: 5, tombstone: true, Salted, SegmentHeader.Size);
             (bool ok, string? problem, string? key) = ReadFirstRecord(record);
             Assert.True(ok, problem);
             Assert.Equal("gone", key);
@@ -113,26 +154,36 @@ namespace EmbedKv.Server.Tests.Storage
             {
                 bytes = (byte[])good.Clone();
                 bytes[5] = flags;
-                Assert.False(RecordHeader.TryRead(bytes, out _), "unknown flags " + flags);
+                Assert.False(RecordHeader.TryRead(bytes, out _), "unknown flags, or a seal with a key or value: " + flags);
             }
 
             bytes = (byte[])good.Clone();
-            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(8), -1);
-            Assert.False(RecordHeader.TryRead(bytes, out _), "negative value length");
-
-            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(8), long.MinValue);
-            Assert.False(RecordHeader.TryRead(bytes, out _), "negative value length");
-
-            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(8), (long)int.MaxValue + 1);
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), uint.MaxValue);
             Assert.False(RecordHeader.TryRead(bytes, out _), "oversized value length");
 
-            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(8), int.MaxValue);
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), (uint)int.MaxValue + 1);
+            Assert.False(RecordHeader.TryRead(bytes, out _), "oversized value length");
+
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), int.MaxValue);
             Assert.True(RecordHeader.TryRead(bytes, out _), "the largest value length is allowed");
+
+            // Version 1 headers: an 8-byte value length, no claim, no seal flag.
+            bytes = (byte[])good.Clone();
+            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(8), 10);
+            Assert.True(RecordHeader.TryRead(bytes, out RecordHeader legacy, SegmentFormat.Legacy));
+            Assert.Equal(10, legacy.ValueLength);
+            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(8), -1);
+            Assert.False(RecordHeader.TryRead(bytes, out _, SegmentFormat.Legacy), "negative value length");
+            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(8), (long)int.MaxValue + 1);
+            Assert.False(RecordHeader.TryRead(bytes, out _, SegmentFormat.Legacy), "oversized value length");
+            bytes[5] = RecordHeader.SealFlag;
+            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(8), 0);
+            Assert.False(RecordHeader.TryRead(bytes, out _, SegmentFormat.Legacy), "no seals in version 1");
 
             bytes = (byte[])good.Clone();
             bytes[5] = RecordHeader.TombstoneFlag; // with value length 10
             Assert.False(RecordHeader.TryRead(bytes, out _), "a tombstone with a value");
-            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(8), 0);
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), 0);
             Assert.True(RecordHeader.TryRead(bytes, out RecordHeader tombstone), "an empty tombstone");
             Assert.True(tombstone.Tombstone);
         }
@@ -141,13 +192,16 @@ namespace EmbedKv.Server.Tests.Storage
         public void SegmentHeaderIsValidOnlyForItsOwnId()
         {
             byte[] header = new byte[SegmentHeader.Size];
-            SegmentHeader.Write(header, 7);
+            SegmentFormat format = SegmentHeader.Write(header, 7);
 
-            Assert.Equal("EKVSEG\0\u0001"u8.ToArray(), header.AsSpan(0, 8).ToArray());
+            Assert.Equal("EKVSEG\0\u0002"u8.ToArray(), header.AsSpan(0, 8).ToArray());
             Assert.Equal(7u, BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(8)));
-            Assert.Equal(Crc32C.Compute(header.AsSpan(0, 12)), BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(12)));
+            Assert.Equal(format.Salt, BinaryPrimitives.ReadUInt64LittleEndian(header.AsSpan(12)));
+            Assert.NotEqual(0UL, format.Salt);
+            Assert.Equal(Crc32C.Compute(header.AsSpan(0, 20)), BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(20)));
 
-            Assert.True(SegmentHeader.IsValid(header, 7));
+            Assert.True(SegmentHeader.TryRead(header, 7, out SegmentFormat read));
+            Assert.Equal(format, read);
             Assert.False(SegmentHeader.IsValid(header, 8), "wrong id");
             Assert.False(SegmentHeader.IsValid(header.AsSpan(0, SegmentHeader.Size - 1), 7), "short");
 
@@ -159,16 +213,26 @@ namespace EmbedKv.Server.Tests.Storage
             }
 
             // A different format version with a CRC that matches it is still not ours.
-            byte[] version2 = (byte[])header.Clone();
-            version2[7] = 2;
-            BinaryPrimitives.WriteUInt32LittleEndian(version2.AsSpan(12), Crc32C.Compute(version2.AsSpan(0, 12)));
-            Assert.False(SegmentHeader.IsValid(version2, 7), "wrong magic or version");
+            byte[] version3 = (byte[])header.Clone();
+            version3[7] = 3;
+            BinaryPrimitives.WriteUInt32LittleEndian(version3.AsSpan(20), Crc32C.Compute(version3.AsSpan(0, 20)));
+            Assert.False(SegmentHeader.IsValid(version3, 7), "wrong magic or version");
 
             // A header whose id field says 8, with a correct CRC, belongs to segment 8 only.
             byte[] other = new byte[SegmentHeader.Size];
             SegmentHeader.Write(other, 8);
             Assert.False(SegmentHeader.IsValid(other, 7));
             Assert.True(SegmentHeader.IsValid(other, 8));
+            Assert.NotEqual(format.Salt, BinaryPrimitives.ReadUInt64LittleEndian(other.AsSpan(12)));
+
+            // Version 1 (16 bytes) is still read.
+            byte[] legacy = new byte[SegmentHeader.SizeV1];
+            SegmentHeader.Write(legacy, 7, SegmentFormat.V1);
+            Assert.Equal("EKVSEG\0\u0001"u8.ToArray(), legacy.AsSpan(0, 8).ToArray());
+            Assert.Equal(Crc32C.Compute(legacy.AsSpan(0, 12)), BinaryPrimitives.ReadUInt32LittleEndian(legacy.AsSpan(12)));
+            Assert.True(SegmentHeader.TryRead(legacy, 7, out read));
+            Assert.Equal(SegmentFormat.V1, read);
+            Assert.Equal(16, read.HeaderSize);
         }
 
         [Theory]
@@ -223,39 +287,40 @@ namespace EmbedKv.Server.Tests.Storage
             Assert.False(FileNames.IsLeftover(FileNames.Manifest));
         }
 
-        /// <summary>A whole record as <c>WriteLog</c> writes it: header, key, value, CRC sealed.</summary>
-        internal static byte[] Record(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, ulong sequence, bool tombstone)
+        /// <summary>A whole record as <c>WriteLog</c> writes it at <paramref name="offset"/> of a segment of that format: header, key, value, CRC sealed.</summary>
+        internal static byte[] Record(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, ulong sequence, bool tombstone, SegmentFormat format, long offset)
         {
             byte[] record = new byte[RecordHeader.Size + key.Length + value.Length];
             new RecordHeader(key.Length, value.Length, sequence, tombstone).WriteTo(record);
             key.CopyTo(record.AsSpan(RecordHeader.Size));
             value.CopyTo(record.AsSpan(RecordHeader.Size + key.Length));
-            RecordHeader.Seal(record, Crc32C.Append(Crc32C.Compute(key), value));
+            RecordHeader.Seal(record, Crc32C.Append(Crc32C.Append(format.CrcSeed(offset), key), value));
             return record;
         }
 
         /// <summary>Writes a segment holding <paramref name="record"/> and reads it back with <see cref="RecordReader"/>.</summary>
-        private (bool Ok, string? Problem, string? Key) ReadFirstRecord(byte[] record)
+        private (bool Ok, string? Problem, string? Key) ReadFirstRecord(byte[] record, SegmentFormat? format = null)
         {
+            SegmentFormat segment = format ?? Salted;
             var bytes = new List<byte>();
             byte[] header = new byte[SegmentHeader.Size];
-            SegmentHeader.Write(header, 1);
-            bytes.AddRange(header);
+            SegmentHeader.Write(header, 1, segment);
+            bytes.AddRange(header.AsSpan(0, segment.HeaderSize).ToArray());
             bytes.AddRange(record);
             File.WriteAllBytes(_dir.File(FileNames.Segment(1)), bytes.ToArray());
 
             using NativeStorageDirectory directory = NativeStorageDirectory.Open(_dir.Path);
             using IStorageFile file = directory.Open(FileNames.Segment(1), FileMode.Open);
             var reader = new RecordReader();
-            reader.Open(file, SegmentHeader.Size);
+            reader.Open(file, segment);
             if (!reader.TryReadNext(out ReadOnlySpan<byte> key))
             {
                 return (false, reader.Problem, null);
             }
 
             string text = Encoding.ASCII.GetString(key);
-            Assert.Equal(SegmentHeader.Size, reader.RecordOffset);
-            Assert.Equal(SegmentHeader.Size + record.Length, reader.Position);
+            Assert.Equal(segment.HeaderSize, reader.RecordOffset);
+            Assert.Equal(segment.HeaderSize + record.Length, reader.Position);
             Assert.False(reader.TryReadNext(out _)); // clean end of file
             Assert.Null(reader.Problem);
             return (true, null, text);

@@ -74,7 +74,7 @@ namespace EmbedKv.Server.Tests.Storage
                 AssertHolds(store, earlier);
             }
 
-            Assert.Equal(lastStart, new FileInfo(_dir.File(segment)).Length);
+            AssertCutAndResealed(_dir.File(segment), lastStart);
             Assert.Contains(log, line => line.Contains(segment, StringComparison.Ordinal) && line.Contains("torn tail", StringComparison.Ordinal));
         }
 
@@ -275,7 +275,7 @@ namespace EmbedKv.Server.Tests.Storage
                 Assert.True(offset - lastStart == store.Recovery.TornBytesDropped, "cut at " + offset + ": dropped " + store.Recovery.TornBytesDropped);
                 Assert.Null(store.Get(Key("last")));
                 AssertHolds(store, earlier);
-                Assert.Equal(lastStart, new FileInfo(copy.File(segment)).Length);
+                AssertCutAndResealed(copy.File(segment), lastStart);
                 if (offset > lastStart)
                 {
                     Assert.Contains(log, line => line.Contains(segment, StringComparison.Ordinal) && line.Contains("torn tail", StringComparison.Ordinal));
@@ -314,8 +314,16 @@ namespace EmbedKv.Server.Tests.Storage
             }
 
             // The active segment: the newest that holds records (a reopen may add an empty one after it).
+            // Closing sealed it; cut the seal off, as a crash before the seal reached the disk would, so
+            // that nothing claims the last record was synced and it can be a torn tail.
             string segment = SegmentFiles(_dir.Path).Last(name => new FileInfo(_dir.File(name)).Length > SegmentHeader.Size);
-            long end = new FileInfo(_dir.File(segment)).Length;
+            long end = new FileInfo(_dir.File(segment)).Length - RecordHeader.Size;
+            Assert.True(RecoveryRuleTests.Records(_dir.File(segment))[^1].Header.IsSeal);
+            using (var stream = new FileStream(_dir.File(segment), FileMode.Open, FileAccess.Write))
+            {
+                stream.SetLength(end);
+            }
+
             long start = end - RecordHeader.LengthOf(4, lastValue.Length);
             byte[] bytes = File.ReadAllBytes(_dir.File(segment));
             Assert.Equal(RecordHeader.Magic, bytes[start + 4]);
@@ -370,6 +378,15 @@ namespace EmbedKv.Server.Tests.Storage
             string text = du.StandardOutput.ReadToEnd();
             du.WaitForExit();
             return long.Parse(text.Split('\t')[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        /// <summary>The file was cut at <paramref name="at"/>, then recovery synced it and sealed what it kept.</summary>
+        private static void AssertCutAndResealed(string file, long at)
+        {
+            Assert.Equal(at + RecordHeader.Size, new FileInfo(file).Length);
+            (long offset, RecordHeader seal) = RecoveryRuleTests.Records(file)[^1];
+            Assert.True(seal.IsSeal);
+            Assert.Equal((at, at), (offset, seal.SyncedTo));
         }
 
         private static void AssertHolds(KvStore store, Dictionary<string, byte[]> expected)

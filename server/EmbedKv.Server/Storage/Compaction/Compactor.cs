@@ -233,11 +233,11 @@ namespace EmbedKv.Server.Storage.Compaction
             Segment? output = null;
             foreach (Segment input in inputs)
             {
-                _reader.Open(input.Handle, SegmentHeader.Size);
+                _reader.Open(input.Handle, input.Format);
                 while (_reader.TryReadNext(out ReadOnlySpan<byte> key))
                 {
                     RecordHeader header = _reader.Header;
-                    if (header.Tombstone || !Catalog.IsLive(key, input.Id, (uint)_reader.RecordOffset))
+                    if (header.IsSeal || header.Tombstone || !Catalog.IsLive(key, input.Id, (uint)_reader.RecordOffset))
                     {
                         // Dead records and tombstones stay behind: every older record of a key is in a
                         // merged segment too (docs/storage.md), so no tombstone is needed any more.
@@ -250,7 +250,7 @@ namespace EmbedKv.Server.Storage.Compaction
                         outputs.Add(output);
                     }
 
-                    Copy(input.Handle, _reader.RecordOffset, header.RecordLength, output);
+                    Copy(input, _reader.RecordOffset, header, output);
                     output.MaxSequence = Math.Max(output.MaxSequence, header.Sequence);
                 }
 
@@ -261,16 +261,29 @@ namespace EmbedKv.Server.Storage.Compaction
 
                 Step("copied");
             }
+
+            // Each output is synced whole before the merge commits, so its seal's claim is true by the
+            // time the output is a segment, and it covers the output's last records too.
+            Span<byte> seal = stackalloc byte[RecordHeader.Size];
+            foreach (Segment done in outputs)
+            {
+                RecordHeader.WriteSealRecord(seal, done.Format, done.Length, done.Length);
+                done.Handle.WriteAt(seal, done.Length);
+                done.Length += RecordHeader.Size;
+                done.Full = true;
+                done.Sealed = true;
+            }
         }
 
         private Segment CreateOutput()
         {
             uint id = _log.NextSegmentId();
             IStorageFile file = Directory.Open(FileNames.SegmentTemp(id), FileMode.CreateNew);
+            SegmentFormat format;
             try
             {
                 Span<byte> header = stackalloc byte[SegmentHeader.Size];
-                SegmentHeader.Write(header, id);
+                format = SegmentHeader.Write(header, id);
                 file.WriteAt(header, 0);
             }
             catch
@@ -281,25 +294,57 @@ namespace EmbedKv.Server.Storage.Compaction
                 throw;
             }
 
-            return new Segment(id, file, SegmentHeader.Size, directorySynced: true);
+            return new Segment(id, file, SegmentHeader.Size, directorySynced: true) { Format = format };
         }
 
-        private void Copy(IStorageFile from, long offset, long length, Segment to)
+        /// <summary>
+        /// Copies one record to the end of <paramref name="to"/> with a new header: its CRC is computed for
+        /// the output's salt and offset (and a version 1 record becomes a version 2 one). The source bytes are
+        /// checked again against their own CRC as they pass, so nothing that changed since the reader
+        /// checked them is blessed with a fresh CRC.
+        /// </summary>
+        private void Copy(Segment from, long offset, RecordHeader header, Segment to)
         {
-            for (long done = 0; done < length;)
+            Span<byte> sourceHeader = stackalloc byte[RecordHeader.Size];
+            ReadExactly(from.Handle, sourceHeader, offset);
+            uint sourceCrc = from.Format.CrcSeed(offset);
+            uint crc = to.Format.CrcSeed(to.Length);
+            long body = header.KeyLength + header.ValueLength;
+            for (long done = 0; done < body;)
             {
-                int chunk = (int)Math.Min(length - done, _copyBuffer.Length);
-                int read = from.ReadAt(_copyBuffer.AsSpan(0, chunk), offset + done);
-                if (read <= 0)
-                {
-                    throw new EndOfStreamException(from.Name + " ended while merging a record at " + offset);
-                }
-
-                to.Handle.WriteAt(_copyBuffer.AsSpan(0, read), to.Length + done);
-                done += read;
+                int chunk = (int)Math.Min(body - done, _copyBuffer.Length);
+                Span<byte> bytes = _copyBuffer.AsSpan(0, chunk);
+                ReadExactly(from.Handle, bytes, offset + RecordHeader.Size + done);
+                sourceCrc = Crc32C.Append(sourceCrc, bytes);
+                crc = Crc32C.Append(crc, bytes);
+                to.Handle.WriteAt(bytes, to.Length + RecordHeader.Size + done);
+                done += chunk;
             }
 
-            to.Length += length;
+            if (RecordHeader.FinishCrc(sourceCrc, sourceHeader) != RecordHeader.StoredCrc(sourceHeader))
+            {
+                throw new StorageCorruptedException(from.Handle.Name, offset, "CRC mismatch while merging (the record changed after it was checked; the merge was abandoned)");
+            }
+
+            Span<byte> newHeader = stackalloc byte[RecordHeader.Size];
+            new RecordHeader(header.KeyLength, header.ValueLength, header.Sequence, tombstone: false).WriteTo(newHeader);
+            RecordHeader.Seal(newHeader, crc);
+            to.Handle.WriteAt(newHeader, to.Length);
+            to.Length += header.RecordLength;
+        }
+
+        private static void ReadExactly(IStorageFile file, Span<byte> buffer, long offset)
+        {
+            for (int done = 0; done < buffer.Length;)
+            {
+                int read = file.ReadAt(buffer.Slice(done), offset + done);
+                if (read <= 0)
+                {
+                    throw new EndOfStreamException(file.Name + " ended while merging a record at " + offset);
+                }
+
+                done += read;
+            }
         }
 
         /// <summary>Points each key at its copy, unless a write made since the copy replaced or deleted it.</summary>
@@ -309,9 +354,14 @@ namespace EmbedKv.Server.Storage.Compaction
             {
                 Catalog.AddSegment(output);
                 long dead = 0;
-                _reader.Open(output.Handle, SegmentHeader.Size);
+                _reader.Open(output.Handle, output.Format);
                 while (_reader.TryReadNext(out ReadOnlySpan<byte> key))
                 {
+                    if (_reader.Header.IsSeal)
+                    {
+                        continue;
+                    }
+
                     if (!Catalog.Relocate(key, _reader.Header.Sequence, output.Id, (uint)_reader.RecordOffset))
                     {
                         dead += _reader.Header.RecordLength;

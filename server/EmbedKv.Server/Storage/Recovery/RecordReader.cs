@@ -6,7 +6,8 @@ namespace EmbedKv.Server.Storage.Recovery
 {
     /// <summary>
     /// Reads a segment's records front to back through one buffer, checking each record's CRC; values
-    /// are checksummed chunk by chunk and never held whole. Used by recovery and by the merge.
+    /// are checksummed chunk by chunk and never held whole. Seal records are returned like any other
+    /// (callers skip them as data). Used by recovery, check and the merge.
     /// </summary>
     internal sealed class RecordReader
     {
@@ -40,9 +41,15 @@ namespace EmbedKv.Server.Storage.Recovery
         /// </summary>
         public long ProblemEnd { get; private set; }
 
-        public void Open(IStorageFile file, long start)
+        /// <summary>How the open segment's records are checked.</summary>
+        public SegmentFormat Format { get; private set; }
+
+        /// <summary>Reads the segment's records from its first one (or from <paramref name="start"/>).</summary>
+        public void Open(IStorageFile file, SegmentFormat format, long start = -1)
         {
             _file = file;
+            Format = format;
+            start = start < 0 ? format.HeaderSize : start;
             _fileLength = file.Length;
             _bufferStart = 0;
             _bufferLength = 0;
@@ -68,7 +75,8 @@ namespace EmbedKv.Server.Storage.Recovery
                 // them only when the record ends exactly where the file does, as a torn last record would.
                 // Anywhere else a flipped length could claim the valid records after it, and recovery would
                 // cut them off as a "torn tail" instead of reporting corruption.
-                ProblemEnd = problem == "CRC mismatch" && Position + header.RecordLength == _fileLength ? _fileLength - 1 : Position;
+                // (Version 1 only: from version 2 on, a value cannot check as a record, so no skipping is needed.)
+                ProblemEnd = !Format.HasClaims && problem == "CRC mismatch" && Position + header.RecordLength == _fileLength ? _fileLength - 1 : Position;
                 return false;
             }
 
@@ -79,7 +87,46 @@ namespace EmbedKv.Server.Storage.Recovery
             return true;
         }
 
-        /// <summary>Whether any valid record starts after <paramref name="from"/>: tells corruption from a torn tail.</summary>
+        /// <summary>
+        /// The largest SyncedTo claim of any valid record (seals included) that starts after
+        /// <paramref name="from"/>, and where that record starts; -1 if none. Stops early at a claim past
+        /// <paramref name="from"/>, which settles the question. A byte-by-byte search is safe here: in a
+        /// version 2 segment only records written at that very offset of this segment check.
+        /// </summary>
+        public long LargestClaimAfter(long from, out long claimAt)
+        {
+            long largest = -1;
+            claimAt = -1;
+            for (long candidate = from + 1; candidate + RecordHeader.Size <= _fileLength;)
+            {
+                ReadOnlySpan<byte> bytes = Window(candidate, 5);
+                if (bytes[4] == RecordHeader.Magic && TryCheckRecordAt(candidate, out RecordHeader header, out _))
+                {
+                    if (header.SyncedTo > largest)
+                    {
+                        largest = header.SyncedTo;
+                        claimAt = candidate;
+                        if (largest > from)
+                        {
+                            break;
+                        }
+                    }
+
+                    // A real record: nothing inside it is one.
+                    candidate += header.RecordLength;
+                    continue;
+                }
+
+                candidate++;
+            }
+
+            return largest;
+        }
+
+        /// <summary>Whether a valid record starts exactly at <paramref name="offset"/>.</summary>
+        public bool IsValidRecordAt(long offset) => TryCheckRecordAt(offset, out _, out _);
+
+        /// <summary>Whether any valid record starts after <paramref name="from"/> (version 1's test for corruption; a value can fool it).</summary>
         public bool AnyValidRecordAfter(long from, out long found)
         {
             for (long candidate = from + 1; candidate + RecordHeader.Size <= _fileLength; candidate++)
@@ -107,7 +154,7 @@ namespace EmbedKv.Server.Storage.Recovery
 
             ReadOnlySpan<byte> headerBytes = Window(offset, RecordHeader.Size);
             uint stored = RecordHeader.StoredCrc(headerBytes);
-            if (!RecordHeader.TryRead(headerBytes, out header))
+            if (!RecordHeader.TryRead(headerBytes, out header, Format.Version))
             {
                 problem = "not a record header";
                 return false;
@@ -122,7 +169,7 @@ namespace EmbedKv.Server.Storage.Recovery
                 return false;
             }
 
-            uint crc = Crc32C.Compute(Window(offset + RecordHeader.Size, header.KeyLength));
+            uint crc = Crc32C.Append(Format.CrcSeed(offset), Window(offset + RecordHeader.Size, header.KeyLength));
             long valueStart = offset + RecordHeader.Size + header.KeyLength;
             for (long done = 0; done < header.ValueLength;)
             {

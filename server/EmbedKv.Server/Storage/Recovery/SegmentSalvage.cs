@@ -31,10 +31,19 @@ namespace EmbedKv.Server.Storage.Recovery
                 using (IStorageFile source = directory.Open(name, FileMode.Open))
                 using (IStorageFile copy = directory.Open(temp, FileMode.CreateNew))
                 {
+                    // The same version and salt, and the same offsets: every copied record checks as it did.
                     Span<byte> header = stackalloc byte[SegmentHeader.Size];
-                    SegmentHeader.Write(header, newId);
-                    copy.WriteAt(header, 0);
-                    Copy(source, copy, SegmentHeader.Size, verdict.ValidEnd);
+                    SegmentHeader.Write(header, newId, verdict.Format);
+                    copy.WriteAt(header.Slice(0, verdict.Format.HeaderSize), 0);
+                    Copy(source, copy, verdict.Format.HeaderSize, verdict.ValidEnd);
+                    if (verdict.Format.HasClaims)
+                    {
+                        // Synced below before it becomes a segment, so the claim is true by then.
+                        Span<byte> seal = stackalloc byte[RecordHeader.Size];
+                        RecordHeader.WriteSealRecord(seal, verdict.Format, verdict.ValidEnd, verdict.ValidEnd);
+                        copy.WriteAt(seal, verdict.ValidEnd);
+                    }
+
                     copy.DataSync();
                 }
 
@@ -43,7 +52,7 @@ namespace EmbedKv.Server.Storage.Recovery
                 directory.Rename(temp, target);
                 directory.Sync();
                 actions.Add("wrote " + target + ": the " + CheckReport.Count(verdict.Records, "valid record") + " of " + name + " at offsets "
-                    + SegmentHeader.Size + ".." + verdict.ValidEnd + ", sequence numbers kept");
+                    + verdict.Format.HeaderSize + ".." + verdict.ValidEnd + ", sequence numbers kept");
             }
 
             string aside = AsideName(directory, name, now);

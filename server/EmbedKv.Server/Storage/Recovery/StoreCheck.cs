@@ -144,7 +144,7 @@ namespace EmbedKv.Server.Storage.Recovery
                 SegmentVerdict verdict;
                 using (IStorageFile file = directory.Open(name, FileMode.Open))
                 {
-                    verdict = SegmentScan.Scan(file, id, reader, (key, header) =>
+                    verdict = SegmentScan.Scan(file, id, reader, (key, header, _) =>
                     {
                         // Latin-1 maps each byte to one char and back, so any key bytes make a distinct string.
                         string k = Encoding.Latin1.GetString(key);

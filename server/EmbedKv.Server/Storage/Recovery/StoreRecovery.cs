@@ -82,93 +82,116 @@ namespace EmbedKv.Server.Storage.Recovery
         {
             string name = FileNames.Segment(id);
             IStorageFile file = directory.Open(name, FileMode.Open);
+            Segment? segment = null;
             try
             {
-                Span<byte> header = stackalloc byte[SegmentHeader.Size];
-                int read = file.ReadAt(header, 0);
-                long length = file.Length;
-                if (read < SegmentHeader.Size || !SegmentHeader.IsValid(header, id))
+                // The segment joins the catalog before its first record, which the dead-byte accounting needs.
+                SegmentVerdict verdict = SegmentScan.Scan(file, id, reader, (key, record, offset) =>
                 {
-                    return DropHeaderless(directory, file, name, id, length, options, report);
-                }
+                    if (segment is null)
+                    {
+                        segment = new Segment(id, file, reader.Format.HeaderSize, directorySynced: true) { Format = reader.Format };
+                        catalog.AddSegment(segment);
+                    }
 
-                var segment = new Segment(id, file, SegmentHeader.Size, directorySynced: true);
-                catalog.AddSegment(segment);
-                reader.Open(file, SegmentHeader.Size);
-                while (reader.TryReadNext(out ReadOnlySpan<byte> key))
-                {
-                    RecordHeader record = reader.Header;
-                    catalog.Recover(key, new RecordLocation(id, (uint)reader.RecordOffset, (uint)record.ValueLength, record.Sequence, record.Tombstone));
+                    catalog.Recover(key, new RecordLocation(id, (uint)offset, (uint)record.ValueLength, record.Sequence, record.Tombstone));
                     report.Records++;
                     report.LastSequence = Math.Max(report.LastSequence, record.Sequence);
                     segment.MaxSequence = Math.Max(segment.MaxSequence, record.Sequence);
-                }
+                });
 
-                segment.Length = reader.Position;
-                if (reader.Problem is null)
+                switch (verdict.State)
                 {
-                    if (segment.RecordBytes == 0)
-                    {
-                        // No records (typically the active segment of a run that wrote nothing): it holds
-                        // nothing, and every open starts a new one, so keeping it would pile up files and
-                        // the blocks reserved for them. Its id still counts toward LastSegmentId.
-                        catalog.Remove(new[] { segment });
+                    case SegmentState.Damaged:
+                        throw new StorageCorruptedException(name, verdict.Offset, verdict.Detail ?? "damaged");
+                    case SegmentState.TornHeader:
                         file.Dispose();
                         directory.TryDelete(name);
+                        report.TornBytesDropped += verdict.Length;
+                        ServerLog.DeletedHeaderless(options.Logger, name, verdict.Length);
                         return true;
+                }
+
+                if (segment is null)
+                {
+                    // No records (typically the active segment of a run that wrote nothing): it holds
+                    // nothing, and every open starts a new one, so keeping it would pile up files and
+                    // the blocks reserved for them. Its id still counts toward LastSegmentId.
+                    file.Dispose();
+                    directory.TryDelete(name);
+                    report.TornBytesDropped += verdict.Length - verdict.ValidEnd;
+                    return true;
+                }
+
+                segment.Length = verdict.ValidEnd;
+                segment.Sealed = true; // never appended to again: every open starts a new active segment
+                bool torn = verdict.State == SegmentState.TornTail;
+                if (torn)
+                {
+                    // A torn tail: whatever a crash left of the last writes. Cut it off before appending
+                    // anything, or the next crash's recovery would stop here and lose what follows.
+                    long dropped = verdict.Length - verdict.ValidEnd;
+                    try
+                    {
+                        file.Truncate(verdict.ValidEnd);
+                    }
+                    catch (EmbedKv.Runtime.SyscallException e) when (StorageFullException.IsNoSpace(e))
+                    {
+                        // A filesystem that needs space even to shrink a file (copy-on-write) and has none. Leaving
+                        // the tail is safe: nothing is ever appended to a recovered segment, so every open drops
+                        // it again, and a full disk must not keep the store from opening.
+                        ServerLog.TornTailKept(options.Logger, name, dropped, verdict.ValidEnd, e.Message);
+                        return false;
                     }
 
-                    return false;
+                    file.DataSync();
+                    report.TornBytesDropped += dropped;
+                    ServerLog.DroppedTornTail(options.Logger, name, dropped, verdict.ValidEnd, verdict.Detail ?? "unknown");
                 }
 
-                if (reader.AnyValidRecordAfter(reader.ProblemEnd, out long next))
+                if (verdict.Format.HasClaims && !verdict.EndsSealed)
                 {
-                    throw new StorageCorruptedException(name, reader.Position, reader.Problem + ", yet a valid record starts at " + next + " (so this is no torn tail)");
+                    Reseal(segment, synced: torn, options);
                 }
 
-                // A torn tail: whatever a crash left of the last writes. Cut it off before appending
-                // anything, or the next crash's recovery would stop here and lose what follows.
-                long dropped = length - reader.Position;
-                try
-                {
-                    file.Truncate(reader.Position);
-                }
-                catch (EmbedKv.Runtime.SyscallException e) when (StorageFullException.IsNoSpace(e))
-                {
-                    // A filesystem that needs space even to shrink a file (copy-on-write) and has none. Leaving
-                    // the tail is safe: nothing is ever appended to a recovered segment, so every open drops
-                    // it again, and a full disk must not keep the store from opening.
-                    ServerLog.TornTailKept(options.Logger, name, dropped, reader.Position, e.Message);
-                    return false;
-                }
-
-                file.DataSync();
-                report.TornBytesDropped += dropped;
-                ServerLog.DroppedTornTail(options.Logger, name, dropped, reader.Position, reader.Problem ?? "unknown");
-                return true;
+                return torn;
             }
             catch
             {
+                if (segment is not null)
+                {
+                    catalog.Remove(new[] { segment });
+                }
+
                 file.Dispose();
                 throw;
             }
         }
 
-        /// <summary>A segment whose header never reached the disk: created just before a crash, so it holds nothing acknowledged.</summary>
-        private static bool DropHeaderless(IStorageDirectory directory, IStorageFile file, string name, uint id, long length, StoreOptions options, RecoveryReport report)
+        /// <summary>
+        /// A crash took the seal, or the claim for the segment's last round, with it: every record of that
+        /// round just checked, so sync them and claim them now. Otherwise damage appearing there later would
+        /// pass for a torn tail at every open from now on. Best effort, like any seal: a full disk must not
+        /// keep the store from opening, and a torn seal is cut off as a torn tail.
+        /// </summary>
+        private static void Reseal(Segment segment, bool synced, StoreOptions options)
         {
-            var scan = new RecordReader();
-            scan.Open(file, 0);
-            if (length > SegmentHeader.Size && scan.AnyValidRecordAfter(0, out long found))
+            try
             {
-                throw new StorageCorruptedException(name, 0, "bad segment header; a valid record starts at " + found);
-            }
+                if (!synced)
+                {
+                    segment.Handle.DataSync();
+                }
 
-            file.Dispose();
-            directory.TryDelete(name);
-            report.TornBytesDropped += length;
-            ServerLog.DeletedHeaderless(options.Logger, name, length);
-            return true;
+                Span<byte> seal = stackalloc byte[RecordHeader.Size];
+                RecordHeader.WriteSealRecord(seal, segment.Format, segment.Length, segment.Length);
+                segment.Handle.WriteAt(seal, segment.Length);
+                segment.Length += RecordHeader.Size;
+            }
+            catch (IOException e)
+            {
+                ServerLog.SealFailed(options.Logger, segment.Handle.Name, e);
+            }
         }
 
         private static uint IdOf(string leftover)

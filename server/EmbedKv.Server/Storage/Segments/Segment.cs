@@ -1,4 +1,5 @@
 using System.Threading;
+using EmbedKv.Server.Storage.Format;
 using EmbedKv.Server.Storage.IO;
 
 namespace EmbedKv.Server.Storage.Segments
@@ -12,6 +13,7 @@ namespace EmbedKv.Server.Storage.Segments
     {
         private ulong _maxSequence;
         private bool _retired;
+        private long _syncedLength;
 
         public Segment(uint id, IStorageFile file, long length, bool directorySynced)
         {
@@ -32,8 +34,27 @@ namespace EmbedKv.Server.Storage.Segments
         /// <summary>False until the directory entry of a new segment has been made durable.</summary>
         public bool DirectorySynced { get; set; }
 
-        /// <summary>Bytes of records in the segment, live or dead (its header excluded).</summary>
-        public long RecordBytes => Length - Format.SegmentHeader.Size;
+        /// <summary>Its format version and salt: what its records' CRCs start from.</summary>
+        public SegmentFormat Format { get; init; }
+
+        /// <summary>Bytes of records in the segment, live or dead (its header excluded; seal records included).</summary>
+        public long RecordBytes => Length - Format.HeaderSize;
+
+        /// <summary>
+        /// The length the last completed fdatasync covered: what the segment's next record claims as its
+        /// SyncedTo (docs/storage.md, "The recovery rule"). Only ever raised, and only after the sync returned.
+        /// </summary>
+        public long SyncedLength
+        {
+            get => Volatile.Read(ref _syncedLength);
+            set => Volatile.Write(ref _syncedLength, value);
+        }
+
+        /// <summary>True once the segment takes no more appends (set under the write lock).</summary>
+        public bool Full { get; set; }
+
+        /// <summary>True once its seal record is written, or it needs none (set under the write lock).</summary>
+        public bool Sealed { get; set; }
 
         public long LiveBytes => RecordBytes - DeadBytes;
 
@@ -47,6 +68,17 @@ namespace EmbedKv.Server.Storage.Segments
         {
             get => Volatile.Read(ref _maxSequence);
             set => Volatile.Write(ref _maxSequence, value);
+        }
+
+        /// <summary>fdatasync, then records what it covered: bytes appended before the call are covered by it.</summary>
+        public void SyncData()
+        {
+            long covered = Length;
+            Handle.DataSync();
+            if (covered > SyncedLength)
+            {
+                SyncedLength = covered;
+            }
         }
 
         /// <summary>Keeps the file open for a reader until <see cref="Release"/>, even if compaction retires it meanwhile.</summary>

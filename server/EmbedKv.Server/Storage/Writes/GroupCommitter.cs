@@ -186,8 +186,14 @@ namespace EmbedKv.Server.Storage.Writes
                     }
 
                     _log.Directory.Rename(FileNames.Partial(upload.SegmentId), FileNames.Segment(upload.SegmentId));
-                    var segment = new Segment(upload.SegmentId, upload.Handle, upload.SegmentLength, directorySynced: false) { MaxSequence = write.Location.Sequence };
+                    Segment segment = upload.ToSegment(write.Location.Sequence);
+                    if (sync)
+                    {
+                        segment.SyncedLength = segment.Length;
+                    }
+
                     _log.Catalog.AddSegment(segment);
+                    _log.SealIfSynced(segment);
                     write.Segment = segment;
                     directoryChanged = true;
                 }
@@ -222,7 +228,8 @@ namespace EmbedKv.Server.Storage.Writes
                 try
                 {
                     directoryChanged |= !segment.DirectorySynced;
-                    segment.Handle.DataSync();
+                    segment.SyncData();
+                    _log.SealIfSynced(segment);
                 }
                 finally
                 {

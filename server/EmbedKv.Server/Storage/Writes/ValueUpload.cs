@@ -2,6 +2,7 @@ using System;
 using System.Threading;
 using EmbedKv.Server.Storage.Format;
 using EmbedKv.Server.Storage.IO;
+using EmbedKv.Server.Storage.Segments;
 
 namespace EmbedKv.Server.Storage.Writes
 {
@@ -19,6 +20,7 @@ namespace EmbedKv.Server.Storage.Writes
         private int _keyLength;
         private IStorageFile? _file;
         private uint _keyAndValueCrc;
+        private SegmentFormat _format;
         private int _state; // 0 idle, 1 writing, 2 completing
 
         internal ValueUpload(WriteLog log) => _log = log;
@@ -125,10 +127,10 @@ namespace EmbedKv.Server.Storage.Writes
             _state = 1;
 
             Span<byte> header = stackalloc byte[SegmentHeader.Size];
-            SegmentHeader.Write(header, segmentId);
+            _format = SegmentHeader.Write(header, segmentId);
             file.WriteAt(header, 0);
             file.WriteAt(key, SegmentHeader.Size + RecordHeader.Size);
-            _keyAndValueCrc = Crc32C.Compute(key);
+            _keyAndValueCrc = Crc32C.Append(_format.CrcSeed(SegmentHeader.Size), key);
         }
 
         /// <summary>Writes the record header now that the value's length and sequence are known.</summary>
@@ -139,6 +141,10 @@ namespace EmbedKv.Server.Storage.Writes
             RecordHeader.Seal(header, _keyAndValueCrc);
             _file!.WriteAt(header, SegmentHeader.Size);
         }
+
+        /// <summary>The segment the value becomes once renamed into place.</summary>
+        internal Segment ToSegment(ulong sequence)
+            => new Segment(SegmentId, Handle, SegmentLength, directorySynced: false) { MaxSequence = sequence, Format = _format, Full = true };
 
         /// <summary>Returns the upload to the store's pool once it became a segment, failed or was abandoned.</summary>
         internal void Finish()

@@ -206,7 +206,7 @@ namespace EmbedKv.Server.Storage.Writes
 
                 _directory.Rename(FileNames.Partial(upload.SegmentId), FileNames.Segment(upload.SegmentId));
                 _lastSequence = sequence;
-                var segment = new Segment(upload.SegmentId, upload.Handle, upload.SegmentLength, directorySynced: false) { MaxSequence = sequence };
+                Segment segment = upload.ToSegment(sequence);
                 _catalog.AddSegment(segment);
                 MarkUnsynced(segment);
                 WriteOutcome outcome = ApplyNow(upload.Key, location);
@@ -397,12 +397,13 @@ namespace EmbedKv.Server.Storage.Writes
 
         private void WriteRecord(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool tombstone, ulong sequence, long offset)
         {
-            var header = new RecordHeader(key.Length, value.Length, sequence, tombstone);
+            // The claim is read after the sync that set it returned, so it is true even if this record is lost.
+            var header = new RecordHeader(key.Length, value.Length, sequence, tombstone, _active.SyncedLength);
             Span<byte> buffer = _recordBuffer;
             int headerAndKey = RecordHeader.Size + key.Length;
             header.WriteTo(buffer);
             key.CopyTo(buffer.Slice(RecordHeader.Size));
-            uint crc = Crc32C.Append(Crc32C.Compute(key), value);
+            uint crc = Crc32C.Append(Crc32C.Append(_active.Format.CrcSeed(offset), key), value);
             RecordHeader.Seal(buffer, crc);
             try
             {
@@ -438,6 +439,72 @@ namespace EmbedKv.Server.Storage.Writes
                 // reopen (which truncates torn tails) can make it whole again.
                 _failure ??= new IOException("a failed write (" + writeError.Message + ") could not be cut back: " + truncateError.Message, truncateError);
             }
+        }
+
+        /// <summary>
+        /// Seals <paramref name="segment"/> if it takes no more appends and its last sync covered all of it
+        /// (docs/storage.md, "Record": seal records). Called by the commit thread after each sync.
+        /// </summary>
+        public void SealIfSynced(Segment segment)
+        {
+            if (!segment.Full || segment.Sealed)
+            {
+                return;
+            }
+
+            lock (_lock)
+            {
+                TrySeal(segment);
+            }
+        }
+
+        /// <summary>At close, after the last sync: seals every segment the last syncs covered whole.</summary>
+        public void SealAllSynced()
+        {
+            lock (_lock)
+            {
+                foreach (Segment segment in _catalog.Segments())
+                {
+                    SealWhenSynced(segment);
+                }
+            }
+        }
+
+        /// <summary>Marks a segment that takes no more appends, and seals it now if it is synced whole already.</summary>
+        private void SealWhenSynced(Segment segment)
+        {
+            segment.Full = true;
+            TrySeal(segment);
+        }
+
+        /// <summary>
+        /// Appends a seal record claiming the segment's whole length. Its claim is true (a completed sync
+        /// covered it) and stays so (nothing more is appended), so damage anywhere before it is reported
+        /// rather than cut off as a torn tail. Best effort: the seal need not reach the disk, and a failed
+        /// write leaves at worst a torn seal, which recovery cuts off like any torn tail.
+        /// </summary>
+        private void TrySeal(Segment segment)
+        {
+            long length = segment.Length;
+            if (segment.Sealed || _failure is not null || !segment.Format.HasClaims || segment.RecordBytes == 0 || segment.SyncedLength != length)
+            {
+                return;
+            }
+
+            segment.Sealed = true;
+            Span<byte> seal = stackalloc byte[RecordHeader.Size];
+            RecordHeader.WriteSealRecord(seal, segment.Format, length, length);
+            try
+            {
+                segment.Handle.WriteAt(seal, length);
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                ServerLog.SealFailed(_options.Logger, segment.Handle.Name, e);
+                return;
+            }
+
+            _catalog.Grew(segment, RecordHeader.Size);
         }
 
         /// <summary>At close: gives back the blocks reserved past the active segment's last record.</summary>
@@ -478,6 +545,7 @@ namespace EmbedKv.Server.Storage.Writes
             {
                 MarkUnsynced(_active);
                 ReleaseReservation(_active);
+                SealWhenSynced(_active);
             }
 
             _active = next;
@@ -520,10 +588,11 @@ namespace EmbedKv.Server.Storage.Writes
                 throw NoSpace(e);
             }
 
+            SegmentFormat format;
             try
             {
                 Span<byte> header = stackalloc byte[SegmentHeader.Size];
-                SegmentHeader.Write(header, id);
+                format = SegmentHeader.Write(header, id);
                 file.WriteAt(header, 0);
 
                 Reserve(file);
@@ -541,7 +610,7 @@ namespace EmbedKv.Server.Storage.Writes
             }
 
             SpaceFound(name);
-            var segment = new Segment(id, file, SegmentHeader.Size, directorySynced: false);
+            var segment = new Segment(id, file, SegmentHeader.Size, directorySynced: false) { Format = format };
             _catalog.AddSegment(segment);
             return segment;
         }

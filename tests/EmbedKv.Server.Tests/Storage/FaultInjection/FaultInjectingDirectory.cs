@@ -189,7 +189,12 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
         /// throws EIO) and the directory holds only what was durable. Reopen it with a new instance.
         /// </summary>
         /// <param name="tearing">If set, each file keeps a random part of its unsynced tail instead of none.</param>
-        public void Crash(Random? tearing = null)
+        /// <param name="pages">
+        /// If set, the unsynced part that is kept persisted page by page in no particular order, as the
+        /// kernel's writeback may leave it: each 4 KiB page of it is kept or zeroed at random, so a lost
+        /// page can be followed by a kept one. (Bytes below the synced length are never touched.)
+        /// </param>
+        public void Crash(Random? tearing = null, Random? pages = null)
         {
             lock (_lock)
             {
@@ -232,6 +237,10 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
                     {
                         long keep = tearing is null ? 0 : tearing.NextInt64(0, length - file.SyncedLength + 1);
                         raw.Truncate(file.SyncedLength + keep);
+                        if (pages is not null)
+                        {
+                            ScramblePages(raw, file.SyncedLength, file.SyncedLength + keep, pages);
+                        }
                     }
                 }
 
@@ -268,6 +277,24 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
                 }
 
                 _real.Dispose();
+            }
+        }
+
+        /// <summary>Zeroes a random half of the 4 KiB pages of [from, to), leaving bytes below <paramref name="from"/> alone.</summary>
+        private static void ScramblePages(IStorageFile file, long from, long to, Random random)
+        {
+            const int Page = 4096;
+            byte[] zeros = new byte[Page];
+            for (long page = from / Page * Page; page < to; page += Page)
+            {
+                if (random.Next(2) == 0)
+                {
+                    continue;
+                }
+
+                long start = Math.Max(page, from);
+                long end = Math.Min(page + Page, to);
+                file.WriteAt(zeros.AsSpan(0, (int)(end - start)), start);
             }
         }
 

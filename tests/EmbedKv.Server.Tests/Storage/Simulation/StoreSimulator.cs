@@ -387,7 +387,10 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
             _crashed = true;
             if (powerCut)
             {
-                _directory.Crash(_random.Next(2) == 0 ? null : _random);
+                // Unsynced data: all lost, a random part kept (a torn write), or that part with a random half
+                // of its 4 KiB pages zeroed (pages reach the disk in any order).
+                int kind = _random.Next(3);
+                _directory.Crash(kind == 0 ? null : _random, kind == 2 ? _random : null);
             }
             else
             {
