@@ -231,8 +231,8 @@ namespace EmbedKv.Server.Storage
         /// <summary>For a simulation (<see cref="StoreSchedule.StartsThreads"/> false): one commit round, as the commit thread runs it.</summary>
         internal void RunCommitRound() => _committer.RunRound(TimeSpan.Zero);
 
-        /// <summary>For a simulation: what the merge thread does when it wakes (merges if due).</summary>
-        internal void RunMergeIfDue() => _compactor.RunIfDue();
+        /// <summary>For a simulation: what the merge thread does when it wakes (merges if due). False if a merge failed.</summary>
+        internal bool RunMergeIfDue() => _compactor.RunIfDue();
 
         /// <summary>Stops writes, makes every acknowledged write durable, and closes the files and the lock.</summary>
         public void Dispose()

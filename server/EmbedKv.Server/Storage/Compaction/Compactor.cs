@@ -133,6 +133,11 @@ namespace EmbedKv.Server.Storage.Compaction
                 _schedule.Idle();
             }
 
+            if (_log.Options.Durability.Mode != DurabilityMode.Always)
+            {
+                MakeWrittenDurable();
+            }
+
             uint activeNow = _log.Horizon().ActiveSegment;
             List<Segment> inputs = Catalog.Segments()
                 .Where(s => s.DeadBytes > 0 && s.MaxSequence <= horizon && s.Id != active && s.Id != activeNow)
@@ -369,6 +374,41 @@ namespace EmbedKv.Server.Storage.Compaction
                 }
 
                 Catalog.MarkDead(output, dead);
+            }
+        }
+
+        /// <summary>
+        /// Batched and None put a write in the index before it is on disk. A merge that judged a record dead
+        /// by such a write, and deleted its segment, would let a power cut take both the old value and the
+        /// new one: a state no order of the writes produces. So before judging, the merge syncs everything
+        /// written so far (the disk must take it eventually anyway). A failed sync fails the log, as the
+        /// commit thread's would (fsyncgate).
+        /// </summary>
+        private void MakeWrittenDurable()
+        {
+            try
+            {
+                foreach (Segment segment in Catalog.Segments())
+                {
+                    if (segment.SyncedLength < segment.Length && segment.TryAcquire())
+                    {
+                        try
+                        {
+                            segment.SyncData();
+                        }
+                        finally
+                        {
+                            segment.Release();
+                        }
+                    }
+                }
+
+                Directory.Sync(); // streamed values renamed into place since the last periodic sync
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                _log.Fail(e);
+                throw;
             }
         }
 

@@ -27,7 +27,7 @@ namespace EmbedKv.Server.Storage.IO
         /// <summary>Opens the directory; throws <see cref="SyscallException"/> (ENOENT, ENOTDIR) if it is not one.</summary>
         public static ExistingStorageDirectory Open(string path, bool writable) => new ExistingStorageDirectory(DirectoryHandle.Open(path, create: false), writable);
 
-        public IStorageFile Open(string name, FileMode mode) => new ExistingStorageFile(name, _directory.OpenFile(name, mode, _writable));
+        public IStorageFile Open(string name, FileMode mode) => new NativeStorageFile(name, _directory.OpenFile(name, mode, _writable));
 
         public void Rename(string from, string to)
         {
@@ -61,37 +61,6 @@ namespace EmbedKv.Server.Storage.IO
             {
                 throw new InvalidOperationException("a check opens " + Path + " read-only and must not change it");
             }
-        }
-
-        private sealed class ExistingStorageFile : IStorageFile
-        {
-            private readonly FileHandle _file;
-
-            public ExistingStorageFile(string name, FileHandle file)
-            {
-                Name = name;
-                _file = file;
-            }
-
-            public string Name { get; }
-
-            public FileDescriptor Descriptor => _file.Descriptor;
-
-            public long Length => _file.Length;
-
-            public int ReadAt(Span<byte> buffer, long offset) => _file.ReadAt(buffer, offset);
-
-            public void WriteAt(ReadOnlySpan<byte> data, long offset) => _file.WriteAt(data, offset);
-
-            public void DataSync() => _file.DataSync();
-
-            public void Truncate(long length) => _file.Truncate(length);
-
-            public bool TryPreallocate(long length) => _file.TryAllocate(0, length, keepSize: true);
-
-            public void AdviseSequential() => _file.AdviseSequential();
-
-            public void Dispose() => _file.Dispose();
         }
     }
 }

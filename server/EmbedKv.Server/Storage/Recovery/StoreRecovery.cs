@@ -149,9 +149,23 @@ namespace EmbedKv.Server.Storage.Recovery
                     ServerLog.DroppedTornTail(options.Logger, name, dropped, verdict.ValidEnd, verdict.Detail ?? "unknown");
                 }
 
-                if (verdict.Format.HasClaims && !verdict.EndsSealed)
+                // Sealed segments were synced whole before their seal was written; the rest are synced here.
+                segment.SyncedLength = segment.Length;
+                if (!verdict.EndsSealed)
                 {
-                    Reseal(segment, synced: torn, options);
+                    // What a killed process wrote but never synced is in the page cache, and is served from
+                    // now on: make it durable first, or a power cut could take back what readers saw, and a
+                    // merge judging by it could retire the synced value it replaced. A failed sync fails the
+                    // open (fsyncgate: the pages may be gone).
+                    if (!torn)
+                    {
+                        file.DataSync();
+                    }
+
+                    if (verdict.Format.HasClaims)
+                    {
+                        Reseal(segment, options);
+                    }
                 }
 
                 return torn;
@@ -170,19 +184,14 @@ namespace EmbedKv.Server.Storage.Recovery
 
         /// <summary>
         /// A crash took the seal, or the claim for the segment's last round, with it: every record of that
-        /// round just checked, so sync them and claim them now. Otherwise damage appearing there later would
+        /// round just checked and is synced now, so claim them. Otherwise damage appearing there later would
         /// pass for a torn tail at every open from now on. Best effort, like any seal: a full disk must not
         /// keep the store from opening, and a torn seal is cut off as a torn tail.
         /// </summary>
-        private static void Reseal(Segment segment, bool synced, StoreOptions options)
+        private static void Reseal(Segment segment, StoreOptions options)
         {
             try
             {
-                if (!synced)
-                {
-                    segment.Handle.DataSync();
-                }
-
                 Span<byte> seal = stackalloc byte[RecordHeader.Size];
                 RecordHeader.WriteSealRecord(seal, segment.Format, segment.Length, segment.Length);
                 segment.Handle.WriteAt(seal, segment.Length);

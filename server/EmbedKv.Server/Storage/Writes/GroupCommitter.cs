@@ -147,9 +147,10 @@ namespace EmbedKv.Server.Storage.Writes
                 {
                     outcome = _log.Catalog.Apply(batch.KeyOf(write), write.Location);
                 }
-                catch (StorageInvariantException e)
+                catch (Exception e)
                 {
-                    // Durable but refused by the index: memory and disk disagree until a reopen, so stop writes.
+                    // Durable but not in the index (a broken invariant, or no memory for it): memory and disk
+                    // disagree until a reopen, so stop writes (and a merge stops waiting for this sequence).
                     _log.Fail(e);
                     outcome = WriteOutcome.Failed;
                 }

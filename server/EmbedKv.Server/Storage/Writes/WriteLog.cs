@@ -209,9 +209,15 @@ namespace EmbedKv.Server.Storage.Writes
                 Segment segment = upload.ToSegment(sequence);
                 _catalog.AddSegment(segment);
                 MarkUnsynced(segment);
-                WriteOutcome outcome = ApplyNow(upload.Key, location);
-                upload.Finish();
-                return outcome;
+                try
+                {
+                    return ApplyNow(upload.Key, location);
+                }
+                finally
+                {
+                    // The file belongs to the segment now: the upload must not delete or close it, even if applying failed.
+                    upload.Finish();
+                }
             }
         }
 
@@ -222,9 +228,10 @@ namespace EmbedKv.Server.Storage.Writes
             {
                 return _catalog.Apply(key, location);
             }
-            catch (StorageInvariantException e)
+            catch (Exception e)
             {
-                // The record is on disk but not in the index: memory and disk disagree until a reopen.
+                // The record is on disk but not in the index (a broken invariant, or no memory for the index):
+                // memory and disk disagree until a reopen, and a merge must not wait for it.
                 _failure ??= e;
                 ServerLog.RefusingWrites(_options.Logger, e.Message, e);
                 throw new StorageFailedException(e);
@@ -387,9 +394,10 @@ namespace EmbedKv.Server.Storage.Writes
             }
         }
 
+        /// <summary>Queues a segment for Batched's periodic sync (None never syncs before the close, so keeps no list).</summary>
         private void MarkUnsynced(Segment segment)
         {
-            if (_unsynced.Count == 0 || _unsynced[_unsynced.Count - 1] != segment)
+            if (_options.Durability.Mode == DurabilityMode.Batched && !_unsynced.Contains(segment))
             {
                 _unsynced.Add(segment);
             }

@@ -31,7 +31,26 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
         private int _backups;
         private bool _crashed;
 
-        public FaultInjectingDirectory(string path) => _real = NativeStorageDirectory.Open(path);
+        private readonly IReadOnlyDictionary<string, long> _inheritedSyncedLengths;
+
+        /// <summary>Opens a directory whose files count as durable as they stand.</summary>
+        /// <param name="path">The directory.</param>
+        public FaultInjectingDirectory(string path)
+            : this(path, new Dictionary<string, long>())
+        {
+        }
+
+        /// <summary>
+        /// Opens a directory after a process crash (<see cref="CrashProcess"/>): what the dead process wrote
+        /// but never synced is still only in the page cache, so a later power cut can still lose it.
+        /// </summary>
+        /// <param name="path">The directory.</param>
+        /// <param name="syncedLengths">The crashed instance's <see cref="SyncedLengths"/>.</param>
+        public FaultInjectingDirectory(string path, IReadOnlyDictionary<string, long> syncedLengths)
+        {
+            _real = NativeStorageDirectory.Open(path);
+            _inheritedSyncedLengths = syncedLengths;
+        }
 
         /// <summary>
         /// False: fdatasync and directory syncs are only recorded, never made (a simulation runs many
@@ -91,6 +110,10 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
                 else if (mode is FileMode.Create or FileMode.Truncate)
                 {
                     file.SyncedLength = 0;
+                }
+                else if (_inheritedSyncedLengths.TryGetValue(name, out long synced))
+                {
+                    file.SyncedLength = Math.Min(file.SyncedLength, synced);
                 }
 
                 _files.Add(file);
@@ -245,6 +268,23 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
                 }
 
                 _real.Dispose(); // releases the dead store's lock
+            }
+        }
+
+        /// <summary>Per file name, how much of it a sync made durable (for the instance that reopens after a process crash).</summary>
+        public IReadOnlyDictionary<string, long> SyncedLengths()
+        {
+            lock (_lock)
+            {
+                // A sync through any handle covers the whole file: the best of this instance's handles counts.
+                var lengths = new Dictionary<string, long>(_inheritedSyncedLengths, StringComparer.Ordinal);
+                var opened = new HashSet<string>(StringComparer.Ordinal);
+                foreach (FaultyFile file in _files)
+                {
+                    lengths[file.Name] = opened.Add(file.Name) ? file.SyncedLength : Math.Max(lengths[file.Name], file.SyncedLength);
+                }
+
+                return lengths;
             }
         }
 

@@ -41,6 +41,8 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
         private bool _crashed;
         private int _step;
         private SimulationFailedException? _failure;
+        private bool _lastCrashWasPowerCut;
+        private bool _closing;
 
         public StoreSimulator(int seed)
         {
@@ -118,7 +120,7 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
                     Crash("at " + name);
                 }
 
-                if (roll < 350)
+                if (roll < 350 && !_closing)
                 {
                     for (int i = _random.Next(1, 3); i > 0; i--)
                     {
@@ -126,7 +128,7 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
                     }
                 }
 
-                if (name.StartsWith("merge.", StringComparison.Ordinal) && _random.Next(3) == 0)
+                if (name.StartsWith("merge.", StringComparison.Ordinal) && !_closing && _random.Next(3) == 0)
                 {
                     CommitRound();
                 }
@@ -187,9 +189,19 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
                         Crash("between operations");
                         break;
                     case "reopen":
-                        Trace("reopen");
-                        _crashed = true; // from here, nothing the closing store does counts
-                        _store.Dispose();
+                        // Writes the close drains are acknowledged and count; a crash may still strike inside it.
+                        Trace("close and reopen");
+                        _closing = true;
+                        try
+                        {
+                            _store.Dispose();
+                        }
+                        finally
+                        {
+                            _crashed = true;
+                            _closing = false;
+                        }
+
                         break;
                     case "sync-fails":
                         Trace("the next fdatasync fails with EIO");
@@ -205,9 +217,10 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
             {
                 // Handled below: the crash already happened.
             }
-            catch (IOException) when (!_crashed)
+            catch (IOException e) when (!_crashed)
             {
                 // An injected fault surfaced; the store decides whether it can go on (below).
+                ExpectInjected(e);
             }
             catch (Exception) when (_crashed)
             {
@@ -287,6 +300,7 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException && !_crashed)
             {
+                ExpectInjected(e);
                 write.Failed = true;
             }
         }
@@ -302,6 +316,7 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException && !_crashed)
             {
+                ExpectInjected(e);
                 Trace("upload #" + id + " refused: " + e.Message);
             }
         }
@@ -330,6 +345,7 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
                 }
                 catch (IOException e) when (!_crashed)
                 {
+                    ExpectInjected(e);
                     Trace("upload #" + upload.Id + " failed: " + e.Message);
                     _uploads.Remove(upload);
                     upload.Handle.Abort();
@@ -362,7 +378,10 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
             }
             else
             {
-                _store.RunMergeIfDue();
+                if (!_store.RunMergeIfDue() && !_crashed && _directory.InjectedFailures == 0)
+                {
+                    throw Failure("a merge failed though no fault was injected (the store logged why)", null);
+                }
             }
 
             Figures.Merges += _store.Compactions - before;
@@ -385,6 +404,7 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
             Trace((powerCut ? "power cut " : "process crash ") + where);
             Figures.Crashes++;
             _crashed = true;
+            _lastCrashWasPowerCut = powerCut;
             if (powerCut)
             {
                 // Unsynced data: all lost, a random part kept (a torn write), or that part with a random half
@@ -434,7 +454,12 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
         {
             _generation++;
             _crashed = false;
-            _directory = new FaultInjectingDirectory(_dir.Path) { RealSyncs = false };
+            // After anything but a power cut the page cache survives, and with it whatever the last process
+            // wrote but never synced: a later power cut may still take that, unless the new store syncs it.
+            _directory = _lastCrashWasPowerCut || _generation == 1
+                ? new FaultInjectingDirectory(_dir.Path) { RealSyncs = false }
+                : new FaultInjectingDirectory(_dir.Path, _directory.SyncedLengths()) { RealSyncs = false };
+            _lastCrashWasPowerCut = false;
             try
             {
                 _store = KvStore.Open(_options, _directory);
@@ -446,6 +471,15 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
 
             Figures.Opens++;
             Trace("open (generation " + _generation + ")");
+        }
+
+        /// <summary>An I/O error is a finding unless a fault was injected into this store's directory.</summary>
+        private void ExpectInjected(Exception e)
+        {
+            if (_directory.InjectedFailures == 0)
+            {
+                throw Failure("an I/O error though no fault was injected: " + e.GetType().Name + ": " + e.Message, e);
+            }
         }
 
         private static byte[] ValueOf(string key, int id, int length)
