@@ -70,6 +70,12 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
         /// </summary>
         public Action<string, string>? BeforeSlowCall { get; set; }
 
+        /// <summary>
+        /// Called with the operation and file name at the start of every call the store makes (before it
+        /// takes effect), under the directory's lock: a simulation counts calls here to crash at the N-th.
+        /// </summary>
+        public Action<string, string>? OnCall { get; set; }
+
         /// <summary>How many calls failed because <see cref="FailNext"/> said so.</summary>
         public int InjectedFailures { get; private set; }
 
@@ -364,6 +370,11 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
         private void Check(string operation, string name)
         {
             Calls[operation] = Calls.TryGetValue(operation, out int n) ? n + 1 : 1;
+            if (!_crashed)
+            {
+                OnCall?.Invoke(operation, name);
+            }
+
             if (_crashed)
             {
                 throw new SyscallException(operation, new Errno(Sys.EIO), name + " (after a simulated crash)");

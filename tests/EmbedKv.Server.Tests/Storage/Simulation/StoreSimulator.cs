@@ -43,6 +43,7 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
         private SimulationFailedException? _failure;
         private bool _lastCrashWasPowerCut;
         private bool _closing;
+        private int _crashCountdown;
 
         public StoreSimulator(int seed)
         {
@@ -82,6 +83,11 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
                 Open();
                 for (_step = 0; _step < _steps; _step++)
                 {
+                    if (_crashCountdown == 0 && _random.Next(50) == 0)
+                    {
+                        _crashCountdown = _random.Next(1, 200); // a crash at the N-th file operation from here
+                    }
+
                     Act(TopLevelAction());
                 }
 
@@ -452,25 +458,52 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
 
         private void Open()
         {
-            _generation++;
-            _crashed = false;
-            // After anything but a power cut the page cache survives, and with it whatever the last process
-            // wrote but never synced: a later power cut may still take that, unless the new store syncs it.
-            _directory = _lastCrashWasPowerCut || _generation == 1
-                ? new FaultInjectingDirectory(_dir.Path) { RealSyncs = false }
-                : new FaultInjectingDirectory(_dir.Path, _directory.SyncedLengths()) { RealSyncs = false };
-            _lastCrashWasPowerCut = false;
-            try
+            // Sometimes the power goes (or the process dies) again while the store is recovering: opening
+            // must be idempotent, whatever step it was cut at.
+            if (_crashCountdown == 0 && _random.Next(10) == 0)
             {
-                _store = KvStore.Open(_options, _directory);
+                _crashCountdown = _random.Next(1, 60);
             }
-            catch (Exception e)
+
+            while (true)
             {
-                throw Failure("the store did not open: " + e.GetType().Name + ": " + e.Message, e);
+                _generation++;
+                _crashed = false;
+
+                // After anything but a power cut the page cache survives, and with it whatever the last process
+                // wrote but never synced: a later power cut may still take that, unless the new store syncs it.
+                _directory = _lastCrashWasPowerCut || _generation == 1
+                    ? new FaultInjectingDirectory(_dir.Path) { RealSyncs = false }
+                    : new FaultInjectingDirectory(_dir.Path, _directory.SyncedLengths()) { RealSyncs = false };
+                _directory.OnCall = CrashAtCountdown;
+                _lastCrashWasPowerCut = false;
+                try
+                {
+                    _store = KvStore.Open(_options, _directory);
+                    _crashCountdown = 0; // the check that follows an open is the test's, not the store's
+                    break;
+                }
+                catch (Exception) when (_crashed)
+                {
+                    // Cut off mid-recovery: open again from what the crash left.
+                }
+                catch (Exception e)
+                {
+                    throw Failure("the store did not open: " + e.GetType().Name + ": " + e.Message, e);
+                }
             }
 
             Figures.Opens++;
             Trace("open (generation " + _generation + ")");
+        }
+
+        /// <summary>Every file operation counts down to an armed crash (<see cref="FaultInjectingDirectory.OnCall"/>).</summary>
+        private void CrashAtCountdown(string operation, string name)
+        {
+            if (_crashCountdown > 0 && --_crashCountdown == 0)
+            {
+                Crash("at " + operation + " " + name);
+            }
         }
 
         /// <summary>An I/O error is a finding unless a fault was injected into this store's directory.</summary>
