@@ -76,17 +76,6 @@ namespace EmbedKv.Server.Storage.Writes
         /// <summary>Why the store refuses writes, or null.</summary>
         public Exception? Failure => Volatile.Read(ref _failure);
 
-        public uint ActiveSegmentId
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return _active?.Id ?? 0;
-                }
-            }
-        }
-
         /// <summary>
         /// Appends a put or a tombstone. Returns the outcome when the write is complete at once
         /// (<see cref="DurabilityMode.Batched"/> and <see cref="DurabilityMode.None"/>), or null when the
