@@ -28,6 +28,7 @@ namespace EmbedKv.Server.Storage.Writes
         private readonly byte[] _recordBuffer = new byte[RecordBufferSize];
         private readonly List<Segment> _unsynced = new List<Segment>();
         private readonly Stack<ValueUpload> _uploads = new Stack<ValueUpload>();
+        private readonly DiskFullGate _diskFull;
         private PendingBatch _filling = new PendingBatch();
         private PendingBatch _spare = new PendingBatch();
 
@@ -35,10 +36,6 @@ namespace EmbedKv.Server.Storage.Writes
         // Append creates it before writing, so the record writing code never sees null.
         private Segment _active;
 
-        // The ENOSPC that last refused a new file, and until when (Environment.TickCount64) writes that
-        // need one are refused from memory instead of trying again.
-        private Exception? _noSpace;
-        private long _noSpaceUntil;
         private uint _lastSegmentId;
         private ulong _lastSequence;
         private Exception? _failure;
@@ -49,6 +46,7 @@ namespace EmbedKv.Server.Storage.Writes
             _directory = directory;
             _catalog = catalog;
             _options = options;
+            _diskFull = new DiskFullGate(options);
             _lastSegmentId = lastSegmentId;
             _lastSequence = lastSequence;
             try
@@ -133,20 +131,12 @@ namespace EmbedKv.Server.Storage.Writes
             lock (_lock)
             {
                 ThrowIfRefusing();
-                ThrowIfKnownFull();
+                _diskFull.ThrowIfKnownFull();
                 id = ++_lastSegmentId;
                 upload = _uploads.Count > 0 ? _uploads.Pop() : new ValueUpload(this);
             }
 
-            IStorageFile file;
-            try
-            {
-                file = _directory.Open(FileNames.Partial(id), FileMode.CreateNew);
-            }
-            catch (Exception e) when (StorageFullException.IsNoSpace(e))
-            {
-                throw NoSpace(e);
-            }
+            IStorageFile file = _diskFull.CreateNew(_directory, FileNames.Partial(id));
 
             try
             {
@@ -158,13 +148,13 @@ namespace EmbedKv.Server.Storage.Writes
                 _directory.TryDelete(FileNames.Partial(id));
                 if (StorageFullException.IsNoSpace(e))
                 {
-                    throw NoSpace(e);
+                    throw _diskFull.Refused(e);
                 }
 
                 throw;
             }
 
-            SpaceFound(file.Name);
+            _diskFull.SpaceFound(file.Name);
             return upload;
         }
 
@@ -329,48 +319,6 @@ namespace EmbedKv.Server.Storage.Writes
             if (_closing)
             {
                 throw new ObjectDisposedException(nameof(KvStore), "the store is closing");
-            }
-        }
-
-        /// <summary>
-        /// Refuses a write that needs a new file while the disk was full at the last attempt, without
-        /// touching the disk: on a full disk every such write would otherwise create and delete a file.
-        /// Once <see cref="StoreOptions.DiskFullRetryInterval"/> has passed, the next such write tries again.
-        /// </summary>
-        private void ThrowIfKnownFull()
-        {
-            if (_noSpace is not null && Environment.TickCount64 < _noSpaceUntil)
-            {
-                throw new StorageFullException(_noSpace);
-            }
-        }
-
-        /// <summary>Remembers that the disk refused a new file, and returns what to throw.</summary>
-        private StorageFullException NoSpace(Exception cause)
-        {
-            lock (_lock)
-            {
-                if (_noSpace is null)
-                {
-                    ServerLog.DiskFull(_options.Logger, _options.DiskFullRetryInterval, cause.Message);
-                }
-
-                _noSpace = cause;
-                _noSpaceUntil = Environment.TickCount64 + (long)_options.DiskFullRetryInterval.TotalMilliseconds;
-            }
-
-            return new StorageFullException(cause);
-        }
-
-        private void SpaceFound(string file)
-        {
-            lock (_lock)
-            {
-                if (_noSpace is not null)
-                {
-                    _noSpace = null;
-                    ServerLog.DiskSpaceBack(_options.Logger, file);
-                }
             }
         }
 
@@ -568,22 +516,14 @@ namespace EmbedKv.Server.Storage.Writes
 
         /// <summary>
         /// Creates the next segment file. ENOSPC becomes <see cref="StorageFullException"/>, remembered so
-        /// that writes needing a new file are refused from memory for a while (<see cref="ThrowIfKnownFull"/>).
+        /// that writes needing a new file are refused from memory for a while (<see cref="DiskFullGate"/>).
         /// </summary>
         private Segment CreateSegment()
         {
-            ThrowIfKnownFull();
+            _diskFull.ThrowIfKnownFull();
             uint id = ++_lastSegmentId;
             string name = FileNames.Segment(id);
-            IStorageFile file;
-            try
-            {
-                file = _directory.Open(name, FileMode.CreateNew);
-            }
-            catch (Exception e) when (StorageFullException.IsNoSpace(e))
-            {
-                throw NoSpace(e);
-            }
+            IStorageFile file = _diskFull.CreateNew(_directory, name);
 
             SegmentFormat format;
             try
@@ -600,13 +540,13 @@ namespace EmbedKv.Server.Storage.Writes
                 _directory.TryDelete(name);
                 if (StorageFullException.IsNoSpace(e))
                 {
-                    throw NoSpace(e);
+                    throw _diskFull.Refused(e);
                 }
 
                 throw;
             }
 
-            SpaceFound(name);
+            _diskFull.SpaceFound(name);
             var segment = new Segment(id, file, SegmentHeader.Size, directorySynced: false) { Format = format };
             _catalog.AddSegment(segment);
             return segment;
