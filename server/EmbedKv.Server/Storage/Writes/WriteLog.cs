@@ -19,7 +19,12 @@ namespace EmbedKv.Server.Storage.Writes
     /// </summary>
     internal sealed class WriteLog
     {
-        private const int RecordBufferSize = 64 * 1024;
+        // Values up to this size go out with their header and key in one pwrite.
+        private const int InlineValueSize = 64 * 1024;
+
+        // The header and the longest key a record can carry always fit, with room for a small value: a
+        // buffer of 64 KiB in all once threw on a key the settings accepted (65,520 bytes), on an event loop.
+        private const int RecordBufferSize = RecordHeader.Size + KeyIndex.MaxKeyLength + InlineValueSize;
 
         private readonly object _lock = new object();
         private readonly IStorageDirectory _directory;
