@@ -65,14 +65,17 @@ namespace EmbedKv.Server
         /// <summary>Starts a server. Fails fast, naming the syscall and errno (port in use, directory locked or unwritable).</summary>
         /// <param name="options">The options.</param>
         /// <returns>The running server.</returns>
-        public static KvServer Start(KvServerOptions options)
+        public static KvServer Start(KvServerOptions options) => Start(options, KvStore.Open);
+
+        /// <summary>As <see cref="Start(KvServerOptions)"/>, with the store opened by <paramref name="openStore"/> (tests inject faults there).</summary>
+        internal static KvServer Start(KvServerOptions options, Func<StoreOptions, KvStore> openStore)
         {
             ArgumentNullException.ThrowIfNull(options);
             options.Validate();
             KvMetrics? metrics = null;
             StoreOptions storeOptions = options.StoreOptions();
             storeOptions.BatchCommitted = writes => metrics?.BatchCommitted(writes);
-            KvStore store = KvStore.Open(storeOptions);
+            KvStore store = openStore(storeOptions);
             var loops = new List<EventLoop>();
             var listeners = new List<FileDescriptor>();
             try

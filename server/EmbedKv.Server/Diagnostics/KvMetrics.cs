@@ -51,6 +51,7 @@ namespace EmbedKv.Server.Diagnostics
                 tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
             _meter.CreateObservableCounter("embedkv.network.received", () => Sum(static s => s.BytesReceived), "By", "Bytes read from clients.");
             _meter.CreateObservableCounter("embedkv.network.sent", () => Sum(static s => s.BytesSent), "By", "Bytes sent to clients, values included.");
+            _meter.CreateObservableCounter("embedkv.connection.faults", () => Sum(static s => s.Faults), "{connection}", "Connections closed because serving them failed unexpectedly (each one logged, event 120).");
             _meter.CreateObservableUpDownCounter("embedkv.connections.open", () => _open.Value, "{connection}", "Client connections open now.");
             _meter.CreateObservableUpDownCounter("embedkv.keys", () => Stopped ? 0 : _store.Count, "{key}", "Keys stored.");
             _meter.CreateObservableUpDownCounter("embedkv.storage.size", () => Stopped ? 0 : _store.DiskBytes, "By", "Bytes of segment files on disk, dead records included.");

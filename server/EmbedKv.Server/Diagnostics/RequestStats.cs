@@ -24,6 +24,7 @@ namespace EmbedKv.Server.Diagnostics
         private readonly Histogram<double>? _duration;
         private long _bytesReceived;
         private long _bytesSent;
+        private long _faults;
 
         public RequestStats(Histogram<double>? duration) => _duration = duration;
 
@@ -32,6 +33,9 @@ namespace EmbedKv.Server.Diagnostics
         public long BytesReceived => Volatile.Read(ref _bytesReceived);
 
         public long BytesSent => Volatile.Read(ref _bytesSent);
+
+        /// <summary>Connections closed because serving them threw (see EventLoop, fault isolation).</summary>
+        public long Faults => Volatile.Read(ref _faults);
 
         /// <summary>Whether anyone listens to the duration histogram: only then is the request's start time taken.</summary>
         public bool TimesRequests => _duration is { Enabled: true };
@@ -51,6 +55,8 @@ namespace EmbedKv.Server.Diagnostics
         public void Received(long bytes) => _bytesReceived += bytes;
 
         public void Sent(long bytes) => _bytesSent += bytes;
+
+        public void Faulted() => _faults++;
 
         /// <summary>Counts an answered request; <paramref name="started"/> is its Stopwatch start, or 0 if not timed.</summary>
         public void Answered(HttpMethod method, int status, long started)

@@ -17,6 +17,9 @@ namespace EmbedKv.Server.Diagnostics
         [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "EmbedKv on {Address} stopped")]
         public static partial void Stopped(ILogger logger, string address);
 
+        [LoggerMessage(EventId = 120, Level = LogLevel.Error, Message = "A fault while serving a connection closed it ({Answer}); the loop and its other connections go on")]
+        public static partial void ConnectionFaulted(ILogger logger, string answer, Exception exception);
+
         [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Deleted leftover {File} (a streamed value or merge output that never reached its commit point)")]
         public static partial void DeletedLeftover(ILogger logger, string file);
 
@@ -52,6 +55,12 @@ namespace EmbedKv.Server.Diagnostics
 
         [LoggerMessage(EventId = 213, Level = LogLevel.Information, Message = "Space is free again: created {File}, taking writes")]
         public static partial void DiskSpaceBack(ILogger logger, string file);
+
+        [LoggerMessage(EventId = 215, Level = LogLevel.Error, Message = "A write's completion callback threw; the write itself completed as {Outcome} and the commit thread goes on")]
+        public static partial void CompletionFailed(ILogger logger, string outcome, Exception exception);
+
+        [LoggerMessage(EventId = 216, Level = LogLevel.Critical, Message = "The commit thread met an unexpected failure; refusing writes from now on")]
+        public static partial void CommitRoundFailed(ILogger logger, Exception exception);
 
         [LoggerMessage(EventId = 214, Level = LogLevel.Warning, Message = "{File}: could not cut off a torn tail of {Bytes} bytes at offset {Offset} ({Reason}); the next open drops it again, and merging this segment fails until then")]
         public static partial void TornTailKept(ILogger logger, string file, long bytes, long offset, string reason);

@@ -58,6 +58,11 @@ namespace EmbedKv.Server.Loop
         // Stopwatch timestamp of the request's first byte, taken only while the duration histogram has a listener.
         private long _startedAt;
 
+        // Where in the output the answer to the current request begins, and whether any byte of it went out:
+        // after a fault, an answer not yet begun on the wire can still be a 500 (see Abandon).
+        private int _answerStart;
+        private bool _answerSent;
+
         public Connection(LoopContext context, int slot)
         {
             _context = context;
@@ -222,16 +227,13 @@ namespace EmbedKv.Server.Loop
             Drive(now);
         }
 
-        /// <summary>Closes the connection if its deadline passed; returns whether it did.</summary>
-        public bool CloseIfExpired(long now)
+        /// <summary>Closes the connection if its deadline passed.</summary>
+        public void CloseIfExpired(long now)
         {
-            if (!IsOpen || _phase == Phase.Store || now < Deadline)
+            if (IsOpen && _phase != Phase.Store && now >= Deadline)
             {
-                return false;
+                Close();
             }
-
-            Close();
-            return true;
         }
 
         /// <summary>During shutdown: closes now if no request is in flight.</summary>
@@ -250,21 +252,78 @@ namespace EmbedKv.Server.Loop
                 return;
             }
 
-            _upload?.Abort();
+            ValueUpload? upload = _upload;
             _upload = null;
-            if (_hasSending)
+            try
             {
-                _sending.Release();
-                _hasSending = false;
+                upload?.Abort();
+            }
+            finally
+            {
+                // Even if deleting the upload's file failed, the socket and the buffer are given back.
+                if (_hasSending)
+                {
+                    _sending.Release();
+                    _hasSending = false;
+                }
+
+                SocketOps.Close(Fd);
+                Fd = -1;
+                Generation++; // a late store completion for the old request is now ignored
+                ReleaseBlock();
+                _readStart = _readEnd = _outStart = _outEnd = _answerStart = 0;
+                _phase = Phase.Head;
+                _requestStarted = false;
+            }
+        }
+
+        /// <summary>
+        /// Serving this connection threw, so its state is in doubt: answer the current request 500 if no
+        /// byte of its answer went out yet (answers queued before it go out first), then close. Returns
+        /// what the client was told, for the log.
+        /// </summary>
+        public string Abandon()
+        {
+            if (!IsOpen)
+            {
+                return "it was closed already";
             }
 
-            SocketOps.Close(Fd);
-            Fd = -1;
-            Generation++; // a late store completion for the old request is now ignored
-            ReleaseBlock();
-            _readStart = _readEnd = _outStart = _outEnd = 0;
-            _phase = Phase.Head;
-            _requestStarted = false;
+            string told = "closed mid-answer";
+            if (!_answerSent && _block is not null && _phase != Phase.Linger)
+            {
+                if (_hasSending)
+                {
+                    _sending.Release();
+                    _hasSending = false;
+                }
+
+                // Whatever of this request's answer was queued is dropped: a head without its body would
+                // lie to the client.
+                _outEnd = Math.Max(_answerStart, _outStart);
+                if (BlockLayout.OutputSize - _outEnd >= 512)
+                {
+                    _outEnd += WriteText(500, "the request could not be served\n"u8, close: true);
+                    told = "answered 500";
+                }
+
+                // One attempt, without waiting: the connection is not driven again.
+                while (_outEnd > _outStart)
+                {
+                    nint sent = SocketOps.Send(Fd, Output.Slice(_outStart, _outEnd - _outStart));
+                    if (sent <= 0)
+                    {
+                        told += ", not all of it sent";
+                        break;
+                    }
+
+                    _outStart += (int)sent;
+                    _context.Stats.Sent(sent);
+                }
+            }
+
+            Close();
+            return told;
         }
 
         private bool CanQueueResponse => !_hasSending && _outEnd <= BlockLayout.OutputSize - 1024;
@@ -283,6 +342,8 @@ namespace EmbedKv.Server.Loop
             {
                 // The first byte of a request starts the clock on its head (slowloris).
                 _requestStarted = true;
+                _answerStart = _outEnd;
+                _answerSent = false;
                 Deadline = now + (long)_context.Limits.HeaderTimeout.TotalMilliseconds;
                 _startedAt = _context.Stats.TimesRequests ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
             }
@@ -330,6 +391,7 @@ namespace EmbedKv.Server.Loop
                 // RFC 9110 §10.1.1: the client waits for this before sending the body (curl does, over 1 MiB).
                 Queue(StatusLines.For(100));
                 Queue("\r\n"u8);
+                _answerStart = _outEnd; // an interim answer: a final one may still follow it
             }
 
             if (_bodyRemaining == 0)
@@ -635,11 +697,12 @@ namespace EmbedKv.Server.Loop
                 }
 
                 _outStart += (int)sent;
+                _answerSent |= _outStart > _answerStart;
                 _context.Stats.Sent(sent);
                 progress = true;
             }
 
-            _outStart = _outEnd = 0;
+            _outStart = _outEnd = _answerStart = 0;
             while (_hasSending)
             {
                 nint sent = SocketOps.SendFile(Fd, _sending.FileDescriptor, ref _sendOffset, _sendRemaining);

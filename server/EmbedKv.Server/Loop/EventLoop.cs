@@ -106,7 +106,15 @@ namespace EmbedKv.Server.Loop
             {
                 foreach (Connection connection in _connections)
                 {
-                    connection.Close();
+                    try
+                    {
+                        connection.Close();
+                    }
+                    catch (Exception e)
+                    {
+                        Fault(connection, e);
+                    }
+
                     Retire(connection);
                 }
             }
@@ -126,7 +134,15 @@ namespace EmbedKv.Server.Loop
                     Connection connection = _connections[(int)ready.Data];
                     if (connection.IsOpen)
                     {
-                        connection.Drive(now, ready.Events);
+                        try
+                        {
+                            connection.Drive(now, ready.Events);
+                        }
+                        catch (Exception e)
+                        {
+                            Fault(connection, e);
+                        }
+
                         Retire(connection);
                     }
 
@@ -159,7 +175,15 @@ namespace EmbedKv.Server.Loop
                 // register with epoll if the connection must wait. A short request with Connection: close
                 // is then answered and closed without any epoll_ctl. Registering edge-triggered after an
                 // EAGAIN loses nothing: epoll checks readiness when the descriptor is added.
-                connection.Drive(now);
+                try
+                {
+                    connection.Drive(now);
+                }
+                catch (Exception e)
+                {
+                    Fault(connection, e);
+                }
+
                 if (connection.IsOpen
                     && _epoll.Add(fd, Sys.EPOLLIN | Sys.EPOLLOUT | Sys.EPOLLRDHUP | Sys.EPOLLET, (ulong)connection.Slot) < 0)
                 {
@@ -189,7 +213,15 @@ namespace EmbedKv.Server.Loop
                 Connection connection = _connections[(int)(uint)token];
                 if (connection.IsOpen && connection.Token == token)
                 {
-                    connection.OnStored(outcome, now);
+                    try
+                    {
+                        connection.OnStored(outcome, now);
+                    }
+                    catch (Exception e)
+                    {
+                        Fault(connection, e);
+                    }
+
                     Retire(connection);
                 }
             }
@@ -199,11 +231,40 @@ namespace EmbedKv.Server.Loop
         {
             foreach (Connection connection in _connections)
             {
-                if (connection.CloseIfExpired(now))
+                try
                 {
-                    Retire(connection);
+                    connection.CloseIfExpired(now);
                 }
+                catch (Exception e)
+                {
+                    Fault(connection, e);
+                }
+
+                Retire(connection);
             }
+        }
+
+        /// <summary>
+        /// Serving one connection threw. Garnet catches per session and nginx per request for the same
+        /// reason: one client's trouble (or a bug it reaches) must cost that client only. The connection is
+        /// closed, with a 500 if none of its answer went out; the fault is logged and counted; the loop and
+        /// every other connection go on. The store guards itself: a write it could not finish either was
+        /// cut back or failed the store into refusing writes.
+        /// </summary>
+        private void Fault(Connection connection, Exception fault)
+        {
+            _context.Stats.Faulted();
+            string told;
+            try
+            {
+                told = connection.Abandon();
+            }
+            catch (Exception again)
+            {
+                told = "closing it failed too: " + again.Message;
+            }
+
+            ServerLog.ConnectionFaulted(_context.Options.Logger, told, fault);
         }
 
         /// <summary>Returns the slot of a connection that closed.</summary>

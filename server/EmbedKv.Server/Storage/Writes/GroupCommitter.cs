@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Threading;
+using EmbedKv.Server.Diagnostics;
 using EmbedKv.Server.Storage.Format;
 using EmbedKv.Server.Storage.Segments;
 
@@ -80,8 +81,23 @@ namespace EmbedKv.Server.Storage.Writes
         {
             Durability durability = _log.Options.Durability;
             TimeSpan wait = durability.Mode == DurabilityMode.Batched ? durability.Interval : Timeout.InfiniteTimeSpan;
-            while (!RunRound(wait))
+            while (true)
             {
+                try
+                {
+                    if (RunRound(wait))
+                    {
+                        return;
+                    }
+                }
+                catch (Exception e)
+                {
+                    // Not a failed sync (Commit handles those) but a fault in the round itself. The thread must
+                    // not die with it: its death would end the process, and every write queued behind it would
+                    // wait for ever. Refuse writes from now on; what is queued completes as failed.
+                    ServerLog.CommitRoundFailed(_log.Options.Logger, e);
+                    _log.Fail(e);
+                }
             }
         }
 
@@ -106,58 +122,95 @@ namespace EmbedKv.Server.Storage.Writes
 
             if (failed)
             {
-                for (int i = 0; i < batch.Count; i++)
-                {
-                    ref PendingWrite write = ref batch[i];
-                    if (write.Upload is { } upload)
-                    {
-                        // Not renamed yet: delete it. Renamed: its file now belongs to a segment.
-                        if (write.Segment is null)
-                        {
-                            upload.Abort();
-                        }
-                        else
-                        {
-                            upload.Finish();
-                        }
-                    }
-
-                    write.Completion?.OnWriteCompleted(write.Token, WriteOutcome.Failed);
-                }
-
+                FailFrom(batch, 0);
                 return;
             }
 
-            _schedule.Point("commit.synced");
-
-            // Counted before anyone hears of it, so a writer that returns sees its write in the figures.
-            if (batch.Count > 0)
+            int completed = 0;
+            try
             {
-                Interlocked.Increment(ref _batches);
-                Interlocked.Add(ref _writes, batch.Count);
-                _log.Options.BatchCommitted?.Invoke(batch.Count);
-            }
+                _schedule.Point("commit.synced");
 
-            // Visible only now, in sequence order, so nobody reads what a crash could still take back.
-            for (int i = 0; i < batch.Count; i++)
+                // Counted before anyone hears of it, so a writer that returns sees its write in the figures.
+                if (batch.Count > 0)
+                {
+                    Interlocked.Increment(ref _batches);
+                    Interlocked.Add(ref _writes, batch.Count);
+                    _log.Options.BatchCommitted?.Invoke(batch.Count);
+                }
+
+                // Visible only now, in sequence order, so nobody reads what a crash could still take back.
+                while (completed < batch.Count)
+                {
+                    ref PendingWrite write = ref batch[completed];
+                    WriteOutcome outcome = Apply(batch, write);
+                    write.Upload?.Finish();
+                    completed++;
+                    Complete(write, outcome);
+                    _schedule.Point("commit.applied");
+                }
+            }
+            catch (Exception e)
+            {
+                // A fault between the sync and the index: durable writes may be missing from memory, so refuse
+                // writes (as a broken invariant does), and answer everyone still waiting rather than leave them.
+                ServerLog.CommitRoundFailed(_log.Options.Logger, e);
+                _log.Fail(e);
+                FailFrom(batch, completed);
+            }
+        }
+
+        private WriteOutcome Apply(PendingBatch batch, in PendingWrite write)
+        {
+            try
+            {
+                return _log.Catalog.Apply(batch.KeyOf(write), write.Location);
+            }
+            catch (Exception e)
+            {
+                // Durable but not in the index (a broken invariant, or no memory for it): memory and disk
+                // disagree until a reopen, so stop writes (and a merge stops waiting for this sequence).
+                _log.Fail(e);
+                return WriteOutcome.Failed;
+            }
+        }
+
+        /// <summary>Completes the writes from <paramref name="first"/> on as failed, cleaning up their uploads.</summary>
+        private void FailFrom(PendingBatch batch, int first)
+        {
+            for (int i = first; i < batch.Count; i++)
             {
                 ref PendingWrite write = ref batch[i];
-                WriteOutcome outcome;
-                try
+                if (write.Upload is { } upload)
                 {
-                    outcome = _log.Catalog.Apply(batch.KeyOf(write), write.Location);
-                }
-                catch (Exception e)
-                {
-                    // Durable but not in the index (a broken invariant, or no memory for it): memory and disk
-                    // disagree until a reopen, so stop writes (and a merge stops waiting for this sequence).
-                    _log.Fail(e);
-                    outcome = WriteOutcome.Failed;
+                    // Not renamed yet: delete it. Renamed: its file now belongs to a segment.
+                    if (write.Segment is null)
+                    {
+                        upload.Abort();
+                    }
+                    else
+                    {
+                        upload.Finish();
+                    }
                 }
 
-                write.Upload?.Finish();
+                Complete(write, WriteOutcome.Failed);
+            }
+        }
+
+        /// <summary>
+        /// Tells the writer. Its callback is the caller's code on the commit thread: if it throws, the thread
+        /// logs it and goes on, since the write's fate is settled and every later writer still waits to hear.
+        /// </summary>
+        private void Complete(in PendingWrite write, WriteOutcome outcome)
+        {
+            try
+            {
                 write.Completion?.OnWriteCompleted(write.Token, outcome);
-                _schedule.Point("commit.applied");
+            }
+            catch (Exception e)
+            {
+                ServerLog.CompletionFailed(_log.Options.Logger, outcome.ToString(), e);
             }
         }
 
