@@ -20,6 +20,12 @@ namespace EmbedKv.Server.Loop
         // Longest lingering close (see StartLinger).
         private const long LingerMilliseconds = 5000;
 
+        // What one connection may do in one readiness turn before the loop serves the others: a fast
+        // uploader read until its socket ran dry held small GETs on the same loop for seconds. Past
+        // either budget the connection yields and the loop drives it again after the other ready ones.
+        private const int TurnByteBudget = 256 * 1024;
+        private const int TurnRequestBudget = 32;
+
         // Values up to this size are copied behind their head and sent with it in one send; larger ones
         // go by sendfile. For small values the splice machinery of sendfile and a second syscall cost
         // more than copying a few KiB from the page cache (bench/results/http.md, profile).
@@ -58,6 +64,10 @@ namespace EmbedKv.Server.Loop
         // Stopwatch timestamp of the request's first byte, taken only while the duration histogram has a listener.
         private long _startedAt;
 
+        // Bytes moved and requests started in this readiness turn (see TurnByteBudget).
+        private int _turnBytes;
+        private int _turnRequests;
+
         // Where in the output the answer to the current request begins, and whether any byte of it went out:
         // after a fault, an answer not yet begun on the wire can still be a 500 (see Abandon).
         private int _answerStart;
@@ -86,6 +96,9 @@ namespace EmbedKv.Server.Loop
             NeedInput,
             Wait,
 
+            // This turn's budget is spent: send what is ready, then let the loop serve other connections.
+            Yield,
+
             // Requests are waiting in the input, but the output must go out first (a value being sent,
             // or the output area nearly full).
             Drain,
@@ -104,6 +117,15 @@ namespace EmbedKv.Server.Loop
 
         /// <summary>Monotonic milliseconds after which the connection is closed (slowloris, idle, stalled body).</summary>
         public long Deadline { get; private set; }
+
+        /// <summary>
+        /// The last drive stopped on its turn's budget with work left (input unread, requests unparsed, a value
+        /// unsent). Edge-triggered epoll will not report that work again, so the loop must drive it again.
+        /// </summary>
+        public bool Yielded { get; private set; }
+
+        /// <summary>On its loop's list of connections to drive again (set and cleared by the loop).</summary>
+        public bool AwaitsTurn { get; set; }
 
         /// <summary>A request is under way (its head started arriving, or it is being answered).</summary>
         public bool Busy => _requestStarted || (_phase != Phase.Head && _phase != Phase.Linger) || _outEnd > _outStart || _hasSending;
@@ -139,11 +161,15 @@ namespace EmbedKv.Server.Loop
                 _inputDrained = false;
             }
 
+            Yielded = false;
+            _turnBytes = 0;
+            _turnRequests = 0;
             while (IsOpen)
             {
                 Step step = _phase switch
                 {
-                    Phase.Head when _readEnd > _readStart => CanQueueResponse ? ParseHead(now) : Step.Drain,
+                    Phase.Head when _closeAfterSend => DropInputAfterClose(),
+                    Phase.Head when _readEnd > _readStart => !CanQueueResponse ? Step.Drain : _turnRequests >= TurnRequestBudget ? Step.Yield : ParseHead(now),
                     Phase.Body when _readEnd > _readStart => ReadBody(now),
                     Phase.Store => Step.Wait,
                     Phase.Linger => Discard(),
@@ -182,6 +208,12 @@ namespace EmbedKv.Server.Loop
 
                 if (step == Step.Wait)
                 {
+                    return;
+                }
+
+                if (step == Step.Yield || (_turnBytes >= TurnByteBudget && !_inputDrained))
+                {
+                    Yielded = true;
                     return;
                 }
 
@@ -367,6 +399,7 @@ namespace EmbedKv.Server.Loop
             ReadOnlySpan<byte> encodedKey = Input.Slice(_readStart + _head.KeyOffset, _head.KeyLength);
             _keyLength = KeyDecoder.Decode(encodedKey, new Span<byte>(_block + _context.Layout.KeyOffset, _context.Layout.KeySize));
             _readStart += consumed;
+            _turnRequests++;
             StartRequest(now);
             return Step.Progress;
         }
@@ -721,10 +754,19 @@ namespace EmbedKv.Server.Loop
                 progress = true;
                 _context.Stats.Sent(sent);
                 _sendRemaining -= sent;
+                _turnBytes += (int)sent;
                 if (_sendRemaining == 0)
                 {
                     _sending.Release();
                     _hasSending = false;
+                }
+                else if (_turnBytes >= TurnByteBudget)
+                {
+                    // A fast reader of a large value would otherwise keep the loop in sendfile to the end. The
+                    // value is still going out: held to BodyTimeout for progress, as in SendFailed.
+                    Yielded = true;
+                    Deadline = now + (long)_context.Limits.BodyTimeout.TotalMilliseconds;
+                    return false;
                 }
             }
 
@@ -777,6 +819,7 @@ namespace EmbedKv.Server.Loop
             {
                 _inputDrained = received < room.Length && !_peerHungUp;
                 _readEnd += (int)received;
+                _turnBytes += (int)received;
                 _context.Stats.Received(received);
                 return true;
             }
@@ -809,6 +852,22 @@ namespace EmbedKv.Server.Loop
             _readStart = _readEnd = 0;
             SocketOps.Shutdown(Fd, Sys.SHUT_WR);
             Deadline = now + Math.Min(LingerMilliseconds, (long)_context.Limits.BodyTimeout.TotalMilliseconds);
+        }
+
+        /// <summary>
+        /// The last request said close (or the server is stopping): nothing after it on this connection is
+        /// processed (RFC 9112 §9.6). Pipelined bytes are dropped, and since the client may still be
+        /// sending, the close lingers rather than resetting the answer away.
+        /// </summary>
+        private Step DropInputAfterClose()
+        {
+            if (_readEnd > _readStart)
+            {
+                _readStart = _readEnd;
+                _lingerAfterSend = true;
+            }
+
+            return Step.NeedInput;
         }
 
         private Step Discard()

@@ -34,6 +34,11 @@ namespace EmbedKv.Server.Loop
         private readonly Stack<int> _freeSlots = new Stack<int>();
         private readonly EpollEvent[] _events = new EpollEvent[256];
         private readonly SharedCounter _open;
+
+        // Connections that stopped on their turn's budget with work left, in the order they yielded, and
+        // the list being driven now (two lists, swapped, so a connection that yields again waits a turn).
+        private List<Connection> _yielded = new List<Connection>();
+        private List<Connection> _driving = new List<Connection>();
         private volatile bool _stopping;
         private long _stopDeadline;
         private long _nextTimer;
@@ -87,7 +92,8 @@ namespace EmbedKv.Server.Loop
                         return;
                     }
 
-                    int ready = _epoll.Wait(_events, _context.Completions.IsEmpty ? TimerMilliseconds : 0);
+                    bool moreToDo = !_context.Completions.IsEmpty || _yielded.Count > 0;
+                    int ready = _epoll.Wait(_events, moreToDo ? 0 : TimerMilliseconds);
                     now = Environment.TickCount64;
                     for (int i = 0; i < ready; i++)
                     {
@@ -95,6 +101,7 @@ namespace EmbedKv.Server.Loop
                     }
 
                     DeliverCompletions(now);
+                    DriveYielded(now);
                     if (now >= _nextTimer)
                     {
                         _nextTimer = now + TimerMilliseconds;
@@ -143,7 +150,7 @@ namespace EmbedKv.Server.Loop
                             Fault(connection, e);
                         }
 
-                        Retire(connection);
+                        AfterDrive(connection);
                     }
 
                     break;
@@ -190,7 +197,7 @@ namespace EmbedKv.Server.Loop
                     connection.Close();
                 }
 
-                Retire(connection);
+                AfterDrive(connection);
             }
         }
 
@@ -222,7 +229,7 @@ namespace EmbedKv.Server.Loop
                         Fault(connection, e);
                     }
 
-                    Retire(connection);
+                    AfterDrive(connection);
                 }
             }
         }
@@ -265,6 +272,54 @@ namespace EmbedKv.Server.Loop
             }
 
             ServerLog.ConnectionFaulted(_context.Options.Logger, told, fault);
+        }
+
+        /// <summary>After a connection was driven: queues it for another turn if it yielded, or frees its slot if it closed.</summary>
+        private void AfterDrive(Connection connection)
+        {
+            if (connection.IsOpen && connection.Yielded && !connection.AwaitsTurn)
+            {
+                connection.AwaitsTurn = true;
+                _yielded.Add(connection);
+            }
+
+            Retire(connection);
+        }
+
+        /// <summary>
+        /// Drives the connections that yielded, once each, after every other ready connection had its turn:
+        /// one busy client gets a fair share of the loop, not all of it (a 1 GiB upload read until its socket
+        /// ran dry kept small GETs on the same loop waiting for seconds).
+        /// </summary>
+        private void DriveYielded(long now)
+        {
+            if (_yielded.Count == 0)
+            {
+                return;
+            }
+
+            (_yielded, _driving) = (_driving, _yielded);
+            foreach (Connection connection in _driving)
+            {
+                connection.AwaitsTurn = false;
+                if (!connection.IsOpen)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    connection.Drive(now);
+                }
+                catch (Exception e)
+                {
+                    Fault(connection, e);
+                }
+
+                AfterDrive(connection);
+            }
+
+            _driving.Clear();
         }
 
         /// <summary>Returns the slot of a connection that closed.</summary>
