@@ -109,6 +109,27 @@ namespace EmbedKv.Server.Tests.Infrastructure
             return 0;
         }
 
+        /// <summary>Waits until stderr has a line containing <paramref name="text"/> (the console logger writes from a queue of its own); false if none comes in time.</summary>
+        public bool WaitForStderr(string text, TimeSpan timeout)
+        {
+            long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+            lock (_gate)
+            {
+                while (!_stderr.Any(line => line.Contains(text, StringComparison.Ordinal)))
+                {
+                    long left = deadline - Environment.TickCount64;
+                    if (_openStreams == 0 || left <= 0)
+                    {
+                        return false;
+                    }
+
+                    Monitor.Wait(_gate, (int)Math.Min(left, 1000));
+                }
+            }
+
+            return true;
+        }
+
         /// <summary>User plus system CPU time the host has used so far, from /proc/PID/stat.</summary>
         public double CpuSeconds()
         {

@@ -44,15 +44,17 @@ namespace EmbedKv.Server.Tests.Server
         [Fact]
         public void UnderALowLimitIdleConnectionsNeitherSpinTheServerNorStopIt()
         {
-            using LimitedHost host = LimitedHost.Start(_dir.Path, 300, Arguments());
+            // The default cap, lowered, is logged as information.
+            using LimitedHost host = LimitedHost.Start(_dir.Path, 300, Arguments("--Logging:LogLevel:Default", "Information"));
             int port = host.WaitForPort();
 
             int served = Exhaust(host, port);
 
             string clamp = host.Stderr.FirstOrDefault(line => line.Contains("EmbedKv[111]", StringComparison.Ordinal))
-                ?? throw new Xunit.Sdk.XunitException("no warning that the connection cap was lowered: " + host.Describe());
+                ?? throw new Xunit.Sdk.XunitException("no word that the connection cap was lowered: " + host.Describe());
+            Assert.StartsWith("info: ", clamp, StringComparison.Ordinal);
             Match numbers = Regex.Match(clamp, @"from 10000 to (\d+)");
-            Assert.True(numbers.Success, "the warning does not name both caps: " + clamp);
+            Assert.True(numbers.Success, "the log line does not name both caps: " + clamp);
             Assert.Equal(int.Parse(numbers.Groups[1].Value, CultureInfo.InvariantCulture), served);
             Stop(host);
         }
@@ -77,10 +79,11 @@ namespace EmbedKv.Server.Tests.Server
             host.LowerLimit(host.OpenDescriptors() + 40);
             Exhaust(host, port);
 
+            // The loop that ran out says so when it next accepts, which may be a back-off after the newcomer got in.
+            Assert.True(host.WaitForStderr("EmbedKv[113]", TimeSpan.FromSeconds(10)), "no word that accepting resumed: " + host.Describe());
             string[] paused = host.Stderr.Where(line => line.Contains("EmbedKv[112]", StringComparison.Ordinal)).ToArray();
             Assert.True(paused.Length == 1, "expected one warning that accepting paused, not " + paused.Length + ": " + host.Describe());
             Assert.Contains("EMFILE", paused[0], StringComparison.Ordinal);
-            Assert.True(host.Stderr.Any(line => line.Contains("EmbedKv[113]", StringComparison.Ordinal)), "no word that accepting resumed: " + host.Describe());
             Stop(host);
         }
 
@@ -98,11 +101,13 @@ namespace EmbedKv.Server.Tests.Server
             RawConnection? refused = null;
             try
             {
+                int status = 0;
                 while (refused is null)
                 {
                     Assert.True(idle.Count < 5000, "5000 connections and still no refusal: " + host.Describe());
                     var connection = new RawConnection(port, timeoutMilliseconds: 2000);
-                    if (Served(connection, "/k"))
+                    status = Status(connection, "/k");
+                    if (status == 404)
                     {
                         idle.Add(connection);
                     }
@@ -113,7 +118,8 @@ namespace EmbedKv.Server.Tests.Server
                 }
 
                 int served = idle.Count;
-                _output.WriteLine(served + " connections served before one was not; host holds " + host.OpenDescriptors() + " descriptors");
+                _output.WriteLine(served + " connections served before one was not (" + (status < 0 ? "no answer" : status.ToString(CultureInfo.InvariantCulture))
+                    + "); host holds " + host.OpenDescriptors() + " descriptors");
                 Assert.True(served > 0, "not even one connection was served: " + host.Describe());
 
                 double before = host.CpuSeconds();
@@ -122,6 +128,9 @@ namespace EmbedKv.Server.Tests.Server
                 _output.WriteLine("CPU while out of descriptors: " + used.ToString("0.00", CultureInfo.InvariantCulture) + " s in " + Watch.TotalSeconds + " s");
                 Assert.True(used < IdleCpuSeconds, "the host used " + used.ToString("0.00", CultureInfo.InvariantCulture)
                     + " CPU-seconds in " + Watch.TotalSeconds + " s with nothing to do (spinning on accept?): " + host.Describe());
+
+                // The client it could not take was told so, rather than left waiting in the queue.
+                Assert.True(status == 503, "the client past the limit got " + (status < 0 ? "no answer" : status.ToString(CultureInfo.InvariantCulture)) + ", not a 503");
 
                 // The connections it holds go on working, reads and writes alike.
                 Assert.True(Stored(idle[0], "/written"), "a held connection could not store a value");
@@ -163,16 +172,19 @@ namespace EmbedKv.Server.Tests.Server
         }
 
         /// <summary>Whether a GET on <paramref name="connection"/> is answered (404 for a missing key, or <paramref name="expected"/>).</summary>
-        private static bool Served(RawConnection connection, string key, int expected = 404)
+        private static bool Served(RawConnection connection, string key, int expected = 404) => Status(connection, key) == expected;
+
+        /// <summary>The status a GET on <paramref name="connection"/> gets, or -1 for none (closed, reset, or no answer in time).</summary>
+        private static int Status(RawConnection connection, string key)
         {
             try
             {
                 connection.Send(Requests.Get(key));
-                return connection.ReadResponse().Status == expected;
+                return connection.ReadResponse().Status;
             }
             catch (Exception e) when (e is IOException or SocketException)
             {
-                return false; // closed, reset, or no answer in time: not accepted
+                return -1;
             }
         }
 
@@ -183,10 +195,14 @@ namespace EmbedKv.Server.Tests.Server
             return status is 201 or 204;
         }
 
-        private static void Stop(LimitedHost host)
+        private void Stop(LimitedHost host)
         {
             host.Signal("TERM");
             Assert.True(host.WaitForExit() == 0, "the host did not stop cleanly: " + host.Describe());
+            foreach (string line in host.Stderr)
+            {
+                _output.WriteLine("host: " + line);
+            }
         }
     }
 }
