@@ -24,8 +24,9 @@ namespace EmbedKv.Server
         private readonly object _stopLock = new object();
         private bool _stopped;
 
-        private KvServer(KvServerOptions options, KvStore store, List<EventLoop> loops, List<FileDescriptor> listeners, SharedCounter open, KvMetrics metrics, InetEndpoint endpoint)
+        private KvServer(KvServerOptions options, KvStore store, List<EventLoop> loops, List<FileDescriptor> listeners, SharedCounter open, KvMetrics metrics, InetEndpoint endpoint, int maxConnections)
         {
+            MaxConnections = maxConnections;
             _metrics = metrics;
             Options = options;
             _store = store;
@@ -36,8 +37,14 @@ namespace EmbedKv.Server
             Address = endpoint.ToString();
         }
 
-        /// <summary>The options the server runs with.</summary>
+        /// <summary>The options the server runs with, as they were passed (see <see cref="MaxConnections"/> for the one the server may lower).</summary>
         public KvServerOptions Options { get; }
+
+        /// <summary>
+        /// The most connections the server keeps open: <c>Options.Limits.MaxConnections</c>, or fewer if the
+        /// process's descriptor limit cannot hold that many (logged at start; docs/server.md, "Descriptor limits").
+        /// </summary>
+        public int MaxConnections { get; }
 
         /// <summary>The port it listens on (the one the kernel picked, if asked for port 0).</summary>
         public int Port { get; }
@@ -62,7 +69,11 @@ namespace EmbedKv.Server
         /// <returns>The running server.</returns>
         public static KvServer Start(int port) => Start(new KvServerOptions { Port = port });
 
-        /// <summary>Starts a server. Fails fast, naming the syscall and errno (port in use, directory locked or unwritable).</summary>
+        /// <summary>
+        /// Starts a server. Fails fast, naming the syscall and errno (port in use, directory locked or unwritable).
+        /// Raises the process's soft limit on open descriptors to its hard limit, and keeps to fewer
+        /// connections than configured if even that limit cannot hold them (see <see cref="MaxConnections"/>).
+        /// </summary>
         /// <param name="options">The options.</param>
         /// <returns>The running server.</returns>
         public static KvServer Start(KvServerOptions options) => Start(options, KvStore.Open);
@@ -80,6 +91,9 @@ namespace EmbedKv.Server
             var listeners = new List<FileDescriptor>();
             try
             {
+                // Counted after the store has opened its files and before the loops open theirs.
+                int maxConnections = DescriptorBudget.MaxConnections(options);
+                var shortage = new DescriptorShortage(options.Logger);
                 var open = new SharedCounter();
                 InetEndpoint requested = InetEndpoint.Parse(options.BindAddress, options.Port);
                 bool reusePort = options.ListenerMode == ListenerMode.ReusePort;
@@ -104,7 +118,7 @@ namespace EmbedKv.Server
                     }
 
                     FileDescriptor listener = reusePort ? listeners[i] : listeners[0];
-                    loops.Add(new EventLoop(i, store, options, listener, sharedListener: !reusePort, open, metrics.AddLoop()));
+                    loops.Add(new EventLoop(i, store, options, listener, sharedListener: !reusePort, open, maxConnections, shortage, metrics.AddLoop()));
                 }
 
                 foreach (EventLoop loop in loops)
@@ -113,7 +127,7 @@ namespace EmbedKv.Server
                 }
 
                 ServerLog.Listening(options.Logger, bound.ToString(), options.Workers, options.DataDirectory, store.Count, options.Durability.ToString());
-                return new KvServer(options, store, loops, listeners, open, metrics, bound);
+                return new KvServer(options, store, loops, listeners, open, metrics, bound, maxConnections);
             }
             catch
             {

@@ -34,6 +34,8 @@ namespace EmbedKv.Server.Loop
         private readonly Stack<int> _freeSlots = new Stack<int>();
         private readonly EpollEvent[] _events = new EpollEvent[256];
         private readonly SharedCounter _open;
+        private readonly int _maxConnections;
+        private readonly AcceptGate _gate;
 
         // Connections that stopped on their turn's budget with work left, in the order they yielded, and
         // the list being driven now (two lists, swapped, so a connection that yields again waits a turn).
@@ -44,17 +46,18 @@ namespace EmbedKv.Server.Loop
         private long _nextTimer;
         private bool _listening = true;
 
-        public EventLoop(int index, KvStore store, KvServerOptions options, FileDescriptor listener, bool sharedListener, SharedCounter open, RequestStats stats)
+        public EventLoop(int index, KvStore store, KvServerOptions options, FileDescriptor listener, bool sharedListener, SharedCounter open, int maxConnections, DescriptorShortage shortage, RequestStats stats)
         {
             _listener = listener;
             _open = open;
+            _maxConnections = maxConnections;
             _epoll = Epoll.Create();
             _wake = EventFd.Create();
             var completions = new LoopCompletions(_wake);
             _context = new LoopContext(store, options, new BufferPool(new BlockLayout(options.Limits).BlockSize), completions, stats);
             // A listener shared by all loops wakes only one of them per connection (no thundering herd).
             uint listenerEvents = Sys.EPOLLIN | (sharedListener ? Sys.EPOLLEXCLUSIVE : 0u);
-            Syscall.Check(_epoll.Add(listener.Value, listenerEvents, ListenerTag), "epoll_ctl", "listener");
+            _gate = new AcceptGate(_epoll, listener.Value, listenerEvents, ListenerTag, shortage);
             Syscall.Check(_epoll.Add(_wake.Descriptor, Sys.EPOLLIN, WakeTag), "epoll_ctl", "eventfd");
             _thread = new Thread(Run) { IsBackground = true, Name = "EmbedKv loop " + index };
         }
@@ -75,6 +78,7 @@ namespace EmbedKv.Server.Loop
         {
             _epoll.Dispose();
             _wake.Dispose();
+            _gate.Dispose();
 
             _context.Buffers.Dispose();
         }
@@ -93,7 +97,7 @@ namespace EmbedKv.Server.Loop
                     }
 
                     bool moreToDo = !_context.Completions.IsEmpty || _yielded.Count > 0;
-                    int ready = _epoll.Wait(_events, moreToDo ? 0 : TimerMilliseconds);
+                    int ready = _epoll.Wait(_events, moreToDo ? 0 : _gate.WaitMilliseconds(now, TimerMilliseconds));
                     now = Environment.TickCount64;
                     for (int i = 0; i < ready; i++)
                     {
@@ -106,6 +110,11 @@ namespace EmbedKv.Server.Loop
                     {
                         _nextTimer = now + TimerMilliseconds;
                         ExpireDeadlines(now);
+                    }
+
+                    if (_listening && _gate.TryResume(now))
+                    {
+                        Accept(now);
                     }
                 }
             }
@@ -159,16 +168,27 @@ namespace EmbedKv.Server.Loop
 
         private void Accept(long now)
         {
-            while (_listening)
+            while (_listening && _gate.IsOpen)
             {
                 int fd = SocketOps.Accept(_listener.Value);
                 if (fd < 0)
                 {
-                    // EAGAIN: drained (another loop may have taken it). EMFILE and the like: try again next wake-up.
+                    if (AcceptGate.IsShortage(fd))
+                    {
+                        RefuseWhileShort(fd, now);
+                    }
+                    else
+                    {
+                        // EAGAIN: drained (another loop may have taken it). ECONNABORTED and the like: epoll
+                        // reports what is left. Either way accept had a descriptor to offer.
+                        _gate.Recovered();
+                    }
+
                     return;
                 }
 
-                if (!_open.TryIncrement(_context.Limits.MaxConnections))
+                _gate.Recovered();
+                if (!_open.TryIncrement(_maxConnections))
                 {
                     RefuseBusy(fd);
                     continue;
@@ -199,6 +219,33 @@ namespace EmbedKv.Server.Loop
 
                 AfterDrive(connection);
             }
+        }
+
+        /// <summary>
+        /// Accept failed for want of descriptors or kernel memory and left the client queued: retrying at
+        /// once would spin (see <see cref="AcceptGate"/>). Answer the waiting clients 503, each on the number
+        /// the reserve descriptor gives up and gets back as the client is closed, then back off.
+        /// </summary>
+        private void RefuseWhileShort(int error, long now)
+        {
+            if (_gate.ReleaseReserve(error))
+            {
+                for (int i = 0; i < AcceptGate.MostRefusedAtOnce; i++)
+                {
+                    int fd = SocketOps.Accept(_listener.Value);
+                    if (fd < 0)
+                    {
+                        break;
+                    }
+
+                    RefuseBusy(fd);
+                    _gate.Refused();
+                }
+
+                _gate.RetakeReserve();
+            }
+
+            _gate.Pause(error, now);
         }
 
         /// <summary>Past the connection cap: a prebuilt 503 and close (RFC 9110 §15.6.4).</summary>
