@@ -130,6 +130,27 @@ namespace EmbedKv.Server.Tests.Http
             Assert.True(status == 400, "Host: " + host + ": expected 400, got " + status);
         }
 
+        /// <summary>Each new refusal names its own rule, and closes the connection (the stream is in doubt).</summary>
+        [Theory]
+        [InlineData("PUT /k HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", "TransferEncodingInHttp10")]
+        [InlineData("PUT /k HTTP/1.0\r\nTransfer-Encoding: gzip\r\n\r\n", "TransferEncodingInHttp10")]
+        [InlineData("PUT /k HTTP/1.0\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\nabc", "TransferEncodingInHttp10")]
+        [InlineData("PUT /k HTTP/1.0\r\nTransfer-Encoding:\r\nContent-Length: 3\r\n\r\nabc", "TransferEncodingInHttp10")]
+        [InlineData("GET /k HTTP/1.1\r\nHost: x y\r\n\r\n", "BadHost")]
+        [InlineData("GET /k HTTP/1.0\r\nHost: [::1\r\n\r\n", "BadHost")]
+        [InlineData("GET /k HTTP/1.1\r\nHost: x\r\nHost: x y\r\n\r\n", "DuplicateHost")]
+        [InlineData("GET http://u@x/k HTTP/1.1\r\nHost: x\r\n\r\n", "BadTarget")]
+        [InlineData("GET http://:80/k HTTP/1.1\r\nHost: x\r\n\r\n", "BadTarget")]
+        [InlineData("GET http://x#f HTTP/1.1\r\nHost: x\r\n\r\n", "BadTarget")]
+        public void FramingAndHostRefusalsNameTheirRule(string request, string reason)
+        {
+            ParseStatus status = RequestParser.TryParse(Encoding.ASCII.GetBytes(request), Limits, 1024, 1L << 30, out _, out _, out RejectReason actual);
+            Assert.Equal(ParseStatus.Rejected, status);
+            Assert.Equal(reason, actual.ToString());
+            Assert.Equal(400, Rejections.For(actual).Status);
+            Assert.True(Rejections.For(actual).AlwaysClose);
+        }
+
         [Fact]
         public void BodyFramingIsRead()
         {
