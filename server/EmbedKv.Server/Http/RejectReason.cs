@@ -46,7 +46,11 @@ namespace EmbedKv.Server.Http
         /// <summary>The method is not a token (RFC 9110 §9.1, §5.6.2).</summary>
         BadMethod,
 
-        /// <summary>The target is neither origin-form nor absolute-form (RFC 9112 §3.2).</summary>
+        /// <summary>
+        /// The target is neither origin-form nor absolute-form (RFC 9112 §3.2), or its authority is not
+        /// uri-host [ ":" port ]: empty (RFC 9110 §4.2.1: MUST reject), with userinfo (RFC 9110 §4.2.4),
+        /// or outside RFC 3986 §3.2.2 (see <see cref="HostSyntax"/>).
+        /// </summary>
         BadTarget,
 
         /// <summary>A '%' not followed by two hex digits in the target (RFC 3986 §2.1).</summary>
@@ -76,7 +80,14 @@ namespace EmbedKv.Server.Http
         /// <summary>Content-Length given twice (RFC 9112 §6.3 rule 5: differing values are unrecoverable; we refuse any repeat).</summary>
         DuplicateContentLength,
 
-        /// <summary>A chunk-size that is not hex, too large, or ends in a bare LF (RFC 9112 §7.1).</summary>
+        /// <summary>
+        /// Chunked framing outside RFC 9112 §7.1 (see <see cref="ChunkedDecoder"/>): a chunk-size that is
+        /// empty, not hex or over 10 digits; whitespace after it (our narrowing of §7.1.1's BWS, where
+        /// parsers disagree); a chunk-ext that is not ";" token [ "=" ( token / quoted-string ) ] (§7.1.1);
+        /// data not followed by exactly CRLF; a trailer field that is not token ":" field-value (§7.1.2,
+        /// RFC 9110 §5.5: no CTL but HTAB, no DEL, no obs-fold); a bare CR or LF; more than 16 KiB of
+        /// extensions or trailers. Also a Transfer-Encoding list that is empty or repeats chunked (§6.1).
+        /// </summary>
         BadChunk,
 
         /// <summary>No Host in an HTTP/1.1 request (RFC 9112 §3.2: MUST respond 400).</summary>
@@ -84,6 +95,18 @@ namespace EmbedKv.Server.Http
 
         /// <summary>More than one Host field (RFC 9112 §3.2: MUST respond 400).</summary>
         DuplicateHost,
+
+        /// <summary>
+        /// A Host that is not uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2; RFC 9112 §3.2: MUST
+        /// respond 400): whitespace, "@", "/", "?", "#", a bad bracket or IP literal, a non-digit port.
+        /// </summary>
+        BadHost,
+
+        /// <summary>
+        /// Transfer-Encoding in an HTTP/1.0 request (RFC 9112 §6.1: MUST be treated as faulty framing and
+        /// the connection closed): refused with 400, whatever coding it names.
+        /// </summary>
+        TransferEncodingInHttp10,
 
         /// <summary>A TLS ClientHello on the plain-text port.</summary>
         TlsOnPlainPort,

@@ -38,6 +38,8 @@ namespace EmbedKv.Server.Http
             Set(table, RejectReason.BadChunk, 400, "malformed chunked body", always: true);
             Set(table, RejectReason.MissingHost, 400, "HTTP/1.1 requests need a Host header field", always: false);
             Set(table, RejectReason.DuplicateHost, 400, "more than one Host header field", always: true);
+            Set(table, RejectReason.BadHost, 400, "malformed Host header field", always: true);
+            Set(table, RejectReason.TransferEncodingInHttp10, 400, "Transfer-Encoding is not allowed in HTTP/1.0", always: true);
             Set(table, RejectReason.TlsOnPlainPort, 400, "this port speaks plain HTTP, not TLS", always: true);
             Set(table, RejectReason.ServerBusy, 503, "too many connections; try again later", always: true);
             return table;

@@ -21,7 +21,8 @@ namespace EmbedKv.Server.Http
 
     /// <summary>
     /// Parses a request head (RFC 9112 §2–§6) strictly: exactly the grammar, CRLF line ends, no obs-fold,
-    /// one Host, unambiguous body framing. Each rejection names the rule it enforces (<see cref="RejectReason"/>).
+    /// one well-formed Host (<see cref="HostSyntax"/>), unambiguous body framing. Each rejection names
+    /// the rule it enforces (<see cref="RejectReason"/>).
     /// </summary>
     internal static class RequestParser
     {
@@ -150,7 +151,7 @@ namespace EmbedKv.Server.Http
             }
 
             ReadOnlySpan<byte> method = line.Slice(0, firstSpace);
-            if (!IsToken(method))
+            if (!FieldSyntax.IsToken(method))
             {
                 return ContainsBareCr(method) ? RejectReason.BareLineEnding : RejectReason.BadMethod;
             }
@@ -190,7 +191,7 @@ namespace EmbedKv.Server.Http
 
             // HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3): well formed but not ours is 505.
             bool wellFormed = version.Length == 8 && version.StartsWith("HTTP/"u8)
-                && IsDigit(version[5]) && version[6] == (byte)'.' && IsDigit(version[7]);
+                && FieldSyntax.IsDigit(version[5]) && version[6] == (byte)'.' && FieldSyntax.IsDigit(version[7]);
             return wellFormed ? RejectReason.VersionNotSupported
                 : ContainsBareCr(version) ? RejectReason.BareLineEnding : RejectReason.BadRequestLine;
         }
@@ -213,10 +214,13 @@ namespace EmbedKv.Server.Http
             else if (TrySkipScheme(target, out int authorityStart))
             {
                 // absolute-form (RFC 9112 §3.2.2): the path follows the authority; none means "/".
+                // The authority is held to the Host grammar: no userinfo (RFC 9110 §4.2.4 calls it an
+                // error in an http URI), and no empty host (RFC 9110 §4.2.1: MUST reject).
                 int slash = target.Slice(authorityStart).IndexOfAny((byte)'/', (byte)'?');
-                if (slash == 0)
+                ReadOnlySpan<byte> authority = slash < 0 ? target.Slice(authorityStart) : target.Slice(authorityStart, slash);
+                if (!HostSyntax.IsValid(authority, allowEmptyHost: false))
                 {
-                    return RejectReason.BadTarget; // an empty authority
+                    return RejectReason.BadTarget;
                 }
 
                 if (slash < 0 || target[authorityStart + slash] == (byte)'?')
@@ -282,16 +286,16 @@ namespace EmbedKv.Server.Http
                 return RejectReason.WhitespaceBeforeColon; // RFC 9112 §5.1: MUST reject
             }
 
-            if (!IsToken(name))
+            if (!FieldSyntax.IsToken(name))
             {
                 return ContainsBareCr(name) ? RejectReason.BareLineEnding : RejectReason.BadHeaderName;
             }
 
-            ReadOnlySpan<byte> value = TrimOws(line.Slice(colon + 1));
+            ReadOnlySpan<byte> value = FieldSyntax.TrimOws(line.Slice(colon + 1));
             foreach (byte b in value)
             {
                 // field-value: VCHAR, obs-text, SP, HTAB (RFC 9110 §5.5); CR, LF and NUL are never allowed.
-                if ((b < 0x20 && b != HTAB) || b == 0x7F)
+                if (!FieldSyntax.IsFieldValueByte(b))
                 {
                     return b == CR ? RejectReason.BareLineEnding : RejectReason.ControlCharacter;
                 }
@@ -299,7 +303,14 @@ namespace EmbedKv.Server.Http
 
             if (Ascii.EqualsIgnoreCase(name, "Host"u8))
             {
-                return ++fields.Hosts > 1 ? RejectReason.DuplicateHost : RejectReason.None;
+                // RFC 9112 §3.2: 400 for more than one Host, or for one with an invalid value. An empty
+                // value stays allowed (RFC 9110 §7.2: the target may have no authority).
+                if (++fields.Hosts > 1)
+                {
+                    return RejectReason.DuplicateHost;
+                }
+
+                return HostSyntax.IsValid(value, allowEmptyHost: true) ? RejectReason.None : RejectReason.BadHost;
             }
 
             if (Ascii.EqualsIgnoreCase(name, "Content-Length"u8))
@@ -309,6 +320,14 @@ namespace EmbedKv.Server.Http
 
             if (Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8))
             {
+                // RFC 9112 §6.1: in HTTP/1.0 it MUST be taken as faulty framing, whatever it says: an
+                // HTTP/1.0 hop in front of us would frame this body by Content-Length or by the close,
+                // not by chunks, and what it takes for the next request is not what we would.
+                if (!head.Http11)
+                {
+                    return RejectReason.TransferEncodingInHttp10;
+                }
+
                 fields.TransferEncodings++;
                 return ParseTransferEncoding(value, ref head);
             }
@@ -350,7 +369,7 @@ namespace EmbedKv.Server.Http
             long length = 0;
             foreach (byte b in value)
             {
-                if (!IsDigit(b))
+                if (!FieldSyntax.IsDigit(b))
                 {
                     return RejectReason.BadContentLength; // 1*DIGIT (RFC 9110 §8.6): no sign, no list
                 }
@@ -369,7 +388,7 @@ namespace EmbedKv.Server.Http
             while (!value.IsEmpty)
             {
                 int comma = value.IndexOf((byte)',');
-                ReadOnlySpan<byte> coding = TrimOws(comma < 0 ? value : value.Slice(0, comma));
+                ReadOnlySpan<byte> coding = FieldSyntax.TrimOws(comma < 0 ? value : value.Slice(0, comma));
                 value = comma < 0 ? default : value.Slice(comma + 1);
                 if (coding.IsEmpty)
                 {
@@ -378,7 +397,7 @@ namespace EmbedKv.Server.Http
 
                 if (!Ascii.EqualsIgnoreCase(coding, "chunked"u8))
                 {
-                    return IsToken(coding) ? RejectReason.UnknownTransferCoding : RejectReason.BadChunk;
+                    return FieldSyntax.IsToken(coding) ? RejectReason.UnknownTransferCoding : RejectReason.BadChunk;
                 }
 
                 if (head.Chunked)
@@ -397,7 +416,7 @@ namespace EmbedKv.Server.Http
             while (!value.IsEmpty)
             {
                 int comma = value.IndexOf((byte)',');
-                ReadOnlySpan<byte> option = TrimOws(comma < 0 ? value : value.Slice(0, comma));
+                ReadOnlySpan<byte> option = FieldSyntax.TrimOws(comma < 0 ? value : value.Slice(0, comma));
                 value = comma < 0 ? default : value.Slice(comma + 1);
                 if (Ascii.EqualsIgnoreCase(option, "close"u8))
                 {
@@ -493,47 +512,7 @@ namespace EmbedKv.Server.Http
             return method.SequenceEqual("DELETE"u8) ? HttpMethod.Delete : HttpMethod.Other;
         }
 
-        /// <summary>token = 1*tchar (RFC 9110 §5.6.2).</summary>
-        internal static bool IsToken(ReadOnlySpan<byte> text)
-        {
-            if (text.IsEmpty)
-            {
-                return false;
-            }
-
-            foreach (byte b in text)
-            {
-                bool tchar = (b >= (byte)'a' && b <= (byte)'z') || (b >= (byte)'A' && b <= (byte)'Z') || IsDigit(b)
-                    || b is (byte)'!' or (byte)'#' or (byte)'$' or (byte)'%' or (byte)'&' or (byte)'\'' or (byte)'*'
-                        or (byte)'+' or (byte)'-' or (byte)'.' or (byte)'^' or (byte)'_' or (byte)'`' or (byte)'|' or (byte)'~';
-                if (!tchar)
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
-
-        private static ReadOnlySpan<byte> TrimOws(ReadOnlySpan<byte> value)
-        {
-            int start = 0, end = value.Length;
-            while (start < end && (value[start] == SP || value[start] == HTAB))
-            {
-                start++;
-            }
-
-            while (end > start && (value[end - 1] == SP || value[end - 1] == HTAB))
-            {
-                end--;
-            }
-
-            return value.Slice(start, end - start);
-        }
-
         private static bool ContainsBareCr(ReadOnlySpan<byte> text) => text.IndexOf(CR) >= 0;
-
-        private static bool IsDigit(byte b) => b >= (byte)'0' && b <= (byte)'9';
 
         private static ParseStatus Reject(RejectReason why, out RejectReason reason)
         {

@@ -45,10 +45,111 @@ namespace EmbedKv.Server.Tests.Http
         [InlineData("GET http://example.com/abs/key HTTP/1.1\r\nHost: x\r\n\r\n", "abs/key")]
         [InlineData("GET HTTP://example.com:8080/k HTTP/1.1\r\nHost: x\r\n\r\n", "k")]
         [InlineData("GET http://example.com HTTP/1.1\r\nHost: x\r\n\r\n", "")]
+        [InlineData("GET http://[::1]:8080/k HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n", "k")]
+        [InlineData("GET http://127.0.0.1:/k?q HTTP/1.1\r\nHost: 127.0.0.1:\r\n\r\n", "k")]
         [InlineData("GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n", "../../etc/passwd")]
         [InlineData("GET /a+b HTTP/1.1\r\nHost: x\r\n\r\n", "a+b")]
         public void KeysArePercentDecodedPaths(string request, string key)
             => Assert.Equal(key, Key(request, ParseComplete(request)));
+
+        /// <summary>Host = uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2): what is valid is accepted.</summary>
+        [Theory]
+        [InlineData("")] // allowed when the target has no authority (RFC 9110 §7.2); not checked against the target
+        [InlineData("example.com")]
+        [InlineData("Example.COM.")]
+        [InlineData("example.com:8080")]
+        [InlineData("example.com:")] // port = *DIGIT
+        [InlineData("127.0.0.1")]
+        [InlineData("127.0.0.1:80")]
+        [InlineData("999.1.1.1")] // not an IPv4address, but a reg-name
+        [InlineData("a-b.c_d~e")]
+        [InlineData("%41b%2fc")]
+        [InlineData("!$&'()*+,;=")]
+        [InlineData("[::1]")]
+        [InlineData("[::1]:8080")]
+        [InlineData("[::]")]
+        [InlineData("[2001:db8::1]")]
+        [InlineData("[2001:DB8:0:0:8:800:200C:417A]")]
+        [InlineData("[1::]")]
+        [InlineData("[::ffff:192.0.2.1]")]
+        [InlineData("[1:2:3:4:5:6:7::]")]
+        [InlineData("[1:2:3:4:5:6:1.2.3.4]")]
+        [InlineData("[v1.fe80::a+en1]")]
+        [InlineData("[V1F.x:y]")]
+        public void ValidHostsAreAccepted(string host)
+            => ParseComplete("GET /k HTTP/1.1\r\nHost:  " + host + " \r\n\r\n");
+
+        /// <summary>Host values outside the grammar (RFC 9112 §3.2: MUST respond 400).</summary>
+        [Theory]
+        [InlineData("x y")]
+        [InlineData("user@x")]
+        [InlineData("x/y")]
+        [InlineData("x?y")]
+        [InlineData("x#y")]
+        [InlineData("x\\y")]
+        [InlineData("x\"y")]
+        [InlineData("x<y>")]
+        [InlineData("x%")]
+        [InlineData("x%4")]
+        [InlineData("x%zz")]
+        [InlineData("x:y")]
+        [InlineData("x:80:80")]
+        [InlineData("x:-1")]
+        [InlineData("x: 80")]
+        [InlineData("::1")]
+        [InlineData("[::1")]
+        [InlineData("::1]")]
+        [InlineData("[]")]
+        [InlineData("[x]")]
+        [InlineData("[::1]x")]
+        [InlineData("[::1]:x")]
+        [InlineData("[::1]]")]
+        [InlineData("[[::1]]")]
+        [InlineData("[:::1]")]
+        [InlineData("[1::2::3]")]
+        [InlineData("[12345::]")]
+        [InlineData("[1:2:3:4:5:6:7:8:9]")]
+        [InlineData("[1:2:3:4:5:6:7]")]
+        [InlineData("[1:2:3:4:5:6:7:8::]")]
+        [InlineData("[:1::]")]
+        [InlineData("[1::2:]")]
+        [InlineData("[::1.2.3]")]
+        [InlineData("[::1.2.3.256]")]
+        [InlineData("[::1.2.3.04]")]
+        [InlineData("[::1.2.3.4:5]")]
+        [InlineData("[1:2:3:4:5:6:7:1.2.3.4]")]
+        [InlineData("[fe80::1%25eth0]")] // zone identifiers (RFC 6874) are not part of the Host grammar
+        [InlineData("[v1]")]
+        [InlineData("[v.x]")]
+        [InlineData("[v1.]")]
+        [InlineData("[v1.x/y]")]
+        [InlineData("caf\u00e9")]
+        public void InvalidHostsAreRejected(string host)
+        {
+            int status = StatusOf(MalformedRequests.Bytes("GET /k HTTP/1.1\r\nHost: " + host + "\r\n\r\n"));
+            Assert.True(status == 400, "Host: " + host + ": expected 400, got " + status);
+        }
+
+        /// <summary>Each new refusal names its own rule, and closes the connection (the stream is in doubt).</summary>
+        [Theory]
+        [InlineData("PUT /k HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", "TransferEncodingInHttp10")]
+        [InlineData("PUT /k HTTP/1.0\r\nTransfer-Encoding: gzip\r\n\r\n", "TransferEncodingInHttp10")]
+        [InlineData("PUT /k HTTP/1.0\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\nabc", "TransferEncodingInHttp10")]
+        [InlineData("PUT /k HTTP/1.0\r\nTransfer-Encoding:\r\nContent-Length: 3\r\n\r\nabc", "TransferEncodingInHttp10")]
+        [InlineData("GET /k HTTP/1.1\r\nHost: x y\r\n\r\n", "BadHost")]
+        [InlineData("GET /k HTTP/1.0\r\nHost: [::1\r\n\r\n", "BadHost")]
+        [InlineData("GET /k HTTP/1.1\r\nHost: x\r\nHost: x y\r\n\r\n", "DuplicateHost")]
+        [InlineData("GET http://u@x/k HTTP/1.1\r\nHost: x\r\n\r\n", "BadTarget")]
+        [InlineData("GET http://:80/k HTTP/1.1\r\nHost: x\r\n\r\n", "BadTarget")]
+        [InlineData("GET http://x#f HTTP/1.1\r\nHost: x\r\n\r\n", "BadTarget")]
+        public void FramingAndHostRefusalsNameTheirRule(string request, string reason)
+        {
+            ParseStatus status = RequestParser.TryParse(Encoding.ASCII.GetBytes(request), Limits, 1024, 1L << 30, out _, out _, out RejectReason actual);
+            Assert.Equal(ParseStatus.Rejected, status);
+            Assert.Equal(reason, actual.ToString());
+            Assert.Equal(400, Rejections.For(actual).Status);
+            Assert.True(Rejections.For(actual).AlwaysClose);
+        }
 
         [Fact]
         public void BodyFramingIsRead()
@@ -83,17 +184,25 @@ namespace EmbedKv.Server.Tests.Http
         {
             byte[] good = Encoding.ASCII.GetBytes("PUT /k HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\n");
             byte[] bad = Encoding.ASCII.GetBytes("PUT /k HTTP/1.1\r\nHost : x\r\n\r\n");
+            byte[] literal = Encoding.ASCII.GetBytes("GET http://[2001:db8::1]:80/k HTTP/1.1\r\nHost: [v1.x]:8080\r\n\r\n");
+            byte[] badHost = Encoding.ASCII.GetBytes("GET /k HTTP/1.1\r\nHost: [::1:\r\n\r\n");
+            byte[] ten = Encoding.ASCII.GetBytes("PUT /k HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n");
+            byte[][] requests = { good, bad, literal, badHost, ten };
             for (int i = 0; i < 100; i++)
             {
-                RequestParser.TryParse(good, Limits, 1024, 1L << 30, out _, out _, out _);
-                RequestParser.TryParse(bad, Limits, 1024, 1L << 30, out _, out _, out _);
+                foreach (byte[] request in requests)
+                {
+                    RequestParser.TryParse(request, Limits, 1024, 1L << 30, out _, out _, out _);
+                }
             }
 
             long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 10_000; i++)
             {
-                RequestParser.TryParse(good, Limits, 1024, 1L << 30, out _, out _, out _);
-                RequestParser.TryParse(bad, Limits, 1024, 1L << 30, out _, out _, out _);
+                foreach (byte[] request in requests)
+                {
+                    RequestParser.TryParse(request, Limits, 1024, 1L << 30, out _, out _, out _);
+                }
             }
 
             Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);

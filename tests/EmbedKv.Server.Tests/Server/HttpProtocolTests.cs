@@ -206,7 +206,7 @@ namespace EmbedKv.Server.Tests.Server
             using RawConnection c = server.Connect();
             string request = "PUT /chunked HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + "5;a=b\r\nhello\r\n"
-                + "1 ; name=\"quoted;value\"\r\n \r\n"
+                + "1; name=\"quoted;value\"\r\n \r\n"
                 + "a;x;y=z\r\n0123456789\r\n"
                 + "0;last=1\r\nX-Trailer: yes\r\nChecksum: none\r\n\r\n";
 
