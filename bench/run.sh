@@ -3,7 +3,7 @@
 #
 #   bench/run.sh         the HTTP matrix against the peers -> bench/results/http.md, http.png
 #   bench/run.sh all     everything the README quotes: micro, storage, then http
-#   bench/run.sh SUITE   one suite (micro, storage, http, listener, profile); see usage below
+#   bench/run.sh SUITE   one suite (micro, storage, http, listener, fairness, profile); see usage below
 #
 # Scratch output (binaries, BenchmarkDotNet's artifacts, logs) goes to bench/out/, which git ignores.
 # Environment: BENCH_CPU=N pins to core N instead of core 1; more under usage below.
@@ -26,6 +26,14 @@ suites:
           without GC transition, and libc's getpid() and syscall()). Writes bench/results/syscalls.md.
   listener  SO_REUSEPORT listeners per loop against one EPOLLEXCLUSIVE listener (2 loops, wrk);
           writes bench/results/listener.md.
+  fairness  small GETs at a constant rate while 1 GiB uploads run on the same event loop: the host
+          (server/EmbedKv.Host) with one worker on core BENCH_CPU, bench/http/fairness_load.py and
+          the uploads (head -c | curl -T -) on core BENCH_CLIENT_CPU; p50/p99/max of the GETs alone
+          and during the uploads, and upload throughput, for EmbedKv (durability none, data in
+          memory and on disk; durability always on disk) and nginx (static GET, WebDAV PUT; in
+          memory and on disk) as the peer. Goal: p99 under 10 ms during the uploads. A fresh server
+          per run, interleaved rounds; about 4 minutes. Installs nginx if missing. Writes the section
+          BENCH_FAIRNESS_LABEL of bench/results/fairness.md (other labels' sections are kept).
   storage put rates of the storage engine for 1, 8 and 64 writers in each durability mode, beside
           the disk's raw pwrite+fdatasync rate, interleaved in rounds; recovery time and index memory
           for 1M keys. Writes bench/results/storage.md.
@@ -57,11 +65,20 @@ environment:
   BENCH_WEBDIS_THREADS (1), BENCH_WEBDIS_POOL (20), BENCH_CELLS (a subset of the workloads:
   get64 get64close get1m postdurable postbatched mixed latency awake; default all)
   profile: BENCH_SECONDS (10), BENCH_PROFILE_CELL (keepalive or close)
+  fairness: BENCH_ROUNDS (3), BENCH_SECONDS (GETs alone before the uploads, 5), BENCH_CLIENT_CPU (0),
+  BENCH_NICE (servers, GET client and uploads, in sessions of their own so that it also counts under
+  autogroup scheduling; default -20 as root, else 0), BENCH_FAIRNESS_LABEL (the report's section, latest),
+  BENCH_FAIRNESS_TARGETS (kv-DURABILITY-STORE and nginx-STORE words, STORE mem or disk; default
+  "kv-none-mem nginx-mem kv-none-disk nginx-disk kv-always-disk"), BENCH_FAIRNESS_MEMDIR (the tmpfs
+  of the mem targets, /dev/shm), BENCH_FAIRNESS_UPLOADS (2), BENCH_FAIRNESS_SIZE (1G),
+  BENCH_FAIRNESS_RATE (500 req/s), BENCH_FAIRNESS_CONNECTIONS (16), BENCH_FAIRNESS_GOAL_MS (10),
+  BENCH_FAIRNESS_UPLOAD_NICE (10), BENCH_FAIRNESS_WARMUP (seconds of GETs not recorded after each
+  server start, 2), BENCH_FAIRNESS_ARGS (more host settings, e.g. "--Limits:IdleTimeout 00:02:00")
 EOF
 }
 
 # The suites live in bench/lib/, one file each; they only define functions and tables.
-for lib in common micro storage http http_report listener profile; do
+for lib in common micro storage http http_report listener fairness profile; do
   # shellcheck source=/dev/null
   source "$root/bench/lib/$lib.sh"
 done
@@ -69,6 +86,7 @@ done
 case "${1:-http}" in
   micro) micro ;;
   listener) listener ;;
+  fairness) fairness ;;
   storage) storage ;;
   http) http_suite ;;
   all) micro; storage; http_suite ;;
