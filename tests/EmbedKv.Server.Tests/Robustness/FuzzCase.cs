@@ -256,17 +256,18 @@ namespace EmbedKv.Server.Tests.Robustness
                 bytes.AddRange(Value(random, ignoredBody));
             }
 
-            (int refusal, bool refusalCloses) = Refusal(head.ToString(), key.Length, hasBody: chunked || value?.Length > 0 || ignoredBody > 0);
+            (int refusal, bool refusalCloses) = Refusal(head.ToString(), key.Length, hasBody: chunked || value?.Length > 0 || ignoredBody > 0, http10);
             var request = new FuzzRequest { Verb = verb, Key = key, Value = value, Chunked = chunked, Http10 = http10, Closes = close, Refusal = refusal, RefusalCloses = refusalCloses };
             return (request, bytes.ToArray());
         }
 
         /// <summary>
         /// The limits in the order the parser checks them: the request line, then line by line the head's
-        /// size and its field count (both close: the rest of the head is in doubt), then the decoded key
-        /// (a refusal about the request, which closes only if a body will not be read).
+        /// size and its field count (both close: the rest of the head is in doubt) and, in HTTP/1.0, a
+        /// Transfer-Encoding field (400 and close as soon as it is read, RFC 9112 §6.1), then the decoded
+        /// key (a refusal about the request, which closes only if a body will not be read).
         /// </summary>
-        private static (int Status, bool Closes) Refusal(string head, int keyLength, bool hasBody)
+        private static (int Status, bool Closes) Refusal(string head, int keyLength, bool hasBody, bool http10)
         {
             string[] lines = head.Split("\r\n");
             if (lines[0].Length > FuzzLimits.RequestLine)
@@ -281,6 +282,11 @@ namespace EmbedKv.Server.Tests.Robustness
                 if (size > FuzzLimits.HeaderBytes || (lines[i].Length > 0 && ++fields > FuzzLimits.HeaderCount))
                 {
                     return (431, true);
+                }
+
+                if (http10 && lines[i].StartsWith("Transfer-Encoding:", StringComparison.OrdinalIgnoreCase))
+                {
+                    return (400, true);
                 }
             }
 
