@@ -113,11 +113,16 @@ namespace EmbedKv.Server.Tests.Robustness
         public static async Task<Transcript> ExchangeHeldOpenAsync(int port, byte[] bytes, TimeSpan bound)
         {
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
+
+            // Connect and send with no await between: the server's HeaderTimeout (1 s here) runs from the
+            // accept, and a continuation delayed on a busy thread pool once let it expire before the bytes
+            // were sent, so the lane's answers differed for reasons of the test's own (seeds 21-45 on a
+            // loaded machine). On loopback both calls return at once; the bytes fit the socket buffer.
+            socket.Connect(new IPEndPoint(IPAddress.Loopback, port));
             string? sendError = null;
             try
             {
-                await socket.SendAsync(bytes, SocketFlags.None);
+                socket.Send(bytes, SocketFlags.None);
             }
             catch (SocketException e)
             {
