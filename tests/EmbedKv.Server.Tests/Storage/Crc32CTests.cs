@@ -2,7 +2,7 @@ using System;
 using System.Text;
 using EmbedKv.Server.Storage;
 
-namespace EmbedKv.Server.Tests
+namespace EmbedKv.Server.Tests.Storage
 {
     /// <summary>
     /// CRC-32C against published vectors, and the hardware and software paths against each other on

@@ -6,7 +6,7 @@ using System.Text;
 using EmbedKv.Server.Storage.Index;
 using Xunit.Abstractions;
 
-namespace EmbedKv.Server.Tests
+namespace EmbedKv.Server.Tests.Storage
 {
     /// <summary>
     /// The native key index: its replace-if-newer rule, removal by backward shift (checked against a
