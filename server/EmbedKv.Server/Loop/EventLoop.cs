@@ -150,15 +150,7 @@ namespace EmbedKv.Server.Loop
                     Connection connection = _connections[(int)ready.Data];
                     if (connection.IsOpen)
                     {
-                        try
-                        {
-                            connection.Drive(now, ready.Events);
-                        }
-                        catch (Exception e)
-                        {
-                            Fault(connection, e);
-                        }
-
+                        Drive(connection, now, ready.Events);
                         AfterDrive(connection);
                     }
 
@@ -202,15 +194,7 @@ namespace EmbedKv.Server.Loop
                 // register with epoll if the connection must wait. A short request with Connection: close
                 // is then answered and closed without any epoll_ctl. Registering edge-triggered after an
                 // EAGAIN loses nothing: epoll checks readiness when the descriptor is added.
-                try
-                {
-                    connection.Drive(now);
-                }
-                catch (Exception e)
-                {
-                    Fault(connection, e);
-                }
-
+                Drive(connection, now, events: 0);
                 if (connection.IsOpen
                     && _epoll.Add(fd, Sys.EPOLLIN | Sys.EPOLLOUT | Sys.EPOLLRDHUP | Sys.EPOLLET, (ulong)connection.Slot) < 0)
                 {
@@ -321,6 +305,19 @@ namespace EmbedKv.Server.Loop
             ServerLog.ConnectionFaulted(_context.Options.Logger, told, fault);
         }
 
+        /// <summary>Drives one connection; a fault costs that connection only (see <see cref="Fault"/>).</summary>
+        private void Drive(Connection connection, long now, uint events)
+        {
+            try
+            {
+                connection.Drive(now, events);
+            }
+            catch (Exception e)
+            {
+                Fault(connection, e);
+            }
+        }
+
         /// <summary>After a connection was driven: queues it for another turn if it yielded, or frees its slot if it closed.</summary>
         private void AfterDrive(Connection connection)
         {
@@ -354,15 +351,7 @@ namespace EmbedKv.Server.Loop
                     continue;
                 }
 
-                try
-                {
-                    connection.Drive(now);
-                }
-                catch (Exception e)
-                {
-                    Fault(connection, e);
-                }
-
+                Drive(connection, now, events: 0);
                 AfterDrive(connection);
             }
 
