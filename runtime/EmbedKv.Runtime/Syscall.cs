@@ -1,4 +1,7 @@
+// The one way the runtime makes a call: RetryInterrupted repeats it over EINTR, Check (or Throw, when
+// the context is worth building only on failure) turns -errno into a SyscallException.
 using System;
+using System.Diagnostics.CodeAnalysis;
 using EmbedKv.Runtime.Interop;
 
 namespace EmbedKv.Runtime
@@ -17,7 +20,23 @@ namespace EmbedKv.Runtime
         /// <param name="context">What it was called on, or null.</param>
         /// <returns>The successful result.</returns>
         public static nint Check(nint result, string syscall, string? context = null)
-            => IsError(result) ? throw new SyscallException(syscall, Errno.FromResult(result), context) : result;
+        {
+            if (IsError(result))
+            {
+                Throw(result, syscall, context);
+            }
+
+            return result;
+        }
+
+        /// <summary>Throws the <see cref="SyscallException"/> for an error result: "pwrite64 /data/seg-1.log: ENOSPC (No space left on device)".</summary>
+        /// <param name="result">A raw error result (-errno).</param>
+        /// <param name="syscall">The syscall's name.</param>
+        /// <param name="context">What it was called on, or null.</param>
+        // Kept out of Check so Check stays small enough to inline on hot paths.
+        [DoesNotReturn]
+        internal static void Throw(nint result, string syscall, string? context)
+            => throw new SyscallException(syscall, Errno.FromResult(result), context);
 
         /// <summary>
         /// Runs a blocking call, repeating it while it fails with EINTR, and checks the result. The
@@ -34,10 +53,16 @@ namespace EmbedKv.Runtime
             where TState : allows ref struct
             => Check(RetryInterrupted(state, call), syscall, context);
 
-        /// <summary>Runs a call, repeating it while it fails with EINTR, and returns its raw result.</summary>
-        /// <typeparam name="TState">The arguments the call needs.</typeparam>
+        /// <summary>
+        /// Runs a call, repeating it while it fails with EINTR, and returns its raw result. A call
+        /// interrupted before it did anything reports EINTR, so repeating it is always safe.
+        /// </summary>
+        /// <typeparam name="TState">The arguments the call needs (a tuple; pointers travel as nint).</typeparam>
         /// <param name="state">The arguments.</param>
-        /// <param name="call">The call, as a static lambda.</param>
+        /// <param name="call">
+        /// The call, as a static lambda: it captures nothing, so the compiler caches one delegate and a
+        /// call allocates nothing.
+        /// </param>
         /// <returns>The raw result (never -EINTR).</returns>
         public static nint RetryInterrupted<TState>(TState state, Func<TState, nint> call)
             where TState : allows ref struct

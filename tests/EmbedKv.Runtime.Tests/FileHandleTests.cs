@@ -329,6 +329,7 @@ namespace EmbedKv.Runtime.Tests
             file.ReadAt(read, offset);
             file.ReadExactlyAt(read, offset);
             file.TryWriteAt(block, offset);
+            _ = file.Length;
         }
 
         private string FilePath(string name) => Path.Combine(_directory, name);

@@ -135,6 +135,47 @@ namespace EmbedKv.Runtime.Tests
             Assert.Equal(-Sys.ENOENT, (int)epoll.Remove(wake.Descriptor));
         }
 
+        [Fact]
+        public unsafe void ConnectionCallsAllocateNothing()
+        {
+            // The event loop's per-request calls, each through the EINTR retry's static lambda.
+            int* fds = stackalloc int[2];
+            Syscall.Check(Sys.Socketpair(Sys.AF_UNIX, Sys.SOCK_STREAM | Sys.SOCK_NONBLOCK | Sys.SOCK_CLOEXEC, 0, fds), "socketpair");
+            using var left = new FileDescriptor(fds[0]);
+            using var right = new FileDescriptor(fds[1]);
+            using EventFd wake = EventFd.Create();
+            Span<byte> data = stackalloc byte[64];
+            data.Fill(0x5A);
+            Span<byte> received = stackalloc byte[64];
+
+            int failed = 0;
+            for (int i = 0; i < 200; i++)
+            {
+                failed += Exchange(left.Value, right.Value, wake, data, received) ? 0 : 1;
+            }
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10_000; i++)
+            {
+                failed += Exchange(left.Value, right.Value, wake, data, received) ? 0 : 1;
+            }
+
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal(0, failed);
+            Assert.Equal(0, allocated);
+        }
+
+        // Plain comparisons, not asserts, so the measured loop runs nothing but the calls.
+        private static bool Exchange(int sender, int receiver, EventFd wake, ReadOnlySpan<byte> data, Span<byte> received)
+        {
+            bool ok = SocketOps.Send(sender, data) == data.Length
+                && SocketOps.Receive(receiver, received) == data.Length
+                && SocketOps.Receive(receiver, received) == -Sys.EAGAIN
+                && SocketOps.Accept(receiver) == -Sys.EINVAL;
+            wake.Signal();
+            return ok && wake.Drain() == 1;
+        }
+
         private static unsafe int NoDelayOf(int fd)
         {
             int value = 0;

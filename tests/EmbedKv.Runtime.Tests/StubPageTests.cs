@@ -26,14 +26,16 @@ namespace EmbedKv.Runtime.Tests
             Assert.Equal("r-xp", permissions);
         }
 
-        [Fact]
-        public void ForcedFallbackMakesTheSameCallsThroughLibc()
+        [Theory]
+        [InlineData(StubPage.ForceFallbackVariable)]
+        [InlineData(StubPage.ForceFallbackSwitch)]
+        public void ForcedFallbackMakesTheSameCallsThroughLibc(string forcedBy)
         {
             Sys.Getpid(); // this copy of the runtime keeps its machine-code stubs
             var stderr = new StringWriter();
             TextWriter original = Console.Error;
             var context = new AssemblyLoadContext("fallback", isCollectible: true);
-            Environment.SetEnvironmentVariable(StubPage.ForceFallbackVariable, "1");
+            Force(forcedBy, true);
             try
             {
                 Console.SetError(stderr);
@@ -46,13 +48,13 @@ namespace EmbedKv.Runtime.Tests
                 Assert.Equal((nint)Environment.ProcessId, (nint)sys.GetMethod(nameof(Sys.Getpid))!.Invoke(null, null)!);
                 Assert.Equal((nint)(-Sys.EBADF), (nint)sys.GetMethod(nameof(Sys.Close))!.Invoke(null, new object[] { -1 })!);
                 Assert.Equal(nameof(StubMode.LibcFallback), page.GetProperty(nameof(StubPage.Mode))!.GetValue(null)!.ToString());
-                Assert.Contains(StubPage.ForceFallbackVariable, (string)page.GetProperty(nameof(StubPage.FallbackReason))!.GetValue(null)!);
+                Assert.Contains(forcedBy, (string)page.GetProperty(nameof(StubPage.FallbackReason))!.GetValue(null)!);
                 Assert.Empty((System.Collections.IEnumerable)page.GetProperty(nameof(StubPage.Pages), BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!);
             }
             finally
             {
                 Console.SetError(original);
-                Environment.SetEnvironmentVariable(StubPage.ForceFallbackVariable, null);
+                Force(forcedBy, false);
                 context.Unload();
             }
 
@@ -75,6 +77,24 @@ namespace EmbedKv.Runtime.Tests
 
         [Fact]
         public void LinuxX64IsSupported() => StubPage.ThrowIfUnsupported(true, Architecture.X64);
+
+        [Fact]
+        public void TheFallbackVariableIsNotAHostSetting()
+            => Assert.False(StubPage.ForceFallbackVariable.StartsWith("EMBEDKV_", StringComparison.OrdinalIgnoreCase));
+
+        // Both the variable and the switch are process-wide; the runtime's own copy has read neither,
+        // since it mapped its page before the test set them.
+        private static void Force(string forcedBy, bool on)
+        {
+            if (forcedBy == StubPage.ForceFallbackVariable)
+            {
+                Environment.SetEnvironmentVariable(forcedBy, on ? "1" : null);
+            }
+            else
+            {
+                AppContext.SetSwitch(forcedBy, on);
+            }
+        }
 
         private static bool Contains(string range, nint address)
         {

@@ -1,5 +1,5 @@
 using System;
-using System.Buffers.Binary;
+using EmbedKv.Runtime.Files;
 using EmbedKv.Runtime.Interop;
 
 namespace EmbedKv.Runtime.Descriptors
@@ -13,10 +13,6 @@ namespace EmbedKv.Runtime.Descriptors
     {
         private const int DirectoryFlags = Sys.O_DIRECTORY | Sys.O_RDONLY | Sys.O_CLOEXEC;
         private const int BufferSize = 4096;
-
-        // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
-        private const int RecordLengthOffset = 16;
-        private const int NameOffset = 19;
 
         /// <summary>Counts the open descriptors, not counting the one this count opens to read the directory.</summary>
         /// <returns>The count.</returns>
@@ -37,8 +33,8 @@ namespace EmbedKv.Runtime.Descriptors
             {
                 while (true)
                 {
-                    nint read = Syscall.RetryInterrupted((Fd: directory.Value, Buffer: (nint)start), static s => Sys.Getdents64(s.Fd, (byte*)s.Buffer, BufferSize));
-                    if (Syscall.Check(read, "getdents64", "/proc/self/fd") == 0)
+                    nint read = Syscall.Blocking("getdents64", (Fd: directory.Value, Buffer: (nint)start), static s => Sys.Getdents64(s.Fd, (byte*)s.Buffer, BufferSize), "/proc/self/fd");
+                    if (read == 0)
                     {
                         break;
                     }
@@ -54,15 +50,12 @@ namespace EmbedKv.Runtime.Descriptors
         private static int CountNumbers(ReadOnlySpan<byte> records)
         {
             int count = 0;
-            while (!records.IsEmpty)
+            for (var entries = new DirentReader(records); entries.MoveNext();)
             {
-                int length = BinaryPrimitives.ReadUInt16LittleEndian(records.Slice(RecordLengthOffset));
-                if (records[NameOffset] != (byte)'.')
+                if (!entries.IsDotOrDotDot)
                 {
                     count++;
                 }
-
-                records = records.Slice(length);
             }
 
             return count;

@@ -24,12 +24,7 @@ namespace EmbedKv.Runtime.Events
         public void Signal()
         {
             ulong one = 1;
-            nint result;
-            do
-            {
-                result = Sys.Write(_fd.Value, (byte*)&one, sizeof(ulong));
-            }
-            while (result == -Sys.EINTR);
+            nint result = Syscall.RetryInterrupted((Fd: _fd.Value, Value: (nint)(&one)), static s => Sys.Write(s.Fd, (byte*)s.Value, sizeof(ulong)));
 
             // EAGAIN means the counter is saturated: the watcher has a wake-up pending anyway.
             if (result != -Sys.EAGAIN)
@@ -43,12 +38,7 @@ namespace EmbedKv.Runtime.Events
         public ulong Drain()
         {
             ulong count = 0;
-            nint result;
-            do
-            {
-                result = Sys.Read(_fd.Value, (byte*)&count, sizeof(ulong));
-            }
-            while (result == -Sys.EINTR);
+            nint result = Syscall.RetryInterrupted((Fd: _fd.Value, Count: (nint)(&count)), static s => Sys.Read(s.Fd, (byte*)s.Count, sizeof(ulong)));
 
             return result == -Sys.EAGAIN ? 0 : (ulong)Syscall.Check(result, "read", "eventfd") == sizeof(ulong) ? count : 0;
         }

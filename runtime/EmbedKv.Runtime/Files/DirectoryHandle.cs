@@ -1,6 +1,8 @@
+// An open directory and the *at calls made relative to it. Every call leases the descriptor
+// (DescriptorLease), repeats over EINTR (Syscall.RetryInterrupted) and throws through Syscall.Check,
+// or Syscall.Throw where the message names a path built only on failure.
 using System;
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
@@ -16,17 +18,7 @@ namespace EmbedKv.Runtime.Files
     public sealed unsafe class DirectoryHandle : IDisposable
     {
         private const int DirectoryFlags = Sys.O_DIRECTORY | Sys.O_RDONLY | Sys.O_CLOEXEC;
-        private const uint DirectoryPermissions = 0x1ED; // 0755
         private const int ListBufferSize = 32 * 1024;
-
-        // d_type values of struct linux_dirent64, from syscalls.json's DirentType group.
-        private const byte DtUnknown = Sys.DT_UNKNOWN;
-        private const byte DtReg = Sys.DT_REG;
-
-        // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
-        private const int RecordLengthOffset = 16;
-        private const int TypeOffset = 18;
-        private const int NameOffset = 19;
 
         // getdents64 reads from the descriptor's shared position, so two listings at once would interleave.
         private readonly object _listLock = new object();
@@ -54,13 +46,18 @@ namespace EmbedKv.Runtime.Files
         public static DirectoryHandle Open(string path, bool create = false)
         {
             ArgumentNullException.ThrowIfNull(path);
-            string trimmed = TrimTrailingSlashes(path);
+            string trimmed = DirectoryPath.TrimTrailingSlashes(path);
             if (create)
             {
-                CreateDirectories(trimmed);
+                DirectoryCreation.CreateAll(trimmed);
             }
 
-            return new DirectoryHandle(FileDescriptor.FromResult(OpenDirectory(trimmed), "openat", trimmed), trimmed);
+            using var utf8 = new Utf8Path(trimmed, stackalloc byte[Utf8Path.StackLimit]);
+            fixed (byte* p = utf8)
+            {
+                nint result = Syscall.RetryInterrupted((nint)p, static p => Sys.Openat(Sys.AT_FDCWD, (byte*)p, DirectoryFlags, 0));
+                return new DirectoryHandle(FileDescriptor.FromResult(result, "openat", trimmed), trimmed);
+            }
         }
 
         /// <summary>Opens or creates the file <paramref name="name"/> in this directory (see <see cref="FileHandle.Open"/>).</summary>
@@ -71,17 +68,9 @@ namespace EmbedKv.Runtime.Files
         /// <returns>The file, whose <see cref="FileHandle.Path"/> is <see cref="Path"/> + "/" + <paramref name="name"/>.</returns>
         public FileHandle OpenFile(string name, FileMode mode, bool writable = true, int permissions = 0x1A4 /* 0644 */)
         {
-            ValidateName(name, nameof(name));
-            string path = Combine(name);
-            int fd = Acquire();
-            try
-            {
-                return FileHandle.OpenAt(fd, name, path, mode, writable, permissions);
-            }
-            finally
-            {
-                Descriptor.DangerousRelease();
-            }
+            DirectoryPath.ValidateName(name, nameof(name));
+            using var lease = DescriptorLease.Acquire(Descriptor);
+            return FileHandle.OpenAt(lease.Fd, name, Combine(name), mode, writable, permissions);
         }
 
         /// <summary>
@@ -94,34 +83,21 @@ namespace EmbedKv.Runtime.Files
         /// <param name="to">The new name.</param>
         public void Rename(string from, string to)
         {
-            ValidateName(from, nameof(from));
-            ValidateName(to, nameof(to));
-            int fd = Acquire();
-            try
+            DirectoryPath.ValidateName(from, nameof(from));
+            DirectoryPath.ValidateName(to, nameof(to));
+            using var lease = DescriptorLease.Acquire(Descriptor);
+            using var fromUtf8 = new Utf8Path(from, stackalloc byte[Utf8Path.StackLimit]);
+            using var toUtf8 = new Utf8Path(to, stackalloc byte[Utf8Path.StackLimit]);
+            fixed (byte* f = fromUtf8)
+            fixed (byte* t = toUtf8)
             {
-                nint result;
-                using (var fromUtf8 = new Utf8Path(from, stackalloc byte[Utf8Path.StackLimit]))
-                using (var toUtf8 = new Utf8Path(to, stackalloc byte[Utf8Path.StackLimit]))
-                {
-                    fixed (byte* f = fromUtf8)
-                    fixed (byte* t = toUtf8)
-                    {
-                        do
-                        {
-                            result = Sys.Renameat(fd, f, fd, t);
-                        }
-                        while (result == -Sys.EINTR);
-                    }
-                }
-
+                nint result = Syscall.RetryInterrupted(
+                    (lease.Fd, From: (nint)f, To: (nint)t),
+                    static s => Sys.Renameat(s.Fd, (byte*)s.From, s.Fd, (byte*)s.To));
                 if (Syscall.IsError(result))
                 {
-                    throw new SyscallException("renameat", Errno.FromResult(result), Combine(from) + " -> " + Combine(to));
+                    Syscall.Throw(result, "renameat", Combine(from) + " -> " + Combine(to));
                 }
-            }
-            finally
-            {
-                Descriptor.DangerousRelease();
             }
         }
 
@@ -131,34 +107,13 @@ namespace EmbedKv.Runtime.Files
         /// </summary>
         /// <param name="name">A name in this directory.</param>
         /// <exception cref="SyscallException">unlinkat failed (ENOENT if there is no such file, EISDIR for a directory).</exception>
-        public void Delete(string name)
-        {
-            nint result = Unlink(name);
-            if (Syscall.IsError(result))
-            {
-                throw new SyscallException("unlinkat", Errno.FromResult(result), Combine(name));
-            }
-        }
+        public void Delete(string name) => Unlink(name, missingIsFalse: false);
 
         /// <summary>Deletes the file <paramref name="name"/> if it exists.</summary>
         /// <param name="name">A name in this directory.</param>
         /// <returns>True if it was deleted, false if there was no such file.</returns>
         /// <exception cref="SyscallException">unlinkat failed otherwise.</exception>
-        public bool TryDelete(string name)
-        {
-            nint result = Unlink(name);
-            if (result == -Sys.ENOENT)
-            {
-                return false;
-            }
-
-            if (Syscall.IsError(result))
-            {
-                throw new SyscallException("unlinkat", Errno.FromResult(result), Combine(name));
-            }
-
-            return true;
-        }
+        public bool TryDelete(string name) => Unlink(name, missingIsFalse: true);
 
         /// <summary>
         /// Whether anything is named <paramref name="name"/> here (newfstatat, AT_SYMLINK_NOFOLLOW: a
@@ -166,21 +121,7 @@ namespace EmbedKv.Runtime.Files
         /// </summary>
         /// <param name="name">A name in this directory.</param>
         /// <returns>True if the name exists.</returns>
-        public bool Exists(string name)
-        {
-            nint result = StatAt(name, Sys.AT_SYMLINK_NOFOLLOW, out _);
-            if (result == -Sys.ENOENT)
-            {
-                return false;
-            }
-
-            if (Syscall.IsError(result))
-            {
-                throw new SyscallException("newfstatat", Errno.FromResult(result), Combine(name));
-            }
-
-            return true;
-        }
+        public bool Exists(string name) => StatAt(name, Sys.AT_SYMLINK_NOFOLLOW, missingIsFalse: true, out _);
 
         /// <summary>The size in bytes of the file <paramref name="name"/> (newfstatat, following symbolic links as opening would).</summary>
         /// <param name="name">A name in this directory.</param>
@@ -188,12 +129,7 @@ namespace EmbedKv.Runtime.Files
         /// <exception cref="SyscallException">newfstatat failed (ENOENT if there is no such file).</exception>
         public long FileLength(string name)
         {
-            nint result = StatAt(name, 0, out Stat stat);
-            if (Syscall.IsError(result))
-            {
-                throw new SyscallException("newfstatat", Errno.FromResult(result), Combine(name));
-            }
-
+            StatAt(name, 0, missingIsFalse: false, out Stat stat);
             return stat.Size;
         }
 
@@ -204,15 +140,8 @@ namespace EmbedKv.Runtime.Files
         /// </summary>
         public void Sync()
         {
-            int fd = Acquire();
-            try
-            {
-                Check(SyncDescriptor(fd), "fsync", Path);
-            }
-            finally
-            {
-                Descriptor.DangerousRelease();
-            }
+            using var lease = DescriptorLease.Acquire(Descriptor);
+            Syscall.Blocking("fsync", lease.Fd, static fd => Sys.Fsync(fd), Path);
         }
 
         /// <summary>
@@ -225,39 +154,26 @@ namespace EmbedKv.Runtime.Files
         public List<string> ListFiles()
         {
             var names = new List<string>();
-            int fd = Acquire();
+            using var lease = DescriptorLease.Acquire(Descriptor);
             byte[] buffer = ArrayPool<byte>.Shared.Rent(ListBufferSize);
             try
             {
                 lock (_listLock)
                 {
                     // The position is left at the end by the previous listing; rewind re-reads the directory.
-                    Check(Sys.Lseek(fd, 0, Sys.SEEK_SET), "lseek", Path);
+                    Syscall.Check(Sys.Lseek(lease.Fd, 0, Sys.SEEK_SET), "lseek", Path);
                     fixed (byte* start = buffer)
                     {
-                        while (true)
+                        nint read;
+                        while ((read = Syscall.Blocking("getdents64", (lease.Fd, Buffer: (nint)start, Length: (nuint)buffer.Length), static s => Sys.Getdents64(s.Fd, (byte*)s.Buffer, s.Length), Path)) != 0)
                         {
-                            nint read;
-                            do
-                            {
-                                read = Sys.Getdents64(fd, start, (nuint)buffer.Length);
-                            }
-                            while (read == -Sys.EINTR);
-
-                            Check(read, "getdents64", Path);
-                            if (read == 0)
-                            {
-                                break;
-                            }
-
-                            AddFiles(fd, start, (int)read, names);
+                            AddFiles(lease.Fd, start, (int)read, names);
                         }
                     }
                 }
             }
             finally
             {
-                Descriptor.DangerousRelease();
                 ArrayPool<byte>.Shared.Return(buffer);
             }
 
@@ -279,29 +195,17 @@ namespace EmbedKv.Runtime.Files
         /// <returns>True if the lock is now held (or already was, through this handle); false if another holds it.</returns>
         public bool TryLockExclusive()
         {
-            int fd = Acquire();
-            try
-            {
-                nint result;
-                do
-                {
-                    result = Sys.Flock(fd, Sys.LOCK_EX | Sys.LOCK_NB);
-                }
-                while (result == -Sys.EINTR);
+            using var lease = DescriptorLease.Acquire(Descriptor);
+            nint result = Syscall.RetryInterrupted(lease.Fd, static fd => Sys.Flock(fd, Sys.LOCK_EX | Sys.LOCK_NB));
 
-                // EWOULDBLOCK is EAGAIN on Linux.
-                if (result == -Sys.EAGAIN)
-                {
-                    return false;
-                }
-
-                Check(result, "flock", Path);
-                return true;
-            }
-            finally
+            // EWOULDBLOCK is EAGAIN on Linux.
+            if (result == -Sys.EAGAIN)
             {
-                Descriptor.DangerousRelease();
+                return false;
             }
+
+            Syscall.Check(result, "flock", Path);
+            return true;
         }
 
         /// <summary>Closes the directory, which also releases a lock taken by <see cref="TryLockExclusive"/>.</summary>
@@ -310,155 +214,30 @@ namespace EmbedKv.Runtime.Files
         /// <inheritdoc/>
         public override string ToString() => Path;
 
-        private static void CreateDirectories(string path)
-        {
-            nint result = MakeDirectory(path);
-            if (result == -Sys.ENOENT)
-            {
-                // A parent is missing: create it first (recursing toward the root), then try again.
-                int slash = path.LastIndexOf('/');
-                if (slash > 0)
-                {
-                    CreateDirectories(TrimTrailingSlashes(path.Substring(0, slash)));
-                    result = MakeDirectory(path);
-                }
-            }
-
-            if (result == 0)
-            {
-                // The new directory's name is an entry in its parent; sync that, or a crash can lose it
-                // together with everything later created inside.
-                SyncPath(ParentOf(path));
-                return;
-            }
-
-            // EEXIST: it was there already, or another creator got there first. If it is a file, the
-            // open with O_DIRECTORY that follows fails with ENOTDIR, naming the path.
-            if (result != -Sys.EEXIST)
-            {
-                throw new SyscallException("mkdirat", Errno.FromResult(result), path);
-            }
-        }
-
-        private static nint MakeDirectory(string path)
-        {
-            using var utf8 = new Utf8Path(path, stackalloc byte[Utf8Path.StackLimit]);
-            fixed (byte* p = utf8)
-            {
-                nint result;
-                do
-                {
-                    result = Sys.Mkdirat(Sys.AT_FDCWD, p, DirectoryPermissions);
-                }
-                while (result == -Sys.EINTR);
-
-                return result;
-            }
-        }
-
-        private static nint OpenDirectory(string path)
-        {
-            using var utf8 = new Utf8Path(path, stackalloc byte[Utf8Path.StackLimit]);
-            fixed (byte* p = utf8)
-            {
-                nint result;
-                do
-                {
-                    result = Sys.Openat(Sys.AT_FDCWD, p, DirectoryFlags, 0);
-                }
-                while (result == -Sys.EINTR);
-
-                return result;
-            }
-        }
-
-        private static void SyncPath(string directory)
-        {
-            using FileDescriptor parent = FileDescriptor.FromResult(OpenDirectory(directory), "openat", directory);
-            Check(SyncDescriptor(parent.Value), "fsync", directory);
-        }
-
-        private static nint SyncDescriptor(int fd)
-        {
-            nint result;
-            do
-            {
-                result = Sys.Fsync(fd);
-            }
-            while (result == -Sys.EINTR);
-
-            return result;
-        }
-
-        private static string ParentOf(string path)
-        {
-            int slash = path.LastIndexOf('/');
-            return slash < 0 ? "." : slash == 0 ? "/" : TrimTrailingSlashes(path.Substring(0, slash));
-        }
-
-        // "data/" and "data" are the same directory; "/" stays "/".
-        private static string TrimTrailingSlashes(string path)
-        {
-            string trimmed = path.TrimEnd('/');
-            return trimmed.Length == 0 && path.Length > 0 ? "/" : trimmed;
-        }
-
-        // A plain name, so every operation stays inside this directory and Sync covers it: "a/b" would
-        // reach into a subdirectory, and an absolute name would make the *at calls ignore the descriptor.
-        private static void ValidateName(string name, string parameter)
-        {
-            ArgumentNullException.ThrowIfNull(name, parameter);
-            if (name.Length == 0 || name == "." || name == ".." || name.Contains('/'))
-            {
-                throw new ArgumentException("Expected a file name in the directory (not empty, \".\", \"..\", or containing '/'): \"" + name + "\".", parameter);
-            }
-        }
-
-        private static void Check(nint result, string syscall, string context)
-        {
-            if (Syscall.IsError(result))
-            {
-                throw new SyscallException(syscall, Errno.FromResult(result), context);
-            }
-        }
-
-        private static bool IsDotOrDotDot(ReadOnlySpan<byte> name)
-            => (name.Length == 1 && name[0] == (byte)'.') || (name.Length == 2 && name[0] == (byte)'.' && name[1] == (byte)'.');
-
         /// <summary>Adds the regular files among getdents64 records to <paramref name="names"/>; internal for tests that fake DT_UNKNOWN.</summary>
         internal void AddFiles(int fd, byte* records, int length, List<string> names)
         {
-            int position = 0;
-            while (position < length)
+            for (var entries = new DirentReader(new ReadOnlySpan<byte>(records, length)); entries.MoveNext();)
             {
-                byte* record = records + position;
-                int recordLength = BinaryPrimitives.ReadUInt16LittleEndian(new ReadOnlySpan<byte>(record + RecordLengthOffset, 2));
-                byte type = record[TypeOffset];
-
-                // d_name is NUL-terminated and padded to the record's 8-byte-aligned length.
-                var nameBytes = new ReadOnlySpan<byte>(record + NameOffset, recordLength - NameOffset);
-                nameBytes = nameBytes.Slice(0, nameBytes.IndexOf((byte)0));
-                position += recordLength;
-
-                if (IsDotOrDotDot(nameBytes) || (type != DtReg && (type != DtUnknown || !IsRegularFile(fd, record + NameOffset, nameBytes))))
+                if (!entries.IsDotOrDotDot && (entries.Type == Sys.DT_REG || (entries.Type == Sys.DT_UNKNOWN && IsRegularFile(fd, entries.Name))))
                 {
-                    continue;
+                    names.Add(Encoding.UTF8.GetString(entries.Name));
                 }
-
-                names.Add(Encoding.UTF8.GetString(nameBytes));
             }
         }
 
-        // For DT_UNKNOWN entries: look the name up (d_name is already NUL-terminated in place).
-        private bool IsRegularFile(int fd, byte* name, ReadOnlySpan<byte> nameBytes)
+        // For DT_UNKNOWN entries: stat the name's raw bytes in place (a name that is not valid UTF-8
+        // would not survive a round trip through a string).
+        private bool IsRegularFile(int fd, ReadOnlySpan<byte> name)
         {
             Stat stat;
             nint result;
-            do
+            fixed (byte* p = name)
             {
-                result = Sys.Newfstatat(fd, name, &stat, Sys.AT_SYMLINK_NOFOLLOW);
+                result = Syscall.RetryInterrupted(
+                    (Fd: fd, Name: (nint)p, Stat: (nint)(&stat)),
+                    static s => Sys.Newfstatat(s.Fd, (byte*)s.Name, (Stat*)s.Stat, Sys.AT_SYMLINK_NOFOLLOW));
             }
-            while (result == -Sys.EINTR);
 
             // Deleted between getdents64 and now: it is not a file any more.
             if (result == -Sys.ENOENT)
@@ -466,71 +245,50 @@ namespace EmbedKv.Runtime.Files
                 return false;
             }
 
-            Check(result, "newfstatat", Combine(Encoding.UTF8.GetString(nameBytes)));
+            if (Syscall.IsError(result))
+            {
+                Syscall.Throw(result, "newfstatat", Combine(Encoding.UTF8.GetString(name)));
+            }
+
             return (stat.Mode & Sys.S_IFMT) == Sys.S_IFREG;
         }
 
-        private nint Unlink(string name)
-        {
-            ValidateName(name, nameof(name));
-            int fd = Acquire();
-            try
-            {
-                using var utf8 = new Utf8Path(name, stackalloc byte[Utf8Path.StackLimit]);
-                fixed (byte* p = utf8)
-                {
-                    nint result;
-                    do
-                    {
-                        result = Sys.Unlinkat(fd, p, 0);
-                    }
-                    while (result == -Sys.EINTR);
+        private bool Unlink(string name, bool missingIsFalse)
+            => AtName("unlinkat", name, missingIsFalse, 0, static s => Sys.Unlinkat(s.Fd, (byte*)s.Name, s.Args));
 
-                    return result;
-                }
-            }
-            finally
-            {
-                Descriptor.DangerousRelease();
-            }
-        }
-
-        private nint StatAt(string name, int flags, out Stat stat)
+        private bool StatAt(string name, int flags, bool missingIsFalse, out Stat stat)
         {
-            ValidateName(name, nameof(name));
             stat = default;
-            int fd = Acquire();
-            try
+            fixed (Stat* s = &stat)
             {
-                using var utf8 = new Utf8Path(name, stackalloc byte[Utf8Path.StackLimit]);
-                fixed (byte* p = utf8)
-                fixed (Stat* s = &stat)
-                {
-                    nint result;
-                    do
-                    {
-                        result = Sys.Newfstatat(fd, p, s, flags);
-                    }
-                    while (result == -Sys.EINTR);
-
-                    return result;
-                }
-            }
-            finally
-            {
-                Descriptor.DangerousRelease();
+                return AtName("newfstatat", name, missingIsFalse, (Stat: (nint)s, Flags: flags), static s => Sys.Newfstatat(s.Fd, (byte*)s.Name, (Stat*)s.Args.Stat, s.Args.Flags));
             }
         }
 
-        private string Combine(string name) => Path == "/" ? "/" + name : Path + "/" + name;
-
-        // Holds a reference on the descriptor during a call, so a concurrent Dispose cannot close it and
-        // let its number be reused mid-call. Throws ObjectDisposedException once disposed.
-        private int Acquire()
+        // Makes an *at call on a name in this directory. ENOENT is false where the caller allows a
+        // missing name; any other error throws, naming the full path (built only then).
+        private bool AtName<TArgs>(string syscall, string name, bool missingIsFalse, TArgs args, Func<(int Fd, nint Name, TArgs Args), nint> call)
         {
-            bool added = false;
-            Descriptor.DangerousAddRef(ref added);
-            return Descriptor.Value;
+            DirectoryPath.ValidateName(name, nameof(name));
+            using var lease = DescriptorLease.Acquire(Descriptor);
+            using var utf8 = new Utf8Path(name, stackalloc byte[Utf8Path.StackLimit]);
+            fixed (byte* p = utf8)
+            {
+                nint result = Syscall.RetryInterrupted((lease.Fd, (nint)p, args), call);
+                if (result == -Sys.ENOENT && missingIsFalse)
+                {
+                    return false;
+                }
+
+                if (Syscall.IsError(result))
+                {
+                    Syscall.Throw(result, syscall, Combine(name));
+                }
+
+                return true;
+            }
         }
+
+        private string Combine(string name) => DirectoryPath.Combine(Path, name);
     }
 }

@@ -1,3 +1,5 @@
+// A regular file read and written at explicit offsets. Every call leases the descriptor
+// (DescriptorLease), repeats over EINTR (Syscall.RetryInterrupted) and throws through Syscall.Check.
 using System;
 using System.Diagnostics.CodeAnalysis;
 using System.IO;
@@ -34,24 +36,10 @@ namespace EmbedKv.Runtime.Files
         {
             get
             {
-                int fd = Acquire();
-                try
-                {
-                    Stat stat;
-                    nint result;
-                    do
-                    {
-                        result = Sys.Fstat(fd, &stat);
-                    }
-                    while (result == -Sys.EINTR);
-
-                    ThrowIfError(result, "fstat");
-                    return stat.Size;
-                }
-                finally
-                {
-                    Descriptor.DangerousRelease();
-                }
+                using var lease = DescriptorLease.Acquire(Descriptor);
+                Stat stat;
+                Syscall.Check(Syscall.RetryInterrupted((lease.Fd, Stat: (nint)(&stat)), static s => Sys.Fstat(s.Fd, (Stat*)s.Stat)), "fstat", Path);
+                return stat.Size;
             }
         }
 
@@ -75,27 +63,21 @@ namespace EmbedKv.Runtime.Files
         /// <summary>openat relative to <paramref name="directoryFd"/>; the caller keeps that descriptor open meanwhile.</summary>
         internal static FileHandle OpenAt(int directoryFd, string name, string path, FileMode mode, bool writable, int permissions)
         {
-            int flags = OpenFlags(mode, writable);
+            int flags = OpenFlags.For(mode, writable);
             if ((uint)permissions > 0xFFF)
             {
                 throw new ArgumentOutOfRangeException(nameof(permissions), permissions, "Permissions are mode bits 0..07777.");
             }
 
-            nint result;
-            using (var utf8 = new Utf8Path(name, stackalloc byte[Utf8Path.StackLimit]))
+            using var utf8 = new Utf8Path(name, stackalloc byte[Utf8Path.StackLimit]);
+            fixed (byte* p = utf8)
             {
-                fixed (byte* p = utf8)
-                {
-                    // open can be interrupted while it waits (on a FIFO, on NFS); it has done nothing then.
-                    do
-                    {
-                        result = Sys.Openat(directoryFd, p, flags, (uint)permissions);
-                    }
-                    while (result == -Sys.EINTR);
-                }
+                // open can be interrupted while it waits (on a FIFO, on NFS); it has done nothing then.
+                nint result = Syscall.RetryInterrupted(
+                    (Directory: directoryFd, Name: (nint)p, Flags: flags, Mode: (uint)permissions),
+                    static s => Sys.Openat(s.Directory, (byte*)s.Name, s.Flags, s.Mode));
+                return new FileHandle(FileDescriptor.FromResult(result, "openat", path), path);
             }
-
-            return new FileHandle(FileDescriptor.FromResult(result, "openat", path), path);
         }
 
         /// <summary>Reads up to <paramref name="buffer"/>.Length bytes at <paramref name="offset"/> (pread64).</summary>
@@ -105,19 +87,10 @@ namespace EmbedKv.Runtime.Files
         public int ReadAt(Span<byte> buffer, long offset)
         {
             ArgumentOutOfRangeException.ThrowIfNegative(offset);
-            int fd = Acquire();
-            try
+            using var lease = DescriptorLease.Acquire(Descriptor);
+            fixed (byte* p = buffer)
             {
-                fixed (byte* p = buffer)
-                {
-                    nint result = Pread(fd, p, (nuint)buffer.Length, offset);
-                    ThrowIfError(result, "pread64");
-                    return (int)result;
-                }
-            }
-            finally
-            {
-                Descriptor.DangerousRelease();
+                return (int)Syscall.Check(Pread(lease.Fd, p, (nuint)buffer.Length, offset), "pread64", Path);
             }
         }
 
@@ -128,31 +101,22 @@ namespace EmbedKv.Runtime.Files
         public void ReadExactlyAt(Span<byte> buffer, long offset)
         {
             ArgumentOutOfRangeException.ThrowIfNegative(offset);
-            int fd = Acquire();
-            try
+            using var lease = DescriptorLease.Acquire(Descriptor);
+            fixed (byte* p = buffer)
             {
-                fixed (byte* p = buffer)
+                // A regular file reads short only at its end, but a signal or a file that another
+                // process truncates meanwhile can make any read short, so loop until full or 0.
+                nuint total = (nuint)buffer.Length;
+                for (nuint done = 0; done < total;)
                 {
-                    // A regular file reads short only at its end, but a signal or a file that another
-                    // process truncates meanwhile can make any read short, so loop until full or 0.
-                    nuint total = (nuint)buffer.Length;
-                    nuint done = 0;
-                    while (done < total)
+                    nint result = Syscall.Check(Pread(lease.Fd, p + done, total - done, offset + (long)done), "pread64", Path);
+                    if (result == 0)
                     {
-                        nint result = Pread(fd, p + done, total - done, offset + (long)done);
-                        ThrowIfError(result, "pread64");
-                        if (result == 0)
-                        {
-                            ThrowEndOfFile(offset, buffer.Length, offset + (long)done);
-                        }
-
-                        done += (nuint)result;
+                        ThrowEndOfFile(offset, buffer.Length, offset + (long)done);
                     }
+
+                    done += (nuint)result;
                 }
-            }
-            finally
-            {
-                Descriptor.DangerousRelease();
             }
         }
 
@@ -163,15 +127,8 @@ namespace EmbedKv.Runtime.Files
         public void WriteAt(ReadOnlySpan<byte> data, long offset)
         {
             ArgumentOutOfRangeException.ThrowIfNegative(offset);
-            int fd = Acquire();
-            try
-            {
-                ThrowIfError(PwriteAll(fd, data, offset), "pwrite64");
-            }
-            finally
-            {
-                Descriptor.DangerousRelease();
-            }
+            using var lease = DescriptorLease.Acquire(Descriptor);
+            Syscall.Check(PwriteAll(lease.Fd, data, offset), "pwrite64", Path);
         }
 
         /// <summary>
@@ -191,19 +148,8 @@ namespace EmbedKv.Runtime.Files
                 return -Sys.EINVAL;
             }
 
-            if (!TryAcquire(out int fd))
-            {
-                return -Sys.EBADF;
-            }
-
-            try
-            {
-                return PwriteAll(fd, data, offset);
-            }
-            finally
-            {
-                Descriptor.DangerousRelease();
-            }
+            using var lease = DescriptorLease.TryAcquire(Descriptor);
+            return lease.IsHeld ? PwriteAll(lease.Fd, data, offset) : -Sys.EBADF;
         }
 
         /// <summary>
@@ -214,53 +160,21 @@ namespace EmbedKv.Runtime.Files
         /// fdatasync failed. After EIO the kernel may already have marked the failed pages clean, so
         /// a later sync can succeed without the data ever reaching the disk: treat it as fatal.
         /// </exception>
-        public void DataSync() => ThrowIfError(TryDataSync(), "fdatasync");
+        public void DataSync() => Syscall.Check(TryDataSync(), "fdatasync", Path);
 
         /// <summary><see cref="DataSync"/> that never throws.</summary>
         /// <returns>0, or -errno (EINTR already retried; -EBADF once disposed).</returns>
         public nint TryDataSync()
         {
-            if (!TryAcquire(out int fd))
-            {
-                return -Sys.EBADF;
-            }
-
-            try
-            {
-                nint result;
-                do
-                {
-                    result = Sys.Fdatasync(fd);
-                }
-                while (result == -Sys.EINTR);
-
-                return result;
-            }
-            finally
-            {
-                Descriptor.DangerousRelease();
-            }
+            using var lease = DescriptorLease.TryAcquire(Descriptor);
+            return lease.IsHeld ? Syscall.RetryInterrupted(lease.Fd, static fd => Sys.Fdatasync(fd)) : -Sys.EBADF;
         }
 
         /// <summary>Makes the file's data and metadata durable (fsync). Not its name: see <see cref="DirectoryHandle.Sync"/>.</summary>
         public void Sync()
         {
-            int fd = Acquire();
-            try
-            {
-                nint result;
-                do
-                {
-                    result = Sys.Fsync(fd);
-                }
-                while (result == -Sys.EINTR);
-
-                ThrowIfError(result, "fsync");
-            }
-            finally
-            {
-                Descriptor.DangerousRelease();
-            }
+            using var lease = DescriptorLease.Acquire(Descriptor);
+            Syscall.Check(Syscall.RetryInterrupted(lease.Fd, static fd => Sys.Fsync(fd)), "fsync", Path);
         }
 
         /// <summary>Sets the file's size (ftruncate): cuts it, or extends it with a hole that reads as zeros.</summary>
@@ -268,22 +182,8 @@ namespace EmbedKv.Runtime.Files
         public void Truncate(long length)
         {
             ArgumentOutOfRangeException.ThrowIfNegative(length);
-            int fd = Acquire();
-            try
-            {
-                nint result;
-                do
-                {
-                    result = Sys.Ftruncate(fd, length);
-                }
-                while (result == -Sys.EINTR);
-
-                ThrowIfError(result, "ftruncate");
-            }
-            finally
-            {
-                Descriptor.DangerousRelease();
-            }
+            using var lease = DescriptorLease.Acquire(Descriptor);
+            Syscall.Check(Syscall.RetryInterrupted((lease.Fd, Length: length), static s => Sys.Ftruncate(s.Fd, s.Length)), "ftruncate", Path);
         }
 
         /// <summary>
@@ -293,11 +193,7 @@ namespace EmbedKv.Runtime.Files
         /// <param name="offset">Start of the range.</param>
         /// <param name="length">Length of the range, more than 0.</param>
         /// <exception cref="SyscallException">fallocate failed, including EOPNOTSUPP where the filesystem cannot (see <see cref="TryAllocate"/>).</exception>
-        public void Allocate(long offset, long length)
-        {
-            nint result = Fallocate(offset, length, 0);
-            ThrowIfError(result, "fallocate");
-        }
+        public void Allocate(long offset, long length) => Syscall.Check(Fallocate(offset, length, 0), "fallocate", Path);
 
         /// <summary><see cref="Allocate"/>, returning false where the filesystem does not support fallocate (EOPNOTSUPP).</summary>
         /// <param name="offset">Start of the range.</param>
@@ -316,7 +212,7 @@ namespace EmbedKv.Runtime.Files
                 return false;
             }
 
-            ThrowIfError(result, "fallocate");
+            Syscall.Check(result, "fallocate", Path);
             return true;
         }
 
@@ -326,16 +222,10 @@ namespace EmbedKv.Runtime.Files
         /// </summary>
         public void AdviseSequential()
         {
-            if (TryAcquire(out int fd))
+            using var lease = DescriptorLease.TryAcquire(Descriptor);
+            if (lease.IsHeld)
             {
-                try
-                {
-                    _ = Sys.Fadvise64(fd, 0, 0, Sys.POSIX_FADV_SEQUENTIAL);
-                }
-                finally
-                {
-                    Descriptor.DangerousRelease();
-                }
+                _ = Sys.Fadvise64(lease.Fd, 0, 0, Sys.POSIX_FADV_SEQUENTIAL);
             }
         }
 
@@ -345,43 +235,10 @@ namespace EmbedKv.Runtime.Files
         /// <inheritdoc/>
         public override string ToString() => Path;
 
-        private static int OpenFlags(FileMode mode, bool writable)
-        {
-            int create = mode switch
-            {
-                FileMode.CreateNew => Sys.O_CREAT | Sys.O_EXCL,
-                FileMode.Create => Sys.O_CREAT | Sys.O_TRUNC,
-                FileMode.Open => 0,
-                FileMode.OpenOrCreate => Sys.O_CREAT,
-                FileMode.Truncate => Sys.O_TRUNC,
-
-                // pwrite on an O_APPEND descriptor appends whatever offset it is given (a Linux bug that
-                // pwrite(2) documents), which would silently break every positional write.
-                FileMode.Append => throw new ArgumentException("FileMode.Append is not supported: FileHandle writes at explicit offsets.", nameof(mode)),
-                _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown FileMode."),
-            };
-
-            // POSIX leaves O_TRUNC on a read-only open unspecified; Linux truncates the file anyway.
-            if (!writable && (create & Sys.O_TRUNC) != 0)
-            {
-                throw new ArgumentException("FileMode." + mode + " truncates the file, which a read-only open must not do.", nameof(mode));
-            }
-
-            return create | (writable ? Sys.O_RDWR : Sys.O_RDONLY) | Sys.O_CLOEXEC;
-        }
-
-        // pread64 with EINTR retried; raw result.
         private static nint Pread(int fd, byte* buffer, nuint count, long offset)
-        {
-            nint result;
-            do
-            {
-                result = Sys.Pread64(fd, buffer, count, offset);
-            }
-            while (result == -Sys.EINTR);
-
-            return result;
-        }
+            => Syscall.RetryInterrupted(
+                (Fd: fd, Buffer: (nint)buffer, Count: count, Offset: offset),
+                static s => Sys.Pread64(s.Fd, (byte*)s.Buffer, s.Count, s.Offset));
 
         // pwrite64 until every byte is written: a regular file writes short when the disk fills up or a
         // signal arrives mid-write, and the rest must then be written from where it stopped.
@@ -390,24 +247,24 @@ namespace EmbedKv.Runtime.Files
             fixed (byte* start = data)
             {
                 nuint total = (nuint)data.Length;
-                nuint done = 0;
-                while (done < total)
+                for (nuint done = 0; done < total;)
                 {
-                    nint result = Sys.Pwrite64(fd, start + done, total - done, offset + (long)done);
-                    if (result > 0)
-                    {
-                        done += (nuint)result;
-                    }
-                    else if (result == 0)
-                    {
-                        // Not an error by POSIX, and not done by Linux for regular files; retrying could
-                        // spin forever, so report it as the I/O error it would be.
-                        return -Sys.EIO;
-                    }
-                    else if (result != -Sys.EINTR)
+                    nint result = Syscall.RetryInterrupted(
+                        (Fd: fd, Buffer: (nint)(start + done), Count: total - done, Offset: offset + (long)done),
+                        static s => Sys.Pwrite64(s.Fd, (byte*)s.Buffer, s.Count, s.Offset));
+                    if (result < 0)
                     {
                         return result;
                     }
+
+                    // 0 is not an error by POSIX, and Linux never does it for regular files; retrying could
+                    // spin forever, so report it as the I/O error it would be.
+                    if (result == 0)
+                    {
+                        return -Sys.EIO;
+                    }
+
+                    done += (nuint)result;
                 }
 
                 return (nint)total;
@@ -418,59 +275,11 @@ namespace EmbedKv.Runtime.Files
         {
             ArgumentOutOfRangeException.ThrowIfNegative(offset);
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
-            int fd = Acquire();
-            try
-            {
-                nint result;
-                do
-                {
-                    result = Sys.Fallocate(fd, mode, offset, length);
-                }
-                while (result == -Sys.EINTR);
-
-                return result;
-            }
-            finally
-            {
-                Descriptor.DangerousRelease();
-            }
+            using var lease = DescriptorLease.Acquire(Descriptor);
+            return Syscall.RetryInterrupted(
+                (lease.Fd, Mode: mode, Offset: offset, Length: length),
+                static s => Sys.Fallocate(s.Fd, s.Mode, s.Offset, s.Length));
         }
-
-        // Holds a reference on the descriptor for the duration of a call, so a concurrent Dispose
-        // cannot close it mid-call and let the kernel hand its number to a file opened meanwhile (a
-        // write would then land in the wrong file). Throws ObjectDisposedException once disposed.
-        private int Acquire()
-        {
-            bool added = false;
-            Descriptor.DangerousAddRef(ref added);
-            return Descriptor.Value;
-        }
-
-        private bool TryAcquire(out int fd)
-        {
-            try
-            {
-                fd = Acquire();
-                return true;
-            }
-            catch (ObjectDisposedException)
-            {
-                fd = -1;
-                return false;
-            }
-        }
-
-        private void ThrowIfError(nint result, string syscall)
-        {
-            if (Syscall.IsError(result))
-            {
-                ThrowSyscall(result, syscall);
-            }
-        }
-
-        [DoesNotReturn]
-        private void ThrowSyscall(nint result, string syscall)
-            => throw new SyscallException(syscall, Errno.FromResult(result), Path);
 
         [DoesNotReturn]
         private void ThrowEndOfFile(long offset, int count, long end)

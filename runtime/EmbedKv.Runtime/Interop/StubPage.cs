@@ -14,8 +14,18 @@ namespace EmbedKv.Runtime.Interop
     /// </summary>
     public static unsafe partial class StubPage
     {
-        /// <summary>Set this environment variable to 1 to force the libc fallback (for tests and for diagnosis).</summary>
-        public const string ForceFallbackVariable = "EMBEDKV_SYSCALL_FALLBACK";
+        /// <summary>
+        /// Set this environment variable to 1 to force the libc fallback (for tests and for diagnosis).
+        /// Its prefix is EMBEDKVRT_, not EMBEDKV_, which the host reads as its own settings.
+        /// </summary>
+        public const string ForceFallbackVariable = "EMBEDKVRT_SYSCALL_FALLBACK";
+
+        /// <summary>
+        /// The AppContext switch that forces the libc fallback as <see cref="ForceFallbackVariable"/> does, for an
+        /// application that ships the choice with itself:
+        /// <c>&lt;RuntimeHostConfigurationOption Include="EmbedKv.Runtime.ForceSyscallFallback" Value="true" /&gt;</c>.
+        /// </summary>
+        public const string ForceFallbackSwitch = "EmbedKv.Runtime.ForceSyscallFallback";
 
         private const string LibC = "libc.so.6";
 
@@ -54,9 +64,10 @@ namespace EmbedKv.Runtime.Interop
                 return 0;
             }
 
-            if (Environment.GetEnvironmentVariable(ForceFallbackVariable) == "1")
+            string? forcedBy = ForcedFallbackReason();
+            if (forcedBy is not null)
             {
-                UseFallback(ForceFallbackVariable + "=1 is set");
+                UseFallback(forcedBy);
                 return 0;
             }
 
@@ -122,6 +133,18 @@ namespace EmbedKv.Runtime.Interop
                 ? null
                 : "EmbedKv makes Linux x86_64 system calls directly; this process runs on "
                   + (isLinux ? "Linux" : RuntimeInformation.OSDescription) + " " + architecture + ".";
+
+        private static string? ForcedFallbackReason()
+        {
+            if (Environment.GetEnvironmentVariable(ForceFallbackVariable) == "1")
+            {
+                return ForceFallbackVariable + "=1 is set";
+            }
+
+            return AppContext.TryGetSwitch(ForceFallbackSwitch, out bool forced) && forced
+                ? "the AppContext switch " + ForceFallbackSwitch + " is set"
+                : null;
+        }
 
         private static void UseFallback(string reason)
         {

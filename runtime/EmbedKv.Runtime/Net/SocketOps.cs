@@ -14,16 +14,7 @@ namespace EmbedKv.Runtime.Net
         /// <param name="listener">The listening socket.</param>
         /// <returns>The new descriptor, or -errno (-EAGAIN when none is waiting).</returns>
         public static int Accept(int listener)
-        {
-            nint result;
-            do
-            {
-                result = Sys.Accept4(listener, null, null, Sys.SOCK_NONBLOCK | Sys.SOCK_CLOEXEC);
-            }
-            while (result == -Sys.EINTR);
-
-            return (int)result;
-        }
+            => (int)Syscall.RetryInterrupted(listener, static fd => Sys.Accept4(fd, null, null, Sys.SOCK_NONBLOCK | Sys.SOCK_CLOEXEC));
 
         /// <summary>Turns off Nagle's algorithm, so small responses leave at once.</summary>
         /// <param name="fd">The socket.</param>
@@ -42,14 +33,9 @@ namespace EmbedKv.Runtime.Net
         {
             fixed (byte* p = buffer)
             {
-                nint result;
-                do
-                {
-                    result = Sys.Recvfrom(fd, p, (nuint)buffer.Length, 0, null, null);
-                }
-                while (result == -Sys.EINTR);
-
-                return result;
+                return Syscall.RetryInterrupted(
+                    (Fd: fd, Buffer: (nint)p, Length: (nuint)buffer.Length),
+                    static s => Sys.Recvfrom(s.Fd, (byte*)s.Buffer, s.Length, 0, null, null));
             }
         }
 
@@ -63,14 +49,9 @@ namespace EmbedKv.Runtime.Net
             int flags = more ? Sys.MSG_NOSIGNAL | Sys.MSG_MORE : Sys.MSG_NOSIGNAL;
             fixed (byte* p = data)
             {
-                nint result;
-                do
-                {
-                    result = Sys.Sendto(fd, p, (nuint)data.Length, flags, null, 0);
-                }
-                while (result == -Sys.EINTR);
-
-                return result;
+                return Syscall.RetryInterrupted(
+                    (Fd: fd, Data: (nint)p, Length: (nuint)data.Length, Flags: flags),
+                    static s => Sys.Sendto(s.Fd, (byte*)s.Data, s.Length, s.Flags, null, 0));
             }
         }
 
@@ -84,14 +65,9 @@ namespace EmbedKv.Runtime.Net
         {
             fixed (long* p = &offset)
             {
-                nint result;
-                do
-                {
-                    result = Sys.Sendfile(socket, file, p, (nuint)count);
-                }
-                while (result == -Sys.EINTR);
-
-                return result;
+                return Syscall.RetryInterrupted(
+                    (Socket: socket, File: file, Offset: (nint)p, Count: (nuint)count),
+                    static s => Sys.Sendfile(s.Socket, s.File, (long*)s.Offset, s.Count));
             }
         }
 
