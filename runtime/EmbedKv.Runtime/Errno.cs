@@ -1,3 +1,4 @@
+// Errno values with their names and messages from syscalls.json, so errors read as the C library's do.
 using System;
 using EmbedKv.Runtime.Interop;
 

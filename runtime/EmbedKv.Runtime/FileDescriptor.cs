@@ -1,3 +1,4 @@
+// Ownership of a descriptor: closed exactly once, never retried (close frees the number even on error).
 using EmbedKv.Runtime.Interop;
 using Microsoft.Win32.SafeHandles;
 

@@ -1,3 +1,4 @@
+// The runtime's only exception for a failed call; Syscall.Check and Syscall.Throw raise it.
 using System.IO;
 
 namespace EmbedKv.Runtime

@@ -1,3 +1,4 @@
+// RLIMIT_NOFILE through prlimit64: the server sizes its connection cap from it.
 using EmbedKv.Runtime.Interop;
 
 namespace EmbedKv.Runtime.Descriptors

@@ -1,3 +1,4 @@
+// The kernel keeps no count of a process's open descriptors, so this one counts /proc/self/fd.
 using System;
 using EmbedKv.Runtime.Files;
 using EmbedKv.Runtime.Interop;

@@ -1,3 +1,4 @@
+// The spare descriptor that lets an accept loop get out of EMFILE instead of spinning on it.
 using System;
 using EmbedKv.Runtime.Interop;
 

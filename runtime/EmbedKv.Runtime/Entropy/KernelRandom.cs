@@ -1,3 +1,4 @@
+// Random bytes for values an outsider must not guess, from the kernel's CSPRNG through the stubs.
 using System;
 using EmbedKv.Runtime.Interop;
 

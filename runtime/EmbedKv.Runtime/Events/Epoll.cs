@@ -1,3 +1,4 @@
+// The readiness queue event loops sleep on; interest calls stay raw because they run per connection.
 using System;
 using EmbedKv.Runtime.Interop;
 

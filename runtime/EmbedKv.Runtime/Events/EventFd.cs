@@ -1,3 +1,4 @@
+// Cross-thread wake-ups for an event loop; the loop sleeps in epoll, so a counter it can watch is enough.
 using System;
 using EmbedKv.Runtime.Interop;
 

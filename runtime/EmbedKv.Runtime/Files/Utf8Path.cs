@@ -1,3 +1,4 @@
+// Paths as the kernel reads them, encoded without allocating on every call.
 using System;
 using System.Buffers;
 using System.Text;

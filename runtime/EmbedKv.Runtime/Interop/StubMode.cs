@@ -1,3 +1,4 @@
+// Whether the stubs or the libc fallback run, for diagnostics and tests to ask.
 namespace EmbedKv.Runtime.Interop
 {
     /// <summary>How the process makes system calls.</summary>

@@ -1,3 +1,4 @@
+// Memory the GC neither scans nor moves, for large buffers that would otherwise sit on its heap.
 using System;
 using System.Threading;
 using EmbedKv.Runtime.Interop;

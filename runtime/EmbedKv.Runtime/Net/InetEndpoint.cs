@@ -1,3 +1,4 @@
+// Socket addresses without System.Net's sockets: the runtime hands the kernel raw sockaddr bytes.
 using System;
 using System.Buffers.Binary;
 using System.Globalization;

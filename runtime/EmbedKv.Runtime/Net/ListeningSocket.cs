@@ -1,3 +1,4 @@
+// The listener's options in one place, so every event loop's socket is opened the same way.
 using EmbedKv.Runtime.Interop;
 
 namespace EmbedKv.Runtime.Net

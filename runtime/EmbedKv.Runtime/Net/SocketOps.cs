@@ -1,3 +1,5 @@
+// The event loop's per-connection calls: raw results, no exceptions, no allocation, EINTR retried
+// through Syscall.RetryInterrupted like every other call of the runtime.
 using System;
 using EmbedKv.Runtime.Interop;
 
