@@ -5,6 +5,7 @@ using System;
 using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
+using System.Runtime.InteropServices;
 using System.Text;
 using EmbedKv.Runtime.Interop;
 
@@ -232,7 +233,7 @@ namespace EmbedKv.Runtime.Files
         {
             Stat stat;
             nint result;
-            fixed (byte* p = name)
+            fixed (byte* p = &MemoryMarshal.GetReference(name))
             {
                 result = Syscall.RetryInterrupted(
                     (Fd: fd, Name: (nint)p, Stat: (nint)(&stat)),

@@ -1,5 +1,6 @@
 // Memory the GC neither scans nor moves, for large buffers that would otherwise sit on its heap.
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.Threading;
 using EmbedKv.Runtime.Interop;
 
@@ -86,9 +87,7 @@ namespace EmbedKv.Runtime.Memory
             // with these arguments that is its only EINVAL, and it is running out of memory all the same.
             if (result == -Sys.EINVAL)
             {
-                throw new OutOfMemoryException(
-                    "mremap " + rounded + " bytes: " + Errno.FromResult(result) + ": larger than the address space",
-                    new SyscallException("mremap", Errno.FromResult(result), rounded + " bytes"));
+                ThrowOutOfMemory(result, "mremap", rounded, ": larger than the address space");
             }
 
             ThrowIfFailed(result, "mremap", rounded);
@@ -156,19 +155,24 @@ namespace EmbedKv.Runtime.Memory
 
         private static void ThrowIfFailed(nint result, string syscall, nuint length)
         {
-            if (!Syscall.IsError(result))
+            if (result == -Sys.ENOMEM)
             {
-                return;
+                ThrowOutOfMemory(result, syscall, length, string.Empty);
             }
 
-            var errno = Errno.FromResult(result);
-            string context = length + " bytes";
-            if (errno.Value == Sys.ENOMEM)
+            if (Syscall.IsError(result))
             {
-                throw new OutOfMemoryException(syscall + " " + context + ": " + errno, new SyscallException(syscall, errno, context));
+                Syscall.Throw(result, syscall, length + " bytes");
             }
+        }
 
-            throw new SyscallException(syscall, errno, context);
+        // Running out of memory is an OutOfMemoryException to .NET code, whichever call found it; the
+        // SyscallException inside keeps the syscall and errno.
+        [DoesNotReturn]
+        private static void ThrowOutOfMemory(nint result, string syscall, nuint length, string why)
+        {
+            var failed = new SyscallException(syscall, Errno.FromResult(result), length + " bytes");
+            throw new OutOfMemoryException(syscall + " " + failed.Context + ": " + failed.Errno + why, failed);
         }
 
         private void Unmap()
