@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using EmbedKv.Generators.Binding;
 using EmbedKv.Generators.Model;
 
 namespace EmbedKv.Generators.Emit
@@ -16,7 +15,7 @@ namespace EmbedKv.Generators.Emit
     {
         public static byte[] For(SyscallModel syscall, StubReturn ending)
         {
-            var code = new List<byte>(TableBinder.StubSize);
+            var code = new List<byte>(StubLayout.StubSize);
 
             // mov eax, imm32 (B8 id): writing eax zero-extends into rax.
             code.Add(0xB8);
@@ -46,7 +45,7 @@ namespace EmbedKv.Generators.Emit
             }
 
             // Pad with int3 so a stray jump into the gap traps instead of running on.
-            while (code.Count < TableBinder.StubSize)
+            while (code.Count < StubLayout.StubSize)
             {
                 code.Add(0xCC);
             }

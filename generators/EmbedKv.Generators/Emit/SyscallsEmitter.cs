@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Linq;
-using EmbedKv.Generators.Binding;
 using EmbedKv.Generators.Model;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -25,7 +24,7 @@ namespace EmbedKv.Generators.Emit
             for (int i = 0; i < table.Syscalls.Count; i++)
             {
                 w.Line();
-                EmitMethod(w, table.Syscalls[i], i * TableBinder.StubSize);
+                EmitMethod(w, table.Syscalls[i], i * StubLayout.StubSize);
             }
 
             return new GeneratedFile(table.ClassName + ".Syscalls.g.cs", FileLayout.EndClass(w));
@@ -33,7 +32,7 @@ namespace EmbedKv.Generators.Emit
 
         private static void EmitStubCode(SourceWriter w, TableModel table)
         {
-            w.Line("// Every stub's machine code, " + TableBinder.StubSize + " bytes apart in table order.");
+            w.Line("// Every stub's machine code, " + StubLayout.StubSize + " bytes apart in table order.");
             foreach (string line in EndingNote(table.StubReturn))
             {
                 w.Line("// " + line);
@@ -45,7 +44,7 @@ namespace EmbedKv.Generators.Emit
             {
                 SyscallModel syscall = table.Syscalls[i];
                 string bytes = string.Join(", ", StubCode.For(syscall, table.StubReturn).Select(b => "0x" + b.ToString("X2", CultureInfo.InvariantCulture)));
-                w.Line(bytes + ", // " + Offset(i * TableBinder.StubSize) + " " + syscall.Name + ": " + StubCode.Describe(syscall, table.StubReturn));
+                w.Line(bytes + ", // " + Offset(i * StubLayout.StubSize) + " " + syscall.Name + ": " + StubCode.Describe(syscall, table.StubReturn));
             }
 
             w.Close(";").Line();

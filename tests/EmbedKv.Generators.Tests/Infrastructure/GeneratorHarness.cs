@@ -26,9 +26,13 @@ namespace EmbedKv.Generators.Tests.Infrastructure
                 .ToArray());
 
         public static CSharpCompilation CreateCompilation(params string[] sources)
+            => CreateCompilation(sources.Select(source => CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest))));
+
+        /// <summary>A library of the given trees against the test host's assemblies (the runtime, Roslyn, EmbedKv.Runtime).</summary>
+        public static CSharpCompilation CreateCompilation(IEnumerable<SyntaxTree> trees)
             => CSharpCompilation.Create(
                 "Consumer",
-                sources.Select(source => CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest))),
+                trees,
                 References.Value,
                 new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable));
 
