@@ -1,8 +1,8 @@
 using System;
 using System.Linq;
 using EmbedKv.Extensions.Hosting;
-using EmbedKv.Extensions.Hosting.Configuration;
 using EmbedKv.Server;
+using EmbedKv.Server.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -25,7 +25,7 @@ namespace Microsoft.Extensions.DependencyInjection
         public static IServiceCollection AddEmbedKv(this IServiceCollection services, IConfiguration configuration)
         {
             ArgumentNullException.ThrowIfNull(configuration);
-            return services.AddEmbedKv(options => KvServerSettings.Bind(configuration, options));
+            return services.AddEmbedKv(options => Bind(configuration, options));
         }
 
         /// <summary>Adds an EmbedKv server configured in code; invalid settings fail the host's start.</summary>
@@ -46,6 +46,19 @@ namespace Microsoft.Extensions.DependencyInjection
             }
 
             return services;
+        }
+
+        /// <summary>Reads the section through the server's settings table; a setting it cannot take fails the Options way.</summary>
+        private static void Bind(IConfiguration section, KvServerOptions options)
+        {
+            try
+            {
+                KvServerSettings.Apply(section.AsEnumerable(makePathsRelative: true), options);
+            }
+            catch (InvalidSettingException e)
+            {
+                throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(KvServerOptions), new[] { e.Message });
+            }
         }
     }
 }

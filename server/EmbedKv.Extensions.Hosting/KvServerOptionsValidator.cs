@@ -1,5 +1,5 @@
-using System;
 using EmbedKv.Server;
+using EmbedKv.Server.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace EmbedKv.Extensions.Hosting
@@ -11,12 +11,12 @@ namespace EmbedKv.Extensions.Hosting
         {
             try
             {
-                options.Validate();
+                KvServerSettings.Validate(options);
                 return ValidateOptionsResult.Success;
             }
-            catch (ArgumentException e)
+            catch (InvalidSettingException e)
             {
-                return ValidateOptionsResult.Fail("invalid setting: " + Configuration.KvServerSettings.MessageOf(e));
+                return ValidateOptionsResult.Fail(e.Message);
             }
         }
     }

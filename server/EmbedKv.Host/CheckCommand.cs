@@ -1,7 +1,9 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using EmbedKv.Server;
+using EmbedKv.Server.Configuration;
 using EmbedKv.Server.Storage;
 using EmbedKv.Server.Storage.Recovery;
 
@@ -30,9 +32,14 @@ namespace EmbedKv.Host
             string directory;
             try
             {
-                directory = HostConfiguration.Read(args.Where(a => a != RepairSwitch).ToArray()).Options.DataDirectory;
+                (KvServerOptions options, _, IReadOnlyList<string> ignored) = HostConfiguration.Read(args.Where(a => a != RepairSwitch).ToArray());
+                directory = options.DataDirectory;
+                foreach (string variable in ignored)
+                {
+                    Console.Error.WriteLine("embedkv check: " + HostConfiguration.IgnoredVariableWarning.Replace("{Variable}", variable, StringComparison.Ordinal));
+                }
             }
-            catch (Exception e) when (e is Microsoft.Extensions.Options.OptionsValidationException or FormatException or InvalidDataException)
+            catch (Exception e) when (e is InvalidSettingException or FormatException or InvalidDataException)
             {
                 Console.Error.WriteLine("embedkv check: " + e.Message);
                 return BadArguments;

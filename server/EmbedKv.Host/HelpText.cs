@@ -1,8 +1,10 @@
-using EmbedKv.Extensions.Hosting.Configuration;
+using System.Text;
+using EmbedKv.Server;
+using EmbedKv.Server.Configuration;
 
 namespace EmbedKv.Host
 {
-    /// <summary>What --help prints: usage, the sources of settings, and every setting from the shared table.</summary>
+    /// <summary>What --help prints: usage, the sources of settings, and every setting from the server's table.</summary>
     internal static class HelpText
     {
         public static string Text =>
@@ -15,7 +17,7 @@ namespace EmbedKv.Host
             + "appsettings.json may also hold the usual \"Logging\" section (default level: Warning, to stderr).\n"
             + "\n"
             + "settings:\n"
-            + KvServerSettings.Help()
+            + Settings()
             + "\n"
             + "SIGINT or SIGTERM stops the server after requests in flight (up to 5 s); every acknowledged write is kept.\n"
             + "\n"
@@ -25,5 +27,20 @@ namespace EmbedKv.Host
             + "server holds it). --repair moves each damaged segment aside (seg-N.log.damaged-TIME, never deleted)\n"
             + "and keeps its valid records before the damage in a new segment; stop the server first.\n"
             + "See docs/storage.md, \"Checking and repairing a data directory\".\n";
+
+        /// <summary>The settings, two lines each: key, switch and description; then default and environment variable.</summary>
+        private static string Settings()
+        {
+            var defaults = new KvServerOptions();
+            var text = new StringBuilder();
+            foreach (Setting setting in KvServerSettings.All)
+            {
+                string name = setting.Switch is null ? setting.Key : setting.Switch + ", " + setting.Key;
+                text.Append("  ").Append(name.PadRight(34)).Append(setting.Description).Append('\n')
+                    .Append(' ', 36).Append("default ").Append(setting.Show(defaults)).Append("; env ").Append(HostConfiguration.EnvironmentVariable(setting)).Append('\n');
+            }
+
+            return text.ToString();
+        }
     }
 }

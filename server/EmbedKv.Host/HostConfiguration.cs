@@ -1,7 +1,8 @@
 using System;
-using EmbedKv.Extensions.Hosting.Configuration;
-using EmbedKv.Runtime.Interop;
+using System.Collections.Generic;
+using System.Linq;
 using EmbedKv.Server;
+using EmbedKv.Server.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
 
@@ -9,28 +10,48 @@ namespace EmbedKv.Host
 {
     /// <summary>
     /// The host's settings: appsettings.json beside the program, then EMBEDKV_* environment variables,
-    /// then the command line, each overriding the one before; besides the server's settings, only the
-    /// customary "Logging" section is accepted.
+    /// then the command line, each overriding the one before, read through the server's settings table
+    /// (<see cref="KvServerSettings"/>); besides the server's settings, only the customary "Logging"
+    /// section is accepted.
     /// </summary>
     internal static class HostConfiguration
     {
+        /// <summary>The prefix of the host's environment variables (EMBEDKV_PORT, EMBEDKV_LIMITS__IDLETIMEOUT).</summary>
+        public const string EnvironmentPrefix = "EMBEDKV_";
+
         private const string LoggingSection = "Logging";
 
-        /// <summary>Reads and validates the options; throws OptionsValidationException, FormatException or InvalidDataException.</summary>
-        public static (KvServerOptions Options, IConfiguration Logging) Read(string[] args)
+        /// <summary>Short command-line switches (--port, --bind, --data, --durability, --workers) to their keys, for AddCommandLine.</summary>
+        public static IDictionary<string, string> SwitchMappings { get; } =
+            KvServerSettings.All.Where(s => s.Switch is not null).ToDictionary(s => s.Switch!, s => s.Key, StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>The environment variable the host reads <paramref name="setting"/> from: EMBEDKV_ and the key, with ':' as "__".</summary>
+        public static string EnvironmentVariable(Setting setting) =>
+            EnvironmentPrefix + setting.Key.Replace(":", "__", StringComparison.Ordinal).ToUpperInvariant();
+
+        /// <summary>
+        /// Reads and validates the options; throws InvalidSettingException, FormatException or InvalidDataException.
+        /// EMBEDKV_* variables that are not settings are left out rather than refused (a script's own
+        /// EMBEDKV_CHECKOUT must not stop the server): <c>Ignored</c> names them, for one warning each.
+        /// </summary>
+        public static (KvServerOptions Options, IConfiguration Logging, IReadOnlyList<string> Ignored) Read(string[] args)
         {
             CheckArguments(args);
+            var environment = new EnvironmentSettings();
             IConfiguration configuration = new ConfigurationBuilder()
                 .SetBasePath(AppContext.BaseDirectory)
                 .AddJsonFile("appsettings.json", optional: true)
-                .Add(new EnvironmentSettings())
-                .AddCommandLine(args, KvServerSettings.SwitchMappings)
+                .Add(environment)
+                .AddCommandLine(args, SwitchMappings)
                 .Build();
             var options = new KvServerOptions();
-            KvServerSettings.Bind(configuration, options, LoggingSection);
+            KvServerSettings.Apply(configuration.AsEnumerable(makePathsRelative: true), options, LoggingSection);
             KvServerSettings.Validate(options);
-            return (options, configuration.GetSection(LoggingSection));
+            return (options, configuration.GetSection(LoggingSection), environment.Ignored);
         }
+
+        /// <summary>The warning (a log message template) for an EMBEDKV_* variable <see cref="Read"/> left out.</summary>
+        public const string IgnoredVariableWarning = "Ignored environment variable {Variable}: it is not a setting (see --help for the settings)";
 
         /// <summary>
         /// Refuses what the command-line provider would skip without a word: a last switch with no value
@@ -52,7 +73,7 @@ namespace EmbedKv.Host
                     throw new FormatException("unexpected argument '" + arg + "' (settings are --key value or --key=value; see --help)");
                 }
 
-                if (!arg.StartsWith("--", StringComparison.Ordinal) && arg.StartsWith('-') && !KvServerSettings.SwitchMappings.ContainsKey(arg))
+                if (!arg.StartsWith("--", StringComparison.Ordinal) && arg.StartsWith('-') && !SwitchMappings.ContainsKey(arg))
                 {
                     throw new FormatException("unknown switch '" + arg + "' (see --help for the settings)");
                 }
@@ -67,26 +88,44 @@ namespace EmbedKv.Host
         }
 
         /// <summary>
-        /// EMBEDKV_* environment variables (EMBEDKV_PORT, EMBEDKV_LIMITS__IDLETIMEOUT), except the runtime's
-        /// own EMBEDKV_SYSCALL_FALLBACK: it shares the prefix but is not a setting, and taking it for an
-        /// unknown one would stop the host exactly when someone forces the fallback.
+        /// EMBEDKV_* environment variables (EMBEDKV_PORT, EMBEDKV_LIMITS__IDLETIMEOUT, EMBEDKV_LOGGING__…).
+        /// One that names no setting is left out and listed in <see cref="Ignored"/>: the prefix is not ours
+        /// alone, so an unknown variable is only a warning; an unknown key in appsettings.json or on the
+        /// command line is still an error.
         /// </summary>
         private sealed class EnvironmentSettings : IConfigurationSource
         {
-            public IConfigurationProvider Build(IConfigurationBuilder builder) => new Provider();
+            private readonly List<string> _ignored = new List<string>();
+
+            public IReadOnlyList<string> Ignored => _ignored;
+
+            public IConfigurationProvider Build(IConfigurationBuilder builder) => new Provider(_ignored);
 
             private sealed class Provider : EnvironmentVariablesConfigurationProvider
             {
-                public Provider()
-                    : base(KvServerSettings.EnvironmentPrefix)
+                private readonly List<string> _ignored;
+
+                public Provider(List<string> ignored)
+                    : base(EnvironmentPrefix)
                 {
+                    _ignored = ignored;
                 }
 
                 public override void Load()
                 {
                     base.Load();
-                    Data.Remove(StubPage.ForceFallbackVariable.Substring(KvServerSettings.EnvironmentPrefix.Length));
+                    _ignored.Clear();
+                    foreach (string key in Data.Keys.Where(key => !IsHostKey(key)).Order(StringComparer.Ordinal).ToList())
+                    {
+                        Data.Remove(key);
+                        _ignored.Add(EnvironmentPrefix + key.Replace(":", "__", StringComparison.Ordinal));
+                    }
                 }
+
+                private static bool IsHostKey(string key) =>
+                    KvServerSettings.IsKnown(key)
+                    || key.Equals(LoggingSection, StringComparison.OrdinalIgnoreCase)
+                    || key.StartsWith(LoggingSection + ":", StringComparison.OrdinalIgnoreCase);
             }
         }
     }

@@ -1,21 +1,20 @@
 // The standalone EmbedKv server. Settings come, each overriding the one before, from appsettings.json
-// beside the program, EMBEDKV_* environment variables, and the command line (--help lists them).
+// beside the program, EMBEDKV_* environment variables, and the command line (--help lists them); an
+// EMBEDKV_* variable that is no setting is ignored with a warning, an unknown key elsewhere is an error.
 // Exit codes: 0 after a clean stop (SIGINT, SIGTERM) or --help; 1 if the server cannot start;
 // 2 for a bad setting. `embedkv check [--repair]` checks the data directory instead of serving:
 // 0 clean, 1 damaged, 2 bad setting, 3 cannot check (see CheckCommand).
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
 using System.Threading;
-using EmbedKv.Extensions.Hosting.Configuration;
-using EmbedKv.Runtime.Interop;
 using EmbedKv.Server;
+using EmbedKv.Server.Configuration;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Configuration.EnvironmentVariables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
-using Microsoft.Extensions.Options;
 
 namespace EmbedKv.Host
 {
@@ -37,16 +36,17 @@ namespace EmbedKv.Host
 
             KvServerOptions options;
             IConfiguration logging;
+            IReadOnlyList<string> ignored;
             try
             {
-                (options, logging) = HostConfiguration.Read(args);
+                (options, logging, ignored) = HostConfiguration.Read(args);
             }
-            catch (Exception e) when (e is OptionsValidationException or FormatException or InvalidDataException)
+            catch (Exception e) when (e is InvalidSettingException or FormatException or InvalidDataException)
             {
                 // InvalidDataException: appsettings.json is not JSON ("Failed to load configuration from file
                 // '...'", with the reason and position only in the innermost exception); FormatException: an
                 // argument CheckArguments refused, or an unknown -x=value.
-                string message = e is OptionsValidationException invalid ? string.Join("; ", invalid.Failures) : e.Message;
+                string message = e.Message;
                 if (e is InvalidDataException && e.GetBaseException() is { } reason && reason != e)
                 {
                     message = message.TrimEnd('.') + ": " + reason.Message;
@@ -64,6 +64,11 @@ namespace EmbedKv.Host
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
                 .AddSimpleConsole(o => o.SingleLine = true));
             options.Logger = loggers.CreateLogger("EmbedKv");
+            ILogger host = loggers.CreateLogger("EmbedKv.Host");
+            foreach (string variable in ignored)
+            {
+                host.LogWarning(HostConfiguration.IgnoredVariableWarning, variable);
+            }
 
             using var stop = new ManualResetEventSlim();
             using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);

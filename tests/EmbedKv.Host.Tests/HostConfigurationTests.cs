@@ -134,6 +134,27 @@ namespace EmbedKv.Host.Tests
         }
 
         [Fact]
+        public async Task AnUnknownEnvironmentVariableIsIgnoredWithOneWarning()
+        {
+            // A script's own EMBEDKV_CHECKOUT shares the prefix by chance: the host must still start, say once
+            // that it ignored the variable, and serve. (Unknown keys in appsettings.json or on the command
+            // line still stop it: HostSettingsErrorTests.)
+            var environment = new Dictionary<string, string> { ["EMBEDKV_CHECKOUT"] = "x" };
+            using HostProcess host = HostProcess.Start(_dir.Path, new[] { "--port", "0" }, environment);
+            StartupLine line = host.WaitForListening();
+            using (HttpClient client = Net.Client(line.BaseAddress))
+            {
+                Assert.Equal(HttpStatusCode.NotFound, (await Net.GetAsync(client, "k")).Status);
+            }
+
+            host.Signal("TERM");
+            Assert.Equal(0, host.WaitForExit());
+            string warning = Assert.Single(host.Stderr);
+            Assert.Contains("EMBEDKV_CHECKOUT", warning, StringComparison.Ordinal);
+            Assert.Contains("ignored", warning, StringComparison.OrdinalIgnoreCase);
+        }
+
+        [Fact]
         public async Task ReadsCommandLineSwitches()
         {
             int port = Net.FreePort();

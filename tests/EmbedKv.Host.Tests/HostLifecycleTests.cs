@@ -136,11 +136,12 @@ namespace EmbedKv.Host.Tests
         }
 
         [Fact]
-        public async Task TheRuntimesOwnVariableIsNotTakenForASetting()
+        public async Task TheForcedSyscallFallbackServesThroughLibc()
         {
-            // EMBEDKV_SYSCALL_FALLBACK (README: forces libc's syscall() instead of the stubs) shares the
-            // settings' prefix; the host must run with it, through the fallback, not reject it as unknown.
-            var environment = new Dictionary<string, string> { [EmbedKv.Runtime.Interop.StubPage.ForceFallbackVariable] = "1" };
+            // EMBEDKVRT_SYSCALL_FALLBACK=1 (README: forces libc's syscall() instead of the stubs) is the runtime's,
+            // not a setting, and its prefix is not the settings' EMBEDKV_: the host runs through the fallback
+            // and says so once.
+            var environment = new Dictionary<string, string> { ["EMBEDKVRT_SYSCALL_FALLBACK"] = "1" };
             using HostProcess host = HostProcess.Start(_dir.Path, new[] { "--port", "0" }, environment);
             StartupLine line = host.WaitForListening();
             using (HttpClient client = Net.Client(line.BaseAddress))

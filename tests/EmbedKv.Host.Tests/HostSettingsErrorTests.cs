@@ -2,9 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using EmbedKv.Extensions.Hosting.Configuration;
 using EmbedKv.Host.Tests.Infrastructure;
 using EmbedKv.Server;
+using EmbedKv.Server.Configuration;
 using EmbedKv.Server.Tests.Storage;
 
 namespace EmbedKv.Host.Tests
@@ -22,7 +22,7 @@ namespace EmbedKv.Host.Tests
             ["no workers"] = (new[] { "--workers", "0" }, null, null, new[] { "Workers", "0" }),
             ["bind address not an address"] = (new[] { "--bind", "localhost" }, null, null, new[] { "BindAddress", "'localhost'" }),
             ["bad duration from the environment"] = (Array.Empty<string>(), "EMBEDKV_LIMITS__IDLETIMEOUT=soon", null, new[] { "Limits:IdleTimeout", "'soon'" }),
-            ["unknown environment variable"] = (Array.Empty<string>(), "EMBEDKV_PROT=8081", null, new[] { "'PROT'", "unknown" }),
+            ["a value where a section belongs, from the environment"] = (Array.Empty<string>(), "EMBEDKV_LIMITS=5", null, new[] { "LIMITS", "'5'", "section" }),
             ["malformed appsettings.json"] = (Array.Empty<string>(), null, "{ \"Port\": 8080,", new[] { "appsettings.json", "LineNumber: 0" }),
             ["unknown key in appsettings.json"] = (Array.Empty<string>(), null, "{ \"Prot\": 8081 }", new[] { "'Prot'", "unknown" }),
             ["a switch without its value"] = (new[] { "--port", "0", "--data" }, null, null, new[] { "--data" }),
@@ -90,7 +90,8 @@ namespace EmbedKv.Host.Tests
                 int at = lines.ToList().FindIndex(line => line.TrimStart().StartsWith(setting.Switch is null ? setting.Key + " " : setting.Switch + ", " + setting.Key + " ", StringComparison.Ordinal));
                 Assert.True(at > 0 && at + 1 < lines.Count, setting.Key + " is not listed:\n" + string.Join('\n', lines));
                 Assert.Contains(setting.Description, lines[at], StringComparison.Ordinal);
-                Assert.Equal("default " + setting.Show(defaults) + "; env " + setting.EnvironmentVariable, lines[at + 1].Trim());
+                string variable = "EMBEDKV_" + setting.Key.Replace(":", "__", StringComparison.Ordinal).ToUpperInvariant();
+                Assert.Equal("default " + setting.Show(defaults) + "; env " + variable, lines[at + 1].Trim());
             }
 
             // The defaults a user relies on, spelled out rather than read back from the table.

@@ -63,7 +63,7 @@ namespace EmbedKv.Host.Tests.Infrastructure
 
         /// <summary>
         /// Starts <paramref name="program"/> (default: the built embedkv.dll; "run" for `dotnet run`) in <paramref name="workingDirectory"/>.
-        /// The child gets this process's environment without any EMBEDKV_* variable, plus <paramref name="environment"/>.
+        /// The child gets this process's environment without any EMBEDKV_* or EMBEDKVRT_* variable, plus <paramref name="environment"/>.
         /// </summary>
         public static HostProcess Start(string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string? program = null)
         {
@@ -81,8 +81,9 @@ namespace EmbedKv.Host.Tests.Infrastructure
                 start.ArgumentList.Add(arg);
             }
 
-            // The host reads EMBEDKV_* case-insensitively; none from the test runner's environment may leak in.
-            foreach (string name in start.Environment.Keys.Where(k => k.StartsWith("EMBEDKV_", StringComparison.OrdinalIgnoreCase)).ToList())
+            // The host reads EMBEDKV_* case-insensitively, the runtime EMBEDKVRT_*; none from the test runner's
+            // environment may leak in.
+            foreach (string name in start.Environment.Keys.Where(k => k.StartsWith("EMBEDKV_", StringComparison.OrdinalIgnoreCase) || k.StartsWith("EMBEDKVRT_", StringComparison.OrdinalIgnoreCase)).ToList())
             {
                 start.Environment.Remove(name);
             }

@@ -2,7 +2,7 @@ using System;
 using System.Globalization;
 using EmbedKv.Server.Storage;
 
-namespace EmbedKv.Extensions.Hosting.Configuration
+namespace EmbedKv.Server.Configuration
 {
     /// <summary>Parses setting text; each failure says what was expected, and the caller names the setting.</summary>
     internal static class SettingParsers

@@ -1,25 +1,19 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Text;
-using EmbedKv.Server;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Options;
-using static EmbedKv.Extensions.Hosting.Configuration.SettingParsers;
+using static EmbedKv.Server.Configuration.SettingParsers;
 
-namespace EmbedKv.Extensions.Hosting.Configuration
+namespace EmbedKv.Server.Configuration
 {
     /// <summary>
-    /// Every setting of <see cref="KvServerOptions"/> that configuration can carry, read from an
-    /// <see cref="IConfiguration"/> section. Written as a table rather than left to ConfigurationBinder
-    /// because the table is also --help, durability has a text form ("batched:250ms"), and an unknown
-    /// key or bad value must fail naming the setting rather than be skipped.
+    /// Every setting of <see cref="KvServerOptions"/> that configuration can carry, as key/value text:
+    /// the table behind the standalone host's settings and --help and behind AddEmbedKv(IConfiguration).
+    /// A table rather than reflection-based binding because it is also --help, durability has a text
+    /// form ("batched:250ms"), and an unknown key or bad value must fail naming the setting rather than
+    /// be skipped. It knows nothing of Microsoft.Extensions.Configuration: callers pass key/value pairs.
     /// </summary>
     public static class KvServerSettings
     {
-        /// <summary>The prefix of the host's environment variables (EMBEDKV_PORT, EMBEDKV_LIMITS__IDLETIMEOUT).</summary>
-        public const string EnvironmentPrefix = "EMBEDKV_";
-
         /// <summary>Every setting, in the order --help lists them.</summary>
         public static IReadOnlyList<Setting> All { get; } = new[]
         {
@@ -43,42 +37,53 @@ namespace EmbedKv.Extensions.Hosting.Configuration
             new Setting("Limits:IdleTimeout", null, "time an idle keep-alive connection is kept", o => Show(o.Limits.IdleTimeout), (o, v) => o.Limits.IdleTimeout = Duration(v)),
         };
 
-        /// <summary>Short command-line switches (--port, --bind, --data, --durability, --workers) to their keys, for AddCommandLine.</summary>
-        public static IDictionary<string, string> SwitchMappings { get; } =
-            All.Where(s => s.Switch is not null).ToDictionary(s => s.Switch!, s => s.Key, StringComparer.OrdinalIgnoreCase);
+        private static readonly Dictionary<string, Setting> ByKey = All.ToDictionary(s => s.Key, StringComparer.OrdinalIgnoreCase);
 
         /// <summary>
-        /// Reads every setting present in <paramref name="section"/> into <paramref name="options"/>. Throws
-        /// <see cref="OptionsValidationException"/> naming the first unknown key or unreadable value.
+        /// Whether <paramref name="key"/> (case-insensitive) is a setting's key or a section holding settings
+        /// (such as "Limits"); <see cref="Apply"/> refuses every other key.
         /// </summary>
-        /// <param name="section">The section holding only the server's settings (such as "EmbedKv").</param>
-        /// <param name="options">The options to fill.</param>
-        /// <param name="otherSections">Top-level sections of <paramref name="section"/> that belong to someone else (the host's "Logging").</param>
-        public static void Bind(IConfiguration section, KvServerOptions options, params string[] otherSections)
+        /// <param name="key">A key, with ':' between sections.</param>
+        /// <returns>True for a setting or a section of settings.</returns>
+        public static bool IsKnown(string key)
         {
-            ArgumentNullException.ThrowIfNull(section);
+            ArgumentNullException.ThrowIfNull(key);
+            return ByKey.ContainsKey(key) || IsSection(key);
+        }
+
+        /// <summary>
+        /// Reads every setting in <paramref name="settings"/> into <paramref name="options"/>. Throws
+        /// <see cref="InvalidSettingException"/> naming the first unknown key or unreadable value.
+        /// </summary>
+        /// <param name="settings">
+        /// Keys relative to the server's settings, with ':' between sections ("Port", "Limits:IdleTimeout"),
+        /// as a configuration section enumerates them; a null value marks a section ("Limits") and is skipped.
+        /// </param>
+        /// <param name="options">The options to fill.</param>
+        /// <param name="otherSections">Top-level sections that belong to someone else (the host's "Logging"): skipped with all they hold.</param>
+        public static void Apply(IEnumerable<KeyValuePair<string, string?>> settings, KvServerOptions options, params string[] otherSections)
+        {
+            ArgumentNullException.ThrowIfNull(settings);
             ArgumentNullException.ThrowIfNull(options);
             ArgumentNullException.ThrowIfNull(otherSections);
-            var known = All.ToDictionary(s => s.Key, StringComparer.OrdinalIgnoreCase);
-            foreach (KeyValuePair<string, string?> entry in section.AsEnumerable(makePathsRelative: true))
+            foreach (KeyValuePair<string, string?> entry in settings)
             {
                 if (otherSections.Any(other => entry.Key.Equals(other, StringComparison.OrdinalIgnoreCase) || IsUnder(entry.Key, other)))
                 {
                     continue;
                 }
 
-                bool isSection = known.Keys.Any(k => IsUnder(k, entry.Key)); // such as "Limits"
-                if (!known.TryGetValue(entry.Key, out Setting? setting))
+                if (!ByKey.TryGetValue(entry.Key, out Setting? setting))
                 {
-                    if (!isSection)
+                    if (!IsSection(entry.Key))
                     {
-                        throw Invalid("unknown setting '" + entry.Key + "' (see --help for the settings)");
+                        throw new InvalidSettingException("unknown setting '" + entry.Key + "' (see --help for the settings)");
                     }
 
                     if (entry.Value is not null)
                     {
                         // "Limits": 5 is not an unknown setting but a value where a section belongs.
-                        throw Invalid("invalid setting " + entry.Key + ": '" + entry.Value + "' where a section of settings belongs");
+                        throw new InvalidSettingException("invalid setting " + entry.Key + ": '" + entry.Value + "' where a section of settings belongs");
                     }
 
                     continue;
@@ -95,12 +100,12 @@ namespace EmbedKv.Extensions.Hosting.Configuration
                 }
                 catch (FormatException e)
                 {
-                    throw Invalid("invalid setting " + setting.Key + ": " + e.Message);
+                    throw new InvalidSettingException("invalid setting " + setting.Key + ": " + e.Message);
                 }
             }
         }
 
-        /// <summary>Applies the server's own rules; throws <see cref="OptionsValidationException"/> naming the first invalid setting.</summary>
+        /// <summary>Applies the server's own rules (<see cref="KvServerOptions.Validate"/>); throws <see cref="InvalidSettingException"/> naming the first invalid setting.</summary>
         /// <param name="options">The options to check.</param>
         public static void Validate(KvServerOptions options)
         {
@@ -111,33 +116,14 @@ namespace EmbedKv.Extensions.Hosting.Configuration
             }
             catch (ArgumentException e)
             {
-                throw Invalid("invalid setting: " + MessageOf(e));
+                // Without the " (Parameter 'x')" the runtime appends to the message.
+                string message = e.ParamName is null ? e.Message : e.Message.Replace(" (Parameter '" + e.ParamName + "')", string.Empty, StringComparison.Ordinal);
+                throw new InvalidSettingException("invalid setting: " + message);
             }
         }
 
-        /// <summary>An <see cref="ArgumentException"/>'s message without the " (Parameter 'x')" the runtime appends.</summary>
-        internal static string MessageOf(ArgumentException e) =>
-            e.ParamName is null ? e.Message : e.Message.Replace(" (Parameter '" + e.ParamName + "')", string.Empty, StringComparison.Ordinal);
-
-        /// <summary>The settings as --help shows them: key, switch, environment variable, default and description.</summary>
-        /// <returns>The help text, one setting per line.</returns>
-        public static string Help()
-        {
-            var defaults = new KvServerOptions();
-            var text = new StringBuilder();
-            foreach (Setting setting in All)
-            {
-                string name = setting.Switch is null ? setting.Key : setting.Switch + ", " + setting.Key;
-                text.Append("  ").Append(name.PadRight(34)).Append(setting.Description).Append('\n')
-                    .Append(' ', 36).Append("default ").Append(setting.Show(defaults)).Append("; env ").Append(setting.EnvironmentVariable).Append('\n');
-            }
-
-            return text.ToString();
-        }
+        private static bool IsSection(string key) => All.Any(s => IsUnder(s.Key, key));
 
         private static bool IsUnder(string key, string section) => key.StartsWith(section + ":", StringComparison.OrdinalIgnoreCase);
-
-        private static OptionsValidationException Invalid(string message) =>
-            new OptionsValidationException(Options.DefaultName, typeof(KvServerOptions), new[] { message });
     }
 }
