@@ -3,7 +3,6 @@ using System.IO;
 using System.Linq;
 using EmbedKv.Server;
 using EmbedKv.Server.Storage;
-using EmbedKv.Server.Storage.Recovery;
 
 namespace EmbedKv.Host
 {
