@@ -5,7 +5,6 @@ using System.Linq;
 using EmbedKv.Server;
 using EmbedKv.Server.Configuration;
 using EmbedKv.Server.Storage;
-using EmbedKv.Server.Storage.Recovery;
 
 namespace EmbedKv.Host
 {

@@ -1,7 +1,7 @@
 using System;
 using EmbedKv.Runtime.Net;
 using EmbedKv.Server.Http;
-using EmbedKv.Server.Storage.Reads;
+using EmbedKv.Server.Storage;
 
 namespace EmbedKv.Server.Loop
 {

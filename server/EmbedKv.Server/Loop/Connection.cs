@@ -3,8 +3,6 @@ using EmbedKv.Runtime.Interop;
 using EmbedKv.Runtime.Net;
 using EmbedKv.Server.Http;
 using EmbedKv.Server.Storage;
-using EmbedKv.Server.Storage.Reads;
-using EmbedKv.Server.Storage.Writes;
 
 namespace EmbedKv.Server.Loop
 {

@@ -8,7 +8,6 @@ using EmbedKv.Runtime.Net;
 using EmbedKv.Server.Diagnostics;
 using EmbedKv.Server.Http;
 using EmbedKv.Server.Storage;
-using EmbedKv.Server.Storage.Writes;
 
 namespace EmbedKv.Server.Loop
 {

@@ -1,7 +1,7 @@
 using System;
 using System.Threading;
 using EmbedKv.Runtime.Events;
-using EmbedKv.Server.Storage.Writes;
+using EmbedKv.Server.Storage;
 
 namespace EmbedKv.Server.Loop
 {

@@ -2,7 +2,6 @@ using System;
 using System.Threading;
 using EmbedKv.Server.Storage.Compaction;
 using EmbedKv.Server.Storage.IO;
-using EmbedKv.Server.Storage.Reads;
 using EmbedKv.Server.Storage.Recovery;
 using EmbedKv.Server.Storage.Segments;
 using EmbedKv.Server.Storage.Writes;
@@ -15,8 +14,6 @@ namespace EmbedKv.Server.Storage
     /// </summary>
     public sealed class KvStore : IDisposable
     {
-        private const int LockPatienceMilliseconds = 500;
-
         [ThreadStatic]
         private static WriteWaiter? t_waiter;
 
@@ -95,20 +92,7 @@ namespace EmbedKv.Server.Storage
         {
             try
             {
-                // A closed store's lock can outlive it by a moment: a process forked elsewhere in this
-                // program holds a copy of every descriptor until it execs, and flock belongs to the open
-                // file, not to the descriptor. So retry briefly before calling the directory taken.
-                long giveUp = Environment.TickCount64 + LockPatienceMilliseconds;
-                while (!directory.TryLock())
-                {
-                    if (Environment.TickCount64 >= giveUp)
-                    {
-                        throw new StorageLockedException(directory.Path);
-                    }
-
-                    Thread.Sleep(10);
-                }
-
+                DirectoryLock.Take(directory);
                 return new KvStore(options, directory);
             }
             catch
@@ -221,7 +205,7 @@ namespace EmbedKv.Server.Storage
         public ValueUpload BeginUpload(ReadOnlySpan<byte> key)
         {
             CheckKey(key);
-            return _log.BeginUpload(key);
+            return _log.BeginUpload(key).Upload;
         }
 
         /// <summary>Merges now, whether or not the dead-byte threshold is crossed.</summary>
@@ -276,7 +260,7 @@ namespace EmbedKv.Server.Storage
             {
                 outcome = _log.Append(key, value, tombstone, completion, token);
             }
-            catch (Exception e) when (IsDiskFull(e))
+            catch (StorageFullException) when (_log.Failure is null)
             {
                 outcome = WriteOutcome.DiskFull;
             }
@@ -302,9 +286,10 @@ namespace EmbedKv.Server.Storage
             {
                 outcome = _log.Append(key, value, tombstone, waiter, 0);
             }
-            catch (EmbedKv.Runtime.SyscallException e) when (IsDiskFull(e))
+            catch (StorageFullException full)
             {
-                throw new StorageFullException(e);
+                _log.ThrowIfFailedBy(full);
+                throw;
             }
 
             if (outcome is { } done)
@@ -320,13 +305,6 @@ namespace EmbedKv.Server.Storage
 
             return result;
         }
-
-        /// <summary>
-        /// A write the disk had no room for, which left the store whole (a record cut back, or no new
-        /// segment): writes resume once space is freed. If the cut-back itself failed, the log is failed
-        /// instead, and that failure is what the caller must hear.
-        /// </summary>
-        private bool IsDiskFull(Exception e) => StorageFullException.IsNoSpace(e) && _log.Failure is null;
 
         private void CheckKey(ReadOnlySpan<byte> key)
         {

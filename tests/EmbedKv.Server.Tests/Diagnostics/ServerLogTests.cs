@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using EmbedKv.Server.Diagnostics;
+using EmbedKv.Server.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace EmbedKv.Server.Tests.Diagnostics
@@ -13,16 +14,16 @@ namespace EmbedKv.Server.Tests.Diagnostics
         {
             var logger = new LevelLogger(LogLevel.Error); // Warning and Information are off
             var failure = new InvalidOperationException("disk");
-            ServerLog.DroppedTornTail(logger, "seg-00000001.log", 10, 20, "bad crc"); // JIT and first-call work
+            StorageLog.DroppedTornTail(logger, "seg-00000001.log", 10, 20, "bad crc"); // JIT and first-call work
             ServerLog.Listening(logger, "127.0.0.1:1", 2, "data", 3, "always");
-            ServerLog.ReleaseFailed(logger, "seg-00000001.log", failure);
+            StorageLog.ReleaseFailed(logger, "seg-00000001.log", failure);
 
             long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 1000; i++)
             {
-                ServerLog.DroppedTornTail(logger, "seg-00000001.log", i, 20, "bad crc");
+                StorageLog.DroppedTornTail(logger, "seg-00000001.log", i, 20, "bad crc");
                 ServerLog.Listening(logger, "127.0.0.1:1", 2, "data", i, "always");
-                ServerLog.ReleaseFailed(logger, "seg-00000001.log", failure);
+                StorageLog.ReleaseFailed(logger, "seg-00000001.log", failure);
             }
 
             Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
@@ -33,7 +34,7 @@ namespace EmbedKv.Server.Tests.Diagnostics
         public void AnEnabledLevelGetsTheMessageItsFieldsAndItsEventId()
         {
             var logger = new LevelLogger(LogLevel.Trace);
-            ServerLog.DroppedTornTail(logger, "seg-00000007.log", 123, 4096, "bad crc");
+            StorageLog.DroppedTornTail(logger, "seg-00000007.log", 123, 4096, "bad crc");
             (LogLevel level, EventId id, string text, IReadOnlyList<KeyValuePair<string, object?>> fields) = Assert.Single(logger.Messages);
             Assert.Equal(LogLevel.Warning, level);
             Assert.Equal(201, id.Id);

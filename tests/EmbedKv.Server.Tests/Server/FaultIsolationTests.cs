@@ -6,7 +6,6 @@ using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
 using EmbedKv.Server.Storage;
-using EmbedKv.Server.Storage.Writes;
 using EmbedKv.Server.Tests.Infrastructure;
 using EmbedKv.Server.Tests.Storage;
 using EmbedKv.Server.Tests.Storage.FaultInjection;

@@ -63,7 +63,7 @@ namespace EmbedKv.Server.Tests.Server
             Assert.True(hwmAfter - hwmBefore < 48 * 1024, "peak RSS grew by " + (hwmAfter - hwmBefore) + " kB");
 
             // The store has it whole; read back in pieces (not as one array) to compare the hash.
-            Assert.True(server.Server.Store.TryGet(Requests.Utf8("sixty-four"), out EmbedKv.Server.Storage.Reads.StoredValue stored));
+            Assert.True(server.Server.Store.TryGet(Requests.Utf8("sixty-four"), out EmbedKv.Server.Storage.StoredValue stored));
             try
             {
                 Assert.Equal(Size, stored.Length);

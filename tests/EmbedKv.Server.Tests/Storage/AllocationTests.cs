@@ -3,8 +3,6 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Threading;
 using EmbedKv.Server.Storage;
-using EmbedKv.Server.Storage.Reads;
-using EmbedKv.Server.Storage.Writes;
 using Xunit.Abstractions;
 
 namespace EmbedKv.Server.Tests.Storage

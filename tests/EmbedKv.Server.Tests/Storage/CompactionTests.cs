@@ -9,8 +9,6 @@ using EmbedKv.Server.Storage;
 using EmbedKv.Server.Storage.Format;
 using EmbedKv.Server.Storage.Compaction;
 using EmbedKv.Server.Storage.IO;
-using EmbedKv.Server.Storage.Reads;
-using EmbedKv.Server.Storage.Writes;
 using EmbedKv.Server.Tests.Storage.FaultInjection;
 
 namespace EmbedKv.Server.Tests.Storage

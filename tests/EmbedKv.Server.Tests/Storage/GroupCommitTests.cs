@@ -5,8 +5,6 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using EmbedKv.Server.Storage;
-using EmbedKv.Server.Storage.Reads;
-using EmbedKv.Server.Storage.Writes;
 using Xunit.Abstractions;
 
 namespace EmbedKv.Server.Tests.Storage

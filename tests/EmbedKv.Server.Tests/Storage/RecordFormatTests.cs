@@ -7,7 +7,6 @@ using System.Text;
 using EmbedKv.Server.Storage;
 using EmbedKv.Server.Storage.Format;
 using EmbedKv.Server.Storage.IO;
-using EmbedKv.Server.Storage.Recovery;
 
 namespace EmbedKv.Server.Tests.Storage
 {

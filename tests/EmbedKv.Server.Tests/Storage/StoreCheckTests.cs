@@ -5,7 +5,6 @@ using System.Linq;
 using System.Text;
 using EmbedKv.Server.Storage;
 using EmbedKv.Server.Storage.Format;
-using EmbedKv.Server.Storage.Recovery;
 using Xunit.Abstractions;
 
 namespace EmbedKv.Server.Tests.Storage

@@ -3,8 +3,6 @@ using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
 using EmbedKv.Server.Storage;
-using EmbedKv.Server.Storage.Reads;
-using EmbedKv.Server.Storage.Writes;
 
 namespace EmbedKv.Server.Tests.Storage
 {

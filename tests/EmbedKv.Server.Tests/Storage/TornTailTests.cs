@@ -6,7 +6,6 @@ using System.Linq;
 using System.Text;
 using EmbedKv.Server.Storage;
 using EmbedKv.Server.Storage.Format;
-using EmbedKv.Server.Storage.Writes;
 using EmbedKv.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
 

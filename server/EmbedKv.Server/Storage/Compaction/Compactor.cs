@@ -3,10 +3,8 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading;
-using EmbedKv.Server.Diagnostics;
 using EmbedKv.Server.Storage.Format;
 using EmbedKv.Server.Storage.IO;
-using EmbedKv.Server.Storage.Recovery;
 using EmbedKv.Server.Storage.Segments;
 using EmbedKv.Server.Storage.Writes;
 
@@ -108,7 +106,7 @@ namespace EmbedKv.Server.Storage.Compaction
             {
                 // Before the commit point the inputs are untouched, so the store is still whole; past it the
                 // log has failed and the next open finishes the merge.
-                ServerLog.MergeFailed(_log.Options.Logger, e);
+                StorageLog.MergeFailed(_log.Options.Logger, e);
                 return false;
             }
         }
@@ -229,7 +227,7 @@ namespace EmbedKv.Server.Storage.Compaction
             }
 
             Interlocked.Increment(ref _merges);
-            ServerLog.Merged(_log.Options.Logger, inputs.Count, outputs.Count);
+            StorageLog.Merged(_log.Options.Logger, inputs.Count, outputs.Count);
             return inputs.Count;
         }
 

@@ -4,7 +4,6 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
-using EmbedKv.Server.Diagnostics;
 using EmbedKv.Server.Storage.Format;
 using EmbedKv.Server.Storage.IO;
 using Microsoft.Extensions.Logging;
@@ -68,7 +67,7 @@ namespace EmbedKv.Server.Storage.Compaction
 
             (List<uint> inputs, List<uint> outputs) = Read(directory);
             Finish(directory, inputs, outputs);
-            ServerLog.FinishedInterruptedMerge(logger, inputs.Count, outputs.Count);
+            StorageLog.FinishedInterruptedMerge(logger, inputs.Count, outputs.Count);
         }
 
         private static (List<uint> Inputs, List<uint> Outputs) Read(IStorageDirectory directory)

@@ -27,12 +27,29 @@ namespace EmbedKv.Server.Storage.IO
         /// <summary>Opens the directory; throws <see cref="SyscallException"/> (ENOENT, ENOTDIR) if it is not one.</summary>
         public static ExistingStorageDirectory Open(string path, bool writable) => new ExistingStorageDirectory(DirectoryHandle.Open(path, create: false), writable);
 
-        public IStorageFile Open(string name, FileMode mode) => new NativeStorageFile(name, _directory.OpenFile(name, mode, _writable));
+        public IStorageFile Open(string name, FileMode mode)
+        {
+            try
+            {
+                return new NativeStorageFile(name, _directory.OpenFile(name, mode, _writable));
+            }
+            catch (SyscallException e) when (NoSpace.Is(e))
+            {
+                throw new StorageFullException(e);
+            }
+        }
 
         public void Rename(string from, string to)
         {
             CheckWritable();
-            _directory.Rename(from, to);
+            try
+            {
+                _directory.Rename(from, to);
+            }
+            catch (SyscallException e) when (NoSpace.Is(e))
+            {
+                throw new StorageFullException(e);
+            }
         }
 
         public bool TryDelete(string name)

@@ -4,7 +4,11 @@ using System.IO;
 
 namespace EmbedKv.Server.Storage.IO
 {
-    /// <summary>The data directory's operations the store needs (see <see cref="IStorageFile"/> for why an interface).</summary>
+    /// <summary>
+    /// The data directory's operations the store needs (see <see cref="IStorageFile"/> for why an interface, and
+    /// how failures are thrown): <c>ENOSPC</c> from <see cref="Open"/> and <see cref="Rename"/> is thrown as
+    /// <see cref="StorageFullException"/>; <see cref="Sync"/> never translates it.
+    /// </summary>
     internal interface IStorageDirectory : IDisposable
     {
         string Path { get; }

@@ -6,7 +6,10 @@ namespace EmbedKv.Server.Storage.IO
     /// <summary>
     /// One file of a data directory, as the store uses it. The store's writes and syncs all pass through
     /// this narrow interface so tests can swap in a fault-injecting file that loses unsynced data.
-    /// Methods throw <see cref="SyscallException"/> on failure.
+    /// Methods throw an <see cref="System.IO.IOException"/> on failure (the runtime's <see cref="SyscallException"/>),
+    /// except that <c>ENOSPC</c> from <see cref="WriteAt"/>, <see cref="Truncate"/> and <see cref="TryPreallocate"/>
+    /// is thrown as <see cref="StorageFullException"/>, wrapping the syscall's exception (<see cref="NoSpace"/>);
+    /// <see cref="DataSync"/> never translates it.
     /// </summary>
     internal interface IStorageFile : IDisposable
     {

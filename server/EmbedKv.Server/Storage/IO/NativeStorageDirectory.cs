@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using EmbedKv.Runtime;
 using EmbedKv.Runtime.Files;
 
 namespace EmbedKv.Server.Storage.IO
@@ -16,9 +17,29 @@ namespace EmbedKv.Server.Storage.IO
 
         public static NativeStorageDirectory Open(string path) => new NativeStorageDirectory(DirectoryHandle.Open(path, create: true));
 
-        public IStorageFile Open(string name, FileMode mode) => new NativeStorageFile(name, _directory.OpenFile(name, mode));
+        public IStorageFile Open(string name, FileMode mode)
+        {
+            try
+            {
+                return new NativeStorageFile(name, _directory.OpenFile(name, mode));
+            }
+            catch (SyscallException e) when (NoSpace.Is(e))
+            {
+                throw new StorageFullException(e);
+            }
+        }
 
-        public void Rename(string from, string to) => _directory.Rename(from, to);
+        public void Rename(string from, string to)
+        {
+            try
+            {
+                _directory.Rename(from, to);
+            }
+            catch (SyscallException e) when (NoSpace.Is(e))
+            {
+                throw new StorageFullException(e);
+            }
+        }
 
         public bool TryDelete(string name) => _directory.TryDelete(name);
 

@@ -23,13 +23,43 @@ namespace EmbedKv.Server.Storage.IO
 
         public int ReadAt(Span<byte> buffer, long offset) => _file.ReadAt(buffer, offset);
 
-        public void WriteAt(ReadOnlySpan<byte> data, long offset) => _file.WriteAt(data, offset);
+        public void WriteAt(ReadOnlySpan<byte> data, long offset)
+        {
+            try
+            {
+                _file.WriteAt(data, offset);
+            }
+            catch (SyscallException e) when (NoSpace.Is(e))
+            {
+                throw new StorageFullException(e);
+            }
+        }
 
         public void DataSync() => _file.DataSync();
 
-        public void Truncate(long length) => _file.Truncate(length);
+        public void Truncate(long length)
+        {
+            try
+            {
+                _file.Truncate(length);
+            }
+            catch (SyscallException e) when (NoSpace.Is(e))
+            {
+                throw new StorageFullException(e);
+            }
+        }
 
-        public bool TryPreallocate(long length) => _file.TryAllocate(0, length, keepSize: true);
+        public bool TryPreallocate(long length)
+        {
+            try
+            {
+                return _file.TryAllocate(0, length, keepSize: true);
+            }
+            catch (SyscallException e) when (NoSpace.Is(e))
+            {
+                throw new StorageFullException(e);
+            }
+        }
 
         public void AdviseSequential() => _file.AdviseSequential();
 

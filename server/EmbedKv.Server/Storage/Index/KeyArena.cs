@@ -15,54 +15,54 @@ namespace EmbedKv.Server.Storage.Index
         /// <summary>Dead bytes below this are never worth a compaction's pause.</summary>
         public const ulong MinimumDeadBytesToCompact = 1 << 20;
 
-        private NativeRegion region;
-        private byte* start;
-        private ulong used;
-        private ulong dead;
+        private NativeRegion _region;
+        private byte* _start;
+        private ulong _used;
+        private ulong _dead;
 
         /// <summary>Maps the arena.</summary>
         /// <param name="bytes">The bytes to reserve at first (the region rounds them up to whole pages).</param>
         public KeyArena(ulong bytes)
         {
-            region = NativeRegion.Allocate((nuint)Math.Max(bytes, 1));
-            start = region.Pointer;
+            _region = NativeRegion.Allocate((nuint)Math.Max(bytes, 1));
+            _start = _region.Pointer;
         }
 
         /// <summary>The first byte; a key's bytes are at <c>Start + its offset</c>. Moves when the arena grows or is compacted.</summary>
-        public byte* Start => start;
+        public byte* Start => _start;
 
         /// <summary>Bytes appended so far, live or dead.</summary>
-        public ulong UsedBytes => used;
+        public ulong UsedBytes => _used;
 
         /// <summary>Bytes of keys that were released since the last compaction.</summary>
-        public ulong DeadBytes => dead;
+        public ulong DeadBytes => _dead;
 
         /// <summary>Bytes reserved in the region (resident only where touched).</summary>
-        public ulong ReservedBytes => region.Length;
+        public ulong ReservedBytes => _region.Length;
 
         /// <summary>
         /// Whether a compaction would pay for itself: dead bytes at least 1 MiB and more than half of all
         /// used bytes. The second condition bounds the copying at one byte per dead byte reclaimed, so
         /// compaction costs amortized O(1) per removed key; the first keeps small arenas from bothering.
         /// </summary>
-        public bool CompactionDue => dead >= MinimumDeadBytesToCompact && dead > used / 2;
+        public bool CompactionDue => _dead >= MinimumDeadBytesToCompact && _dead > _used / 2;
 
         /// <summary>Makes sure <paramref name="length"/> more bytes can be appended without growing.</summary>
         /// <param name="length">The bytes about to be appended.</param>
         public void EnsureRoom(int length)
         {
-            ulong needed = used + (ulong)length;
+            ulong needed = _used + (ulong)length;
             if (needed > IndexEntry.MaxKeyOffset)
             {
                 // Entries hold a 40-bit arena offset; a terabyte of keys is past any machine this runs on.
                 throw new OutOfMemoryException("The key index holds at most 1 TiB of key bytes.");
             }
 
-            if (needed > region.Length)
+            if (needed > _region.Length)
             {
                 // Half again as much each time keeps growth amortized O(1); mremap moves page tables rather
                 // than copying bytes, so a smaller factor than doubling costs little and reserves less.
-                GrowTo(Math.Max(needed, region.Length + (region.Length / 2)));
+                GrowTo(Math.Max(needed, _region.Length + (_region.Length / 2)));
             }
         }
 
@@ -70,7 +70,7 @@ namespace EmbedKv.Server.Storage.Index
         /// <param name="totalBytes">The used bytes to make room for.</param>
         public void Reserve(ulong totalBytes)
         {
-            if (totalBytes > region.Length)
+            if (totalBytes > _region.Length)
             {
                 GrowTo(totalBytes);
             }
@@ -81,15 +81,15 @@ namespace EmbedKv.Server.Storage.Index
         /// <returns>The offset of the copy.</returns>
         public ulong Append(ReadOnlySpan<byte> key)
         {
-            ulong offset = used;
-            key.CopyTo(new Span<byte>(start + offset, key.Length));
-            used = offset + (ulong)key.Length;
+            ulong offset = _used;
+            key.CopyTo(new Span<byte>(_start + offset, key.Length));
+            _used = offset + (ulong)key.Length;
             return offset;
         }
 
         /// <summary>Counts a removed key's bytes as dead.</summary>
         /// <param name="length">The key's length.</param>
-        public void Release(int length) => dead += (ulong)length;
+        public void Release(int length) => _dead += (ulong)length;
 
         /// <summary>
         /// Copies the key of every entry in use into a fresh region sized for them, repoints the entries,
@@ -100,7 +100,7 @@ namespace EmbedKv.Server.Storage.Index
         /// <param name="entryCount">Entries in use or on the free list (free ones are skipped).</param>
         public void Compact(IndexEntry* entries, uint entryCount)
         {
-            ulong live = used - dead;
+            ulong live = _used - _dead;
 
             // A quarter of headroom, so that the inserts that follow do not grow the region at once.
             NativeRegion fresh = NativeRegion.Allocate((nuint)Math.Max(live + (live / 4), 1));
@@ -114,29 +114,29 @@ namespace EmbedKv.Server.Storage.Index
                     continue;
                 }
 
-                Buffer.MemoryCopy(start + entry->KeyOffset, target + tail, entry->KeyLength, entry->KeyLength);
+                Buffer.MemoryCopy(_start + entry->KeyOffset, target + tail, entry->KeyLength, entry->KeyLength);
                 entry->KeyOffset = tail;
                 tail += entry->KeyLength;
             }
 
-            region.Dispose();
-            region = fresh;
-            start = target;
-            used = tail;
-            dead = 0;
+            _region.Dispose();
+            _region = fresh;
+            _start = target;
+            _used = tail;
+            _dead = 0;
         }
 
         /// <summary>Unmaps the arena.</summary>
         public void Dispose()
         {
-            region.Dispose();
-            start = null;
+            _region.Dispose();
+            _start = null;
         }
 
         private void GrowTo(ulong bytes)
         {
-            region.Grow((nuint)bytes);
-            start = region.Pointer;
+            _region.Grow((nuint)bytes);
+            _start = _region.Pointer;
         }
     }
 }

@@ -21,45 +21,45 @@ namespace EmbedKv.Server.Storage.Index
         /// <summary>Walks the entry array, skipping free entries.</summary>
         public ref struct Enumerator
         {
-            private readonly KeyIndex index;
-            private readonly int version;
-            private uint next;
-            private KeyLocation current;
+            private readonly KeyIndex _index;
+            private readonly int _version;
+            private uint _next;
+            private KeyLocation _current;
 
             internal Enumerator(KeyIndex index)
             {
-                this.index = index;
-                version = index.version;
-                next = 0;
-                current = default;
+                _index = index;
+                _version = index._version;
+                _next = 0;
+                _current = default;
             }
 
             /// <summary>The current key and location; the key's bytes are valid until the index is modified.</summary>
-            public readonly KeyLocation Current => current;
+            public readonly KeyLocation Current => _current;
 
             /// <summary>Moves to the next key.</summary>
             /// <returns>False once every key has been seen.</returns>
             /// <exception cref="InvalidOperationException">The index was modified since enumeration began.</exception>
             public bool MoveNext()
             {
-                KeyIndex owner = index;
-                if (version != owner.version)
+                KeyIndex owner = _index;
+                if (_version != owner._version)
                 {
                     throw new InvalidOperationException("The key index was modified during enumeration.");
                 }
 
-                while (next < owner.entryHighWater)
+                while (_next < owner._entryHighWater)
                 {
-                    IndexEntry* entry = owner.entries + next++;
+                    IndexEntry* entry = owner._entries + _next++;
                     if ((entry->Flags & IndexEntry.FreeFlag) == 0)
                     {
-                        current = new KeyLocation(owner.KeyOf(entry), entry->Location);
+                        _current = new KeyLocation(owner.KeyOf(entry), entry->Location);
                         GC.KeepAlive(owner);
                         return true;
                     }
                 }
 
-                current = default;
+                _current = default;
                 return false;
             }
         }

@@ -56,23 +56,23 @@ namespace EmbedKv.Server.Storage.Index
         // Past 2^30 slots (8 GiB of them, for 805 million keys) the slot count would no longer fit a Span.
         private const uint MaxSlotCapacity = 1u << 30;
 
-        private readonly uint collisionBits;
-        private readonly NativeRegion slotRegion;
-        private readonly NativeRegion entryRegion;
-        private readonly KeyArena arena;
+        private readonly uint _collisionBits;
+        private readonly NativeRegion _slotRegion;
+        private readonly NativeRegion _entryRegion;
+        private readonly KeyArena _arena;
 
-        private ulong* slots;
-        private uint slotCapacity;
-        private uint growThreshold;
+        private ulong* _slots;
+        private uint _slotCapacity;
+        private uint _growThreshold;
 
-        private IndexEntry* entries;
-        private uint entryCapacity;
-        private uint entryHighWater;
-        private uint freeHead;
+        private IndexEntry* _entries;
+        private uint _entryCapacity;
+        private uint _entryHighWater;
+        private uint _freeHead;
 
-        private int count;
-        private long liveKeyBytes;
-        private int version;
+        private int _count;
+        private long _liveKeyBytes;
+        private int _version;
 
         /// <summary>Creates an empty index that grows as keys arrive.</summary>
         public KeyIndex()
@@ -96,66 +96,66 @@ namespace EmbedKv.Server.Storage.Index
         internal KeyIndex(int keyCount, uint collisionBitsForTests)
         {
             ArgumentOutOfRangeException.ThrowIfNegative(keyCount);
-            collisionBits = collisionBitsForTests;
+            _collisionBits = collisionBitsForTests;
             uint slotCount = SlotCapacityFor(keyCount);
             uint entryCount = (uint)Math.Max(keyCount, 1);
             try
             {
-                slotRegion = NativeRegion.Allocate((nuint)slotCount * sizeof(ulong));
-                entryRegion = NativeRegion.Allocate((nuint)entryCount * (nuint)sizeof(IndexEntry));
-                arena = new KeyArena(1);
+                _slotRegion = NativeRegion.Allocate((nuint)slotCount * sizeof(ulong));
+                _entryRegion = NativeRegion.Allocate((nuint)entryCount * (nuint)sizeof(IndexEntry));
+                _arena = new KeyArena(1);
             }
             catch
             {
-                slotRegion?.Dispose();
-                entryRegion?.Dispose();
+                _slotRegion?.Dispose();
+                _entryRegion?.Dispose();
                 throw;
             }
 
-            slots = (ulong*)slotRegion.Pointer;
-            SetSlotCapacity((uint)(slotRegion.Length / sizeof(ulong)));
-            entries = (IndexEntry*)entryRegion.Pointer;
-            entryCapacity = (uint)(entryRegion.Length / (uint)sizeof(IndexEntry));
+            _slots = (ulong*)_slotRegion.Pointer;
+            SetSlotCapacity((uint)(_slotRegion.Length / sizeof(ulong)));
+            _entries = (IndexEntry*)_entryRegion.Pointer;
+            _entryCapacity = (uint)(_entryRegion.Length / (uint)sizeof(IndexEntry));
         }
 
         /// <summary>The number of keys (tombstones included, while recovery keeps them).</summary>
-        public int Count => count;
+        public int Count => _count;
 
         /// <summary>The total length of all keys in the index.</summary>
-        public long LiveKeyBytes => liveKeyBytes;
+        public long LiveKeyBytes => _liveKeyBytes;
 
         /// <summary>Bytes reserved in the index's native regions; only the touched part is resident (see <see cref="ResidentEstimate"/>).</summary>
-        public long NativeBytes => (long)((ulong)slotRegion.Length + entryRegion.Length + arena.ReservedBytes);
+        public long NativeBytes => (long)((ulong)_slotRegion.Length + _entryRegion.Length + _arena.ReservedBytes);
 
         /// <summary>
         /// About how many of <see cref="NativeBytes"/> are resident: the whole slot table (keys hash all
         /// over it), the entry array up to its high-water mark, the arena up to its used bytes.
         /// </summary>
         public long ResidentEstimate
-            => (long)((ulong)slotRegion.Length
-                + WholePages((ulong)entryHighWater * (uint)sizeof(IndexEntry))
-                + WholePages(arena.UsedBytes));
+            => (long)((ulong)_slotRegion.Length
+                + WholePages((ulong)_entryHighWater * (uint)sizeof(IndexEntry))
+                + WholePages(_arena.UsedBytes));
 
         /// <summary>Slots in the slot table.</summary>
-        internal uint SlotCapacity => slotCapacity;
+        internal uint SlotCapacity => _slotCapacity;
 
         /// <summary>Entries the entry array holds before it grows.</summary>
-        internal uint EntryCapacity => entryCapacity;
+        internal uint EntryCapacity => _entryCapacity;
 
         /// <summary>Bytes reserved for the slot table.</summary>
-        internal long SlotBytes => (long)slotRegion.Length;
+        internal long SlotBytes => (long)_slotRegion.Length;
 
         /// <summary>Bytes reserved for the entry array.</summary>
-        internal long EntryBytes => (long)entryRegion.Length;
+        internal long EntryBytes => (long)_entryRegion.Length;
 
         /// <summary>Bytes reserved for the key arena.</summary>
-        internal long ArenaBytes => (long)arena.ReservedBytes;
+        internal long ArenaBytes => (long)_arena.ReservedBytes;
 
         /// <summary>Key bytes appended to the arena, live or dead.</summary>
-        internal long ArenaUsedBytes => (long)arena.UsedBytes;
+        internal long ArenaUsedBytes => (long)_arena.UsedBytes;
 
         /// <summary>Bytes of removed keys still in the arena.</summary>
-        internal long ArenaDeadBytes => (long)arena.DeadBytes;
+        internal long ArenaDeadBytes => (long)_arena.DeadBytes;
 
         /// <summary>Looks a key up.</summary>
         /// <param name="key">The key.</param>
@@ -231,7 +231,7 @@ namespace EmbedKv.Server.Storage.Index
 
             previous = entry->Location;
             RemoveSlot(slot);
-            FreeEntry((uint)(entry - entries));
+            FreeEntry((uint)(entry - _entries));
             GC.KeepAlive(this);
             return true;
         }
@@ -266,9 +266,9 @@ namespace EmbedKv.Server.Storage.Index
         {
             ThrowIfDisposed();
             int removed = 0;
-            for (uint n = 0; n < entryHighWater; n++)
+            for (uint n = 0; n < _entryHighWater; n++)
             {
-                IndexEntry* entry = entries + n;
+                IndexEntry* entry = _entries + n;
                 if (entry->Flags != IndexEntry.TombstoneFlag)
                 {
                     continue; // A live put, or a free entry.
@@ -278,7 +278,7 @@ namespace EmbedKv.Server.Storage.Index
                 uint hash = Hash(KeyOf(entry));
                 ulong wanted = Pack(hash, n);
                 uint slot = Home(hash);
-                while (slots[slot] != wanted)
+                while (_slots[slot] != wanted)
                 {
                     slot = Next(slot);
                 }
@@ -305,18 +305,18 @@ namespace EmbedKv.Server.Storage.Index
             ThrowIfDisposed();
             ArgumentOutOfRangeException.ThrowIfNegative(keyCount);
             ArgumentOutOfRangeException.ThrowIfNegative(keyBytes);
-            if ((uint)keyCount > growThreshold)
+            if ((uint)keyCount > _growThreshold)
             {
                 ResizeSlots(SlotCapacityFor(keyCount));
             }
 
-            if ((uint)keyCount > entryCapacity)
+            if ((uint)keyCount > _entryCapacity)
             {
                 ResizeEntries((uint)keyCount);
             }
 
-            arena.Reserve((ulong)keyBytes);
-            version++; // The arena may have moved: key spans handed out by enumeration are stale.
+            _arena.Reserve((ulong)keyBytes);
+            _version++; // The arena may have moved: key spans handed out by enumeration are stale.
             GC.KeepAlive(this);
         }
 
@@ -327,25 +327,25 @@ namespace EmbedKv.Server.Storage.Index
         public void CompactKeys()
         {
             ThrowIfDisposed();
-            arena.Compact(entries, entryHighWater);
-            version++;
+            _arena.Compact(_entries, _entryHighWater);
+            _version++;
             GC.KeepAlive(this);
         }
 
         /// <summary>Unmaps the index's memory. Any later call throws <see cref="ObjectDisposedException"/>.</summary>
         public void Dispose()
         {
-            if (slots == null)
+            if (_slots == null)
             {
                 return;
             }
 
-            slots = null;
-            entries = null;
-            version++;
-            slotRegion.Dispose();
-            entryRegion.Dispose();
-            arena.Dispose();
+            _slots = null;
+            _entries = null;
+            _version++;
+            _slotRegion.Dispose();
+            _entryRegion.Dispose();
+            _arena.Dispose();
         }
 
         private static uint SlotCapacityFor(int keyCount)
@@ -367,21 +367,21 @@ namespace EmbedKv.Server.Storage.Index
         private static ulong Pack(uint hash, uint entryNumber) => ((ulong)hash << 32) | (entryNumber + 1);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private uint Hash(ReadOnlySpan<byte> key) => KeyHash.Compute(key) | collisionBits;
+        private uint Hash(ReadOnlySpan<byte> key) => KeyHash.Compute(key) | _collisionBits;
 
         /// <summary>The slot a hash probes first: the hash scaled from [0, 2^32) to [0, capacity).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private uint Home(uint hash) => (uint)(((ulong)hash * slotCapacity) >> 32);
+        private uint Home(uint hash) => (uint)(((ulong)hash * _slotCapacity) >> 32);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private uint Next(uint slot) => slot + 1 == slotCapacity ? 0 : slot + 1;
+        private uint Next(uint slot) => slot + 1 == _slotCapacity ? 0 : slot + 1;
 
         /// <summary>How many steps forward (wrapping around the end) it takes to get from one slot to another.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private uint Distance(uint from, uint to) => to >= from ? to - from : to + slotCapacity - from;
+        private uint Distance(uint from, uint to) => to >= from ? to - from : to + _slotCapacity - from;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private ReadOnlySpan<byte> KeyOf(IndexEntry* entry) => new ReadOnlySpan<byte>(arena.Start + entry->KeyOffset, entry->KeyLength);
+        private ReadOnlySpan<byte> KeyOf(IndexEntry* entry) => new ReadOnlySpan<byte>(_arena.Start + entry->KeyOffset, entry->KeyLength);
 
         /// <summary>Probes for a key.</summary>
         /// <param name="key">The key.</param>
@@ -394,7 +394,7 @@ namespace EmbedKv.Server.Storage.Index
             uint i = Home(hash);
             while (true)
             {
-                ulong value = slots[i];
+                ulong value = _slots[i];
                 if (value == 0)
                 {
                     slot = i;
@@ -403,7 +403,7 @@ namespace EmbedKv.Server.Storage.Index
 
                 if ((uint)(value >> 32) == hash)
                 {
-                    IndexEntry* entry = entries + ((uint)value - 1);
+                    IndexEntry* entry = _entries + ((uint)value - 1);
                     if (entry->KeyLength == key.Length && KeyOf(entry).SequenceEqual(key))
                     {
                         slot = i;
@@ -419,45 +419,45 @@ namespace EmbedKv.Server.Storage.Index
         {
             // Everything that may need memory comes first, so that a failure leaves the index unchanged
             // (or compacted or grown, which changes nothing a caller can see).
-            if (arena.CompactionDue)
+            if (_arena.CompactionDue)
             {
                 CompactKeys();
             }
 
-            if ((uint)count >= growThreshold)
+            if ((uint)_count >= _growThreshold)
             {
-                if (slotCapacity >= MaxSlotCapacity)
+                if (_slotCapacity >= MaxSlotCapacity)
                 {
-                    throw new InvalidOperationException($"The key index cannot hold more than {count} keys.");
+                    throw new InvalidOperationException($"The key index cannot hold more than {_count} keys.");
                 }
 
-                ResizeSlots((uint)Math.Min((ulong)slotCapacity * 2, MaxSlotCapacity));
+                ResizeSlots((uint)Math.Min((ulong)_slotCapacity * 2, MaxSlotCapacity));
                 slot = FindEmpty(hash);
             }
 
-            if (freeHead == 0 && entryHighWater == entryCapacity)
+            if (_freeHead == 0 && _entryHighWater == _entryCapacity)
             {
                 // Half again each time: amortized O(1), and mremap moves pages rather than copying them.
-                ResizeEntries(Math.Max(entryCapacity + 1, entryCapacity + (entryCapacity / 2)));
+                ResizeEntries(Math.Max(_entryCapacity + 1, _entryCapacity + (_entryCapacity / 2)));
             }
 
-            arena.EnsureRoom(key.Length);
+            _arena.EnsureRoom(key.Length);
 
             uint entryNumber = TakeEntry();
-            IndexEntry* entry = entries + entryNumber;
-            entry->KeyOffset = arena.Append(key);
+            IndexEntry* entry = _entries + entryNumber;
+            entry->KeyOffset = _arena.Append(key);
             entry->KeyLength = (ushort)key.Length;
             entry->SetLocation(location);
-            slots[slot] = Pack(hash, entryNumber);
-            count++;
-            liveKeyBytes += key.Length;
-            version++;
+            _slots[slot] = Pack(hash, entryNumber);
+            _count++;
+            _liveKeyBytes += key.Length;
+            _version++;
         }
 
         private uint FindEmpty(uint hash)
         {
             uint slot = Home(hash);
-            while (slots[slot] != 0)
+            while (_slots[slot] != 0)
             {
                 slot = Next(slot);
             }
@@ -467,26 +467,26 @@ namespace EmbedKv.Server.Storage.Index
 
         private uint TakeEntry()
         {
-            if (freeHead != 0)
+            if (_freeHead != 0)
             {
-                uint reused = freeHead - 1;
-                freeHead = (uint)entries[reused].KeyOffset;
+                uint reused = _freeHead - 1;
+                _freeHead = (uint)_entries[reused].KeyOffset;
                 return reused;
             }
 
-            return entryHighWater++;
+            return _entryHighWater++;
         }
 
         private void FreeEntry(uint entryNumber)
         {
-            IndexEntry* entry = entries + entryNumber;
-            count--;
-            liveKeyBytes -= entry->KeyLength;
-            arena.Release(entry->KeyLength);
+            IndexEntry* entry = _entries + entryNumber;
+            _count--;
+            _liveKeyBytes -= entry->KeyLength;
+            _arena.Release(entry->KeyLength);
             entry->Flags = IndexEntry.FreeFlag;
-            entry->KeyOffset = freeHead;
-            freeHead = entryNumber + 1;
-            version++;
+            entry->KeyOffset = _freeHead;
+            _freeHead = entryNumber + 1;
+            _version++;
         }
 
         /// <summary>
@@ -501,7 +501,7 @@ namespace EmbedKv.Server.Storage.Index
             while (true)
             {
                 i = Next(i);
-                ulong value = slots[i];
+                ulong value = _slots[i];
                 if (value == 0)
                 {
                     break;
@@ -509,12 +509,12 @@ namespace EmbedKv.Server.Storage.Index
 
                 if (Distance(Home((uint)(value >> 32)), i) >= Distance(hole, i))
                 {
-                    slots[hole] = value;
+                    _slots[hole] = value;
                     hole = i;
                 }
             }
 
-            slots[hole] = 0;
+            _slots[hole] = 0;
         }
 
         /// <summary>
@@ -525,37 +525,37 @@ namespace EmbedKv.Server.Storage.Index
         private void ResizeSlots(uint capacity)
         {
             // Grow throws with nothing changed if the kernel refuses; after it, nothing here can fail.
-            slotRegion.Grow((nuint)capacity * sizeof(ulong));
-            slots = (ulong*)slotRegion.Pointer;
-            new Span<ulong>(slots, (int)slotCapacity).Clear(); // The grown part is zero already.
-            SetSlotCapacity((uint)(slotRegion.Length / sizeof(ulong)));
-            for (uint n = 0; n < entryHighWater; n++)
+            _slotRegion.Grow((nuint)capacity * sizeof(ulong));
+            _slots = (ulong*)_slotRegion.Pointer;
+            new Span<ulong>(_slots, (int)_slotCapacity).Clear(); // The grown part is zero already.
+            SetSlotCapacity((uint)(_slotRegion.Length / sizeof(ulong)));
+            for (uint n = 0; n < _entryHighWater; n++)
             {
-                IndexEntry* entry = entries + n;
+                IndexEntry* entry = _entries + n;
                 if ((entry->Flags & IndexEntry.FreeFlag) == 0)
                 {
                     uint hash = Hash(KeyOf(entry));
-                    slots[FindEmpty(hash)] = Pack(hash, n);
+                    _slots[FindEmpty(hash)] = Pack(hash, n);
                 }
             }
 
-            version++;
+            _version++;
         }
 
         private void SetSlotCapacity(uint capacity)
         {
-            slotCapacity = Math.Min(capacity, MaxSlotCapacity);
-            growThreshold = (uint)((ulong)slotCapacity * 3 / 4);
+            _slotCapacity = Math.Min(capacity, MaxSlotCapacity);
+            _growThreshold = (uint)((ulong)_slotCapacity * 3 / 4);
         }
 
         private void ResizeEntries(uint capacity)
         {
-            entryRegion.Grow((nuint)capacity * (nuint)sizeof(IndexEntry));
-            entries = (IndexEntry*)entryRegion.Pointer;
-            entryCapacity = (uint)(entryRegion.Length / (uint)sizeof(IndexEntry));
-            version++;
+            _entryRegion.Grow((nuint)capacity * (nuint)sizeof(IndexEntry));
+            _entries = (IndexEntry*)_entryRegion.Pointer;
+            _entryCapacity = (uint)(_entryRegion.Length / (uint)sizeof(IndexEntry));
+            _version++;
         }
 
-        private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(slots == null, this);
+        private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_slots == null, this);
     }
 }

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using EmbedKv.Server.Diagnostics;
 using EmbedKv.Server.Storage.Compaction;
 using EmbedKv.Server.Storage.Format;
 using EmbedKv.Server.Storage.IO;
@@ -73,7 +72,7 @@ namespace EmbedKv.Server.Storage.Recovery
         private static void DeleteLeftover(IStorageDirectory directory, string name, StoreOptions options, RecoveryReport report)
         {
             directory.TryDelete(name);
-            ServerLog.DeletedLeftover(options.Logger, name);
+            StorageLog.DeletedLeftover(options.Logger, name);
             report.LeftoversDeleted++;
             report.LastSegmentId = Math.Max(report.LastSegmentId, IdOf(name));
         }
@@ -108,7 +107,7 @@ namespace EmbedKv.Server.Storage.Recovery
                         file.Dispose();
                         directory.TryDelete(name);
                         report.TornBytesDropped += verdict.Length;
-                        ServerLog.DeletedHeaderless(options.Logger, name, verdict.Length);
+                        StorageLog.DeletedHeaderless(options.Logger, name, verdict.Length);
                         return true;
                 }
 
@@ -135,18 +134,18 @@ namespace EmbedKv.Server.Storage.Recovery
                     {
                         file.Truncate(verdict.ValidEnd);
                     }
-                    catch (EmbedKv.Runtime.SyscallException e) when (StorageFullException.IsNoSpace(e))
+                    catch (StorageFullException e)
                     {
                         // A filesystem that needs space even to shrink a file (copy-on-write) and has none. Leaving
                         // the tail is safe: nothing is ever appended to a recovered segment, so every open drops
                         // it again, and a full disk must not keep the store from opening.
-                        ServerLog.TornTailKept(options.Logger, name, dropped, verdict.ValidEnd, e.Message);
+                        StorageLog.TornTailKept(options.Logger, name, dropped, verdict.ValidEnd, e.Cause.Message);
                         return false;
                     }
 
                     file.DataSync();
                     report.TornBytesDropped += dropped;
-                    ServerLog.DroppedTornTail(options.Logger, name, dropped, verdict.ValidEnd, verdict.Detail ?? "unknown");
+                    StorageLog.DroppedTornTail(options.Logger, name, dropped, verdict.ValidEnd, verdict.Detail ?? "unknown");
                 }
 
                 // Sealed segments were synced whole before their seal was written; the rest are synced here.
@@ -199,7 +198,7 @@ namespace EmbedKv.Server.Storage.Recovery
             }
             catch (IOException e)
             {
-                ServerLog.SealFailed(options.Logger, segment.Handle.Name, e);
+                StorageLog.SealFailed(options.Logger, segment.Handle.Name, e);
             }
         }
 

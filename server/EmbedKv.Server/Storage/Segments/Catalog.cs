@@ -3,8 +3,6 @@ using System.Collections.Generic;
 using System.Threading;
 using EmbedKv.Server.Storage.Format;
 using EmbedKv.Server.Storage.Index;
-using EmbedKv.Server.Storage.Reads;
-using EmbedKv.Server.Storage.Writes;
 
 namespace EmbedKv.Server.Storage.Segments
 {

@@ -1,6 +1,5 @@
 using System;
 using System.IO;
-using EmbedKv.Server.Diagnostics;
 using EmbedKv.Server.Storage.IO;
 
 namespace EmbedKv.Server.Storage.Writes
@@ -39,20 +38,21 @@ namespace EmbedKv.Server.Storage.Writes
             {
                 return directory.Open(name, FileMode.CreateNew);
             }
-            catch (Exception e) when (StorageFullException.IsNoSpace(e))
+            catch (StorageFullException e)
             {
                 throw Refused(e);
             }
         }
 
         /// <summary>Remembers that the disk refused a new file, and returns what to throw.</summary>
-        public StorageFullException Refused(Exception cause)
+        public StorageFullException Refused(StorageFullException refused)
         {
+            Exception cause = refused.Cause;
             lock (_lock)
             {
                 if (_noSpace is null)
                 {
-                    ServerLog.DiskFull(_options.Logger, _options.DiskFullRetryInterval, cause.Message);
+                    StorageLog.DiskFull(_options.Logger, _options.DiskFullRetryInterval, cause.Message);
                 }
 
                 _noSpace = cause;
@@ -70,7 +70,7 @@ namespace EmbedKv.Server.Storage.Writes
                 if (_noSpace is not null)
                 {
                     _noSpace = null;
-                    ServerLog.DiskSpaceBack(_options.Logger, file);
+                    StorageLog.DiskSpaceBack(_options.Logger, file);
                 }
             }
         }

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Threading;
-using EmbedKv.Server.Diagnostics;
 using EmbedKv.Server.Storage.Format;
 using EmbedKv.Server.Storage.Segments;
 
@@ -95,7 +94,7 @@ namespace EmbedKv.Server.Storage.Writes
                     // Not a failed sync (Commit handles those) but a fault in the round itself. The thread must
                     // not die with it: its death would end the process, and every write queued behind it would
                     // wait for ever. Refuse writes from now on; what is queued completes as failed.
-                    ServerLog.CommitRoundFailed(_log.Options.Logger, e);
+                    StorageLog.CommitRoundFailed(_log.Options.Logger, e);
                     _log.Fail(e);
                 }
             }
@@ -154,7 +153,7 @@ namespace EmbedKv.Server.Storage.Writes
             {
                 // A fault between the sync and the index: durable writes may be missing from memory, so refuse
                 // writes (as a broken invariant does), and answer everyone still waiting rather than leave them.
-                ServerLog.CommitRoundFailed(_log.Options.Logger, e);
+                StorageLog.CommitRoundFailed(_log.Options.Logger, e);
                 _log.Fail(e);
                 FailFrom(batch, completed);
             }
@@ -210,7 +209,7 @@ namespace EmbedKv.Server.Storage.Writes
             }
             catch (Exception e)
             {
-                ServerLog.CompletionFailed(_log.Options.Logger, outcome.ToString(), e);
+                StorageLog.CompletionFailed(_log.Options.Logger, outcome.ToString(), e);
             }
         }
 

@@ -2,8 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 using System.IO;
+using System.Runtime.ExceptionServices;
 using System.Threading;
-using EmbedKv.Server.Diagnostics;
 using EmbedKv.Server.Storage.Format;
 using EmbedKv.Server.Storage.IO;
 using EmbedKv.Server.Storage.Index;
@@ -32,7 +32,7 @@ namespace EmbedKv.Server.Storage.Writes
         private readonly StoreOptions _options;
         private readonly byte[] _recordBuffer = new byte[RecordBufferSize];
         private readonly List<Segment> _unsynced = new List<Segment>();
-        private readonly Stack<ValueUpload> _uploads = new Stack<ValueUpload>();
+        private readonly Stack<StreamedValue> _uploads = new Stack<StreamedValue>();
         private readonly DiskFullGate _diskFull;
         private PendingBatch _filling = new PendingBatch();
         private PendingBatch _spare = new PendingBatch();
@@ -129,16 +129,16 @@ namespace EmbedKv.Server.Storage.Writes
         }
 
         /// <summary>Starts a value that arrives in chunks, in a segment file of its own.</summary>
-        public ValueUpload BeginUpload(ReadOnlySpan<byte> key)
+        public StreamedValue BeginUpload(ReadOnlySpan<byte> key)
         {
-            ValueUpload upload;
+            StreamedValue upload;
             uint id;
             lock (_lock)
             {
                 ThrowIfRefusing();
                 _diskFull.ThrowIfKnownFull();
                 id = ++_lastSegmentId;
-                upload = _uploads.Count > 0 ? _uploads.Pop() : new ValueUpload(this);
+                upload = _uploads.Count > 0 ? _uploads.Pop() : new StreamedValue(this);
             }
 
             IStorageFile file = _diskFull.CreateNew(_directory, FileNames.Partial(id));
@@ -151,9 +151,9 @@ namespace EmbedKv.Server.Storage.Writes
             {
                 file.Dispose();
                 _directory.TryDelete(FileNames.Partial(id));
-                if (StorageFullException.IsNoSpace(e))
+                if (e is StorageFullException full)
                 {
-                    throw _diskFull.Refused(e);
+                    throw _diskFull.Refused(full);
                 }
 
                 throw;
@@ -170,7 +170,7 @@ namespace EmbedKv.Server.Storage.Writes
         /// of those modes, so that the index takes writes in sequence order (a DELETE made meanwhile must not
         /// be undone by an older upload applied after it), and its outcome is returned.
         /// </summary>
-        internal WriteOutcome? CompleteUpload(ValueUpload upload, IWriteCompletion completion, ulong token)
+        internal WriteOutcome? CompleteUpload(StreamedValue upload, IWriteCompletion completion, ulong token)
         {
             lock (_lock)
             {
@@ -217,12 +217,12 @@ namespace EmbedKv.Server.Storage.Writes
                 // The record is on disk but not in the index (a broken invariant, or no memory for the index):
                 // memory and disk disagree until a reopen, and a merge must not wait for it.
                 _failure ??= e;
-                ServerLog.RefusingWrites(_options.Logger, e.Message, e);
+                StorageLog.RefusingWrites(_options.Logger, e.Message, e);
                 throw new StorageFailedException(e);
             }
         }
 
-        internal void Recycle(ValueUpload upload)
+        internal void Recycle(StreamedValue upload)
         {
             lock (_lock)
             {
@@ -271,15 +271,30 @@ namespace EmbedKv.Server.Storage.Writes
             }
         }
 
+        /// <summary>
+        /// A write refused for space (<see cref="StorageFullException"/>) normally leaves the store whole. If
+        /// cutting back its partial record failed too, the log is failed, and the refusal no longer passes: then
+        /// the caller hears the write's own failure, as for any other errno.
+        /// </summary>
+        public void ThrowIfFailedBy(StorageFullException refused)
+        {
+            if (Failure is not null)
+            {
+                ExceptionDispatchInfo.Throw(refused.Cause);
+            }
+        }
+
         /// <summary>Stops all writes for good: durability can no longer be promised.</summary>
         public void Fail(Exception cause)
         {
+            // A refusal for space that fails the log (a commit step's) passes no more: record the operation's own failure.
+            cause = cause is StorageFullException full ? full.Cause : cause;
             lock (_lock)
             {
                 _failure ??= cause;
             }
 
-            ServerLog.RefusingWrites(_options.Logger, cause.Message, cause);
+            StorageLog.RefusingWrites(_options.Logger, cause.Message, cause);
         }
 
         /// <summary>Refuses new writes and wakes the commit thread so it can drain what is queued.</summary>
@@ -327,7 +342,7 @@ namespace EmbedKv.Server.Storage.Writes
             }
         }
 
-        private void Enqueue(ReadOnlySpan<byte> key, in RecordLocation location, Segment segment, IWriteCompletion? completion, ulong token, ValueUpload? upload)
+        private void Enqueue(ReadOnlySpan<byte> key, in RecordLocation location, Segment segment, IWriteCompletion? completion, ulong token, StreamedValue? upload)
         {
             _filling.Add(key, location, segment, completion, token, upload);
             if (_filling.Count == 1)
@@ -450,7 +465,7 @@ namespace EmbedKv.Server.Storage.Writes
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException)
             {
-                ServerLog.SealFailed(_options.Logger, segment.Handle.Name, e);
+                StorageLog.SealFailed(_options.Logger, segment.Handle.Name, e);
                 return;
             }
 
@@ -480,9 +495,9 @@ namespace EmbedKv.Server.Storage.Writes
             {
                 file.TryPreallocate(_options.SegmentSize);
             }
-            catch (EmbedKv.Runtime.SyscallException e) when (e.Errno.Value == EmbedKv.Runtime.Interop.Sys.ENOSPC)
+            catch (StorageFullException)
             {
-                ServerLog.ReservationFailed(_options.Logger, _options.SegmentSize, file.Name, e.Errno.Name);
+                StorageLog.ReservationFailed(_options.Logger, _options.SegmentSize, file.Name, "ENOSPC");
             }
         }
 
@@ -515,7 +530,7 @@ namespace EmbedKv.Server.Storage.Writes
             }
             catch (IOException e)
             {
-                ServerLog.ReleaseFailed(_options.Logger, segment.Handle.Name, e);
+                StorageLog.ReleaseFailed(_options.Logger, segment.Handle.Name, e);
             }
         }
 
@@ -543,9 +558,9 @@ namespace EmbedKv.Server.Storage.Writes
             {
                 file.Dispose();
                 _directory.TryDelete(name);
-                if (StorageFullException.IsNoSpace(e))
+                if (e is StorageFullException full)
                 {
-                    throw _diskFull.Refused(e);
+                    throw _diskFull.Refused(full);
                 }
 
                 throw;

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using EmbedKv.Server.Storage;
-using EmbedKv.Server.Storage.Writes;
 
 namespace EmbedKv.Server.Tests.Storage.FaultInjection
 {

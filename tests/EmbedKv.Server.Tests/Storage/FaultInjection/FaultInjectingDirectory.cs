@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using EmbedKv.Runtime;
 using EmbedKv.Runtime.Interop;
+using EmbedKv.Server.Storage;
 using EmbedKv.Server.Storage.IO;
 
 namespace EmbedKv.Server.Tests.Storage.FaultInjection
@@ -390,7 +391,16 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
             {
                 _failures[operation] = (failure.Left - 1, failure.Errno);
                 InjectedFailures++;
-                throw new SyscallException(operation, new Errno(failure.Errno), name + " (injected)");
+                var error = new SyscallException(operation, new Errno(failure.Errno), name + " (injected)");
+
+                // What the seam promises (Storage/IO's NoSpace): ENOSPC from an operation that needs space
+                // comes as StorageFullException; from a sync it stays the syscall's failure.
+                if (failure.Errno == Sys.ENOSPC && operation is "open" or "write" or "truncate" or "rename")
+                {
+                    throw new StorageFullException(error);
+                }
+
+                throw error;
             }
         }
 

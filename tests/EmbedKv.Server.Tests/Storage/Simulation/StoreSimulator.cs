@@ -5,7 +5,6 @@ using System.Linq;
 using System.Text;
 using EmbedKv.Runtime.Interop;
 using EmbedKv.Server.Storage;
-using EmbedKv.Server.Storage.Writes;
 using EmbedKv.Server.Tests.Storage.FaultInjection;
 
 namespace EmbedKv.Server.Tests.Storage.Simulation

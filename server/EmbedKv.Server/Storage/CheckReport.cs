@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 
-namespace EmbedKv.Server.Storage.Recovery
+namespace EmbedKv.Server.Storage
 {
     /// <summary>What <see cref="StoreCheck.Check"/> found in a data directory.</summary>
     public sealed class CheckReport

@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 
-namespace EmbedKv.Server.Storage.Recovery
+namespace EmbedKv.Server.Storage
 {
     /// <summary>What <see cref="StoreCheck.Repair"/> found, did, and found afterwards.</summary>
     public sealed class RepairReport

@@ -1,4 +1,4 @@
-namespace EmbedKv.Server.Storage.Writes
+namespace EmbedKv.Server.Storage
 {
     /// <summary>How a put or delete ended.</summary>
     public enum WriteOutcome

@@ -1,4 +1,4 @@
-namespace EmbedKv.Server.Storage.Recovery
+namespace EmbedKv.Server.Storage
 {
     /// <summary>What opening a store found on disk.</summary>
     public sealed class RecoveryReport

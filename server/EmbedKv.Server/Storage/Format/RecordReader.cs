@@ -1,8 +1,7 @@
 using System;
-using EmbedKv.Server.Storage.Format;
 using EmbedKv.Server.Storage.IO;
 
-namespace EmbedKv.Server.Storage.Recovery
+namespace EmbedKv.Server.Storage.Format
 {
     /// <summary>
     /// Reads a segment's records front to back through one buffer, checking each record's CRC; values

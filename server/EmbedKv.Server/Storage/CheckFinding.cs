@@ -1,4 +1,4 @@
-namespace EmbedKv.Server.Storage.Recovery
+namespace EmbedKv.Server.Storage
 {
     /// <summary>The kinds of things a check reports; only <see cref="Damaged"/> counts as damage.</summary>
     public enum CheckFindingKind

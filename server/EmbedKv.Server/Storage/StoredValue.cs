@@ -1,6 +1,6 @@
 using EmbedKv.Server.Storage.Segments;
 
-namespace EmbedKv.Server.Storage.Reads
+namespace EmbedKv.Server.Storage
 {
     /// <summary>
     /// Where a value lies on disk, with its segment held open: send it with <c>sendfile</c> from

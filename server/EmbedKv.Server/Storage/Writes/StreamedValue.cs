@@ -7,13 +7,14 @@ using EmbedKv.Server.Storage.Segments;
 namespace EmbedKv.Server.Storage.Writes
 {
     /// <summary>
-    /// A value that arrives in chunks (from a socket), written straight into a segment file of its own
-    /// (<c>seg-N.partial</c>) so memory stays bounded whatever its size. <see cref="Complete"/> renames it to
-    /// <c>seg-N.log</c> and only then makes it visible (under Durability.Always the commit thread syncs it first);
+    /// The engine behind a <see cref="ValueUpload"/>: a value that arrives in chunks, written straight into a
+    /// segment file of its own (<c>seg-N.partial</c>). <see cref="Complete"/> renames it to <c>seg-N.log</c>
+    /// and only then makes it visible (under Durability.Always the commit thread syncs it first);
     /// <see cref="Abort"/> deletes it. A crash before the rename leaves a <c>.partial</c> file that the next
-    /// open deletes, so a half-received value is never stored. Instances are pooled by the store.
+    /// open deletes, so a half-received value is never stored. Instances are pooled by the write log, each
+    /// with the one public <see cref="ValueUpload"/> that callers hold.
     /// </summary>
-    public sealed class ValueUpload
+    internal sealed class StreamedValue
     {
         private readonly WriteLog _log;
         private byte[] _key = new byte[256];
@@ -23,7 +24,14 @@ namespace EmbedKv.Server.Storage.Writes
         private SegmentFormat _format;
         private int _state; // 0 idle, 1 writing, 2 completing
 
-        internal ValueUpload(WriteLog log) => _log = log;
+        public StreamedValue(WriteLog log)
+        {
+            _log = log;
+            Upload = new ValueUpload(this);
+        }
+
+        /// <summary>What callers of <see cref="KvStore.BeginUpload"/> hold.</summary>
+        public ValueUpload Upload { get; }
 
         /// <summary>Bytes of value received so far.</summary>
         public long Length { get; private set; }
@@ -50,14 +58,7 @@ namespace EmbedKv.Server.Storage.Writes
                 return false;
             }
 
-            try
-            {
-                _file!.WriteAt(chunk, ValueStart + Length);
-            }
-            catch (EmbedKv.Runtime.SyscallException e) when (StorageFullException.IsNoSpace(e))
-            {
-                throw new StorageFullException(e);
-            }
+            _file!.WriteAt(chunk, ValueStart + Length);
 
             _keyAndValueCrc = Crc32C.Append(_keyAndValueCrc, chunk);
             Length += chunk.Length;
@@ -83,9 +84,9 @@ namespace EmbedKv.Server.Storage.Writes
             catch (Exception e)
             {
                 Abort();
-                if (e is EmbedKv.Runtime.SyscallException && StorageFullException.IsNoSpace(e) && _log.Failure is null)
+                if (e is StorageFullException full)
                 {
-                    throw new StorageFullException(e);
+                    _log.ThrowIfFailedBy(full);
                 }
 
                 throw;

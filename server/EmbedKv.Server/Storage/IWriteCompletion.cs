@@ -1,4 +1,4 @@
-namespace EmbedKv.Server.Storage.Writes
+namespace EmbedKv.Server.Storage
 {
     /// <summary>
     /// Receives the end of a write. Under <see cref="DurabilityMode.Always"/> it is called on the store's

@@ -4,7 +4,6 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
-using System.Threading;
 using EmbedKv.Server.Storage.Compaction;
 using EmbedKv.Server.Storage.Format;
 using EmbedKv.Server.Storage.IO;
@@ -13,34 +12,20 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace EmbedKv.Server.Storage.Recovery
 {
     /// <summary>
-    /// <c>embedkv check</c> and <c>check --repair</c> (docs/storage.md, "Checking and repairing a data
+    /// The work behind <see cref="StoreCheck"/> (docs/storage.md, "Checking and repairing a data
     /// directory"): verifies every record of every segment by the recovery rule, and repairs damage by
     /// moving the damaged segment aside and keeping its valid records before the damage.
     /// </summary>
-    public static class StoreCheck
+    internal static class DirectoryCheck
     {
-        private const int LockPatienceMilliseconds = 500;
-
-        /// <summary>Checks a data directory without changing anything in it.</summary>
-        /// <param name="dataDirectory">The data directory; it must exist.</param>
-        /// <returns>What the check found.</returns>
-        /// <exception cref="StorageLockedException">An open store (a running server) holds the directory.</exception>
-        /// <exception cref="IOException">The directory or a file in it cannot be read.</exception>
+        /// <summary>See <see cref="StoreCheck.Check"/>.</summary>
         public static CheckReport Check(string dataDirectory)
         {
             using ExistingStorageDirectory directory = OpenLocked(dataDirectory, writable: false);
             return Scan(directory).Report;
         }
 
-        /// <summary>
-        /// Repairs every damaged segment: its valid records before the damage go into a new segment
-        /// (sequence numbers kept), and the damaged file is renamed aside, never deleted. Torn tails and
-        /// leftovers are left to the next open, which handles them by the recovery rule.
-        /// </summary>
-        /// <param name="dataDirectory">The data directory; it must exist.</param>
-        /// <returns>The check before, what was done, and the check after.</returns>
-        /// <exception cref="StorageLockedException">An open store (a running server) holds the directory.</exception>
-        /// <exception cref="IOException">A file cannot be read or written, or the merge manifest is unreadable.</exception>
+        /// <summary>See <see cref="StoreCheck.Repair"/>.</summary>
         public static RepairReport Repair(string dataDirectory)
         {
             using ExistingStorageDirectory directory = OpenLocked(dataDirectory, writable: true);
@@ -76,20 +61,9 @@ namespace EmbedKv.Server.Storage.Recovery
             ExistingStorageDirectory directory = ExistingStorageDirectory.Open(dataDirectory, writable);
             try
             {
-                // The store's own patience (KvStore.Open): a lock can outlive its store by a moment in a
-                // forked child. A running server holds it for good, and a check racing its appends,
-                // truncations and merges would report what they leave half done, so refuse.
-                long giveUp = Environment.TickCount64 + LockPatienceMilliseconds;
-                while (!directory.TryLock())
-                {
-                    if (Environment.TickCount64 >= giveUp)
-                    {
-                        throw new StorageLockedException(directory.Path);
-                    }
-
-                    Thread.Sleep(10);
-                }
-
+                // The store's own patience (KvStore.Open). A running server holds the lock for good, and a
+                // check racing its appends, truncations and merges would report what they leave half done, so refuse.
+                DirectoryLock.Take(directory);
                 return directory;
             }
             catch
