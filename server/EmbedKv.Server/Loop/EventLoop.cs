@@ -5,7 +5,6 @@ using EmbedKv.Runtime;
 using EmbedKv.Runtime.Events;
 using EmbedKv.Runtime.Interop;
 using EmbedKv.Runtime.Net;
-using EmbedKv.Server.Diagnostics;
 using EmbedKv.Server.Http;
 using EmbedKv.Server.Storage;
 using EmbedKv.Server.Storage.Writes;
@@ -301,7 +300,7 @@ namespace EmbedKv.Server.Loop
                 told = "closing it failed too: " + again.Message;
             }
 
-            ServerLog.ConnectionFaulted(_context.Options.Logger, told, fault);
+            LoopLog.ConnectionFaulted(_context.Options.Logger, told, fault);
         }
 
         /// <summary>Drives one connection; a fault costs that connection only (see <see cref="Fault"/>).</summary>
