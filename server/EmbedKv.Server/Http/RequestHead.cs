@@ -17,6 +17,9 @@ namespace EmbedKv.Server.Http
         /// <summary>The client waits for "100 Continue" before sending the body.</summary>
         public bool ExpectContinue;
 
+        /// <summary>An Expect other than 100-continue came: 417 once the rest of the head has been judged (RFC 9110 §10.1.1).</summary>
+        public bool UnknownExpectation;
+
         /// <summary>The body uses the chunked transfer coding.</summary>
         public bool Chunked;
 

@@ -44,8 +44,6 @@ namespace EmbedKv.Server.Http
         public static ParseStatus TryParse(
             ReadOnlySpan<byte> buffer,
             HttpLimits limits,
-            int maxKeyLength,
-            long maxValueLength,
             out RequestHead head,
             out int consumed,
             out RejectReason reason)
@@ -137,7 +135,7 @@ namespace EmbedKv.Server.Http
             // From here on the head is whole: a refusal still says where the request ends, so a
             // connection without a body to skip can go on to the next request.
             consumed = position;
-            reason = Conclude(buffer, ref head, ref fields, maxKeyLength, maxValueLength);
+            reason = Conclude(buffer, ref head, ref fields);
             return reason == RejectReason.None ? ParseStatus.Complete : ParseStatus.Rejected;
         }
 
@@ -429,12 +427,16 @@ namespace EmbedKv.Server.Http
             }
         }
 
-        /// <summary>Checks that need the whole head: Host, framing, method, key and size, in that order.</summary>
-        private static RejectReason Conclude(ReadOnlySpan<byte> buffer, ref RequestHead head, ref FieldState fields, int maxKeyLength, long maxValueLength)
+        /// <summary>
+        /// Checks that need the whole head: Host, framing, method and the target's encoding, in that order.
+        /// What the target and the body may be (key length, value size) is the handler's to judge, and an
+        /// unknown expectation is refused after that (see Http1Exchange.ParseHead).
+        /// </summary>
+        private static RejectReason Conclude(ReadOnlySpan<byte> buffer, ref RequestHead head, ref FieldState fields)
         {
             // Persistence (RFC 9112 §9.3): "close" ends it; HTTP/1.0 keeps it only if asked. Decided first,
-            // so that the refusals below that keep the connection (405, 414 for a key, 400 for its encoding,
-            // 417) still honour "Connection: close"; they used to see the version's default instead.
+            // so that the refusals that keep the connection (405, 414 for a key, 400 for its encoding, 417)
+            // still honour "Connection: close"; they used to see the version's default instead.
             head.KeepAlive = !fields.Close && (head.Http11 || fields.KeepAlive);
             if (head.Http11 && fields.Hosts == 0)
             {
@@ -461,27 +463,12 @@ namespace EmbedKv.Server.Http
                 return RejectReason.LengthRequired;
             }
 
-            int decoded = KeyDecoder.DecodedLength(buffer.Slice(head.KeyOffset, head.KeyLength));
-            if (decoded < 0)
+            if (KeyDecoder.DecodedLength(buffer.Slice(head.KeyOffset, head.KeyLength)) < 0)
             {
                 return RejectReason.BadPercentEncoding;
             }
 
-            if (decoded > maxKeyLength)
-            {
-                return RejectReason.KeyTooLong;
-            }
-
-            if (head.ContentLength > maxValueLength)
-            {
-                return RejectReason.ValueTooLarge;
-            }
-
-            if (fields.UnknownExpectation)
-            {
-                return RejectReason.ExpectationFailed;
-            }
-
+            head.UnknownExpectation = fields.UnknownExpectation;
             head.ExpectContinue = fields.ExpectContinue && head.Http11 && head.HasBody;
             return RejectReason.None;
         }

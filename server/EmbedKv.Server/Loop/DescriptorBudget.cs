@@ -1,7 +1,6 @@
 using System;
 using EmbedKv.Runtime;
 using EmbedKv.Runtime.Descriptors;
-using EmbedKv.Server.Diagnostics;
 using EmbedKv.Server.Http;
 using Microsoft.Extensions.Logging;
 
@@ -45,7 +44,7 @@ namespace EmbedKv.Server.Loop
                 limit = DescriptorLimit.RaiseSoftToHard();
                 if (limit.Soft > before.Soft)
                 {
-                    ServerLog.DescriptorLimitRaised(options.Logger, before.Soft, limit.Soft);
+                    LoopLog.DescriptorLimitRaised(options.Logger, before.Soft, limit.Soft);
                 }
 
                 open = OpenDescriptors.Count();
@@ -53,7 +52,7 @@ namespace EmbedKv.Server.Loop
             catch (SyscallException e)
             {
                 // A sandbox that forbids prlimit64, or no /proc: serve as configured; the accept path copes with EMFILE.
-                ServerLog.DescriptorLimitUnknown(options.Logger, e.Message);
+                LoopLog.DescriptorLimitUnknown(options.Logger, e.Message);
                 return configured;
             }
 
@@ -66,7 +65,7 @@ namespace EmbedKv.Server.Loop
             // A cap someone chose is a warning; the default one, lowered on a machine with a modest limit
             // (10,000 connections need more than 20,000 descriptors), is news but nothing to act on.
             LogLevel level = configured == new HttpLimits().MaxConnections ? LogLevel.Information : LogLevel.Warning;
-            ServerLog.MaxConnectionsLowered(options.Logger, level, configured, allowed, limit.Soft, open, PerConnection);
+            LoopLog.MaxConnectionsLowered(options.Logger, level, configured, allowed, limit.Soft, open, PerConnection);
             return allowed;
         }
 

@@ -1,7 +1,6 @@
 using System;
 using System.Threading;
 using EmbedKv.Runtime;
-using EmbedKv.Server.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace EmbedKv.Server.Loop
@@ -36,7 +35,7 @@ namespace EmbedKv.Server.Loop
                 Interlocked.Exchange(ref _refused, 0);
             }
 
-            ServerLog.AcceptPaused(_logger, Errno.FromResult(error).Name, backOffMilliseconds);
+            LoopLog.AcceptPaused(_logger, Errno.FromResult(error).Name, backOffMilliseconds);
         }
 
         /// <summary>A client was answered 503 because no descriptor was left for it.</summary>
@@ -56,7 +55,7 @@ namespace EmbedKv.Server.Loop
                 since = _since;
             }
 
-            ServerLog.AcceptResumed(_logger, Environment.TickCount64 - since, Interlocked.Read(ref _refused));
+            LoopLog.AcceptResumed(_logger, Environment.TickCount64 - since, Interlocked.Read(ref _refused));
         }
     }
 }

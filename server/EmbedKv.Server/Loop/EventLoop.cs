@@ -5,7 +5,6 @@ using EmbedKv.Runtime;
 using EmbedKv.Runtime.Events;
 using EmbedKv.Runtime.Interop;
 using EmbedKv.Runtime.Net;
-using EmbedKv.Server.Diagnostics;
 using EmbedKv.Server.Http;
 using EmbedKv.Server.Storage;
 
@@ -29,7 +28,7 @@ namespace EmbedKv.Server.Loop
         private readonly EventFd _wake;
         private readonly FileDescriptor _listener;
         private readonly Thread _thread;
-        private readonly List<Connection> _connections = new List<Connection>();
+        private readonly List<SocketConnection> _connections = new List<SocketConnection>();
         private readonly Stack<int> _freeSlots = new Stack<int>();
         private readonly EpollEvent[] _events = new EpollEvent[256];
         private readonly SharedCounter _open;
@@ -38,8 +37,8 @@ namespace EmbedKv.Server.Loop
 
         // Connections that stopped on their turn's budget with work left, in the order they yielded, and
         // the list being driven now (two lists, swapped, so a connection that yields again waits a turn).
-        private List<Connection> _yielded = new List<Connection>();
-        private List<Connection> _driving = new List<Connection>();
+        private List<SocketConnection> _yielded = new List<SocketConnection>();
+        private List<SocketConnection> _driving = new List<SocketConnection>();
         private volatile bool _stopping;
         private long _stopDeadline;
         private long _nextTimer;
@@ -52,8 +51,7 @@ namespace EmbedKv.Server.Loop
             _maxConnections = maxConnections;
             _epoll = Epoll.Create();
             _wake = EventFd.Create();
-            var completions = new LoopCompletions(_wake);
-            _context = new LoopContext(store, options, new BufferPool(new BlockLayout(options.Limits).BlockSize), completions, stats);
+            _context = new LoopContext(store, options, new LoopCompletions(_wake), stats);
             // A listener shared by all loops wakes only one of them per connection (no thundering herd).
             uint listenerEvents = Sys.EPOLLIN | (sharedListener ? Sys.EPOLLEXCLUSIVE : 0u);
             _gate = new AcceptGate(_epoll, listener.Value, listenerEvents, ListenerTag, shortage);
@@ -119,7 +117,7 @@ namespace EmbedKv.Server.Loop
             }
             finally
             {
-                foreach (Connection connection in _connections)
+                foreach (SocketConnection connection in _connections)
                 {
                     try
                     {
@@ -146,7 +144,7 @@ namespace EmbedKv.Server.Loop
                     _wake.Drain();
                     break;
                 default:
-                    Connection connection = _connections[(int)ready.Data];
+                    SocketConnection connection = _connections[(int)ready.Data];
                     if (connection.IsOpen)
                     {
                         Drive(connection, now, ready.Events);
@@ -186,7 +184,7 @@ namespace EmbedKv.Server.Loop
                 }
 
                 // TCP_NODELAY comes from the listener: Linux copies it to accepted sockets.
-                Connection connection = TakeSlot();
+                SocketConnection connection = TakeSlot();
                 connection.Open(fd, now);
 
                 // The request usually arrives with the connection: serve what is there first, and only
@@ -236,18 +234,18 @@ namespace EmbedKv.Server.Loop
         {
             Rejection busy = Rejections.For(RejectReason.ServerBusy);
             Span<byte> response = stackalloc byte[512];
-            int length = ResponseWriter.Text(response, busy.Status, busy.Body, close: true, http10KeepAlive: false, _context.Date);
+            int length = ResponseWriter.Text(response, busy.Status, busy.Body, close: true, http10KeepAlive: false, _context.Exchange.Date);
             nint sent = SocketOps.Send(fd, response.Slice(0, length));
             SocketOps.Close(fd);
-            _context.Stats.Answered(HttpMethod.Other, busy.Status, 0);
-            _context.Stats.Sent(Math.Max(0, (long)sent));
+            _context.Exchange.Stats.Answered(HttpMethod.Other, busy.Status, 0);
+            _context.Exchange.Stats.Sent(Math.Max(0, (long)sent));
         }
 
         private void DeliverCompletions(long now)
         {
             foreach ((ulong token, WriteOutcome outcome) in _context.Completions.Drain())
             {
-                Connection connection = _connections[(int)(uint)token];
+                SocketConnection connection = _connections[(int)(uint)token];
                 if (connection.IsOpen && connection.Token == token)
                 {
                     try
@@ -266,7 +264,7 @@ namespace EmbedKv.Server.Loop
 
         private void ExpireDeadlines(long now)
         {
-            foreach (Connection connection in _connections)
+            foreach (SocketConnection connection in _connections)
             {
                 try
                 {
@@ -288,9 +286,9 @@ namespace EmbedKv.Server.Loop
         /// every other connection go on. The store guards itself: a write it could not finish either was
         /// cut back or failed the store into refusing writes.
         /// </summary>
-        private void Fault(Connection connection, Exception fault)
+        private void Fault(SocketConnection connection, Exception fault)
         {
-            _context.Stats.Faulted();
+            _context.Exchange.Stats.Faulted();
             string told;
             try
             {
@@ -301,11 +299,11 @@ namespace EmbedKv.Server.Loop
                 told = "closing it failed too: " + again.Message;
             }
 
-            ServerLog.ConnectionFaulted(_context.Options.Logger, told, fault);
+            LoopLog.ConnectionFaulted(_context.Options.Logger, told, fault);
         }
 
         /// <summary>Drives one connection; a fault costs that connection only (see <see cref="Fault"/>).</summary>
-        private void Drive(Connection connection, long now, uint events)
+        private void Drive(SocketConnection connection, long now, uint events)
         {
             try
             {
@@ -318,7 +316,7 @@ namespace EmbedKv.Server.Loop
         }
 
         /// <summary>After a connection was driven: queues it for another turn if it yielded, or frees its slot if it closed.</summary>
-        private void AfterDrive(Connection connection)
+        private void AfterDrive(SocketConnection connection)
         {
             if (connection.IsOpen && connection.Yielded && !connection.AwaitsTurn)
             {
@@ -342,7 +340,7 @@ namespace EmbedKv.Server.Loop
             }
 
             (_yielded, _driving) = (_driving, _yielded);
-            foreach (Connection connection in _driving)
+            foreach (SocketConnection connection in _driving)
             {
                 connection.AwaitsTurn = false;
                 if (!connection.IsOpen)
@@ -358,7 +356,7 @@ namespace EmbedKv.Server.Loop
         }
 
         /// <summary>Returns the slot of a connection that closed.</summary>
-        private void Retire(Connection connection)
+        private void Retire(SocketConnection connection)
         {
             if (!connection.IsOpen && !connection.Retired)
             {
@@ -368,16 +366,16 @@ namespace EmbedKv.Server.Loop
             }
         }
 
-        private Connection TakeSlot()
+        private SocketConnection TakeSlot()
         {
             if (_freeSlots.Count > 0)
             {
-                Connection reused = _connections[_freeSlots.Pop()];
+                SocketConnection reused = _connections[_freeSlots.Pop()];
                 reused.Retired = false;
                 return reused;
             }
 
-            var connection = new Connection(_context, _connections.Count);
+            var connection = new SocketConnection(_context, _connections.Count);
             _connections.Add(connection);
             return connection;
         }
@@ -385,7 +383,7 @@ namespace EmbedKv.Server.Loop
         /// <summary>One step of stopping; true when the loop may exit.</summary>
         private bool StopStep(long now)
         {
-            _context.Stopping = true;
+            _context.Exchange.Stopping = true;
             if (_listening)
             {
                 _listening = false;
@@ -399,7 +397,7 @@ namespace EmbedKv.Server.Loop
             }
 
             bool busy = false;
-            foreach (Connection connection in _connections)
+            foreach (SocketConnection connection in _connections)
             {
                 connection.CloseIfIdle();
                 Retire(connection);

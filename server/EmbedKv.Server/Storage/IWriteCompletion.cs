@@ -5,7 +5,7 @@ namespace EmbedKv.Server.Storage
     /// commit thread once the write is durable, so an implementation must be quick and must not block:
     /// an event loop queues the result and wakes itself with an eventfd.
     /// </summary>
-    public interface IWriteCompletion
+    internal interface IWriteCompletion
     {
         /// <summary>The write identified by <paramref name="token"/> has ended.</summary>
         /// <param name="token">The caller's token, passed to the write.</param>

@@ -106,7 +106,7 @@ namespace EmbedKv.Server.Storage
         /// <param name="key">The key.</param>
         /// <param name="value">Where the value lies.</param>
         /// <returns>Whether the key exists.</returns>
-        public bool TryGet(ReadOnlySpan<byte> key, out StoredValue value) => _catalog.TryAcquire(key, out value);
+        internal bool TryGet(ReadOnlySpan<byte> key, out StoredValue value) => _catalog.TryAcquire(key, out value);
 
         /// <summary>Whether a key exists.</summary>
         /// <param name="key">The key.</param>
@@ -118,7 +118,7 @@ namespace EmbedKv.Server.Storage
         /// <param name="offset">Where in the value to start.</param>
         /// <param name="destination">Where to copy.</param>
         /// <returns>Bytes copied (0 at the value's end).</returns>
-        public int ReadValue(in StoredValue value, long offset, Span<byte> destination)
+        internal int ReadValue(in StoredValue value, long offset, Span<byte> destination)
         {
             long remaining = value.Length - offset;
             if (remaining <= 0)
@@ -181,14 +181,14 @@ namespace EmbedKv.Server.Storage
         /// <param name="value">The value.</param>
         /// <param name="completion">Who to tell.</param>
         /// <param name="token">Passed back to <paramref name="completion"/>.</param>
-        public void BeginPut(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, IWriteCompletion completion, ulong token)
+        internal void BeginPut(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, IWriteCompletion completion, ulong token)
             => Begin(key, value, tombstone: false, completion, token);
 
         /// <summary>Deletes a key without waiting (see <see cref="BeginPut"/>).</summary>
         /// <param name="key">The key.</param>
         /// <param name="completion">Who to tell.</param>
         /// <param name="token">Passed back to <paramref name="completion"/>.</param>
-        public void BeginDelete(ReadOnlySpan<byte> key, IWriteCompletion completion, ulong token)
+        internal void BeginDelete(ReadOnlySpan<byte> key, IWriteCompletion completion, ulong token)
         {
             if (!Contains(key))
             {
@@ -202,7 +202,7 @@ namespace EmbedKv.Server.Storage
         /// <summary>Starts a value that will arrive in chunks; memory stays bounded whatever its size.</summary>
         /// <param name="key">The key.</param>
         /// <returns>The upload to feed, then complete or abort.</returns>
-        public ValueUpload BeginUpload(ReadOnlySpan<byte> key)
+        internal ValueUpload BeginUpload(ReadOnlySpan<byte> key)
         {
             CheckKey(key);
             return _log.BeginUpload(key).Upload;

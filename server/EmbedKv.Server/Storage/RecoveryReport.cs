@@ -3,6 +3,10 @@ namespace EmbedKv.Server.Storage
     /// <summary>What opening a store found on disk.</summary>
     public sealed class RecoveryReport
     {
+        internal RecoveryReport()
+        {
+        }
+
         /// <summary>Live keys after recovery.</summary>
         public int Keys { get; internal set; }
 

@@ -18,13 +18,6 @@ namespace EmbedKv.Server.Storage
         }
 
         /// <summary>
-        /// Whether <paramref name="e"/> is the disk running out of space, and not a lasting failure. Storage/IO
-        /// throws every <c>ENOSPC</c> the store can pass as this type, so this is a type test (kept for the
-        /// HTTP layer's callers).
-        /// </summary>
-        internal static bool IsNoSpace(Exception e) => e is StorageFullException;
-
-        /// <summary>
         /// What to report instead when this refusal did not leave the store whole (it failed the log: a partial
         /// record could not be cut back, or a commit step was refused): the operation's own failure, as for any errno.
         /// </summary>

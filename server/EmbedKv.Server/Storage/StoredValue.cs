@@ -8,7 +8,7 @@ namespace EmbedKv.Server.Storage
     /// Call <see cref="Release"/> exactly once when done; until then the file stays open even if a merge
     /// retires the segment.
     /// </summary>
-    public readonly struct StoredValue
+    internal readonly struct StoredValue
     {
         private readonly Segment? _segment;
 

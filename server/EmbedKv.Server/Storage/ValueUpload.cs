@@ -10,7 +10,7 @@ namespace EmbedKv.Server.Storage
     /// <see cref="Abort"/> deletes it. A crash before the rename leaves a <c>.partial</c> file that the next
     /// open deletes, so a half-received value is never stored. Instances are pooled by the store.
     /// </summary>
-    public sealed class ValueUpload
+    internal sealed class ValueUpload
     {
         private readonly StreamedValue _value;
 

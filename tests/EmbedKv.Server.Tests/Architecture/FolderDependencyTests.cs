@@ -17,22 +17,12 @@ namespace EmbedKv.Server.Tests.Architecture
     /// <c>EmbedKv.Server.X.T</c> in code) must be acyclic. A failure names each cycle's folders and the
     /// file and line that make each of its edges.</item>
     /// </list>
-    /// docs/storage.md ("Source layout") says the same.
+    /// docs/architecture.md and docs/storage.md ("Source layout") say the same. The public surface is checked by PublicApi/.
     /// </summary>
     public sealed class FolderDependencyTests
     {
         private static readonly Lazy<ProjectSources> Server = new Lazy<ProjectSources>(
             () => ProjectSources.Read(Path.Combine(RepositoryRoot(), "server", "EmbedKv.Server"), "EmbedKv.Server"));
-
-        /// <summary>The storage API decided in issue 12: everything else under Storage is internal.</summary>
-        private static readonly string[] StoragePublicTypes =
-        {
-            nameof(KvStore), nameof(StoreOptions), nameof(Durability), nameof(DurabilityMode),
-            nameof(StorageCorruptedException), nameof(StorageFailedException), nameof(StorageFullException),
-            nameof(StorageInvariantException), nameof(StorageLockedException),
-            nameof(StoredValue), nameof(WriteOutcome), nameof(ValueUpload), nameof(IWriteCompletion),
-            nameof(RecoveryReport), nameof(StoreCheck), nameof(CheckReport), nameof(CheckFinding), nameof(CheckFindingKind), nameof(RepairReport),
-        };
 
         [Fact]
         public void EveryNamespaceFollowsItsFolder()
@@ -59,18 +49,6 @@ namespace EmbedKv.Server.Tests.Architecture
         }
 
         [Fact]
-        public void StoragePublicTypesAreTheDecidedOnes()
-        {
-            List<Type> visible = typeof(KvStore).Assembly.GetExportedTypes()
-                .Where(t => t.Namespace is { } ns && (ns == "EmbedKv.Server.Storage" || ns.StartsWith("EmbedKv.Server.Storage.", StringComparison.Ordinal)))
-                .ToList();
-            string[] names = visible.Select(t => t.FullName!).OrderBy(n => n, StringComparer.Ordinal).ToArray();
-            string[] decided = StoragePublicTypes.Select(n => "EmbedKv.Server.Storage." + n).OrderBy(n => n, StringComparer.Ordinal).ToArray();
-            Assert.Equal(decided, names);
-        }
-
-        /// <summary>Enabled once Loop and Diagnostics no longer depend on each other (issue 12).</summary>
-        [Fact(Skip = "enabled when Loop/Diagnostics split lands (issue 12)")]
         public void TheWholeProjectHasNoFolderCycles()
         {
             FolderGraph graph = Server.Value.Graph();

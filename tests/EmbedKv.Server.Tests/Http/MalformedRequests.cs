@@ -5,8 +5,8 @@ using System.Text;
 namespace EmbedKv.Server.Tests.Http
 {
     /// <summary>
-    /// The corpus of bad requests and the exact status each must get. The parser tests run it against
-    /// the parser; the end-to-end tests send it to a live server over a socket.
+    /// The corpus of bad requests and the exact status each must get. The exchange tests run it through
+    /// the exchange without a socket; the end-to-end tests send it to a live server over one.
     /// </summary>
     public static class MalformedRequests
     {

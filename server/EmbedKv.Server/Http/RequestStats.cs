@@ -2,13 +2,12 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Threading;
-using EmbedKv.Server.Http;
 
-namespace EmbedKv.Server.Diagnostics
+namespace EmbedKv.Server.Http
 {
     /// <summary>
     /// One event loop's request figures. Only the loop's thread writes them (plain increments, no
-    /// interlocked instructions and no allocation on the request path); <see cref="KvMetrics"/> reads
+    /// interlocked instructions and no allocation on the request path); the server's metrics (Diagnostics.KvMetrics) read
     /// them when a listener collects. Aligned 64-bit reads cannot tear on x86_64, and a counter read a
     /// moment late is still a correct, monotonic count.
     /// </summary>

@@ -1,8 +1,8 @@
 using System;
 
-namespace EmbedKv.Server.Http
+namespace EmbedKv.Server
 {
-    /// <summary>The limits a request is held to; each breach has its own status (see <see cref="RejectReason"/>).</summary>
+    /// <summary>The limits a request is held to; each breach has its own status (docs/server.md lists them).</summary>
     public sealed class HttpLimits
     {
         /// <summary>Longest request line in bytes (default 8 KiB; 414 beyond).</summary>

@@ -1,0 +1,250 @@
+using System;
+using System.IO;
+using EmbedKv.Server.Http;
+using EmbedKv.Server.Http.Exchange;
+using EmbedKv.Server.Storage;
+
+namespace EmbedKv.Server.Kv
+{
+    /// <summary>
+    /// The key-value application behind each connection's exchange, and the only place that knows keys
+    /// and values: the path is the key (percent-decoded, at most MaxKeyLength bytes), GET and HEAD read it,
+    /// PUT and POST store the body (at most MaxValueLength bytes), DELETE removes it. Writes are handed to
+    /// the store and answered when it reports them done, so the event loop never waits for the disk.
+    /// </summary>
+    internal sealed unsafe class KvHandler : IRequestHandler
+    {
+        // Values up to this size are kept in the handler's area and stored in one write; larger ones stream
+        // into an upload as they arrive.
+        private const int BodySize = 16 * 1024;
+
+        // Values up to this size are copied behind their head and sent with it in one send; larger ones
+        // go by sendfile. For small values the splice machinery of sendfile and a second syscall cost
+        // more than copying a few KiB from the page cache (bench/results/http.md, profile).
+        private const int InlineValueLimit = 4096;
+
+        private readonly KvStore _store;
+        private readonly int _maxKeyLength;
+        private readonly long _maxValueLength;
+        private readonly int _keySize;
+        private readonly IWriteCompletion _completions;
+        private readonly ConnectionBuffers _buffers;
+        private readonly ResponseComposer _responses;
+        private readonly IValueSink _sink;
+        private HttpMethod _method;
+        private int _keyLength;
+        private int _bodyLength;
+        private ValueUpload? _upload;
+
+        public KvHandler(KvStore store, KvServerOptions options, IWriteCompletion completions, ConnectionBuffers buffers, ResponseComposer responses, IValueSink sink)
+        {
+            _store = store;
+            _maxKeyLength = options.MaxKeyLength;
+            _maxValueLength = options.MaxValueLength;
+            _keySize = options.Limits.MaxRequestLineBytes;
+            _completions = completions;
+            _buffers = buffers;
+            _responses = responses;
+            _sink = sink;
+        }
+
+        /// <summary>Names this connection's writes to the store; a new connection (or a closed one) changes it, so a late report is ignored.</summary>
+        public ulong Token { get; set; }
+
+        public long MaxBodyLength => _maxValueLength;
+
+        private Span<byte> Body => new Span<byte>(_buffers.HandlerArea, BodySize);
+
+        // The key, decoded into its own area: the input moves on as the body arrives. A decoded key is never
+        // longer than its encoding, and that fits in a request line.
+        private Span<byte> KeyArea => new Span<byte>(_buffers.HandlerArea + BodySize, _keySize);
+
+        private ReadOnlySpan<byte> Key => KeyArea.Slice(0, _keyLength);
+
+        /// <summary>The handler's area in a connection's block: the small body, then the decoded key.</summary>
+        public static int AreaSize(HttpLimits limits) => BodySize + limits.MaxRequestLineBytes;
+
+        public RejectReason Accept(in RequestHead head, ReadOnlySpan<byte> input)
+        {
+            ReadOnlySpan<byte> encodedKey = input.Slice(head.KeyOffset, head.KeyLength);
+            if (KeyDecoder.DecodedLength(encodedKey) > _maxKeyLength)
+            {
+                return RejectReason.KeyTooLong;
+            }
+
+            if (head.ContentLength > _maxValueLength)
+            {
+                return RejectReason.ValueTooLarge;
+            }
+
+            _method = head.Method;
+            _keyLength = KeyDecoder.Decode(encodedKey, KeyArea);
+            _bodyLength = 0;
+            return RejectReason.None;
+        }
+
+        public bool TakesBody(HttpMethod method) => method is HttpMethod.Put or HttpMethod.Post;
+
+        /// <summary>Keeps the body in the handler's area while it fits, then streams it into an upload.</summary>
+        public bool Append(ReadOnlySpan<byte> data)
+        {
+            if (_upload is null && _bodyLength + data.Length <= BodySize)
+            {
+                data.CopyTo(Body.Slice(_bodyLength));
+                _bodyLength += data.Length;
+                return true;
+            }
+
+            try
+            {
+                if (_upload is null)
+                {
+                    _upload = _store.BeginUpload(Key);
+                    _upload.Append(Body.Slice(0, _bodyLength));
+                }
+
+                if (_upload.Append(data))
+                {
+                    return true;
+                }
+
+                Abort();
+                _responses.Refusal(RejectReason.ValueTooLarge, close: true);
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                // The rest of the body will not be read: answer, and the exchange closes and lingers. Going
+                // on reading, as this once did, fed the same body to a new upload again and again, each
+                // failure queueing one more answer, until the output area overflowed (a crash on a full disk).
+                Abort();
+                bool full = e is StorageFullException;
+                _responses.Text(full ? 507 : 500, full ? DiskFullText : "the value could not be stored\n"u8, close: true);
+            }
+
+            return false;
+        }
+
+        public HandlerReply Respond()
+        {
+            switch (_method)
+            {
+                case HttpMethod.Put:
+                case HttpMethod.Post:
+                    Store();
+                    return HandlerReply.Pending;
+                case HttpMethod.Delete:
+                    _store.BeginDelete(Key, _completions, Token);
+                    return HandlerReply.Pending;
+                default:
+                    Read();
+                    return HandlerReply.Answered;
+            }
+        }
+
+        /// <summary>The store finished this connection's write: its answer.</summary>
+        public void OnStored(WriteOutcome outcome)
+        {
+            switch (outcome)
+            {
+                case WriteOutcome.Created:
+                    _responses.Head(201, 0, octetStream: false);
+                    break;
+                case WriteOutcome.Replaced:
+                case WriteOutcome.Deleted:
+                    _responses.Head(204, -1, octetStream: false);
+                    break;
+                case WriteOutcome.NotFound:
+                    _responses.Text(404, "not found\n"u8);
+                    break;
+                case WriteOutcome.DiskFull:
+                    _responses.Text(507, DiskFullText);
+                    break;
+                default:
+                    // The store refuses writes until it is reopened (a failed sync): nothing was stored.
+                    _responses.Text(500, "the write could not be stored\n"u8);
+                    break;
+            }
+        }
+
+        public void Abort()
+        {
+            ValueUpload? upload = _upload;
+            _upload = null;
+            upload?.Abort();
+        }
+
+        /// <summary>
+        /// RFC 4918 §11.5 (507 Insufficient Storage): the server cannot store the representation. The store
+        /// takes writes again once space is freed, without a restart, so the client may retry; reads go on.
+        /// </summary>
+        private static ReadOnlySpan<byte> DiskFullText => "the disk is full: nothing was stored; retry once space is freed\n"u8;
+
+        private void Store()
+        {
+            if (_upload is not { } upload)
+            {
+                _store.BeginPut(Key, Body.Slice(0, _bodyLength), _completions, Token);
+                return;
+            }
+
+            _upload = null;
+            try
+            {
+                upload.Complete(_completions, Token);
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                _completions.OnWriteCompleted(Token, e is StorageFullException ? WriteOutcome.DiskFull : WriteOutcome.Failed);
+            }
+        }
+
+        /// <summary>GET and HEAD (after any body they carried was read and dropped).</summary>
+        private void Read()
+        {
+            if (!_store.TryGet(Key, out StoredValue value))
+            {
+                _responses.Text(404, "not found\n"u8);
+                return;
+            }
+
+            _responses.Head(200, value.Length, octetStream: true);
+            bool sendsBody = _method == HttpMethod.Get && value.Length > 0;
+            if (sendsBody && value.Length <= InlineValueLimit && value.Length <= _responses.Room.Length)
+            {
+                CopyBehindHead(value);
+            }
+            else if (sendsBody)
+            {
+                _sink.Send(value);
+            }
+            else
+            {
+                value.Release();
+            }
+        }
+
+        /// <summary>Copies a small value behind its head in the output, so both leave in one send.</summary>
+        private void CopyBehindHead(StoredValue value)
+        {
+            try
+            {
+                int read = _store.ReadValue(value, 0, _responses.Room.Slice(0, (int)value.Length));
+                if (read != value.Length)
+                {
+                    _sink.Break(); // the file is shorter than the index said
+                    return;
+                }
+
+                _responses.Body(read);
+            }
+            catch (IOException)
+            {
+                _sink.Break();
+            }
+            finally
+            {
+                value.Release();
+            }
+        }
+    }
+}
