@@ -9,7 +9,7 @@ namespace EmbedKv.Runtime
     /// whichever thread (or the finalizer) gets there first. SafeHandle already gives exactly-once
     /// release with reference counting against use-after-close, so this builds on it.
     /// </summary>
-    public sealed class FileDescriptor : SafeHandleMinusOneIsInvalid
+    internal sealed class FileDescriptor : SafeHandleMinusOneIsInvalid
     {
         /// <summary>Takes ownership of <paramref name="fd"/>.</summary>
         /// <param name="fd">An open descriptor.</param>

@@ -7,7 +7,7 @@ using EmbedKv.Runtime.Interop;
 namespace EmbedKv.Runtime
 {
     /// <summary>Checks raw kernel results: errors become <see cref="SyscallException"/>, EINTR is retried.</summary>
-    public static class Syscall
+    internal static class Syscall
     {
         /// <summary>True for a raw result in -4095..-1, which the kernel uses for -errno.</summary>
         /// <param name="result">A raw result.</param>

@@ -47,8 +47,8 @@ namespace EmbedKv.Runtime.Tests
 
                 Assert.Equal((nint)Environment.ProcessId, (nint)sys.GetMethod(nameof(Sys.Getpid))!.Invoke(null, null)!);
                 Assert.Equal((nint)(-Sys.EBADF), (nint)sys.GetMethod(nameof(Sys.Close))!.Invoke(null, new object[] { -1 })!);
-                Assert.Equal(nameof(StubMode.LibcFallback), page.GetProperty(nameof(StubPage.Mode))!.GetValue(null)!.ToString());
-                Assert.Contains(forcedBy, (string)page.GetProperty(nameof(StubPage.FallbackReason))!.GetValue(null)!);
+                Assert.Equal(nameof(StubMode.LibcFallback), page.GetProperty(nameof(StubPage.Mode), BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!.ToString());
+                Assert.Contains(forcedBy, (string)page.GetProperty(nameof(StubPage.FallbackReason), BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!);
                 Assert.Empty((System.Collections.IEnumerable)page.GetProperty(nameof(StubPage.Pages), BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!);
             }
             finally

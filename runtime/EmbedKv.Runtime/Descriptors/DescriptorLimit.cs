@@ -10,7 +10,7 @@ namespace EmbedKv.Runtime.Descriptors
     /// </summary>
     /// <param name="Soft">The limit in force.</param>
     /// <param name="Hard">The ceiling the soft limit may be raised to.</param>
-    public readonly record struct DescriptorLimit(ulong Soft, ulong Hard)
+    internal readonly record struct DescriptorLimit(ulong Soft, ulong Hard)
     {
         /// <summary>The calling process's limit.</summary>
         /// <returns>The soft and the hard limit.</returns>

@@ -10,7 +10,7 @@ namespace EmbedKv.Runtime.Descriptors
     /// process could ask for, and what the limit leaves free depends on it. Meant for start-up budgets,
     /// not for a hot path: it opens and reads a directory.
     /// </summary>
-    public static unsafe class OpenDescriptors
+    internal static unsafe class OpenDescriptors
     {
         private const int DirectoryFlags = Sys.O_DIRECTORY | Sys.O_RDONLY | Sys.O_CLOEXEC;
         private const int BufferSize = 4096;

@@ -11,7 +11,7 @@ namespace EmbedKv.Runtime.Descriptors
     /// and close it, and take the number back (libuv does the same). An eventfd serves: it needs no path
     /// (no /dev/null in an empty chroot) and costs the kernel a counter. Not thread-safe: one owner.
     /// </summary>
-    public sealed class ReserveDescriptor : IDisposable
+    internal sealed class ReserveDescriptor : IDisposable
     {
         private FileDescriptor? _held;
 

@@ -8,7 +8,7 @@ namespace EmbedKv.Runtime.Entropy
     /// Random bytes from the kernel's CSPRNG (getrandom), for values an outsider must not be able to
     /// guess, such as the salt that keeps a stored value from passing for a record of the log.
     /// </summary>
-    public static unsafe class KernelRandom
+    internal static unsafe class KernelRandom
     {
         /// <summary>Fills <paramref name="destination"/> with random bytes; blocks only until the kernel's pool is first seeded.</summary>
         /// <param name="destination">Where to put them.</param>

@@ -9,7 +9,7 @@ namespace EmbedKv.Runtime.Events
     /// (hot path); <see cref="Wait"/> hides EINTR, which the runtime's own signals cause (a timeout of 0
     /// ready descriptors looks the same to the caller).
     /// </summary>
-    public sealed unsafe class Epoll : IDisposable
+    internal sealed unsafe class Epoll : IDisposable
     {
         private readonly FileDescriptor _fd;
 

@@ -8,7 +8,7 @@ namespace EmbedKv.Runtime.Events
     /// An eventfd: a counter another thread bumps to wake an event loop (a storage completion, a stop
     /// request). Non-blocking; many signals before the loop wakes coalesce into one readiness.
     /// </summary>
-    public sealed unsafe class EventFd : IDisposable
+    internal sealed unsafe class EventFd : IDisposable
     {
         private readonly FileDescriptor _fd;
 

@@ -16,7 +16,7 @@ namespace EmbedKv.Runtime.Files
     /// *at syscalls), so they stay in this directory even if it is renamed meanwhile, and whose
     /// <see cref="Sync"/> makes those changes durable. Names are plain names: no '/', not "." or "..".
     /// </summary>
-    public sealed unsafe class DirectoryHandle : IDisposable
+    internal sealed unsafe class DirectoryHandle : IDisposable
     {
         private const int DirectoryFlags = Sys.O_DIRECTORY | Sys.O_RDONLY | Sys.O_CLOEXEC;
         private const int ListBufferSize = 32 * 1024;

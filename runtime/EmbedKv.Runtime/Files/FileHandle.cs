@@ -17,7 +17,7 @@ namespace EmbedKv.Runtime.Files
     /// (<see cref="DirectoryHandle.Sync"/>); <see cref="Sync"/> and <see cref="DataSync"/> cover the
     /// file's contents, not its name.
     /// </remarks>
-    public sealed unsafe class FileHandle : IDisposable
+    internal sealed unsafe class FileHandle : IDisposable
     {
         private FileHandle(FileDescriptor descriptor, string path)
         {

@@ -2,7 +2,7 @@
 namespace EmbedKv.Runtime.Interop
 {
     /// <summary>How the process makes system calls.</summary>
-    public enum StubMode
+    internal enum StubMode
     {
         /// <summary>Through the generated machine-code stubs (the normal case).</summary>
         MachineCode,

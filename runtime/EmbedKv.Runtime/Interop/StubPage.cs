@@ -33,10 +33,10 @@ namespace EmbedKv.Runtime.Interop
         private static int s_warned;
 
         /// <summary>How syscalls are made in this process.</summary>
-        public static StubMode Mode { get; private set; } = StubMode.MachineCode;
+        internal static StubMode Mode { get; private set; } = StubMode.MachineCode;
 
         /// <summary>Why the process uses the libc fallback, or null if it runs the stubs.</summary>
-        public static string? FallbackReason { get; private set; }
+        internal static string? FallbackReason { get; private set; }
 
         /// <summary>Addresses of the pages mapped so far (one per generated class).</summary>
         internal static IReadOnlyList<nint> Pages

@@ -16,7 +16,7 @@ namespace EmbedKv.Runtime.Memory
     /// before it are invalid after it. Keep the region reachable (or call <see cref="GC.KeepAlive"/>)
     /// while using its memory through a pointer or span, or the finalizer may unmap it underneath.
     /// </remarks>
-    public sealed unsafe class NativeRegion : IDisposable
+    internal sealed unsafe class NativeRegion : IDisposable
     {
         // 0 once unmapped; swapped atomically so Dispose unmaps once even when called from two threads.
         private nint _address;

@@ -11,7 +11,7 @@ namespace EmbedKv.Runtime.Net
     /// An IPv4 or IPv6 address and port as the kernel wants it (sockaddr_in or sockaddr_in6).
     /// System.Net.IPAddress only parses the text, once, at startup; no socket of System.Net is used.
     /// </summary>
-    public readonly unsafe struct InetEndpoint
+    internal readonly unsafe struct InetEndpoint
     {
         private readonly SockAddrIn6 _address; // large enough for either family; sockaddr_in is its prefix
 

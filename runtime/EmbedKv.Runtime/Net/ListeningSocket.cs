@@ -4,7 +4,7 @@ using EmbedKv.Runtime.Interop;
 namespace EmbedKv.Runtime.Net
 {
     /// <summary>A non-blocking TCP listener, opened with the options a server wants.</summary>
-    public static unsafe class ListeningSocket
+    internal static unsafe class ListeningSocket
     {
         /// <summary>
         /// Creates, binds and listens, with TCP_NODELAY for the connections it accepts. SO_REUSEADDR lets a restarted server bind at once despite

@@ -10,7 +10,7 @@ namespace EmbedKv.Runtime.Net
     /// they never throw and never allocate, because EAGAIN is the normal rhythm of a non-blocking
     /// socket, not an error, and a connection must not cost an object.
     /// </summary>
-    public static unsafe class SocketOps
+    internal static unsafe class SocketOps
     {
         /// <summary>Accepts a connection as a non-blocking, close-on-exec socket.</summary>
         /// <param name="listener">The listening socket.</param>

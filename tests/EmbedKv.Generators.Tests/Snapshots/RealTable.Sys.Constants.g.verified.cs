@@ -6,7 +6,7 @@
 
 namespace EmbedKv.Runtime.Interop
 {
-    public static unsafe partial class Sys
+    internal static unsafe partial class Sys
     {
         // AddressFamily
         /// <summary><c>AF_UNSPEC</c>, of the <c>AddressFamily</c> constants.</summary>

@@ -6,7 +6,7 @@
 
 namespace EmbedKv.Runtime.Interop
 {
-    public static unsafe partial class Sys
+    internal static unsafe partial class Sys
     {
         /// <summary>The symbolic name of an errno value ("EBADF"), or null if the table does not list it.</summary>
         /// <param name="errno">A positive errno value.</param>

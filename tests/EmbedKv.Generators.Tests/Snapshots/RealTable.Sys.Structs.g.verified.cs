@@ -8,7 +8,7 @@ namespace EmbedKv.Runtime.Interop
 {
     /// <summary>The kernel's <c>struct timespec</c>.</summary>
     [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential)]
-    public unsafe partial struct TimeSpec
+    internal unsafe partial struct TimeSpec
     {
         /// <summary><c>tv_sec</c>.</summary>
         public long Sec;
@@ -18,7 +18,7 @@ namespace EmbedKv.Runtime.Interop
 
     /// <summary>The kernel's <c>struct iovec</c>.</summary>
     [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential)]
-    public unsafe partial struct IoVec
+    internal unsafe partial struct IoVec
     {
         /// <summary><c>iov_base</c>.</summary>
         public nint Base;
@@ -28,7 +28,7 @@ namespace EmbedKv.Runtime.Interop
 
     /// <summary>The kernel's <c>struct sockaddr</c>.</summary>
     [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential)]
-    public unsafe partial struct SockAddr
+    internal unsafe partial struct SockAddr
     {
         /// <summary><c>sa_family</c>.</summary>
         public ushort Family;
@@ -38,7 +38,7 @@ namespace EmbedKv.Runtime.Interop
 
     /// <summary>The kernel's <c>struct sockaddr_in</c>.</summary>
     [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential)]
-    public unsafe partial struct SockAddrIn
+    internal unsafe partial struct SockAddrIn
     {
         /// <summary><c>sin_family</c>.</summary>
         public ushort Family;
@@ -52,7 +52,7 @@ namespace EmbedKv.Runtime.Interop
 
     /// <summary>The kernel's <c>struct sockaddr_in6</c>.</summary>
     [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential)]
-    public unsafe partial struct SockAddrIn6
+    internal unsafe partial struct SockAddrIn6
     {
         /// <summary><c>sin6_family</c>.</summary>
         public ushort Family;
@@ -68,7 +68,7 @@ namespace EmbedKv.Runtime.Interop
 
     /// <summary>The kernel's <c>struct epoll_event</c>.</summary>
     [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential, Pack = 1)]
-    public unsafe partial struct EpollEvent
+    internal unsafe partial struct EpollEvent
     {
         /// <summary><c>events</c>.</summary>
         public uint Events;
@@ -78,7 +78,7 @@ namespace EmbedKv.Runtime.Interop
 
     /// <summary>The kernel's <c>struct stat</c>.</summary>
     [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential)]
-    public unsafe partial struct Stat
+    internal unsafe partial struct Stat
     {
         /// <summary><c>st_dev</c>.</summary>
         public ulong Dev;
@@ -120,7 +120,7 @@ namespace EmbedKv.Runtime.Interop
 
     /// <summary>The kernel's <c>struct rlimit</c>.</summary>
     [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential)]
-    public unsafe partial struct RLimit
+    internal unsafe partial struct RLimit
     {
         /// <summary><c>rlim_cur</c>.</summary>
         public ulong Cur;

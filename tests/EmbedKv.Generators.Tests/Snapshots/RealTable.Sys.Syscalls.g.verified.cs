@@ -7,7 +7,7 @@
 namespace EmbedKv.Runtime.Interop
 {
     /// <summary>Linux x86_64 system calls, their constants and structs, generated from syscalls.json (table version 4).</summary>
-    public static unsafe partial class Sys
+    internal static unsafe partial class Sys
     {
         /// <summary>Version of syscalls.json this class was generated from.</summary>
         public const int TableVersion = 4;
