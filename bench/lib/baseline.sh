@@ -31,13 +31,15 @@ build_baseline() { # ref
   (cd "$tree" && build_kv)
   [ -f "$tree/$dll" ] || { echo "error: the baseline build made no $dll" >&2; exit 1; }
   mkdir -p "$dir"
-  cp -a "$tree/$(dirname "$dll")" "$dir/bin"
+  # Copied, then renamed: an interrupted copy leaves no bin/ that a later run would take as built.
+  cp -a "$tree/$(dirname "$dll")" "$dir/bin.part"
+  mv "$dir/bin.part" "$dir/bin"
   baseline_tree_gone
   trap - EXIT
 }
 
 # Writes the comparison of embedkv with baseline from http_suite's samples (it reads that function's
-# locals and http_report's helpers: stats, label, is_latency, commas, ms, ratio).
+# locals and http_report's: stats, label, is_latency, commas, ms, ran, cpu_model, ...).
 baseline_report() {
   local changed aa md
   changed="$( (git diff --name-only "$baseline_sha" -- "${baseline_paths[@]}"
@@ -81,8 +83,8 @@ baseline_report() {
         else if (ratio > 1 + noise) verdict = "faster beyond noise"
         else verdict = "within noise"
         # Within noise, yet every round on the same side: a hint to rerun with more rounds.
-        if (n >= 3 && below == n) verdict = verdict ", but slower in each of the " n " rounds"
-        if (n >= 3 && above == n) verdict = verdict ", but faster in each of the " n " rounds"
+        if (verdict == "within noise" && n >= 3 && below == n) verdict = verdict ", but slower in each of the " n " rounds"
+        if (verdict == "within noise" && n >= 3 && above == n) verdict = verdict ", but faster in each of the " n " rounds"
         printf "%s %s %.3f %.3f %.3f %.3f %s\n", ma, mb, ratio, qlo, qhi, noise, verdict
       }' "$samples"
   }

@@ -65,6 +65,10 @@ http_suite() {
     esac
   done
   has_peer() { [[ " ${peers[*]} " == *" $1 "* ]]; }
+  if [ -n "$baseline_ref" ] && ! git rev-parse --verify --quiet "$baseline_ref^{commit}" >/dev/null; then
+    echo "error: BENCH_BASELINE: '$baseline_ref' is not a commit of this repository" >&2
+    exit 2
+  fi
 
   # --- tools ----------------------------------------------------------------------------------
   local need=()
