@@ -119,7 +119,7 @@ baseline_report() {
       local files
       files="$(wc -l <<<"$changed")"
       echo "- the served binary's sources differ in $files file$([ "$files" = 1 ] || echo s):" \
-        "$(head -n 8 <<<"$changed" | sed 's/.*/`&`/' | paste -sd, - | sed 's/,/, /g')$([ "$files" -le 8 ] || echo ", ...")"
+        "$(head -n 4 <<<"$changed" | sed 's/.*/`&`/' | paste -sd, - | sed 's/,/, /g')$([ "$files" -le 4 ] || echo ", ...")"
     fi
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); machine: \`nproc\` = $(nproc), $cpu_model, kernel $kernel, .NET $dotnet_runtime"
     echo "- $rounds rounds of ${secs} s per cell, $conns connections, after ${warmup} s of every cell unrecorded; both servers"
