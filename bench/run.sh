@@ -48,7 +48,15 @@ suites:
           Every server on core BENCH_CPU, wrk on core BENCH_CLIENT_CPU, interleaved
           rounds; then the server's memory per idle keep-alive connection. Installs wrk, nginx,
           redis-server, webdis, gcc and gnuplot-nox with apt-get if missing. Writes
-          bench/results/http.md and bench/results/http.png.
+          bench/results/http.md and bench/results/http.png (a run of some cells or peers, or with a
+          baseline, writes bench/out/http/http.md instead).
+          Against a baseline, e.g. before merging a refactoring:
+            BENCH_BASELINE=main BENCH_PEERS=baseline bench/run.sh http
+          builds EmbedKv at git ref main the same way (Release, in a temporary git worktree under
+          bench/out/baseline/) and runs it as the server embedkv@SHA, pinned alike, next to the current
+          EmbedKv in every round; writes bench/results/baseline.md: per workload current / baseline,
+          the run's noise (round-to-round spread) and a verdict, within noise or not. An A/A run (the
+          served code the same on both sides) writes bench/results/baseline-aa.md instead.
   all     micro, storage and http, one after the other: every figure the README quotes.
   profile a CPU profile of EmbedKv serving GET 64 B keep-alive under wrk (perf record -e cpu-clock
           -g, JIT frames through DOTNET_PerfMapEnabled=1); installs linux-perf if missing. Prints
@@ -63,7 +71,9 @@ environment:
   BENCH_RATE (the latency cell's total request rate, 5000), BENCH_IDLE_CONNECTIONS (10000),
   BENCH_NICE (niceness of servers and wrk, e.g. -10 on a machine that cannot be made quiet; default 0),
   BENCH_WEBDIS_THREADS (1), BENCH_WEBDIS_POOL (20), BENCH_CELLS (a subset of the workloads:
-  get64 get64close get1m postdurable postbatched mixed latency awake; default all)
+  get64 get64close get1m postdurable postbatched mixed latency awake; default all),
+  BENCH_BASELINE (a git ref: EmbedKv built there runs too, see above), BENCH_PEERS (the servers
+  besides EmbedKv: nginx webdis aspnet ceiling, default all; "baseline": only EmbedKv and BENCH_BASELINE)
   profile: BENCH_SECONDS (10), BENCH_PROFILE_CELL (keepalive or close)
   fairness: BENCH_ROUNDS (3), BENCH_SECONDS (GETs alone before the uploads, 5), BENCH_CLIENT_CPU (0),
   BENCH_NICE (servers, GET client and uploads, in sessions of their own so that it also counts under
@@ -78,7 +88,7 @@ EOF
 }
 
 # The suites live in bench/lib/, one file each; they only define functions and tables.
-for lib in common micro storage http http_report listener fairness profile; do
+for lib in common micro storage http http_report baseline listener fairness profile; do
   # shellcheck source=/dev/null
   source "$root/bench/lib/$lib.sh"
 done

@@ -7,8 +7,9 @@
 # wrk to core BENCH_CLIENT_CPU, each cell repeated in interleaved rounds; then the server's memory per
 # idle keep-alive connection. -> bench/results/http.md and bench/results/http.png
 
-# The peers, in table order, and the names the report gives them.
-http_peers=(embedkv nginx webdis aspnet ceiling)
+# The peers, in table order, and the names the report gives them. "baseline" is EmbedKv built at
+# BENCH_BASELINE (bench/lib/baseline.sh); http_suite names it embedkv@SHA.
+http_peers=(embedkv baseline nginx webdis aspnet ceiling)
 declare -A http_peer_name=(
   [embedkv]="EmbedKv" [nginx]="nginx" [webdis]="Redis via webdis" [aspnet]="ASP.NET Core" [ceiling]="C ceiling"
 )
@@ -32,6 +33,10 @@ wait_http() {
   return 1
 }
 
+# Builds the benchmarks host that serves EmbedKv in this suite, in the current directory's tree: the one
+# build command of the current EmbedKv and of the baseline, so that both are built alike.
+build_kv() { dotnet build bench/EmbedKv.Benchmarks -c Release -nologo -v q; }
+
 # Converts one of wrk's latencies ("286.00us", "2.07ms", "1.01s", "1.20m") to milliseconds.
 wrk_ms() {
   awk -v v="$1" 'BEGIN {
@@ -43,15 +48,38 @@ wrk_ms() {
 }
 
 http_suite() {
+  local started=$SECONDS
+  # --- which servers --------------------------------------------------------------------------
+  # EmbedKv always; BENCH_PEERS picks among the others (default all); BENCH_BASELINE=REF adds EmbedKv
+  # built at REF, and BENCH_PEERS=baseline then runs only the two EmbedKv builds.
+  local baseline_ref="${BENCH_BASELINE:-}" p
+  local want=(nginx webdis aspnet ceiling)
+  [ -z "${BENCH_PEERS:-}" ] || read -r -a want <<<"$BENCH_PEERS"
+  local peers=(embedkv)
+  [ -z "$baseline_ref" ] || peers+=(baseline)
+  for p in "${want[@]}"; do
+    case "$p" in
+      nginx | webdis | aspnet | ceiling) peers+=("$p") ;;
+      baseline) [ -n "$baseline_ref" ] || { echo "error: BENCH_PEERS=baseline needs BENCH_BASELINE=REF" >&2; exit 2; } ;;
+      *) echo "error: BENCH_PEERS: no peer '$p' (peers: nginx webdis aspnet ceiling baseline)" >&2; exit 2 ;;
+    esac
+  done
+  has_peer() { [[ " ${peers[*]} " == *" $1 "* ]]; }
+  if [ -n "$baseline_ref" ] && ! git rev-parse --verify --quiet "$baseline_ref^{commit}" >/dev/null; then
+    echo "error: BENCH_BASELINE: '$baseline_ref' is not a commit of this repository" >&2
+    exit 2
+  fi
+
   # --- tools ----------------------------------------------------------------------------------
   local need=()
   command -v wrk >/dev/null 2>&1 || need+=(wrk)
-  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
-  command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
-  command -v webdis >/dev/null 2>&1 || need+=(webdis)
-  command -v gcc >/dev/null 2>&1 || need+=(gcc)
-  [ -f /usr/include/stdio.h ] || need+=(libc6-dev)
-  command -v gnuplot >/dev/null 2>&1 || need+=(gnuplot-nox)
+  has_peer nginx && { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx); }
+  has_peer webdis && { command -v redis-server >/dev/null 2>&1 || need+=(redis-server); }
+  has_peer webdis && { command -v webdis >/dev/null 2>&1 || need+=(webdis); }
+  has_peer ceiling && { command -v gcc >/dev/null 2>&1 || need+=(gcc); }
+  has_peer ceiling && { [ -f /usr/include/stdio.h ] || need+=(libc6-dev); }
+  # The chart only for a run of the five peers as they are (see http_report).
+  [ -n "${BENCH_PEERS:-}${BENCH_BASELINE:-}" ] || command -v gnuplot >/dev/null 2>&1 || need+=(gnuplot-nox)
   command -v curl >/dev/null 2>&1 || need+=(curl)
   command -v python3 >/dev/null 2>&1 || need+=(python3)
   if [ ${#need[@]} -gt 0 ]; then
@@ -85,13 +113,20 @@ http_suite() {
   [ "${BENCH_NICE:-0}" = 0 ] || prio=(nice -n "$BENCH_NICE")
 
   # --- builds ---------------------------------------------------------------------------------
-  log "building the benchmarks and the ASP.NET Core peer (Release), and the C ceiling"
-  dotnet build bench/EmbedKv.Benchmarks -c Release -nologo -v q
-  dotnet build bench/peers/AspNetKv -c Release -nologo -v q
+  log "building the benchmarks (Release) and the peers that run"
+  build_kv
+  has_peer aspnet && dotnet build bench/peers/AspNetKv -c Release -nologo -v q
   mkdir -p "$out"
-  gcc -O2 -Wall -Wextra -o "$out/ceiling" bench/peers/ceiling.c
+  has_peer ceiling && gcc -O2 -Wall -Wextra -o "$out/ceiling" bench/peers/ceiling.c
   local dll="bench/EmbedKv.Benchmarks/bin/Release/net10.0/EmbedKv.Benchmarks.dll"
   local asp_dir="$root/bench/peers/AspNetKv/bin/Release/net10.0"
+  local baseline_sha="" baseline_short="" baseline_dll="" baseline_build_secs=0
+  if has_peer baseline; then
+    baseline_build_secs=$SECONDS
+    build_baseline "$baseline_ref"
+    baseline_build_secs=$((SECONDS - baseline_build_secs))
+    http_peer_name[baseline]="embedkv@$baseline_short"
+  fi
 
   local w="$root/$out/http" ng="$root/$out/nginx"
   rm -rf "$w" "$ng"
@@ -119,16 +154,17 @@ http_suite() {
   # Each start_* function sets $port (and records the pid in http_pids, watch and peer_pids).
   local port
 
-  # EmbedKv through the benchmarks' serve command, one event loop.
-  start_kv() { # name durability [extra serve options...]
-    local name="$1" durability="$2" i
-    shift 2
+  # EmbedKv through the benchmarks' serve command, one event loop; the current build or the baseline.
+  start_kv() { # embedkv|baseline name durability [extra serve options...]
+    local peer="$1" name="$2" durability="$3" i kv_dll="$dll"
+    shift 3
+    [ "$peer" = embedkv ] || kv_dll="$baseline_dll"
     : >"$w/$name.out" # exists before the server writes to it, for the wait below
-    "${prio[@]+"${prio[@]}"}" taskset -c "$srv_cpu" dotnet "$dll" serve --port 0 --data "$w/data-$name" --durability "$durability" \
+    "${prio[@]+"${prio[@]}"}" taskset -c "$srv_cpu" dotnet "$kv_dll" serve --port 0 --data "$w/data-$name" --durability "$durability" \
       --workers 1 "$@" >"$w/$name.out" 2>"$w/$name.err" &
     http_pids+=($!)
-    watch["EmbedKv ($name)"]=$!
-    peer_pids[embedkv]+=" $!"
+    watch["${http_peer_name[$peer]} ($name)"]=$!
+    peer_pids[$peer]+=" $!"
     port=""
     for i in $(seq 1 100); do
       port="$(awk '$1 == "listening" { print $2; exit }' "$w/$name.out")"
@@ -234,53 +270,79 @@ EOF
   }
 
   log "starting the servers (pinned to core $srv_cpu)"
-  start_kv always always
-  local kv_always="$port"
-  start_kv batched batched
-  local kv_batched="$port"
+  # A peer that does not run keeps port 0 here; its entries leave the matrix below. (The start_*
+  # calls stand alone, not in an && list, which would switch set -e off inside them.)
+  local kv_always kv_batched base_always=0 base_batched=0 ng_port=0 wd_always=0 wd_everysec=0
+  local asp_durable=0 asp_batched=0 ceil_port=0
+  start_kv embedkv always always
+  kv_always="$port"
+  start_kv embedkv batched batched
+  kv_batched="$port"
+  if has_peer baseline; then
+    start_kv baseline base-always always
+    base_always="$port"
+    start_kv baseline base-batched batched
+    base_batched="$port"
+  fi
   cp "$values/k64" "$values/k1m" "$ng/static/"
-  start_nginx
-  local ng_port="$port"
-  start_webdis always always
-  local wd_always="$port"
-  start_webdis everysec everysec
-  local wd_everysec="$port"
-  start_aspnet durable true
-  local asp_durable="$port"
-  start_aspnet batched false
-  local asp_batched="$port"
-  start_ceiling
-  local ceil_port="$port"
+  if has_peer nginx; then
+    start_nginx
+    ng_port="$port"
+  fi
+  if has_peer webdis; then
+    start_webdis always always
+    wd_always="$port"
+    start_webdis everysec everysec
+    wd_everysec="$port"
+  fi
+  if has_peer aspnet; then
+    start_aspnet durable true
+    asp_durable="$port"
+    start_aspnet batched false
+    asp_batched="$port"
+  fi
+  if has_peer ceiling; then
+    start_ceiling
+    ceil_port="$port"
+  fi
 
   # --- the same values in every peer, checked byte for byte ------------------------------------
   log "storing the values"
-  prefill() { python3 bench/http/prefill.py "$@" >/dev/null; }
-  prefill "$kv_always" POST / "$values/k64" k64
-  prefill "$kv_always" POST / "$values/k1m" k1m
+  # prefill and same skip a peer that does not run (port 0).
+  prefill() { [ "$1" = 0 ] || python3 bench/http/prefill.py "$@" >/dev/null; }
+  local kv
+  for kv in "$kv_always" "$base_always"; do
+    prefill "$kv" POST / "$values/k64" k64
+    prefill "$kv" POST / "$values/k1m" k1m
+  done
   prefill "$wd_always" PUT /SET/ "$values/k64" k64
   prefill "$wd_always" PUT /SET/ "$values/k1m" k1m
   prefill "$asp_durable" POST / "$values/k64" k64
   prefill "$asp_durable" POST / "$values/k1m" k1m
   # The mixed workload's keys m1..m1000, in the servers its cells use.
   prefill "$kv_batched" POST / "$values/k64" --range m 1000
+  prefill "$base_batched" POST / "$values/k64" --range m 1000
   prefill "$ng_port" PUT /dav/ "$values/k64" --range m 1000
   prefill "$wd_everysec" PUT /SET/ "$values/k64" --range m 1000
   prefill "$asp_batched" POST / "$values/k64" --range m 1000
   same() { # url file
+    [[ "$1" != *":0/"* ]] || return 0
     curl -fsS "$1" | cmp -s - "$2" || { echo "error: $1 did not return the bytes of $2" >&2; exit 1; }
   }
   local k
   for k in k64 k1m; do
     same "http://127.0.0.1:$kv_always/$k" "$values/$k"
+    same "http://127.0.0.1:$base_always/$k" "$values/$k"
     same "http://127.0.0.1:$ng_port/$k" "$values/$k"
     same "http://127.0.0.1:$wd_always/GET/$k.txt" "$values/$k"
     same "http://127.0.0.1:$asp_durable/$k" "$values/$k"
   done
   same "http://127.0.0.1:$ceil_port/k64" "$values/k64"
-  same "http://127.0.0.1:$kv_batched/m1000" "$values/k64"
+  for kv in "$kv_batched" "$base_batched" "$asp_batched"; do
+    same "http://127.0.0.1:$kv/m1000" "$values/k64"
+  done
   same "http://127.0.0.1:$ng_port/dav/m1000" "$values/k64"
   same "http://127.0.0.1:$wd_everysec/GET/m1000.txt" "$values/k64"
-  same "http://127.0.0.1:$asp_batched/m1000" "$values/k64"
 
   # --- the matrix: "cell|peer|url|wrk options and script|--|script arguments" -------------------
   # A peer without an entry for a cell shows n/a, with the reason from http_na below.
@@ -324,10 +386,19 @@ EOF
     "awake|ceiling|http://127.0.0.1:$ceil_port/k64|-s|$paced|--|$rate|$conns"
   )
 
-  # Only the cells asked for.
-  local kept=() entry
+  # Only the cells asked for, and the peers that run. The baseline gets every entry of EmbedKv's, on its
+  # own ports, right after it, so that within a round the two measure next to each other.
+  local kept=() entry peer
   for entry in "${matrix[@]}"; do
-    [[ " ${cells[*]} " == *" ${entry%%|*} "* ]] && kept+=("$entry")
+    [[ " ${cells[*]} " == *" ${entry%%|*} "* ]] || continue
+    peer="$(cut -d'|' -f2 <<<"$entry")"
+    has_peer "$peer" || continue
+    kept+=("$entry")
+    if [ "$peer" = embedkv ] && has_peer baseline; then
+      entry="${entry/|embedkv|/|baseline|}"
+      entry="${entry/:$kv_always\//:$base_always/}"
+      kept+=("${entry/:$kv_batched\//:$base_batched/}")
+    fi
   done
   matrix=("${kept[@]}")
 
@@ -433,37 +504,48 @@ EOF
   fi
 
   # --- memory per idle keep-alive connection --------------------------------------------------
-  log "idle connections: $idle_conns keep-alive connections to a fresh EmbedKv server"
-  start_kv idle none --max-connections $((idle_conns + 100))
-  local idle_port="$port" idle_pid="${http_pids[-1]}"
-  prefill "$idle_port" PUT / "$values/k64" k64
-  # Warm up the request path so that JIT and first-use allocations are not charged to connections.
-  taskset -c "$cli_cpu" wrk -t1 -c"$conns" -d1s "http://127.0.0.1:$idle_port/k64" >/dev/null 2>&1 || true
-  sleep 1
-  rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-  local rss_before rss_after idle_report
-  rss_before="$(rss "$idle_pid")"
-  local fifo="$w/idle.fifo"
-  rm -f "$fifo"
-  mkfifo "$fifo"
-  taskset -c "$cli_cpu" python3 bench/http/idle_conns.py "$idle_port" "$idle_conns" /k64 <"$fifo" >"$w/idleclient.txt" 2>"$w/idleclient.err" &
-  local py_pid=$!
-  exec 9>"$fifo"
-  for k in $(seq 1 600); do
-    grep -q '^statuses' "$w/idleclient.txt" 2>/dev/null && break
-    kill -0 "$py_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  sleep 1
-  rss_after="$(rss "$idle_pid")"
-  local open_conns
-  open_conns="$(awk '$1 == "open" { print $2 }' "$w/idleclient.txt")"
-  echo >&9
-  exec 9>&-
-  wait "$py_pid" || true
-  cleanup_http
+  # A fresh server of peer $1 (embedkv or baseline); sets idle_before and idle_after (VmRSS, KiB),
+  # idle_open (connections held open) and idle_report (the client's lines).
+  local idle_before idle_after idle_open idle_report
+  measure_idle() { # embedkv|baseline
+    log "idle connections: $idle_conns keep-alive connections to a fresh ${http_peer_name[$1]} server"
+    start_kv "$1" "idle-$1" none --max-connections $((idle_conns + 100))
+    local idle_port="$port" idle_pid="${http_pids[-1]}" k
+    prefill "$idle_port" PUT / "$values/k64" k64
+    # Warm up the request path so that JIT and first-use allocations are not charged to connections.
+    taskset -c "$cli_cpu" wrk -t1 -c"$conns" -d1s "http://127.0.0.1:$idle_port/k64" >/dev/null 2>&1 || true
+    sleep 1
+    rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+    idle_before="$(rss "$idle_pid")"
+    local fifo="$w/idle.fifo"
+    rm -f "$fifo"
+    mkfifo "$fifo"
+    taskset -c "$cli_cpu" python3 bench/http/idle_conns.py "$idle_port" "$idle_conns" /k64 <"$fifo" >"$w/idleclient.txt" 2>"$w/idleclient.err" &
+    local py_pid=$!
+    exec 9>"$fifo"
+    for k in $(seq 1 600); do
+      grep -q '^statuses' "$w/idleclient.txt" 2>/dev/null && break
+      kill -0 "$py_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    sleep 1
+    idle_after="$(rss "$idle_pid")"
+    idle_open="$(awk '$1 == "open" { print $2 }' "$w/idleclient.txt")"
+    echo >&9
+    exec 9>&-
+    wait "$py_pid" || true
+    cleanup_http
+    idle_report="$(cat "$w/idleclient.txt")"
+  }
+  local base_rss_before="" base_rss_after="" base_open_conns=""
+  if has_peer baseline; then
+    measure_idle baseline
+    base_rss_before="$idle_before" base_rss_after="$idle_after" base_open_conns="$idle_open"
+  fi
+  measure_idle embedkv
   trap - EXIT
-  idle_report="$(cat "$w/idleclient.txt")"
+  local rss_before="$idle_before" rss_after="$idle_after" open_conns="$idle_open"
+  local run_secs=$((SECONDS - started))
 
   http_report
 }

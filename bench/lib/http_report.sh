@@ -5,12 +5,17 @@
 # Writes bench/results/http.md and bench/results/http.png from the samples of http_suite (it reads
 # that function's locals: samples, rounds, secs, conns, rate, ...).
 http_report() {
-  # A run of some cells only (BENCH_CELLS) reports to the scratch directory, not over the full table.
+  # A run of some cells or peers only (BENCH_CELLS, BENCH_PEERS), or with a baseline (BENCH_BASELINE,
+  # whose comparison bench/lib/baseline.sh writes), reports to the scratch directory, not over the
+  # README's table.
   local md="$results/http.md" png="$results/http.png"
-  if [ -n "${BENCH_CELLS:-}" ]; then
-    md="$w/http-cells.md"
-    png="$w/http-cells.png"
+  if [ -n "${BENCH_CELLS:-}${BENCH_PEERS:-}${BENCH_BASELINE:-}" ]; then
+    md="$w/http.md"
+    png="$w/http.png"
   fi
+  # The peers that ran, in table order.
+  local ran=() p
+  for p in "${http_peers[@]}"; do has_peer "$p" && ran+=("$p"); done
   log "writing $md and $png"
 
   # Why a peer has no figure in a cell.
@@ -80,7 +85,7 @@ http_report() {
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
   goal() { # text embedkv peer factor: met when embedkv >= factor * peer
     if [ -z "$2" ] || [ -z "$3" ]; then
-      echo "- $1: not measured in this run (BENCH_CELLS)"
+      echo "- $1: not measured in this run (BENCH_CELLS, BENCH_PEERS)"
     else
       echo "- $1 = $(ratio "$2" "$3"): $(verdict "$2 >= $4 * $3")"
     fi
@@ -94,16 +99,16 @@ http_report() {
   {
     printf '| workload |'
     local peer
-    for peer in "${http_peers[@]}"; do printf ' %s |' "${http_peer_name[$peer]}"; done
+    for peer in "${ran[@]}"; do printf ' %s |' "${http_peer_name[$peer]}"; done
     printf '\n|---|'
-    for peer in "${http_peers[@]}"; do printf -- '---:|'; done
+    for peer in "${ran[@]}"; do printf -- '---:|'; done
     printf '\n'
     local cell base s
     for cell in "${cells[@]}"; do
       base="$(stats "$cell" embedkv)"
       printf '| %s |' "${label[$cell]}"
       is_latency "$cell" || printf '"%s"' "${short[$cell]}" >>"$tput"
-      for peer in "${http_peers[@]}"; do
+      for peer in "${ran[@]}"; do
         s="$(stats "$cell" "$peer")"
         if [ -z "$s" ]; then
           local reason mark
@@ -152,7 +157,7 @@ http_report() {
 
   # The chart's latency panel: per peer p50 and p99, core idle between requests and kept awake.
   local peer_l s_idle s_awake
-  for peer_l in "${http_peers[@]}"; do
+  for peer_l in "${ran[@]}"; do
     s_idle="$(stats latency "$peer_l")"
     s_awake="$(stats awake "$peer_l")"
     printf '"%s" %s %s %s %s\n' "${http_peer_name[$peer_l]}" \
@@ -163,6 +168,9 @@ http_report() {
   local chart_note=""
   if [ ! -s "$tput" ]; then
     chart_note="(no throughput cell in this run: no chart)"
+  elif [ -n "${BENCH_PEERS:-}${BENCH_BASELINE:-}" ]; then
+    # bench/plot/http.gp draws the five peers of the full matrix, no other set.
+    chart_note="(a run of other servers than the five peers, BENCH_PEERS or BENCH_BASELINE: no chart)"
   elif command -v gnuplot >/dev/null 2>&1; then
     gnuplot -e "tput='$tput'; lat='$lat'; out='$png'; subtitle='$(date -u '+%Y-%m-%d'), $(nproc) cores, $rounds rounds of ${secs} s'" \
       bench/plot/http.gp || chart_note="(gnuplot failed: the chart was not redrawn)"
@@ -223,13 +231,13 @@ http_report() {
     echo "the client, the disk, or a sleeping core to wake), not computing."
     echo
     printf '| workload |'
-    for peer in "${http_peers[@]}"; do printf ' %s |' "${http_peer_name[$peer]}"; done
+    for peer in "${ran[@]}"; do printf ' %s |' "${http_peer_name[$peer]}"; done
     printf '\n|---|'
-    for peer in "${http_peers[@]}"; do printf -- '---:|'; done
+    for peer in "${ran[@]}"; do printf -- '---:|'; done
     printf '\n'
     for cell in "${cells[@]}"; do
       printf '| %s |' "${label[$cell]}"
-      for peer in "${http_peers[@]}"; do
+      for peer in "${ran[@]}"; do
         s="$(stats "$cell" "$peer")"
         if [ -z "$s" ]; then printf ' n/a |'; continue; fi
         read -r _ _ _ _ _ _ _ srv core <<<"$s"
@@ -294,4 +302,5 @@ http_report() {
     fi
   } >"$md"
   cat "$md"
+  if has_peer baseline; then baseline_report; fi
 }
