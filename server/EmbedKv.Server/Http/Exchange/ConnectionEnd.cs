@@ -6,20 +6,21 @@ namespace EmbedKv.Server.Http.Exchange
     /// bytes were dropped or may still be arriving, lingers: our side is shut down and whatever comes is
     /// read and dropped until the client closes, for at most 5 s or BodyTimeout if shorter. Closing at once
     /// with bytes unread makes the kernel send a reset, and a client still writing its body (HttpClient
-    /// without Expect: 100-continue) got "broken pipe" instead of ever reading its 413.
+    /// without Expect: 100-continue) got "broken pipe" instead of ever reading its 413. A struct inside
+    /// its <see cref="RequestCycle"/>, as every idle connection carries one.
     /// </summary>
-    internal sealed class ConnectionEnd
+    internal struct ConnectionEnd
     {
         private readonly ConnectionBuffers _buffers;
         private readonly IExchangeTransport _transport;
-        private readonly ExchangeDeadline _deadline;
         private bool _linger;
 
-        public ConnectionEnd(ConnectionBuffers buffers, IExchangeTransport transport, ExchangeDeadline deadline)
+        public ConnectionEnd(ConnectionBuffers buffers, IExchangeTransport transport)
         {
             _buffers = buffers;
             _transport = transport;
-            _deadline = deadline;
+            _linger = false;
+            Decided = false;
         }
 
         /// <summary>The connection closes once its answers are out.</summary>
@@ -54,7 +55,7 @@ namespace EmbedKv.Server.Http.Exchange
         }
 
         /// <summary>The answers are out: closes, or starts lingering and returns true.</summary>
-        public bool Finish(long now)
+        public bool Finish(long now, ref ExchangeDeadline deadline)
         {
             if (!_linger)
             {
@@ -65,15 +66,15 @@ namespace EmbedKv.Server.Http.Exchange
             Reset();
             _buffers.DropInput();
             _transport.ShutdownOutput();
-            _deadline.AwaitLingerEnd(now);
+            deadline.AwaitLingerEnd(now);
             return true;
         }
 
         /// <summary>Lingering: drops what arrived; false once the deadline passed and the connection closed.</summary>
-        public bool Drain(long now)
+        public readonly bool Drain(long now, in ExchangeDeadline deadline)
         {
             _buffers.DropInput();
-            if (!_deadline.Passed(now))
+            if (!deadline.Passed(now))
             {
                 return true;
             }

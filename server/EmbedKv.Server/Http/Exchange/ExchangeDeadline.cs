@@ -4,9 +4,10 @@ namespace EmbedKv.Server.Http.Exchange
 {
     /// <summary>
     /// When a connection is closed for making no progress (monotonic milliseconds): each phase of an
-    /// exchange has its own limit, named here once rather than added at each place a phase begins.
+    /// exchange has its own limit, named here once rather than added at each place a phase begins. A struct
+    /// inside its <see cref="RequestCycle"/>: every idle connection carries one, so it costs no object.
     /// </summary>
-    internal sealed class ExchangeDeadline
+    internal struct ExchangeDeadline
     {
         // Longest lingering close (see Http1Exchange.StartLinger).
         private const long LingerMilliseconds = 5000;
@@ -17,7 +18,7 @@ namespace EmbedKv.Server.Http.Exchange
 
         public long At { get; private set; }
 
-        public bool Passed(long now) => now >= At;
+        public readonly bool Passed(long now) => now >= At;
 
         /// <summary>A request's head must be whole within HeaderTimeout of its first byte (slowloris).</summary>
         public void AwaitHead(long now) => At = now + Milliseconds(_limits.HeaderTimeout);

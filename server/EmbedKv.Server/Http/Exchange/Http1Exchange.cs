@@ -12,7 +12,6 @@ namespace EmbedKv.Server.Http.Exchange
         private readonly ConnectionBuffers _buffers;
         private readonly ResponseComposer _responses;
         private readonly IExchangeTransport _transport;
-        private readonly ExchangeDeadline _deadline;
         private readonly RequestCycle _requests;
 
         public Http1Exchange(ExchangeContext context, ConnectionBuffers buffers, ResponseComposer responses, IRequestHandler handler, IExchangeTransport transport)
@@ -20,12 +19,11 @@ namespace EmbedKv.Server.Http.Exchange
             _buffers = buffers;
             _responses = responses;
             _transport = transport;
-            _deadline = new ExchangeDeadline(context.Limits);
-            _requests = new RequestCycle(context, buffers, responses, handler, transport, _deadline, new ConnectionEnd(buffers, transport, _deadline));
+            _requests = new RequestCycle(context, buffers, responses, handler, transport);
         }
 
         /// <summary>Monotonic milliseconds after which the connection is closed (slowloris, idle, stalled body or answer).</summary>
-        public long Deadline => _deadline.At;
+        public long Deadline => _requests.Deadline.At;
 
         /// <summary>
         /// The last drive stopped on its turn's budget with work left (input unread, requests unparsed, a value
@@ -137,7 +135,7 @@ namespace EmbedKv.Server.Http.Exchange
                     if (_requests.BetweenRequests)
                     {
                         // Idle from when the answer has gone out, not from when it was queued.
-                        _deadline.AwaitIdle(now);
+                        _requests.Deadline.AwaitIdle(now);
                     }
 
                     return true;
@@ -145,12 +143,12 @@ namespace EmbedKv.Server.Http.Exchange
                     // An answer still going out is not idle: it is held to BodyTimeout for progress, as a
                     // request body is. It used to keep the IdleTimeout deadline EndRequest set, so a client that
                     // paused reading a large value for longer than IdleTimeout had its download cut short.
-                    _deadline.AwaitProgress(now);
+                    _requests.Deadline.AwaitProgress(now);
                     return false;
                 case SendStatus.Yield:
                     // A fast reader of a large value would otherwise keep the loop sending it to the end.
                     Yielded = true;
-                    _deadline.AwaitProgress(now);
+                    _requests.Deadline.AwaitProgress(now);
                     return false;
                 default:
                     return false; // Full (writability calls back), or Closed

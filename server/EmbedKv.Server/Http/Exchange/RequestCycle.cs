@@ -37,23 +37,23 @@ namespace EmbedKv.Server.Http.Exchange
         private readonly ResponseComposer _responses;
         private readonly IRequestHandler _handler;
         private readonly IExchangeTransport _transport;
-        private readonly ExchangeDeadline _deadline;
-        private readonly ConnectionEnd _end;
+        private ExchangeDeadline _deadline;
+        private ConnectionEnd _end;
         private Phase _phase;
         private RequestHead _head;
         private RequestBody _body;
         private bool _requestStarted;
         private int _turnRequests;
 
-        public RequestCycle(ExchangeContext context, ConnectionBuffers buffers, ResponseComposer responses, IRequestHandler handler, IExchangeTransport transport, ExchangeDeadline deadline, ConnectionEnd end)
+        public RequestCycle(ExchangeContext context, ConnectionBuffers buffers, ResponseComposer responses, IRequestHandler handler, IExchangeTransport transport)
         {
             _context = context;
             _buffers = buffers;
             _responses = responses;
             _handler = handler;
             _transport = transport;
-            _deadline = deadline;
-            _end = end;
+            _deadline = new ExchangeDeadline(context.Limits);
+            _end = new ConnectionEnd(buffers, transport);
         }
 
         private enum Phase : byte
@@ -67,6 +67,9 @@ namespace EmbedKv.Server.Http.Exchange
             // Answered and half-closed: input is read and dropped until the client closes (see ConnectionEnd).
             Linger,
         }
+
+        /// <summary>When the connection is closed for making no progress; the exchange moves it as answers go out.</summary>
+        public ref ExchangeDeadline Deadline => ref _deadline;
 
         /// <summary>A request is under way: its head started arriving, its body is being read, or the handler owes its answer.</summary>
         public bool InRequest => _requestStarted || _phase is Phase.Body or Phase.Handler;
@@ -103,14 +106,14 @@ namespace EmbedKv.Server.Http.Exchange
             Phase.Head when _buffers.HasInput => !CanStartAnswer ? ExchangeStep.Drain : _turnRequests >= TurnRequestBudget ? ExchangeStep.Yield : ParseHead(now),
             Phase.Body when _buffers.HasInput => ReadBody(now),
             Phase.Handler => ExchangeStep.Wait,
-            Phase.Linger => _end.Drain(now) ? ExchangeStep.NeedInput : ExchangeStep.Wait,
+            Phase.Linger => _end.Drain(now, in _deadline) ? ExchangeStep.NeedInput : ExchangeStep.Wait,
             _ => ExchangeStep.NeedInput,
         };
 
         /// <summary>The answers are out and the connection was to end: it closed, or lingers now.</summary>
         public bool Ending(long now)
         {
-            if (!_end.Finish(now))
+            if (!_end.Finish(now, ref _deadline))
             {
                 return false;
             }

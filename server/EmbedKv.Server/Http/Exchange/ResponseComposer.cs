@@ -12,7 +12,11 @@ namespace EmbedKv.Server.Http.Exchange
     {
         private readonly ExchangeContext _context;
         private readonly ConnectionBuffers _buffers;
-        private RequestHead _request;
+
+        // What the answers depend on of the request being answered, as far as it was parsed.
+        private HttpMethod _method;
+        private bool _http11;
+        private bool _keepAlive;
 
         // Stopwatch timestamp of the request's first byte, taken only while the duration histogram has a listener.
         private long _startedAt;
@@ -23,14 +27,11 @@ namespace EmbedKv.Server.Http.Exchange
             _buffers = buffers;
         }
 
-        /// <summary>The request being answered, as far as it was parsed.</summary>
-        public ref readonly RequestHead Request => ref _request;
-
         /// <summary>
         /// Whether the connection ends after this answer: the request asked for it (or HTTP/1.0 did not ask
         /// to keep it), or the server is stopping.
         /// </summary>
-        public bool ConnectionEnds => !_request.KeepAlive || _context.Stopping;
+        public bool ConnectionEnds => !_keepAlive || _context.Stopping;
 
         /// <summary>Room for a value's bytes right behind its head.</summary>
         public Span<byte> Room => _buffers.OutputRoom;
@@ -43,7 +44,12 @@ namespace EmbedKv.Server.Http.Exchange
         }
 
         /// <summary>The head was parsed (or refused partway): later answers follow what it said.</summary>
-        public void For(in RequestHead request) => _request = request;
+        public void For(in RequestHead request)
+        {
+            _method = request.Method;
+            _http11 = request.Http11;
+            _keepAlive = request.KeepAlive;
+        }
 
         /// <summary>RFC 9110 §10.1.1: the client waits for this before it sends the body (curl does, over 1 MiB).</summary>
         public void Continue()
@@ -57,7 +63,7 @@ namespace EmbedKv.Server.Http.Exchange
         {
             Counted(status);
             bool close = ConnectionEnds;
-            _buffers.Queued(ResponseWriter.Head(_buffers.OutputRoom, status, contentLength, octetStream, close, !_request.Http11 && !close, _context.Date));
+            _buffers.Queued(ResponseWriter.Head(_buffers.OutputRoom, status, contentLength, octetStream, close, !_http11 && !close, _context.Date));
         }
 
         /// <summary>A value's bytes (or part of them) behind its head, written into <see cref="Room"/>.</summary>
@@ -73,8 +79,8 @@ namespace EmbedKv.Server.Http.Exchange
         public void Text(int status, ReadOnlySpan<byte> body, bool close, ReadOnlySpan<byte> extraHeaders = default)
         {
             Counted(status);
-            bool http10KeepAlive = !_request.Http11 && !close;
-            _buffers.Queued(_request.Method == HttpMethod.Head
+            bool http10KeepAlive = !_http11 && !close;
+            _buffers.Queued(_method == HttpMethod.Head
                 ? ResponseWriter.Head(_buffers.OutputRoom, status, body.Length, octetStream: false, close, http10KeepAlive, _context.Date, extraHeaders)
                 : ResponseWriter.Text(_buffers.OutputRoom, status, body, close, http10KeepAlive, _context.Date, extraHeaders));
         }
@@ -88,7 +94,7 @@ namespace EmbedKv.Server.Http.Exchange
 
         private void Counted(int status)
         {
-            _context.Stats.Answered(_request.Method, status, _startedAt);
+            _context.Stats.Answered(_method, status, _startedAt);
             _startedAt = 0;
         }
     }
