@@ -92,7 +92,7 @@ namespace EmbedKv.Server.Loop
             if (!_short)
             {
                 _short = true;
-                _shortage.Began(error, BackOffMilliseconds);
+                _shortage.Began(error, BackOffMilliseconds, now);
             }
         }
 
@@ -121,12 +121,12 @@ namespace EmbedKv.Server.Loop
         }
 
         /// <summary>Accept did not fail for want of resources (it accepted, or found the queue empty): an episode, if any, is over.</summary>
-        public void Recovered()
+        public void Recovered(long now)
         {
             if (_short)
             {
                 _short = false;
-                _shortage.Ended();
+                _shortage.Ended(now);
             }
         }
 

@@ -22,7 +22,7 @@ namespace EmbedKv.Server.Loop
         public DescriptorShortage(ILogger logger) => _logger = logger;
 
         /// <summary>A loop could not accept (<paramref name="error"/> is accept's -errno) and pauses for <paramref name="backOffMilliseconds"/>.</summary>
-        public void Began(int error, int backOffMilliseconds)
+        public void Began(int error, int backOffMilliseconds, long now)
         {
             lock (_lock)
             {
@@ -31,7 +31,7 @@ namespace EmbedKv.Server.Loop
                     return;
                 }
 
-                _since = Environment.TickCount64;
+                _since = now;
                 Interlocked.Exchange(ref _refused, 0);
             }
 
@@ -42,7 +42,7 @@ namespace EmbedKv.Server.Loop
         public void Refused() => Interlocked.Increment(ref _refused);
 
         /// <summary>A loop that had <see cref="Began"/> accepts again.</summary>
-        public void Ended()
+        public void Ended(long now)
         {
             long since;
             lock (_lock)
@@ -55,7 +55,7 @@ namespace EmbedKv.Server.Loop
                 since = _since;
             }
 
-            LoopLog.AcceptResumed(_logger, Environment.TickCount64 - since, Interlocked.Read(ref _refused));
+            LoopLog.AcceptResumed(_logger, now - since, Interlocked.Read(ref _refused));
         }
     }
 }

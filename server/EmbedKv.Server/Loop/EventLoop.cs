@@ -170,13 +170,13 @@ namespace EmbedKv.Server.Loop
                     {
                         // EAGAIN: drained (another loop may have taken it). ECONNABORTED and the like: epoll
                         // reports what is left. Either way accept had a descriptor to offer.
-                        _gate.Recovered();
+                        _gate.Recovered(now);
                     }
 
                     return;
                 }
 
-                _gate.Recovered();
+                _gate.Recovered(now);
                 if (!_open.TryIncrement(_maxConnections))
                 {
                     RefuseBusy(fd);
