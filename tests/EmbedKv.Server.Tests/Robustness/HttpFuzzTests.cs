@@ -4,7 +4,6 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
-using System.Threading;
 using EmbedKv.Server.Storage;
 using EmbedKv.Server.Tests.Server;
 using Xunit.Abstractions;
