@@ -106,10 +106,7 @@ namespace EmbedKv.Server.Tests.PublicApi
 
             private static int s_calls;
 
-            protected Sample(string name, int? size = null, Kind kind = Kind.Second)
-            {
-                Name = name + size + kind;
-            }
+            protected Sample(string name, int? size = null, Kind kind = Kind.Second) => Name = name + size + kind;
 
             public delegate void Handler(Sample sender, Kind kind = Kind.First);
 

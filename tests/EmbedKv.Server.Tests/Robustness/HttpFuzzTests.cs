@@ -27,7 +27,6 @@ namespace EmbedKv.Server.Tests.Robustness
         // every run judges the same cases; EMBEDKV_FUZZ_CASES and EMBEDKV_FUZZ_FIRST_SEED explore others.
         private const int DefaultCases = 3000;
 
-
         private readonly ITestOutputHelper _output;
 
         public HttpFuzzTests(ITestOutputHelper output) => _output = output;

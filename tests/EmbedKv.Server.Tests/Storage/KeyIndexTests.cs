@@ -24,10 +24,7 @@ namespace EmbedKv.Server.Tests.Storage
         public KeyIndexTests(ITestOutputHelper output) => _output = output;
 
         [Fact]
-        public void EntriesAreTwentyEightBytes()
-        {
-            Assert.Equal(28, Unsafe.SizeOf<IndexEntry>());
-        }
+        public void EntriesAreTwentyEightBytes() => Assert.Equal(28, Unsafe.SizeOf<IndexEntry>());
 
         [Fact]
         public void PackedKeyFieldsDoNotDisturbEachOther()
