@@ -5,9 +5,9 @@ using EmbedKv.Server;
 using EmbedKv.Server.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
+#pragma warning disable IDE0130 // AddEmbedKv sits beside AddHostedService, in the namespace services.Add* extensions use by convention
 namespace Microsoft.Extensions.DependencyInjection
 {
     /// <summary>Registers an EmbedKv server as a hosted service.</summary>

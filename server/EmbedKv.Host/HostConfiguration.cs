@@ -106,10 +106,7 @@ namespace EmbedKv.Host
                 private readonly List<string> _ignored;
 
                 public Provider(List<string> ignored)
-                    : base(EnvironmentPrefix)
-                {
-                    _ignored = ignored;
-                }
+                    : base(EnvironmentPrefix) => _ignored = ignored;
 
                 public override void Load()
                 {

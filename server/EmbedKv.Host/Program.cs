@@ -14,7 +14,6 @@ using EmbedKv.Server;
 using EmbedKv.Server.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 
 namespace EmbedKv.Host
 {

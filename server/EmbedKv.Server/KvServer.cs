@@ -168,7 +168,8 @@ namespace EmbedKv.Server
                 {
                     done.SetException(e);
                 }
-            }) { IsBackground = true, Name = "EmbedKv stop" };
+            })
+            { IsBackground = true, Name = "EmbedKv stop" };
             stopper.Start();
             return done.Task;
         }

@@ -1,9 +1,8 @@
 using System;
 using System.Diagnostics.Metrics;
+using EmbedKv.Server.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using EmbedKv.Server.Http;
-using EmbedKv.Server.Storage;
 
 namespace EmbedKv.Server
 {

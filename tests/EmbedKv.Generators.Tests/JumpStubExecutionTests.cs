@@ -16,7 +16,6 @@ using System.Runtime.Loader;
 using System.Runtime.Versioning;
 using EmbedKv.Generators.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Emit;
 
 namespace EmbedKv.Generators.Tests

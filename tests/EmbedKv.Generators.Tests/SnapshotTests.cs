@@ -23,13 +23,13 @@ namespace EmbedKv.Generators.Tests
         [Fact]
         public void StubReturnDefaultsToRet()
         {
-            const string table = """
+            const string Table = """
                 { "version": 1, {0} "syscalls": [
                   { "name": "getpid", "number": 39, "blocking": false, "man": "https://man7.org/linux/man-pages/man2/getpid.2.html", "args": [] } ] }
                 """;
-            string omitted = Generate(table.Replace("{0}", string.Empty));
-            string explicitRet = Generate(table.Replace("{0}", "\"stubReturn\": \"ret\","));
-            string jump = Generate(table.Replace("{0}", "\"stubReturn\": \"jump\","));
+            string omitted = Generate(Table.Replace("{0}", string.Empty));
+            string explicitRet = Generate(Table.Replace("{0}", "\"stubReturn\": \"ret\","));
+            string jump = Generate(Table.Replace("{0}", "\"stubReturn\": \"jump\","));
 
             Assert.Equal(omitted, explicitRet);
             Assert.Contains("0xB8, 0x27, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC,", omitted);
@@ -39,11 +39,11 @@ namespace EmbedKv.Generators.Tests
         [Fact]
         public void NamespaceDefaultsToRootNamespace()
         {
-            const string table = """
+            const string Table = """
                 { "version": 1, "syscalls": [
                   { "name": "getpid", "number": 39, "blocking": false, "man": "https://man7.org/linux/man-pages/man2/getpid.2.html", "args": [] } ] }
                 """;
-            (GeneratorRunResult result, _) = GeneratorHarness.Run(table, rootNamespace: "My.App");
+            (GeneratorRunResult result, _) = GeneratorHarness.Run(Table, rootNamespace: "My.App");
             string text = result.GeneratedSources.Single().SourceText.ToString();
             Assert.Contains("namespace My.App\n", text);
             Assert.Contains("internal static unsafe partial class Sys\n", text);

@@ -44,8 +44,8 @@ namespace EmbedKv.Runtime.Tests
 
             UnixFileMode mode = File.GetUnixFileMode(Path.Combine(_root, "a"));
             Assert.Equal(0, (int)mode & ~0x1ED);
-            const UnixFileMode owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-            Assert.Equal(owner, mode & owner);
+            const UnixFileMode Owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+            Assert.Equal(Owner, mode & Owner);
         }
 
         [Fact]

@@ -3,7 +3,6 @@ using System.Buffers.Binary;
 using System.IO;
 using System.Text;
 using System.Threading;
-using EmbedKv.Runtime;
 using EmbedKv.Runtime.Interop;
 
 namespace EmbedKv.Runtime.Tests

@@ -40,7 +40,7 @@ namespace EmbedKv.Server.CrashWriter
         /// <summary>Keys each writer thread owns.</summary>
         public const int KeysPerWriter = 16;
 
-        private static readonly object s_outputLock = new object();
+        private static readonly object OutputLock = new object();
         private static Stream s_output = Stream.Null;
 
         private static int Main(string[] args)
@@ -157,7 +157,7 @@ namespace EmbedKv.Server.CrashWriter
         private static void Print(string line)
         {
             byte[] bytes = Encoding.UTF8.GetBytes(line + "\n");
-            lock (s_outputLock)
+            lock (OutputLock)
             {
                 s_output.Write(bytes, 0, bytes.Length);
                 s_output.Flush();

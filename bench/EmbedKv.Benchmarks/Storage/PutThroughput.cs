@@ -41,7 +41,8 @@ namespace EmbedKv.Benchmarks.Storage
                         }
 
                         counts[id] = n;
-                    }) { IsBackground = true };
+                    })
+                    { IsBackground = true };
                     threads[i].Start();
                 }
 

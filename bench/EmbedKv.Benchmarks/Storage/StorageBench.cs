@@ -4,13 +4,10 @@
 //   dotnet run -c Release --project bench/EmbedKv.Benchmarks -- storage [--seconds 3] [--rounds 3] [--out FILE]
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
-using System.Threading;
-using EmbedKv.Server.Storage;
 
 namespace EmbedKv.Benchmarks.Storage
 {

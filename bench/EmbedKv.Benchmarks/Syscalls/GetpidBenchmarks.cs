@@ -61,10 +61,10 @@ namespace EmbedKv.Benchmarks.Syscalls
         private const string LibC = "libc.so.6";
 
         // mov eax, 39; syscall; ret: the generated getpid stub (see the generated StubCode table).
-        private static readonly byte[] s_getpidStubCode = { 0xB8, 0x27, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3 };
+        private static readonly byte[] GetpidStubCode = { 0xB8, 0x27, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3 };
 
         // mov eax, 39; syscall; pop rcx; jmp rcx: the getpid stub of this project's "jump" table (JumpSys).
-        private static readonly byte[] s_getpidJumpStubCode = { 0xB8, 0x27, 0x00, 0x00, 0x00, 0x0F, 0x05, 0x59, 0xFF, 0xE1 };
+        private static readonly byte[] GetpidJumpStubCode = { 0xB8, 0x27, 0x00, 0x00, 0x00, 0x0F, 0x05, 0x59, 0xFF, 0xE1 };
 
         private delegate* unmanaged<nint> _getpidStubWithTransition;
         private delegate* unmanaged<nint> _getpidJumpStubWithTransition;
@@ -85,11 +85,11 @@ namespace EmbedKv.Benchmarks.Syscalls
             // find the stub by its machine code in the mapped page(s). That is self-checking: a match
             // is, by construction, exactly the bytes "mov eax, 39; syscall; ret", and the call below
             // must also return our pid.
-            _getpidStubWithTransition = (delegate* unmanaged<nint>)FindStub(StubPage.Pages, s_getpidStubCode);
+            _getpidStubWithTransition = (delegate* unmanaged<nint>)FindStub(StubPage.Pages, GetpidStubCode);
 
             // The first JumpSys call maps its own page (one per generated class), with the jump ending.
             nint jumpPid = JumpSys.Getpid();
-            _getpidJumpStubWithTransition = (delegate* unmanaged<nint>)FindStub(StubPage.Pages, s_getpidJumpStubCode);
+            _getpidJumpStubWithTransition = (delegate* unmanaged<nint>)FindStub(StubPage.Pages, GetpidJumpStubCode);
 
             int expected = Environment.ProcessId;
             Check(nameof(StubSuppressGCTransition), pid, expected);

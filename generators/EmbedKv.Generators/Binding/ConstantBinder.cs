@@ -19,7 +19,11 @@ namespace EmbedKv.Generators.Binding
         private readonly BindingDiagnostics _diagnostics;
         private readonly HashSet<long> _errnoValues = new HashSet<long>();
 
+        /// <param name="groupOwner">The group's owner, named in the reports about its values.</param>
         /// <param name="type">The group's type, or null if it is bad: values are still checked, but yield no model.</param>
+        /// <param name="isErrno">Whether the group holds errno values, each of which must be a real errno found once.</param>
+        /// <param name="members">The names already taken, against which each value's name is checked.</param>
+        /// <param name="diagnostics">Where the findings are reported.</param>
         public ConstantBinder(string groupOwner, string? type, bool isErrno, MemberNames members, BindingDiagnostics diagnostics)
         {
             _groupOwner = groupOwner;

@@ -20,7 +20,7 @@ namespace EmbedKv.Runtime.Files
         internal const int StackLimit = 512;
 
         // Strict: a lone surrogate would otherwise become U+FFFD and silently name a different file.
-        private static readonly UTF8Encoding s_strict = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        private static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
         private readonly Span<byte> _bytes;
         private byte[]? _rented;
@@ -43,9 +43,9 @@ namespace EmbedKv.Runtime.Files
             }
 
             // A UTF-16 char never takes more than 3 UTF-8 bytes, so short paths skip the exact count.
-            int length = path.Length < stackBuffer.Length / 3 ? path.Length * 3 : s_strict.GetByteCount(path);
+            int length = path.Length < stackBuffer.Length / 3 ? path.Length * 3 : StrictUtf8.GetByteCount(path);
             Span<byte> buffer = length < stackBuffer.Length ? stackBuffer : (_rented = ArrayPool<byte>.Shared.Rent(length + 1));
-            int written = s_strict.GetBytes(path, buffer);
+            int written = StrictUtf8.GetBytes(path, buffer);
             buffer[written] = 0;
             _bytes = buffer.Slice(0, written + 1);
         }

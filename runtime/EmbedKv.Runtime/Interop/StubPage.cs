@@ -29,7 +29,7 @@ namespace EmbedKv.Runtime.Interop
 
         private const string LibC = "libc.so.6";
 
-        private static readonly List<nint> s_pages = new List<nint>();
+        private static readonly List<nint> MappedPages = new List<nint>();
         private static int s_warned;
 
         /// <summary>How syscalls are made in this process.</summary>
@@ -43,9 +43,9 @@ namespace EmbedKv.Runtime.Interop
         {
             get
             {
-                lock (s_pages)
+                lock (MappedPages)
                 {
-                    return s_pages.ToArray();
+                    return MappedPages.ToArray();
                 }
             }
         }
@@ -90,9 +90,9 @@ namespace EmbedKv.Runtime.Interop
                 return 0;
             }
 
-            lock (s_pages)
+            lock (MappedPages)
             {
-                s_pages.Add(page);
+                MappedPages.Add(page);
             }
 
             return page;

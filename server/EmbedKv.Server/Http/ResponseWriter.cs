@@ -32,6 +32,7 @@ namespace EmbedKv.Server.Http
                 w.WriteNumber(contentLength);
                 w.Write("\r\n"u8);
             }
+
             if (close)
             {
                 w.Write("Connection: close\r\n"u8);

@@ -1,7 +1,6 @@
 using System;
 using EmbedKv.Runtime;
 using EmbedKv.Runtime.Descriptors;
-using EmbedKv.Server.Http;
 using Microsoft.Extensions.Logging;
 
 namespace EmbedKv.Server.Loop

@@ -1,5 +1,4 @@
 using System;
-using System.Threading;
 using EmbedKv.Runtime.Events;
 using EmbedKv.Server.Storage;
 

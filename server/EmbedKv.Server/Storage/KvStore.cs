@@ -14,8 +14,10 @@ namespace EmbedKv.Server.Storage
     /// </summary>
     public sealed class KvStore : IDisposable
     {
+#pragma warning disable IDE1006 // t_ marks a [ThreadStatic] field
         [ThreadStatic]
         private static WriteWaiter? t_waiter;
+#pragma warning restore IDE1006
 
         private readonly IStorageDirectory _directory;
         private readonly Catalog _catalog;

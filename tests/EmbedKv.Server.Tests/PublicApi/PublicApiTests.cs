@@ -104,12 +104,9 @@ namespace EmbedKv.Server.Tests.PublicApi
             public const string Prefix = "EMBEDKV_";
             public static readonly int Count = 3;
 
-            private static int _calls;
+            private static int s_calls;
 
-            protected Sample(string name, int? size = null, Kind kind = Kind.Second)
-            {
-                Name = name + size + kind;
-            }
+            protected Sample(string name, int? size = null, Kind kind = Kind.Second) => Name = name + size + kind;
 
             public delegate void Handler(Sample sender, Kind kind = Kind.First);
 
@@ -144,7 +141,7 @@ namespace EmbedKv.Server.Tests.PublicApi
 
             protected internal static void Log(ref int count, in long at, double scale = 0.5) => count += (int)(at * scale);
 
-            internal void Hidden() => Log(ref _calls, 0);
+            internal void Hidden() => Log(ref s_calls, 0);
 
             private protected void AlsoHidden() => Hidden();
         }

@@ -4,7 +4,6 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
-using System.Threading;
 using EmbedKv.Server.Storage;
 using EmbedKv.Server.Tests.Server;
 using Xunit.Abstractions;
@@ -27,7 +26,6 @@ namespace EmbedKv.Server.Tests.Robustness
         // About 25 s on a 2-core machine (docs/server.md, Robustness tests). Fixed, not time-based, so
         // every run judges the same cases; EMBEDKV_FUZZ_CASES and EMBEDKV_FUZZ_FIRST_SEED explore others.
         private const int DefaultCases = 3000;
-
 
         private readonly ITestOutputHelper _output;
 

@@ -7,7 +7,6 @@ using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Text;
-using System.Threading;
 using System.Threading.Tasks;
 using static EmbedKv.Server.Tests.Server.RoutesTests;
 
@@ -118,9 +117,9 @@ namespace EmbedKv.Server.Tests.Server
         [Fact]
         public void ValueAtTheLimitIsStoredAndOneByteMoreIs413BeforeTheBody()
         {
-            const int limit = 1 << 20;
-            using TestServer server = TestServer.Start(o => o.MaxValueLength = limit);
-            byte[] value = new byte[limit];
+            const int Limit = 1 << 20;
+            using TestServer server = TestServer.Start(o => o.MaxValueLength = Limit);
+            byte[] value = new byte[Limit];
             new Random(5).NextBytes(value);
             using (RawConnection c = server.Connect())
             {
@@ -128,7 +127,7 @@ namespace EmbedKv.Server.Tests.Server
                 Assert.Equal(value, server.Server.Store.Get(Requests.Utf8("max")));
 
                 // Content-Length one over: refused from the head alone, with 100-continue or without.
-                c.Send("PUT /over HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: " + (limit + 1) + "\r\n\r\n");
+                c.Send("PUT /over HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: " + (Limit + 1) + "\r\n\r\n");
                 RawResponse response = c.ReadResponse();
                 Assert.Equal(413, response.Status);
                 Assert.True(response.SaysClose);
@@ -139,9 +138,9 @@ namespace EmbedKv.Server.Tests.Server
             {
                 // Chunked: refused as soon as the announced sizes pass the limit, before that chunk's data.
                 c.Send("PUT /over HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n");
-                c.Send((limit / 2).ToString("x", CultureInfo.InvariantCulture) + "\r\n");
-                c.Send(value.AsSpan(0, limit / 2));
-                c.Send("\r\n" + ((limit / 2) + 1).ToString("x", CultureInfo.InvariantCulture) + "\r\n");
+                c.Send((Limit / 2).ToString("x", CultureInfo.InvariantCulture) + "\r\n");
+                c.Send(value.AsSpan(0, Limit / 2));
+                c.Send("\r\n" + ((Limit / 2) + 1).ToString("x", CultureInfo.InvariantCulture) + "\r\n");
                 RawResponse response = c.ReadResponse();
                 Assert.Equal(413, response.Status);
                 Assert.True(c.WaitClosed(CloseWait));
@@ -151,10 +150,10 @@ namespace EmbedKv.Server.Tests.Server
             {
                 // Chunked, at the limit exactly: stored.
                 c.Send("PUT /chunked-max HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n");
-                c.Send((limit / 2).ToString("x", CultureInfo.InvariantCulture) + "\r\n");
-                c.Send(value.AsSpan(0, limit / 2));
-                c.Send("\r\n" + (limit / 2).ToString("x", CultureInfo.InvariantCulture) + "\r\n");
-                c.Send(value.AsSpan(limit / 2));
+                c.Send((Limit / 2).ToString("x", CultureInfo.InvariantCulture) + "\r\n");
+                c.Send(value.AsSpan(0, Limit / 2));
+                c.Send("\r\n" + (Limit / 2).ToString("x", CultureInfo.InvariantCulture) + "\r\n");
+                c.Send(value.AsSpan(Limit / 2));
                 c.Send("\r\n0\r\n\r\n");
                 Assert.Equal(201, c.ReadResponse().Status);
             }
@@ -348,8 +347,8 @@ namespace EmbedKv.Server.Tests.Server
         /// <summary>"GET /k?aaaa HTTP/1.1" of exactly <paramref name="length"/> bytes, CRLF not included.</summary>
         private static string RequestLineOf(int length)
         {
-            const string fixedPart = "GET /k? HTTP/1.1";
-            string line = "GET /k?" + new string('a', length - fixedPart.Length) + " HTTP/1.1";
+            const string FixedPart = "GET /k? HTTP/1.1";
+            string line = "GET /k?" + new string('a', length - FixedPart.Length) + " HTTP/1.1";
             Assert.Equal(length, line.Length);
             return line;
         }

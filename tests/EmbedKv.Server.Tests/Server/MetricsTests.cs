@@ -4,9 +4,7 @@ using System.Diagnostics.Metrics;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
-using System.Text;
 using System.Threading.Tasks;
-using EmbedKv.Server.Diagnostics;
 using EmbedKv.Server.Tests.Infrastructure;
 
 namespace EmbedKv.Server.Tests.Server

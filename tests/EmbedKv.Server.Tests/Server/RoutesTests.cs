@@ -164,6 +164,7 @@ namespace EmbedKv.Server.Tests.Server
             {
                 Assert.Equal(Encoding.UTF8.GetBytes(decoded), keyBytes);
             }
+
             byte[] value = Encoding.UTF8.GetBytes("value of " + encoded);
 
             using (HttpResponseMessage put = await client.PutAsync(new Uri(server.Server.BaseAddress, encoded), new ByteArrayContent(value)))

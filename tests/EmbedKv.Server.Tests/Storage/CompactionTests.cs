@@ -7,7 +7,6 @@ using System.Text;
 using System.Threading;
 using EmbedKv.Server.Storage;
 using EmbedKv.Server.Storage.Format;
-using EmbedKv.Server.Storage.Compaction;
 using EmbedKv.Server.Storage.IO;
 using EmbedKv.Server.Tests.Storage.FaultInjection;
 

@@ -16,9 +16,7 @@ namespace EmbedKv.Server.Tests.Storage
         [InlineData("123456789", 0xE3069283u)]
         [InlineData("The quick brown fox jumps over the lazy dog", 0x22620404u)]
         public void ComputesKnownAsciiVectors(string text, uint expected)
-        {
-            Assert.Equal(expected, Crc32C.Compute(Encoding.ASCII.GetBytes(text)));
-        }
+            => Assert.Equal(expected, Crc32C.Compute(Encoding.ASCII.GetBytes(text)));
 
         [Fact]
         public void ComputesRfc3720Vectors()

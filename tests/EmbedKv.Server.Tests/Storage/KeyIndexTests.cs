@@ -19,15 +19,12 @@ namespace EmbedKv.Server.Tests.Storage
         // every probe run is long and wraps around to slot 0.
         private const uint AllKeysCollide = 0xFFFF_FFF8;
 
-        private readonly ITestOutputHelper output;
+        private readonly ITestOutputHelper _output;
 
-        public KeyIndexTests(ITestOutputHelper output) => this.output = output;
+        public KeyIndexTests(ITestOutputHelper output) => _output = output;
 
         [Fact]
-        public void EntriesAreTwentyEightBytes()
-        {
-            Assert.Equal(28, Unsafe.SizeOf<IndexEntry>());
-        }
+        public void EntriesAreTwentyEightBytes() => Assert.Equal(28, Unsafe.SizeOf<IndexEntry>());
 
         [Fact]
         public void PackedKeyFieldsDoNotDisturbEachOther()
@@ -511,7 +508,7 @@ namespace EmbedKv.Server.Tests.Storage
             int hits = Mixed(index, keys, plan.AsSpan(Operations), Existing, Existing + Operations);
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-            output.WriteLine($"{Operations} operations, {hits} found or replaced, {index.Count} keys: {allocated} bytes allocated");
+            _output.WriteLine($"{Operations} operations, {hits} found or replaced, {index.Count} keys: {allocated} bytes allocated");
             Assert.Equal(0, allocated);
         }
 
@@ -537,7 +534,7 @@ namespace EmbedKv.Server.Tests.Storage
             }
 
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            output.WriteLine($"{Keys} inserts, slots {slots} -> {index.SlotCapacity}: {allocated} bytes allocated");
+            _output.WriteLine($"{Keys} inserts, slots {slots} -> {index.SlotCapacity}: {allocated} bytes allocated");
             Assert.True(index.SlotCapacity > slots * 1000);
             Assert.Equal(0, allocated);
         }
@@ -618,7 +615,7 @@ namespace EmbedKv.Server.Tests.Storage
 
         private void Report(string how, KeyIndex index, int keys)
         {
-            output.WriteLine(
+            _output.WriteLine(
                 $"{keys:N0} keys of 16 bytes, {how}: {index.NativeBytes / (double)keys:F1} native bytes per key " +
                 $"({(index.NativeBytes - index.LiveKeyBytes) / (double)keys:F1} beyond the key bytes; " +
                 $"slots {index.SlotBytes / (double)keys:F1} for {index.SlotCapacity:N0} slots at load {index.Count / (double)index.SlotCapacity:F2}, " +

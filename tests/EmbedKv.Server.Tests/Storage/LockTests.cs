@@ -1,7 +1,6 @@
 using System;
 using System.ComponentModel;
 using System.Diagnostics;
-using System.IO;
 using EmbedKv.Server.Storage;
 using Xunit.Abstractions;
 

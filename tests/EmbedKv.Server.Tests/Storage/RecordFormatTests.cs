@@ -272,10 +272,7 @@ namespace EmbedKv.Server.Tests.Storage
         [InlineData("seg-.log")]
         [InlineData("merge.manifest")]
         [InlineData("")]
-        public void OtherNamesAreNotSegments(string name)
-        {
-            Assert.False(FileNames.TryParseSegment(name, out _), name);
-        }
+        public void OtherNamesAreNotSegments(string name) => Assert.False(FileNames.TryParseSegment(name, out _), name);
 
         [Fact]
         public void ManifestNamesAndLeftovers()

@@ -217,8 +217,8 @@ namespace EmbedKv.Server.Tests.Storage
         {
             Dictionary<string, byte[]> live = WriteStore();
             List<long> offsets = RecordOffsets(1);
-            const int damagedRecord = 3;
-            TornTailTests.FlipByte(_dir.File(FileNames.Segment(1)), offsets[damagedRecord] + RecordHeader.Size + 10);
+            const int DamagedRecord = 3;
+            TornTailTests.FlipByte(_dir.File(FileNames.Segment(1)), offsets[DamagedRecord] + RecordHeader.Size + 10);
             byte[] damagedBytes = File.ReadAllBytes(_dir.File(FileNames.Segment(1)));
 
             RepairReport repair = StoreCheck.Repair(_dir.Path);
@@ -240,7 +240,7 @@ namespace EmbedKv.Server.Tests.Storage
             // written in segment 1 and overwritten later: the salvaged old record has a higher segment id
             // but a lower sequence, so the newer value must still win. "gone" was deleted later: the
             // salvaged put must not bring it back.
-            var lost = Enumerable.Range(damagedRecord, offsets.Count - damagedRecord).Select(i => "k" + (i - 2)).ToList();
+            var lost = Enumerable.Range(DamagedRecord, offsets.Count - DamagedRecord).Select(i => "k" + (i - 2)).ToList();
             Assert.Equal("k1", lost[0]);
             using (KvStore store = KvStore.Open(TornTailTests.Options(_dir.Path)))
             {
