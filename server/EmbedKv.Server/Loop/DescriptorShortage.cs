@@ -1,4 +1,3 @@
-using System;
 using System.Threading;
 using EmbedKv.Runtime;
 using Microsoft.Extensions.Logging;
