@@ -24,6 +24,22 @@ namespace EmbedKv.Server
         private readonly object _stopLock = new object();
         private bool _stopped;
 
+        /// <summary>Exchanges made and exchanges idle in all loops' pools (Loop/ExchangeParts), for tests.</summary>
+        internal (int Created, int Free) ExchangePool
+        {
+            get
+            {
+                int created = 0, free = 0;
+                foreach (EventLoop loop in _loops)
+                {
+                    created += loop.Parts.Created;
+                    free += loop.Parts.Free;
+                }
+
+                return (created, free);
+            }
+        }
+
         private KvServer(KvServerOptions options, KvStore store, List<EventLoop> loops, List<FileDescriptor> listeners, SharedCounter open, KvMetrics metrics, InetEndpoint endpoint, int maxConnections)
         {
             MaxConnections = maxConnections;

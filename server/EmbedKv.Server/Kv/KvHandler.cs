@@ -30,7 +30,7 @@ namespace EmbedKv.Server.Kv
         private readonly IWriteCompletion _completions;
         private readonly ConnectionBuffers _buffers;
         private readonly ResponseComposer _responses;
-        private readonly IValueSink _sink;
+        private IValueSink _sink;
         private HttpMethod _method;
         private int _keyLength;
         private int _bodyLength;
@@ -52,6 +52,13 @@ namespace EmbedKv.Server.Kv
         public ulong Token { get; set; }
 
         public long MaxBodyLength => _maxValueLength;
+
+        /// <summary>Serves the connection behind <paramref name="sink"/> now (handlers are pooled with their exchange).</summary>
+        public void Bind(IValueSink sink, ulong token)
+        {
+            _sink = sink;
+            Token = token;
+        }
 
         private Span<byte> Body => new Span<byte>(_buffers.HandlerArea, BodySize);
 

@@ -59,6 +59,9 @@ namespace EmbedKv.Server.Loop
             _thread = new Thread(Run) { IsBackground = true, Name = "EmbedKv loop " + index };
         }
 
+        /// <summary>This loop's pool of exchanges (see <see cref="ExchangeParts"/>); its figures are for tests.</summary>
+        internal ExchangeParts.Pool Parts => _context.Parts;
+
         public void Start() => _thread.Start();
 
         /// <summary>Stops accepting; finishes requests in flight until <paramref name="deadline"/> (monotonic ms), then closes all.</summary>

@@ -15,6 +15,7 @@ namespace EmbedKv.Server.Loop
             Completions = completions;
             Exchange = new ExchangeContext(options.Limits, stats, KvHandler.AreaSize(options.Limits));
             Buffers = new BufferPool(Exchange.Layout.BlockSize);
+            Parts = new ExchangeParts.Pool(this);
         }
 
         public KvStore Store { get; }
@@ -25,6 +26,9 @@ namespace EmbedKv.Server.Loop
         public ExchangeContext Exchange { get; }
 
         public BufferPool Buffers { get; }
+
+        /// <summary>The exchanges and handlers of this loop's connections that are not idle (see <see cref="ExchangeParts"/>).</summary>
+        public ExchangeParts.Pool Parts { get; }
 
         public LoopCompletions Completions { get; }
     }

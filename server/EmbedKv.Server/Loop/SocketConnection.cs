@@ -11,8 +11,9 @@ namespace EmbedKv.Server.Loop
     /// One client connection on its event loop: the transport under an <see cref="Http1Exchange"/> (a
     /// non-blocking socket, the block borrowed while a request is under way, recv, send and sendfile, the
     /// turn's byte budget) and the slot the loop knows it by. The exchange and its <see cref="KvHandler"/>
-    /// decide what the bytes mean. Objects are reused for new connections, so a request allocates nothing
-    /// on the GC heap.
+    /// decide what the bytes mean; they are rented from the loop while the connection is driven or a request
+    /// is under way (<see cref="ExchangeParts"/>), so an idle connection holds only this object. Objects are
+    /// reused for new connections, so a request allocates nothing on the GC heap.
     /// </summary>
     internal sealed unsafe class SocketConnection : IExchangeTransport, IValueSink
     {
@@ -21,9 +22,17 @@ namespace EmbedKv.Server.Loop
         private const int TurnByteBudget = 256 * 1024;
 
         private readonly LoopContext _context;
-        private readonly ConnectionBuffers _buffers;
-        private readonly KvHandler _handler;
-        private readonly Http1Exchange _exchange;
+
+        // The exchange and handler, while driven or busy; null while idle.
+        private ExchangeParts? _parts;
+
+        // What an idle connection keeps of its exchange: when it is closed, and whether it lingers.
+        private ExchangeDeadline _idleDeadline;
+        private bool _idleLingering;
+
+        // Calls into the exchange under way (a drive, a store's report): the parts go back only after the
+        // outermost returns, even if the connection closed inside it.
+        private int _depth;
 
         // The value going out by sendfile after the queued output.
         private StoredValue _sending;
@@ -46,10 +55,7 @@ namespace EmbedKv.Server.Loop
         {
             _context = context;
             Slot = slot;
-            _buffers = new ConnectionBuffers(context.Exchange.Layout);
-            var responses = new ResponseComposer(context.Exchange, _buffers);
-            _handler = new KvHandler(context.Store, context.Options, context.Completions, _buffers, responses, this);
-            _exchange = new Http1Exchange(context.Exchange, _buffers, responses, _handler, this);
+            _idleDeadline = new ExchangeDeadline(context.Exchange.Limits);
         }
 
         public int Slot { get; }
@@ -69,7 +75,7 @@ namespace EmbedKv.Server.Loop
         public ulong Token => ((ulong)Generation << 32) | (uint)Slot;
 
         /// <inheritdoc cref="Http1Exchange.Yielded"/>
-        public bool Yielded => _exchange.Yielded;
+        public bool Yielded => _parts?.Exchange.Yielded ?? false;
 
         public bool InputDrained => _inputDrained;
 
@@ -77,14 +83,18 @@ namespace EmbedKv.Server.Loop
 
         public bool SendingValue => _hasSending;
 
+        private ExchangeParts Parts => _parts ??= _context.Parts.Rent(this, _idleDeadline, _idleLingering);
+
+        private ConnectionBuffers Buffers => _parts!.Buffers;
+
         public void Open(int fd, long now)
         {
             Fd = fd;
             Generation++;
-            _handler.Token = Token;
             _inputDrained = false;
             _peerHungUp = false;
-            _exchange.Start(now);
+            _idleDeadline.AwaitHead(now);
+            _idleLingering = false;
         }
 
         /// <summary>Serves the connection for one readiness turn; <paramref name="events"/> are its epoll events (0 when driven again).</summary>
@@ -101,20 +111,46 @@ namespace EmbedKv.Server.Loop
             }
 
             _turnBytes = 0;
-            _exchange.Drive(now);
+            _depth++;
+            try
+            {
+                Parts.Exchange.Drive(now);
+            }
+            finally
+            {
+                _depth--;
+                SetAsideIfIdle();
+            }
         }
 
         /// <summary>The store finished this connection's write.</summary>
         public void OnStored(WriteOutcome outcome, long now)
         {
-            _handler.OnStored(outcome);
-            _exchange.Complete(now);
+            // A write under way keeps its parts: a report without them belongs to no request of this connection.
+            if (_parts is not { } parts)
+            {
+                return;
+            }
+
+            _depth++;
+            try
+            {
+                parts.Handler.OnStored(outcome);
+                parts.Exchange.Complete(now);
+            }
+            finally
+            {
+                _depth--;
+                SetAsideIfIdle();
+            }
         }
 
         /// <summary>Closes the connection if its deadline passed (not while the store is writing its request).</summary>
         public void CloseIfExpired(long now)
         {
-            if (IsOpen && !_exchange.AwaitsHandler && now >= _exchange.Deadline)
+            bool storeWriting = _parts?.Exchange.AwaitsHandler ?? false;
+            long deadline = _parts?.Exchange.Deadline ?? _idleDeadline.At;
+            if (IsOpen && !storeWriting && now >= deadline)
             {
                 Close();
             }
@@ -123,7 +159,7 @@ namespace EmbedKv.Server.Loop
         /// <summary>During shutdown: closes now if no request is in flight.</summary>
         public void CloseIfIdle()
         {
-            if (IsOpen && !_exchange.Busy)
+            if (IsOpen && !(_parts?.Exchange.Busy ?? false))
             {
                 Close();
             }
@@ -138,16 +174,17 @@ namespace EmbedKv.Server.Loop
 
             try
             {
-                _exchange.Reset();
+                _parts?.Exchange.Reset();
             }
             finally
             {
-                // Even if deleting an upload's file failed, the socket and the buffer are given back.
+                // Even if deleting an upload's file failed, the socket, the buffer and the parts are given back.
                 DropValue();
                 SocketOps.Close(Fd);
                 Fd = -1;
                 Generation++; // a late store completion for the old request is now ignored
                 ReleaseBuffers();
+                SetAsideIfIdle();
             }
         }
 
@@ -164,18 +201,18 @@ namespace EmbedKv.Server.Loop
             }
 
             string told = "closed mid-answer";
-            if (_exchange.CanStillAnswer)
+            if (_parts is { } parts && parts.Exchange.CanStillAnswer)
             {
                 DropValue();
-                if (_exchange.AnswerFault())
+                if (parts.Exchange.AnswerFault())
                 {
                     told = "answered 500";
                 }
 
                 // One attempt, without waiting: the connection is not driven again.
-                while (_buffers.HasOutput)
+                while (parts.Buffers.HasOutput)
                 {
-                    nint sent = SocketOps.Send(Fd, _buffers.Unsent);
+                    nint sent = SocketOps.Send(Fd, parts.Buffers.Unsent);
                     if (sent <= 0)
                     {
                         told += ", not all of it sent";
@@ -192,26 +229,26 @@ namespace EmbedKv.Server.Loop
 
         public ReceiveStatus Receive()
         {
-            if (!_buffers.IsAttached)
+            if (!Buffers.IsAttached)
             {
-                _buffers.Attach(_context.Buffers.Rent());
+                Buffers.Attach(_context.Buffers.Rent());
             }
 
-            if (_buffers.InputFull)
+            if (Buffers.InputFull)
             {
-                _buffers.CompactInput();
-                if (_buffers.InputFull)
+                Buffers.CompactInput();
+                if (Buffers.InputFull)
                 {
                     return ReceiveStatus.NoRoom;
                 }
             }
 
-            Span<byte> room = _buffers.InputRoom;
+            Span<byte> room = Buffers.InputRoom;
             nint received = SocketOps.Receive(Fd, room);
             if (received > 0)
             {
                 _inputDrained = received < room.Length && !_peerHungUp;
-                _buffers.Received((int)received);
+                Buffers.Received((int)received);
                 _turnBytes += (int)received;
                 _context.Exchange.Stats.Received(received);
                 return ReceiveStatus.Received;
@@ -231,9 +268,9 @@ namespace EmbedKv.Server.Loop
         public SendStatus Send()
         {
             bool progress = false;
-            while (_buffers.HasOutput)
+            while (Buffers.HasOutput)
             {
-                nint sent = SocketOps.Send(Fd, _buffers.Unsent, more: _hasSending);
+                nint sent = SocketOps.Send(Fd, Buffers.Unsent, more: _hasSending);
                 if (sent < 0)
                 {
                     return SendFailed(sent, progress);
@@ -243,7 +280,7 @@ namespace EmbedKv.Server.Loop
                 progress = true;
             }
 
-            _buffers.AllSent();
+            Buffers.AllSent();
             while (_hasSending)
             {
                 nint sent = SocketOps.SendFile(Fd, _sending.FileDescriptor, ref _sendOffset, _sendRemaining);
@@ -279,9 +316,9 @@ namespace EmbedKv.Server.Loop
 
         public void ReleaseBuffers()
         {
-            if (_buffers.IsAttached)
+            if (_parts is { Buffers.IsAttached: true } parts)
             {
-                _context.Buffers.Return(_buffers.Detach());
+                _context.Buffers.Return(parts.Buffers.Detach());
             }
         }
 
@@ -306,9 +343,26 @@ namespace EmbedKv.Server.Loop
             return progress ? SendStatus.Stalled : SendStatus.Full;
         }
 
+        /// <summary>
+        /// Gives the parts back once the connection is closed, or idle: no request under way and its block
+        /// given back. What the exchange knew that outlives the idle time is kept here.
+        /// </summary>
+        private void SetAsideIfIdle()
+        {
+            if (_depth > 0 || _parts is not { } parts || (IsOpen && (parts.Exchange.Busy || parts.Buffers.IsAttached)))
+            {
+                return;
+            }
+
+            _idleDeadline = parts.Exchange.DeadlineState;
+            _idleLingering = parts.Exchange.Lingering;
+            _parts = null;
+            _context.Parts.Return(parts);
+        }
+
         private void Sent(nint count)
         {
-            _buffers.Sent((int)count);
+            Buffers.Sent((int)count);
             _context.Exchange.Stats.Sent(count);
         }
 

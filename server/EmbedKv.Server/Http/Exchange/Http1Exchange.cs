@@ -11,7 +11,7 @@ namespace EmbedKv.Server.Http.Exchange
     {
         private readonly ConnectionBuffers _buffers;
         private readonly ResponseComposer _responses;
-        private readonly IExchangeTransport _transport;
+        private IExchangeTransport _transport;
         private readonly RequestCycle _requests;
 
         public Http1Exchange(ExchangeContext context, ConnectionBuffers buffers, ResponseComposer responses, IRequestHandler handler, IExchangeTransport transport)
@@ -40,8 +40,26 @@ namespace EmbedKv.Server.Http.Exchange
         /// <summary>Some byte of the current answer could still be replaced by a 500 (see <see cref="AnswerFault"/>).</summary>
         public bool CanStillAnswer => !_buffers.AnswerSent && _buffers.IsAttached && !_requests.Lingering;
 
+        /// <summary>Whether the connection lingers (see <see cref="ConnectionEnd"/>).</summary>
+        public bool Lingering => _requests.Lingering;
+
+        /// <summary>The deadline as it stands, to be carried while the exchange is set aside (see <see cref="Resume"/>).</summary>
+        public ExchangeDeadline DeadlineState => _requests.Deadline;
+
         /// <summary>A new connection.</summary>
         public void Start(long now) => _requests.Start(now);
+
+        /// <summary>
+        /// Takes up a connection between requests, on <paramref name="transport"/>, where an exchange set aside
+        /// while it was idle left it: its deadline, and whether it was lingering. Exchanges are pooled by the
+        /// loop, so an idle connection holds none.
+        /// </summary>
+        public void Resume(IExchangeTransport transport, in ExchangeDeadline deadline, bool lingering)
+        {
+            _transport = transport;
+            Yielded = false;
+            _requests.Resume(transport, deadline, lingering);
+        }
 
         /// <summary>Reads, parses, answers and sends until the transport or the handler makes it wait.</summary>
         public void Drive(long now)

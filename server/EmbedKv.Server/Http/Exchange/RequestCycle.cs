@@ -36,7 +36,7 @@ namespace EmbedKv.Server.Http.Exchange
         private readonly ConnectionBuffers _buffers;
         private readonly ResponseComposer _responses;
         private readonly IRequestHandler _handler;
-        private readonly IExchangeTransport _transport;
+        private IExchangeTransport _transport;
         private ExchangeDeadline _deadline;
         private ConnectionEnd _end;
         private Phase _phase;
@@ -94,6 +94,16 @@ namespace EmbedKv.Server.Http.Exchange
             _end.Reset();
             _requestStarted = false;
             _deadline.AwaitHead(now);
+        }
+
+        /// <summary>Between requests, on <paramref name="transport"/>, with the deadline and lingering a pooled exchange was set aside with.</summary>
+        public void Resume(IExchangeTransport transport, in ExchangeDeadline deadline, bool lingering)
+        {
+            _transport = transport;
+            _end = new ConnectionEnd(_buffers, transport);
+            _deadline = deadline;
+            _phase = lingering ? Phase.Linger : Phase.Head;
+            _requestStarted = false;
         }
 
         /// <summary>A new readiness turn: the request budget starts again.</summary>
