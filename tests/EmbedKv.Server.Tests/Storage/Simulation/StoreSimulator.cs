@@ -26,7 +26,7 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
         private readonly Random _random;
         private readonly TempDirectory _dir = new TempDirectory();
         private readonly AcknowledgedModel _model = new AcknowledgedModel();
-        private readonly List<Upload> _uploads = new List<Upload>();
+        private readonly List<SimulatedUpload> _uploads = new List<SimulatedUpload>();
         private readonly Queue<string> _trace = new Queue<string>();
         private readonly string[] _keys;
         private readonly StoreOptions _options;
@@ -282,7 +282,7 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
         private void Put(string key)
         {
             int id = ++_nextId;
-            byte[] value = ValueOf(key, id, _random.Next(0, _random.Next(2) == 0 ? 64 : 3000));
+            byte[] value = SimulatedValues.Of(key, id, _random.Next(0, _random.Next(2) == 0 ? 64 : 3000));
             AcknowledgedModel.Write write = _model.Sequenced(key, id, value);
             Trace("put " + key + " #" + id + " (" + value.Length + " B)");
             Begin(write, completion => _store.BeginPut(Encoding.ASCII.GetBytes(key), value, completion, 0));
@@ -313,11 +313,11 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
         private void StartUpload(string key)
         {
             int id = ++_nextId;
-            byte[] value = ValueOf(key, id, _random.Next(1, 20_000));
+            byte[] value = SimulatedValues.Of(key, id, _random.Next(1, 20_000));
             Trace("upload " + key + " #" + id + " begins (" + value.Length + " B)");
             try
             {
-                _uploads.Add(new Upload(key, id, value, _store.BeginUpload(Encoding.ASCII.GetBytes(key))));
+                _uploads.Add(new SimulatedUpload(key, id, value, _store.BeginUpload(Encoding.ASCII.GetBytes(key))));
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException && !_crashed)
             {
@@ -326,7 +326,7 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
             }
         }
 
-        private void AdvanceUpload(Upload upload)
+        private void AdvanceUpload(SimulatedUpload upload)
         {
             if (upload.Sent < upload.Value.Length && _random.Next(30) == 0)
             {
@@ -395,11 +395,11 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
         private void Read(string key)
         {
             byte[]? actual = _store.Get(Encoding.ASCII.GetBytes(key));
-            Trace("read " + key + " → " + Describe(actual));
+            Trace("read " + key + " → " + SimulatedValues.Describe(actual));
             Figures.Reads++;
             if (!_model.IsAllowed(key, actual, out string allowed))
             {
-                throw Failure("read " + key + " returned " + Describe(actual) + "; allowed: " + allowed, null);
+                throw Failure("read " + key + " returned " + SimulatedValues.Describe(actual) + "; allowed: " + allowed, null);
             }
         }
 
@@ -436,7 +436,7 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
                 byte[]? actual = _store.Get(Encoding.ASCII.GetBytes(key));
                 if (!_model.IsAllowed(key, actual, out string allowed))
                 {
-                    throw Failure("after reopening, " + key + " holds " + Describe(actual) + "; allowed: " + allowed, null);
+                    throw Failure("after reopening, " + key + " holds " + SimulatedValues.Describe(actual) + "; allowed: " + allowed, null);
                 }
 
                 _model.Settle(key, actual);
@@ -514,30 +514,6 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
             }
         }
 
-        private static byte[] ValueOf(string key, int id, int length)
-        {
-            byte[] tag = Encoding.ASCII.GetBytes(key + "#" + id + ";");
-            var value = new byte[Math.Max(length, tag.Length)];
-            tag.CopyTo(value, 0);
-            for (int i = tag.Length; i < value.Length; i++)
-            {
-                value[i] = (byte)((id * 31) + i);
-            }
-
-            return value;
-        }
-
-        private static string Describe(byte[]? value)
-        {
-            if (value is null)
-            {
-                return "absent";
-            }
-
-            int end = Array.IndexOf(value, (byte)';');
-            return (end > 0 ? Encoding.ASCII.GetString(value, 0, end) : "?") + " (" + value.Length + " B)";
-        }
-
         private T Pick<T>(IReadOnlyList<T> items) => items[_random.Next(items.Count)];
 
         private void Trace(string line)
@@ -602,32 +578,6 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
 
                 _simulator.Trace("  " + _write + " → " + outcome);
             }
-        }
-
-        private sealed class Upload
-        {
-            public Upload(string key, int id, byte[] value, ValueUpload handle)
-            {
-                Key = key;
-                Id = id;
-                Value = value;
-                Handle = handle;
-            }
-
-            public string Key { get; }
-
-            public int Id { get; }
-
-            public byte[] Value { get; }
-
-            public ValueUpload Handle { get; }
-
-            public int Sent { get; set; }
-        }
-
-        /// <summary>Unwinds the store's stack at the moment of a simulated crash.</summary>
-        private sealed class SimulatedCrash : Exception
-        {
         }
     }
 }
