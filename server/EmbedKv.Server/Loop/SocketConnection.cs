@@ -34,11 +34,7 @@ namespace EmbedKv.Server.Loop
         // outermost returns, even if the connection closed inside it.
         private int _depth;
 
-        // The value going out by sendfile after the queued output.
-        private StoredValue _sending;
-        private bool _hasSending;
-        private long _sendOffset;
-        private long _sendRemaining;
+        private OutgoingValue _value;
 
         // The last recv returned less than it was offered: the socket had nothing more at that moment.
         // Edge-triggered epoll reports the next arrival, so until then another recv would only say EAGAIN.
@@ -81,7 +77,7 @@ namespace EmbedKv.Server.Loop
 
         public bool TurnBytesSpent => _turnBytes >= TurnByteBudget;
 
-        public bool SendingValue => _hasSending;
+        public bool SendingValue => _value.Active;
 
         private ExchangeParts Parts => _parts ??= _context.Parts.Rent(this, _idleDeadline, _idleLingering);
 
@@ -179,7 +175,7 @@ namespace EmbedKv.Server.Loop
             finally
             {
                 // Even if deleting an upload's file failed, the socket, the buffer and the parts are given back.
-                DropValue();
+                _value.Drop();
                 SocketOps.Close(Fd);
                 Fd = -1;
                 Generation++; // a late store completion for the old request is now ignored
@@ -203,7 +199,7 @@ namespace EmbedKv.Server.Loop
             string told = "closed mid-answer";
             if (_parts is { } parts && parts.Exchange.CanStillAnswer)
             {
-                DropValue();
+                _value.Drop();
                 if (parts.Exchange.AnswerFault())
                 {
                     told = "answered 500";
@@ -270,7 +266,7 @@ namespace EmbedKv.Server.Loop
             bool progress = false;
             while (Buffers.HasOutput)
             {
-                nint sent = SocketOps.Send(Fd, Buffers.Unsent, more: _hasSending);
+                nint sent = SocketOps.Send(Fd, Buffers.Unsent, more: _value.Active);
                 if (sent < 0)
                 {
                     return SendFailed(sent, progress);
@@ -281,9 +277,9 @@ namespace EmbedKv.Server.Loop
             }
 
             Buffers.AllSent();
-            while (_hasSending)
+            while (_value.Active)
             {
-                nint sent = SocketOps.SendFile(Fd, _sending.FileDescriptor, ref _sendOffset, _sendRemaining);
+                nint sent = _value.SendMore(Fd);
                 if (sent < 0)
                 {
                     return SendFailed(sent, progress);
@@ -297,13 +293,8 @@ namespace EmbedKv.Server.Loop
 
                 progress = true;
                 _context.Exchange.Stats.Sent(sent);
-                _sendRemaining -= sent;
                 _turnBytes += (int)sent;
-                if (_sendRemaining == 0)
-                {
-                    DropValue();
-                }
-                else if (TurnBytesSpent)
+                if (_value.Active && TurnBytesSpent)
                 {
                     return SendStatus.Yield;
                 }
@@ -322,13 +313,7 @@ namespace EmbedKv.Server.Loop
             }
         }
 
-        void IValueSink.Send(StoredValue value)
-        {
-            _sending = value;
-            _hasSending = true;
-            _sendOffset = value.FileOffset;
-            _sendRemaining = value.Length;
-        }
+        void IValueSink.Send(StoredValue value) => _value.Start(value);
 
         public void Break() => Close();
 
@@ -364,15 +349,6 @@ namespace EmbedKv.Server.Loop
         {
             Buffers.Sent((int)count);
             _context.Exchange.Stats.Sent(count);
-        }
-
-        private void DropValue()
-        {
-            if (_hasSending)
-            {
-                _hasSending = false;
-                _sending.Release();
-            }
         }
     }
 }
