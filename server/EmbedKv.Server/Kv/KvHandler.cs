@@ -3,6 +3,7 @@ using System.IO;
 using EmbedKv.Server.Http;
 using EmbedKv.Server.Http.Exchange;
 using EmbedKv.Server.Storage;
+using EmbedKv.Server.Storage.Writes;
 
 namespace EmbedKv.Server.Kv
 {
@@ -73,8 +74,10 @@ namespace EmbedKv.Server.Kv
 
         public RejectReason Accept(in RequestHead head, ReadOnlySpan<byte> input)
         {
-            ReadOnlySpan<byte> encodedKey = input.Slice(head.KeyOffset, head.KeyLength);
-            if (KeyDecoder.DecodedLength(encodedKey) > _maxKeyLength)
+            // The parser has checked the encoding; the key area holds any key a request line can carry, so
+            // decoding first and judging the length after reads the target once.
+            _keyLength = KeyDecoder.Decode(input.Slice(head.KeyOffset, head.KeyLength), KeyArea);
+            if (_keyLength > _maxKeyLength)
             {
                 return RejectReason.KeyTooLong;
             }
@@ -85,7 +88,6 @@ namespace EmbedKv.Server.Kv
             }
 
             _method = head.Method;
-            _keyLength = KeyDecoder.Decode(encodedKey, KeyArea);
             _bodyLength = 0;
             return RejectReason.None;
         }

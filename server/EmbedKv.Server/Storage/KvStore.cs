@@ -207,7 +207,7 @@ namespace EmbedKv.Server.Storage
         internal ValueUpload BeginUpload(ReadOnlySpan<byte> key)
         {
             CheckKey(key);
-            return _log.BeginUpload(key).Upload;
+            return _log.BeginUpload(key);
         }
 
         /// <summary>Merges now, whether or not the dead-byte threshold is crossed.</summary>

@@ -10,6 +10,7 @@ using EmbedKv.Runtime.Interop;
 using EmbedKv.Server.Storage;
 using EmbedKv.Server.Storage.Compaction;
 using EmbedKv.Server.Storage.Format;
+using EmbedKv.Server.Storage.Writes;
 using EmbedKv.Server.Tests.Infrastructure;
 using EmbedKv.Server.Tests.Storage.FaultInjection;
 using Xunit.Abstractions;

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using EmbedKv.Server.Storage;
+using EmbedKv.Server.Storage.Writes;
 using EmbedKv.Server.Tests.Storage.FaultInjection;
 
 namespace EmbedKv.Server.Tests.Storage

@@ -7,6 +7,7 @@ using System.Text;
 using System.Threading;
 using EmbedKv.Server.Storage;
 using EmbedKv.Server.Storage.Format;
+using EmbedKv.Server.Storage.Writes;
 using EmbedKv.Server.Tests.Storage.FaultInjection;
 using Xunit.Abstractions;
 

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Security.Cryptography;
 using System.Threading;
 using EmbedKv.Server.Storage;
+using EmbedKv.Server.Storage.Writes;
 using EmbedKv.Server.Tests.Storage.FaultInjection;
 using Microsoft.Win32.SafeHandles;
 using Xunit.Abstractions;

@@ -20,7 +20,7 @@ namespace EmbedKv.Server.Storage.Writes
 
         public ReadOnlySpan<byte> KeyOf(in PendingWrite write) => _keys.AsSpan(write.KeyOffset, write.KeyLength);
 
-        public void Add(ReadOnlySpan<byte> key, in RecordLocation location, Segment segment, IWriteCompletion? completion, ulong token, StreamedValue? upload)
+        public void Add(ReadOnlySpan<byte> key, in RecordLocation location, Segment segment, IWriteCompletion? completion, ulong token, ValueUpload? upload)
         {
             if (Count == _writes.Length)
             {

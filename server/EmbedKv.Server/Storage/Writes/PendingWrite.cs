@@ -14,6 +14,6 @@ namespace EmbedKv.Server.Storage.Writes
         public ulong Token;
 
         /// <summary>For a streamed value: the upload whose file must be synced and renamed into place.</summary>
-        public StreamedValue? Upload;
+        public ValueUpload? Upload;
     }
 }

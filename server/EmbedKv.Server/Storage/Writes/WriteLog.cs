@@ -32,7 +32,7 @@ namespace EmbedKv.Server.Storage.Writes
         private readonly StoreOptions _options;
         private readonly byte[] _recordBuffer = new byte[RecordBufferSize];
         private readonly List<Segment> _unsynced = new List<Segment>();
-        private readonly Stack<StreamedValue> _uploads = new Stack<StreamedValue>();
+        private readonly Stack<ValueUpload> _uploads = new Stack<ValueUpload>();
         private readonly DiskFullGate _diskFull;
         private PendingBatch _filling = new PendingBatch();
         private PendingBatch _spare = new PendingBatch();
@@ -129,16 +129,16 @@ namespace EmbedKv.Server.Storage.Writes
         }
 
         /// <summary>Starts a value that arrives in chunks, in a segment file of its own.</summary>
-        public StreamedValue BeginUpload(ReadOnlySpan<byte> key)
+        public ValueUpload BeginUpload(ReadOnlySpan<byte> key)
         {
-            StreamedValue upload;
+            ValueUpload upload;
             uint id;
             lock (_lock)
             {
                 ThrowIfRefusing();
                 _diskFull.ThrowIfKnownFull();
                 id = ++_lastSegmentId;
-                upload = _uploads.Count > 0 ? _uploads.Pop() : new StreamedValue(this);
+                upload = _uploads.Count > 0 ? _uploads.Pop() : new ValueUpload(this);
             }
 
             IStorageFile file = _diskFull.CreateNew(_directory, FileNames.Partial(id));
@@ -170,7 +170,7 @@ namespace EmbedKv.Server.Storage.Writes
         /// of those modes, so that the index takes writes in sequence order (a DELETE made meanwhile must not
         /// be undone by an older upload applied after it), and its outcome is returned.
         /// </summary>
-        internal WriteOutcome? CompleteUpload(StreamedValue upload, IWriteCompletion completion, ulong token)
+        internal WriteOutcome? CompleteUpload(ValueUpload upload, IWriteCompletion completion, ulong token)
         {
             lock (_lock)
             {
@@ -222,7 +222,7 @@ namespace EmbedKv.Server.Storage.Writes
             }
         }
 
-        internal void Recycle(StreamedValue upload)
+        internal void Recycle(ValueUpload upload)
         {
             lock (_lock)
             {
@@ -342,7 +342,7 @@ namespace EmbedKv.Server.Storage.Writes
             }
         }
 
-        private void Enqueue(ReadOnlySpan<byte> key, in RecordLocation location, Segment segment, IWriteCompletion? completion, ulong token, StreamedValue? upload)
+        private void Enqueue(ReadOnlySpan<byte> key, in RecordLocation location, Segment segment, IWriteCompletion? completion, ulong token, ValueUpload? upload)
         {
             _filling.Add(key, location, segment, completion, token, upload);
             if (_filling.Count == 1)

@@ -1,4 +1,4 @@
-using EmbedKv.Server.Storage;
+using EmbedKv.Server.Storage.Writes;
 
 namespace EmbedKv.Server.Tests.Storage.Simulation
 {

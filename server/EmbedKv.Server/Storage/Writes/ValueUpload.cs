@@ -7,14 +7,13 @@ using EmbedKv.Server.Storage.Segments;
 namespace EmbedKv.Server.Storage.Writes
 {
     /// <summary>
-    /// The engine behind a <see cref="ValueUpload"/>: a value that arrives in chunks, written straight into a
-    /// segment file of its own (<c>seg-N.partial</c>). <see cref="Complete"/> renames it to <c>seg-N.log</c>
-    /// and only then makes it visible (under Durability.Always the commit thread syncs it first);
-    /// <see cref="Abort"/> deletes it. A crash before the rename leaves a <c>.partial</c> file that the next
-    /// open deletes, so a half-received value is never stored. Instances are pooled by the write log, each
-    /// with the one public <see cref="ValueUpload"/> that callers hold.
+    /// A value that arrives in chunks (from a socket), written straight into a segment file of its own
+    /// (<c>seg-N.partial</c>) so memory stays bounded whatever its size. <see cref="Complete"/> renames it to
+    /// <c>seg-N.log</c> and only then makes it visible (under Durability.Always the commit thread syncs it
+    /// first); <see cref="Abort"/> deletes it. A crash before the rename leaves a <c>.partial</c> file that the next
+    /// open deletes, so a half-received value is never stored. Instances are pooled by the write log.
     /// </summary>
-    internal sealed class StreamedValue
+    internal sealed class ValueUpload
     {
         private readonly WriteLog _log;
         private byte[] _key = new byte[256];
@@ -24,14 +23,7 @@ namespace EmbedKv.Server.Storage.Writes
         private SegmentFormat _format;
         private int _state; // 0 idle, 1 writing, 2 completing
 
-        public StreamedValue(WriteLog log)
-        {
-            _log = log;
-            Upload = new ValueUpload(this);
-        }
-
-        /// <summary>What callers of <see cref="KvStore.BeginUpload"/> hold.</summary>
-        public ValueUpload Upload { get; }
+        public ValueUpload(WriteLog log) => _log = log;
 
         /// <summary>Bytes of value received so far.</summary>
         public long Length { get; private set; }
