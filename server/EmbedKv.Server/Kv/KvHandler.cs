@@ -108,7 +108,7 @@ namespace EmbedKv.Server.Kv
             {
                 if (_upload is null)
                 {
-                    _upload = _store.BeginUpload(Key);
+                    _upload = _store.BeginUpload(Key, 0);
                     _upload.Append(Body.Slice(0, _bodyLength));
                 }
 
@@ -142,7 +142,7 @@ namespace EmbedKv.Server.Kv
                     Store();
                     return HandlerReply.Pending;
                 case HttpMethod.Delete:
-                    _store.BeginDelete(Key, _completions, Token);
+                    _store.BeginDelete(Key, default, _completions, Token);
                     return HandlerReply.Pending;
                 default:
                     Read();
@@ -151,7 +151,7 @@ namespace EmbedKv.Server.Kv
         }
 
         /// <summary>The store finished this connection's write: its answer.</summary>
-        public void OnStored(WriteOutcome outcome)
+        public void OnStored(WriteOutcome outcome, ulong version)
         {
             switch (outcome)
             {
@@ -192,18 +192,18 @@ namespace EmbedKv.Server.Kv
         {
             if (_upload is not { } upload)
             {
-                _store.BeginPut(Key, Body.Slice(0, _bodyLength), _completions, Token);
+                _store.BeginPut(Key, Body.Slice(0, _bodyLength), 0, default, _completions, Token);
                 return;
             }
 
             _upload = null;
             try
             {
-                upload.Complete(_completions, Token);
+                upload.Complete(default, _completions, Token);
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException)
             {
-                _completions.OnWriteCompleted(Token, e is StorageFullException ? WriteOutcome.DiskFull : WriteOutcome.Failed);
+                _completions.OnWriteCompleted(Token, e is StorageFullException ? WriteOutcome.DiskFull : WriteOutcome.Failed, 0);
             }
         }
 

@@ -246,14 +246,14 @@ namespace EmbedKv.Server.Loop
 
         private void DeliverCompletions(long now)
         {
-            foreach ((ulong token, WriteOutcome outcome) in _context.Completions.Drain())
+            foreach ((ulong token, WriteOutcome outcome, ulong version) in _context.Completions.Drain())
             {
                 SocketConnection connection = _connections[(int)(uint)token];
                 if (connection.IsOpen && connection.Token == token)
                 {
                     try
                     {
-                        connection.OnStored(outcome, now);
+                        connection.OnStored(outcome, version, now);
                     }
                     catch (Exception e)
                     {

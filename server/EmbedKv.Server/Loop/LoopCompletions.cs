@@ -13,8 +13,8 @@ namespace EmbedKv.Server.Loop
     {
         private readonly object _lock = new object();
         private readonly EventFd _wake;
-        private (ulong Token, WriteOutcome Outcome)[] _queue = new (ulong, WriteOutcome)[256];
-        private (ulong Token, WriteOutcome Outcome)[] _draining = new (ulong, WriteOutcome)[256];
+        private (ulong Token, WriteOutcome Outcome, ulong Version)[] _queue = new (ulong, WriteOutcome, ulong)[256];
+        private (ulong Token, WriteOutcome Outcome, ulong Version)[] _draining = new (ulong, WriteOutcome, ulong)[256];
         private int _count;
         private int _loopThreadId;
         private bool _signalled;
@@ -23,7 +23,7 @@ namespace EmbedKv.Server.Loop
 
         public void BindToCurrentThread() => _loopThreadId = Environment.CurrentManagedThreadId;
 
-        public void OnWriteCompleted(ulong token, WriteOutcome outcome)
+        public void OnWriteCompleted(ulong token, WriteOutcome outcome, ulong version)
         {
             bool signal;
             lock (_lock)
@@ -33,7 +33,7 @@ namespace EmbedKv.Server.Loop
                     Array.Resize(ref _queue, _queue.Length * 2);
                 }
 
-                _queue[_count++] = (token, outcome);
+                _queue[_count++] = (token, outcome, version);
 
                 // Called inline on the loop's own thread (Batched and None modes), the loop drains the
                 // queue before it sleeps; from the commit thread, one wake-up per batch is enough.
@@ -48,7 +48,7 @@ namespace EmbedKv.Server.Loop
         }
 
         /// <summary>Takes everything queued; valid until the next call.</summary>
-        public ReadOnlySpan<(ulong Token, WriteOutcome Outcome)> Drain()
+        public ReadOnlySpan<(ulong Token, WriteOutcome Outcome, ulong Version)> Drain()
         {
             lock (_lock)
             {

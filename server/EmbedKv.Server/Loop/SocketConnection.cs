@@ -120,7 +120,7 @@ namespace EmbedKv.Server.Loop
         }
 
         /// <summary>The store finished this connection's write.</summary>
-        public void OnStored(WriteOutcome outcome, long now)
+        public void OnStored(WriteOutcome outcome, ulong version, long now)
         {
             // A write under way keeps its parts: a report without them belongs to no request of this connection.
             if (_parts is not { } parts)
@@ -131,7 +131,7 @@ namespace EmbedKv.Server.Loop
             _depth++;
             try
             {
-                parts.Handler.OnStored(outcome);
+                parts.Handler.OnStored(outcome, version);
                 parts.Exchange.Complete(now);
             }
             finally

@@ -10,6 +10,7 @@ namespace EmbedKv.Server.Storage
         /// <summary>The write identified by <paramref name="token"/> has ended.</summary>
         /// <param name="token">The caller's token, passed to the write.</param>
         /// <param name="outcome">How it ended.</param>
-        void OnWriteCompleted(ulong token, WriteOutcome outcome);
+        /// <param name="version">The version the write gave its key (see <see cref="WriteResult.Version"/>); 0 unless it stored or deleted.</param>
+        void OnWriteCompleted(ulong token, WriteOutcome outcome, ulong version);
     }
 }

@@ -12,6 +12,14 @@ namespace EmbedKv.Server.Storage
     /// A durable key-value store on an append-only log (docs/storage.md). Thread-safe. Writes are
     /// acknowledged as <see cref="StoreOptions.Durability"/> promises; reads see acknowledged writes.
     /// </summary>
+    /// <remarks>
+    /// Every write gives its key a new version (<see cref="WriteResult.Version"/>), which survives restarts
+    /// and merges. Puts and deletes can be conditional (<see cref="WriteCondition"/>: create-only, or
+    /// compare-and-set on the version), checked atomically against every other write, and a put can expire
+    /// (a time to live). The span overloads (<see cref="TryRead"/>, <see cref="TryGetInfo"/>, the
+    /// conditional <see cref="Put(ReadOnlySpan{byte}, ReadOnlySpan{byte}, WriteCondition, TimeSpan?)"/> and
+    /// <see cref="Delete(ReadOnlySpan{byte}, WriteCondition)"/>) allocate nothing on the GC heap per call.
+    /// </remarks>
     public sealed class KvStore : IDisposable
     {
 #pragma warning disable IDE1006 // t_ marks a [ThreadStatic] field
@@ -51,7 +59,7 @@ namespace EmbedKv.Server.Storage
         /// <summary>What opening found on disk.</summary>
         public RecoveryReport Recovery { get; }
 
-        /// <summary>Live keys.</summary>
+        /// <summary>Keys in the index: live ones, and expired ones that no merge or reopen has reclaimed yet.</summary>
         public int Count => _catalog.Count;
 
         /// <summary>Bytes of records on disk, live or dead (segment headers excluded).</summary>
@@ -108,12 +116,72 @@ namespace EmbedKv.Server.Storage
         /// <param name="key">The key.</param>
         /// <param name="value">Where the value lies.</param>
         /// <returns>Whether the key exists.</returns>
-        internal bool TryGet(ReadOnlySpan<byte> key, out StoredValue value) => _catalog.TryAcquire(key, out value);
+        internal bool TryGet(ReadOnlySpan<byte> key, out StoredValue value) => _catalog.TryAcquire(key, NowUnixSeconds, out value);
 
-        /// <summary>Whether a key exists.</summary>
+        /// <summary>The store's clock in Unix seconds (<see cref="StoreOptions.Clock"/>), by which expiry is judged.</summary>
+        internal long NowUnixSeconds => Options.NowUnixSeconds();
+
+        /// <summary>Whether a key exists (and has not expired).</summary>
         /// <param name="key">The key.</param>
         /// <returns>True if it does.</returns>
-        public bool Contains(ReadOnlySpan<byte> key) => _catalog.Contains(key);
+        public bool Contains(ReadOnlySpan<byte> key) => _catalog.TryGetVersion(key, NowUnixSeconds, out _);
+
+        /// <summary>What the store knows of a key's value (length, version, expiry), without reading it.</summary>
+        /// <param name="key">The key.</param>
+        /// <param name="info">The value's length, version and expiry.</param>
+        /// <returns>Whether the key exists (and has not expired).</returns>
+        public bool TryGetInfo(ReadOnlySpan<byte> key, out ValueInfo info)
+        {
+            if (!TryGet(key, out StoredValue value))
+            {
+                info = default;
+                return false;
+            }
+
+            info = InfoOf(value);
+            value.Release();
+            return true;
+        }
+
+        /// <summary>
+        /// Reads a value and its version into the caller's buffer. If the value is longer than
+        /// <paramref name="destination"/>, only its start is copied: compare <see cref="ValueInfo.Length"/>
+        /// with the buffer's length, and call again with a larger one (the version tells whether it changed).
+        /// </summary>
+        /// <param name="key">The key.</param>
+        /// <param name="destination">Where to copy the value.</param>
+        /// <param name="info">The value's length, version and expiry.</param>
+        /// <returns>Whether the key exists (and has not expired).</returns>
+        public bool TryRead(ReadOnlySpan<byte> key, Span<byte> destination, out ValueInfo info)
+        {
+            if (!TryGet(key, out StoredValue value))
+            {
+                info = default;
+                return false;
+            }
+
+            try
+            {
+                info = InfoOf(value);
+                int wanted = (int)Math.Min(value.Length, destination.Length);
+                for (int done = 0; done < wanted;)
+                {
+                    int read = ReadValue(value, done, destination.Slice(done, wanted - done));
+                    if (read == 0)
+                    {
+                        throw new System.IO.EndOfStreamException("a value ended early");
+                    }
+
+                    done += read;
+                }
+
+                return true;
+            }
+            finally
+            {
+                value.Release();
+            }
+        }
 
         /// <summary>Copies part of a value into <paramref name="destination"/>.</summary>
         /// <param name="value">A value from <see cref="TryGet"/>, not yet released.</param>
@@ -135,15 +203,23 @@ namespace EmbedKv.Server.Storage
         /// <summary>Reads a whole value into a new array (convenient, but it allocates: not for hot paths).</summary>
         /// <param name="key">The key.</param>
         /// <returns>The value, or null if the key does not exist.</returns>
-        public byte[]? Get(ReadOnlySpan<byte> key)
+        public byte[]? Get(ReadOnlySpan<byte> key) => Get(key, out _);
+
+        /// <summary>Reads a whole value and its version into a new array (convenient, but it allocates: not for hot paths).</summary>
+        /// <param name="key">The key.</param>
+        /// <param name="info">The value's length, version and expiry; default if the key does not exist.</param>
+        /// <returns>The value, or null if the key does not exist.</returns>
+        public byte[]? Get(ReadOnlySpan<byte> key, out ValueInfo info)
         {
             if (!TryGet(key, out StoredValue value))
             {
+                info = default;
                 return null;
             }
 
             try
             {
+                info = InfoOf(value);
                 byte[] bytes = new byte[value.Length];
                 for (int done = 0; done < bytes.Length;)
                 {
@@ -168,12 +244,50 @@ namespace EmbedKv.Server.Storage
         /// <param name="key">The key.</param>
         /// <param name="value">The value.</param>
         /// <returns><see cref="WriteOutcome.Created"/> or <see cref="WriteOutcome.Replaced"/>.</returns>
-        public WriteOutcome Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => Wait(key, value, tombstone: false);
+        public WriteOutcome Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => Wait(key, value, tombstone: false, 0, WriteCondition.None).Outcome;
+
+        /// <summary>
+        /// Stores a value if <paramref name="condition"/> holds, optionally expiring, and waits until it is as
+        /// durable as the store promises. A put without a time to live clears any expiry the key had.
+        /// </summary>
+        /// <param name="key">The key.</param>
+        /// <param name="value">The value.</param>
+        /// <param name="condition">What the key's latest write must be (checked atomically with this one).</param>
+        /// <param name="timeToLive">How long the value lives (whole seconds, rounded up), or null for ever.</param>
+        /// <returns>The outcome (<see cref="WriteOutcome.PreconditionFailed"/> if the condition did not hold) and the key's new version.</returns>
+        public WriteResult Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, WriteCondition condition, TimeSpan? timeToLive = null)
+            => Wait(key, value, tombstone: false, ExpiryOf(timeToLive), condition);
 
         /// <summary>Deletes a key and waits until that is as durable as the store promises.</summary>
         /// <param name="key">The key.</param>
         /// <returns><see cref="WriteOutcome.Deleted"/> or <see cref="WriteOutcome.NotFound"/>.</returns>
-        public WriteOutcome Delete(ReadOnlySpan<byte> key) => Contains(key) ? Wait(key, default, tombstone: true) : WriteOutcome.NotFound;
+        public WriteOutcome Delete(ReadOnlySpan<byte> key) => Contains(key) ? Wait(key, default, tombstone: true, 0, WriteCondition.None).Outcome : WriteOutcome.NotFound;
+
+        /// <summary>Deletes a key if <paramref name="condition"/> holds, and waits until that is as durable as the store promises.</summary>
+        /// <param name="key">The key.</param>
+        /// <param name="condition">What the key's latest write must be (checked atomically with the delete).</param>
+        /// <returns><see cref="WriteOutcome.Deleted"/> (with the delete's version), <see cref="WriteOutcome.NotFound"/> or <see cref="WriteOutcome.PreconditionFailed"/>.</returns>
+        public WriteResult Delete(ReadOnlySpan<byte> key, WriteCondition condition)
+            => condition.Kind == WriteConditionKind.None ? new WriteResult(Delete(key), 0) : Wait(key, default, tombstone: true, 0, condition);
+
+        /// <summary>
+        /// The expiry time (Unix seconds) a put with that time to live gets now; 0 for none.
+        /// </summary>
+        /// <param name="timeToLive">At least one second, at most until 2106; null for none.</param>
+        /// <returns>The expiry.</returns>
+        internal uint ExpiryOf(TimeSpan? timeToLive)
+        {
+            if (timeToLive is not { } ttl)
+            {
+                return 0;
+            }
+
+            long seconds = (long)Math.Ceiling(ttl.TotalSeconds);
+            long expires = NowUnixSeconds + seconds;
+            return seconds >= 1 && expires < uint.MaxValue
+                ? (uint)expires
+                : throw new ArgumentOutOfRangeException(nameof(timeToLive), "A time to live is at least one second and ends before 2106.");
+        }
 
         /// <summary>
         /// Stores a value without waiting: <paramref name="completion"/> hears the outcome, at once or from
@@ -183,31 +297,58 @@ namespace EmbedKv.Server.Storage
         /// <param name="value">The value.</param>
         /// <param name="completion">Who to tell.</param>
         /// <param name="token">Passed back to <paramref name="completion"/>.</param>
-        internal void BeginPut(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, IWriteCompletion completion, ulong token)
-            => Begin(key, value, tombstone: false, completion, token);
+        /// <param name="expires">When the value expires, in Unix seconds (<see cref="ExpiryOf"/>); 0 if never.</param>
+        /// <param name="condition">What the key's latest write must be.</param>
+        internal void BeginPut(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, uint expires, in Precondition condition, IWriteCompletion completion, ulong token)
+            => Begin(key, value, tombstone: false, expires, condition, completion, token);
 
-        /// <summary>Deletes a key without waiting (see <see cref="BeginPut"/>).</summary>
+        /// <summary>Stores a value without waiting, with no condition and no expiry (see the full overload).</summary>
+        /// <param name="key">The key.</param>
+        /// <param name="value">The value.</param>
+        /// <param name="completion">Who to tell.</param>
+        /// <param name="token">Passed back to <paramref name="completion"/>.</param>
+        internal void BeginPut(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, IWriteCompletion completion, ulong token)
+            => Begin(key, value, tombstone: false, 0, default, completion, token);
+
+        /// <summary>Deletes a key without waiting, with no condition.</summary>
         /// <param name="key">The key.</param>
         /// <param name="completion">Who to tell.</param>
         /// <param name="token">Passed back to <paramref name="completion"/>.</param>
-        internal void BeginDelete(ReadOnlySpan<byte> key, IWriteCompletion completion, ulong token)
+        internal void BeginDelete(ReadOnlySpan<byte> key, IWriteCompletion completion, ulong token) => BeginDelete(key, default, completion, token);
+
+        /// <summary>Deletes a key without waiting (see <see cref="BeginPut(ReadOnlySpan{byte}, ReadOnlySpan{byte}, IWriteCompletion, ulong)"/>).</summary>
+        /// <param name="key">The key.</param>
+        /// <param name="condition">What the key's latest write must be.</param>
+        /// <param name="completion">Who to tell.</param>
+        /// <param name="token">Passed back to <paramref name="completion"/>.</param>
+        internal void BeginDelete(ReadOnlySpan<byte> key, in Precondition condition, IWriteCompletion completion, ulong token)
         {
-            if (!Contains(key))
+            if (condition.IsNone && !Contains(key))
             {
-                completion.OnWriteCompleted(token, WriteOutcome.NotFound);
+                completion.OnWriteCompleted(token, WriteOutcome.NotFound, 0);
                 return;
             }
 
-            Begin(key, default, tombstone: true, completion, token);
+            Begin(key, default, tombstone: true, 0, condition, completion, token);
         }
+
+        /// <summary>
+        /// The key's latest write, including those still syncing, as a conditional write would judge it now:
+        /// whether it exists (unexpired), and its version. For an early answer before a body is read.
+        /// </summary>
+        /// <param name="key">The key.</param>
+        /// <param name="version">Its version, if it exists.</param>
+        /// <returns>Whether it exists.</returns>
+        internal bool CurrentVersion(ReadOnlySpan<byte> key, out ulong version) => _log.CurrentVersion(key, out version);
 
         /// <summary>Starts a value that will arrive in chunks; memory stays bounded whatever its size.</summary>
         /// <param name="key">The key.</param>
+        /// <param name="expires">When the value expires, in Unix seconds; 0 if never.</param>
         /// <returns>The upload to feed, then complete or abort.</returns>
-        internal ValueUpload BeginUpload(ReadOnlySpan<byte> key)
+        internal ValueUpload BeginUpload(ReadOnlySpan<byte> key, uint expires = 0)
         {
             CheckKey(key);
-            return _log.BeginUpload(key);
+            return _log.BeginUpload(key, expires);
         }
 
         /// <summary>Merges now, whether or not the dead-byte threshold is crossed.</summary>
@@ -253,14 +394,17 @@ namespace EmbedKv.Server.Storage
             }
         }
 
-        private void Begin(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool tombstone, IWriteCompletion completion, ulong token)
+        private static ValueInfo InfoOf(in StoredValue value) => new ValueInfo(value.Length, value.Version, value.Expires);
+
+        private void Begin(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool tombstone, uint expires, in Precondition condition, IWriteCompletion completion, ulong token)
         {
             CheckKey(key);
             CheckValue(value.Length);
             WriteOutcome? outcome;
+            ulong sequence = 0;
             try
             {
-                outcome = _log.Append(key, value, tombstone, completion, token);
+                outcome = _log.Append(key, value, tombstone, expires, condition, completion, token, out sequence);
             }
             catch (StorageFullException) when (_log.Failure is null)
             {
@@ -273,20 +417,24 @@ namespace EmbedKv.Server.Storage
 
             if (outcome is { } done)
             {
-                completion.OnWriteCompleted(token, done);
+                completion.OnWriteCompleted(token, done, VersionOf(done, sequence));
             }
         }
 
-        private WriteOutcome Wait(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool tombstone)
+        private static ulong VersionOf(WriteOutcome outcome, ulong sequence)
+            => outcome is WriteOutcome.Created or WriteOutcome.Replaced or WriteOutcome.Deleted ? sequence : 0;
+
+        private WriteResult Wait(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool tombstone, uint expires, WriteCondition condition)
         {
             CheckKey(key);
             CheckValue(value.Length);
             WriteWaiter waiter = t_waiter ??= new WriteWaiter();
             waiter.Reset();
             WriteOutcome? outcome;
+            ulong sequence;
             try
             {
-                outcome = _log.Append(key, value, tombstone, waiter, 0);
+                outcome = _log.Append(key, value, tombstone, expires, new Precondition(condition), waiter, 0, out sequence);
             }
             catch (StorageFullException full)
             {
@@ -296,11 +444,11 @@ namespace EmbedKv.Server.Storage
 
             if (outcome is { } done)
             {
-                return done;
+                return new WriteResult(done, VersionOf(done, sequence));
             }
 
-            WriteOutcome result = waiter.Wait();
-            if (result == WriteOutcome.Failed)
+            WriteResult result = waiter.Wait();
+            if (result.Outcome == WriteOutcome.Failed)
             {
                 throw new StorageFailedException(_log.Failure ?? new System.IO.IOException("the write failed"));
             }

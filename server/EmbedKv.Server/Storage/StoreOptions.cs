@@ -37,6 +37,15 @@ namespace EmbedKv.Server.Storage
         /// <summary>Where the store reports recovery and compaction events; default: nowhere.</summary>
         public ILogger Logger { get; set; } = NullLogger.Instance;
 
+        /// <summary>
+        /// The clock expiry is judged by (<see cref="KvStore.Put(ReadOnlySpan{byte}, ReadOnlySpan{byte}, WriteCondition, TimeSpan?)"/>
+        /// with a time to live): the system's wall clock unless a test supplies its own.
+        /// </summary>
+        public TimeProvider Clock { get; set; } = TimeProvider.System;
+
+        /// <summary>The clock's time in Unix seconds.</summary>
+        internal long NowUnixSeconds() => Clock.GetUtcNow().ToUnixTimeSeconds();
+
         /// <summary>Told the number of writes after each commit round, on the commit thread (the server's metrics).</summary>
         internal Action<int>? BatchCommitted { get; set; }
 

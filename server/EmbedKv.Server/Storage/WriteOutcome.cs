@@ -23,5 +23,8 @@ namespace EmbedKv.Server.Storage
         /// a reopen (the blocking calls throw <see cref="StorageFullException"/> instead).
         /// </summary>
         DiskFull,
+
+        /// <summary>The write's <see cref="WriteCondition"/> did not hold: nothing was written.</summary>
+        PreconditionFailed,
     }
 }

@@ -169,7 +169,7 @@ namespace EmbedKv.Server.Tests.Server
         {
             public ManualResetEventSlim Called { get; } = new ManualResetEventSlim();
 
-            public void OnWriteCompleted(ulong token, WriteOutcome outcome)
+            public void OnWriteCompleted(ulong token, WriteOutcome outcome, ulong version)
             {
                 Called.Set();
                 throw new InvalidOperationException("a caller's callback failed");

@@ -502,7 +502,7 @@ namespace EmbedKv.Server.Tests.Storage
 
             public Recorder(KvStore? store = null) => _store = store;
 
-            public void OnWriteCompleted(ulong token, WriteOutcome outcome)
+            public void OnWriteCompleted(ulong token, WriteOutcome outcome, ulong version)
             {
                 bool failed = _store?.WriteFailure is not null;
                 bool commitThread = Thread.CurrentThread.Name == "EmbedKv commit";
@@ -557,7 +557,7 @@ namespace EmbedKv.Server.Tests.Storage
 
             public void Open() => _open.Set();
 
-            public void OnWriteCompleted(ulong token, WriteOutcome outcome)
+            public void OnWriteCompleted(ulong token, WriteOutcome outcome, ulong version)
             {
                 Entered.Set();
                 _open.Wait(TimeSpan.FromSeconds(30));

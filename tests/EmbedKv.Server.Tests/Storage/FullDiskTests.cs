@@ -425,7 +425,7 @@ namespace EmbedKv.Server.Tests.Storage
 
             public Completion(List<WriteOutcome> outcomes) => _outcomes = outcomes;
 
-            public void OnWriteCompleted(ulong token, WriteOutcome outcome)
+            public void OnWriteCompleted(ulong token, WriteOutcome outcome, ulong version)
             {
                 lock (_outcomes)
                 {

@@ -180,7 +180,7 @@ namespace EmbedKv.Server.Tests.Storage
                 }
             }
 
-            public void OnWriteCompleted(ulong token, WriteOutcome outcome)
+            public void OnWriteCompleted(ulong token, WriteOutcome outcome, ulong version)
             {
                 byte[]? key = Key;
                 bool visible = false;

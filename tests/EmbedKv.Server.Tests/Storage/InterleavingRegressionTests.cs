@@ -339,7 +339,7 @@ namespace EmbedKv.Server.Tests.Storage
 
             public Completion(Action? then = null) => _then = then;
 
-            public void OnWriteCompleted(ulong token, WriteOutcome outcome)
+            public void OnWriteCompleted(ulong token, WriteOutcome outcome, ulong version)
             {
                 _outcome = outcome;
                 _then?.Invoke();

@@ -19,7 +19,7 @@ namespace EmbedKv.Server.Tests.Storage
         private const uint AllKeysCollide = 0xFFFF_FFF8;
 
         [Fact]
-        public void EntriesAreTwentyEightBytes() => Assert.Equal(28, Unsafe.SizeOf<IndexEntry>());
+        public void EntriesAreThirtyTwoBytes() => Assert.Equal(32, Unsafe.SizeOf<IndexEntry>());
 
         [Fact]
         public void PackedKeyFieldsDoNotDisturbEachOther()

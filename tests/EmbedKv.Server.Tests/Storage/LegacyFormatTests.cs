@@ -22,7 +22,7 @@ namespace EmbedKv.Server.Tests.Storage
         public void Dispose() => _dir.Dispose();
 
         [Fact]
-        public void AVersion1DirectoryOpensReadsBackAndAMergeRewritesItAsVersion2()
+        public void AVersion1DirectoryOpensReadsBackAndAMergeRewritesItInTheCurrentVersion()
         {
             // Segment 1: a, b, c, then a again and a delete of c (so it has dead bytes and is merged).
             // Segment 2: d, then a torn tail, as a crash of the old version left it.
@@ -52,10 +52,10 @@ namespace EmbedKv.Server.Tests.Storage
                 AssertHolds(store, expected);
             }
 
-            // The merge's output is version 2, with its own salt, and every record in it checks.
+            // The merge's output is the current version, with its own salt, and every record in it checks.
             foreach (string name in TornTailTests.SegmentFiles(_dir.Path).Where(n => n != FileNames.Segment(2)))
             {
-                Assert.True(File.ReadAllBytes(_dir.File(name)).AsSpan(0, 8).SequenceEqual("EKVSEG\0\u0002"u8), name + " is not version 2");
+                Assert.True(File.ReadAllBytes(_dir.File(name)).AsSpan(0, 8).SequenceEqual("EKVSEG\0\u0003"u8), name + " is not version 3");
             }
 
             Assert.False(StoreCheck.Check(_dir.Path).IsDamaged);

@@ -17,7 +17,7 @@ namespace EmbedKv.Server.Tests.Storage
 
         public void Dispose() => _dir.Dispose();
 
-        private static readonly SegmentFormat Salted = SegmentFormat.V2(0x0123456789ABCDEF);
+        private static readonly SegmentFormat Salted = SegmentFormat.Of(SegmentFormat.Salted, 0x0123456789ABCDEF);
 
         [Theory]
         [InlineData(0, 0L, 1UL, false, 0L)]
@@ -73,7 +73,7 @@ namespace EmbedKv.Server.Tests.Storage
         {
             byte[] record = Record(Encoding.ASCII.GetBytes("key-1"), Encoding.ASCII.GetBytes("a value"), sequence: 3, tombstone: false, Salted, offset: SegmentHeader.Size);
             Assert.True(ReadFirstRecord(record).Ok);
-            Assert.False(ReadFirstRecord(record, SegmentFormat.V2(Salted.Salt + 1)).Ok, "another segment's salt");
+            Assert.False(ReadFirstRecord(record, SegmentFormat.Of(SegmentFormat.Salted, Salted.Salt + 1)).Ok, "another segment's salt");
             Assert.False(ReadFirstRecord(record, SegmentFormat.V1).Ok, "as a version 1 record");
 
             byte[] elsewhere = Record(Encoding.ASCII.GetBytes("key-1"), Encoding.ASCII.GetBytes("a value"), sequence: 3, tombstone: false, Salted, offset: SegmentHeader.Size + 1);
@@ -149,12 +149,19 @@ namespace EmbedKv.Server.Tests.Storage
             bytes[4] = 0xEA;
             Assert.False(RecordHeader.TryRead(bytes, out _), "wrong magic");
 
-            foreach (byte flags in new byte[] { 0x02, 0x04, 0x80, 0x03 })
+            foreach (byte flags in new byte[] { 0x02, 0x80, 0x03, 0x05, 0x06, 0x08 })
             {
                 bytes = (byte[])good.Clone();
                 bytes[5] = flags;
-                Assert.False(RecordHeader.TryRead(bytes, out _), "unknown flags, or a seal with a key or value: " + flags);
+                Assert.False(RecordHeader.TryRead(bytes, out _), "unknown flags, a seal with a key or value, or an expiring delete or seal: " + flags);
             }
+
+            // The expiry flag exists from version 3 on; its value comes from the trailer, which the reader reads.
+            bytes = (byte[])good.Clone();
+            bytes[5] = RecordHeader.ExpiresFlag;
+            Assert.True(RecordHeader.TryRead(bytes, out RecordHeader expiring));
+            Assert.Equal(RecordHeader.LengthOf(4, 10) + RecordHeader.TrailerSize, expiring.RecordLength);
+            Assert.False(RecordHeader.TryRead(bytes, out _, SegmentFormat.Salted), "no expiry in version 2");
 
             bytes = (byte[])good.Clone();
             BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), uint.MaxValue);
@@ -193,7 +200,7 @@ namespace EmbedKv.Server.Tests.Storage
             byte[] header = new byte[SegmentHeader.Size];
             SegmentFormat format = SegmentHeader.Write(header, 7);
 
-            Assert.Equal("EKVSEG\0\u0002"u8.ToArray(), header.AsSpan(0, 8).ToArray());
+            Assert.Equal("EKVSEG\0\u0003"u8.ToArray(), header.AsSpan(0, 8).ToArray());
             Assert.Equal(7u, BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(8)));
             Assert.Equal(format.Salt, BinaryPrimitives.ReadUInt64LittleEndian(header.AsSpan(12)));
             Assert.NotEqual(0UL, format.Salt);
@@ -212,10 +219,10 @@ namespace EmbedKv.Server.Tests.Storage
             }
 
             // A different format version with a CRC that matches it is still not ours.
-            byte[] version3 = (byte[])header.Clone();
-            version3[7] = 3;
-            BinaryPrimitives.WriteUInt32LittleEndian(version3.AsSpan(20), Crc32C.Compute(version3.AsSpan(0, 20)));
-            Assert.False(SegmentHeader.IsValid(version3, 7), "wrong magic or version");
+            byte[] version4 = (byte[])header.Clone();
+            version4[7] = 4;
+            BinaryPrimitives.WriteUInt32LittleEndian(version4.AsSpan(20), Crc32C.Compute(version4.AsSpan(0, 20)));
+            Assert.False(SegmentHeader.IsValid(version4, 7), "wrong magic or version");
 
             // A header whose id field says 8, with a correct CRC, belongs to segment 8 only.
             byte[] other = new byte[SegmentHeader.Size];

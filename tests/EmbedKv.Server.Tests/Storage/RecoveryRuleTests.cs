@@ -335,7 +335,7 @@ namespace EmbedKv.Server.Tests.Storage
             else
             {
                 new RecordHeader(key.Length, value.Length, 999_999, tombstone: false, syncedTo: uint.MaxValue).WriteTo(record);
-                RecordHeader.Seal(record, Crc32C.Append(Crc32C.Append(SegmentFormat.V2(1).CrcSeed(offset), key), value));
+                RecordHeader.Seal(record, Crc32C.Append(Crc32C.Append(SegmentFormat.Of(SegmentFormat.Salted, 1).CrcSeed(offset), key), value));
             }
 
             return record;
@@ -356,7 +356,7 @@ namespace EmbedKv.Server.Tests.Storage
 
             public int Succeeded => Volatile.Read(ref _succeeded);
 
-            public void OnWriteCompleted(ulong token, WriteOutcome outcome)
+            public void OnWriteCompleted(ulong token, WriteOutcome outcome, ulong version)
             {
                 if (outcome != WriteOutcome.Failed)
                 {

@@ -244,7 +244,7 @@ namespace EmbedKv.Server.Tests.Storage
 
             public ulong Token { get; private set; }
 
-            public void OnWriteCompleted(ulong token, WriteOutcome outcome)
+            public void OnWriteCompleted(ulong token, WriteOutcome outcome, ulong version)
             {
                 Token = token;
                 _outcome = outcome;

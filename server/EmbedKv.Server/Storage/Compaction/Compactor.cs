@@ -52,7 +52,7 @@ namespace EmbedKv.Server.Storage.Compaction
 
         public bool IsDue()
         {
-            long dead = Catalog.DeadBytes;
+            long dead = Catalog.DeadBytes + Catalog.ExpiredBytes(_log.Options.NowUnixSeconds());
             return dead >= _log.Options.CompactionMinimumDeadBytes && dead > _log.Options.CompactionThreshold * Catalog.RecordBytes;
         }
 
@@ -120,7 +120,7 @@ namespace EmbedKv.Server.Storage.Compaction
             // make a record dead only after the choice, leaving it behind while its tombstone goes), and
             // (2) every segment with dead bytes is a candidate, merge outputs and streamed values included,
             // whatever their ids. Only segments that may still take writes beyond the horizon stay out.
-            (ulong horizon, uint active) = _log.Horizon();
+            (ulong horizon, uint active, ulong activeFirst) = _log.Horizon();
             while (Catalog.AppliedSequence < horizon)
             {
                 if (_log.Failure is not null || _stopping)
@@ -137,8 +137,9 @@ namespace EmbedKv.Server.Storage.Compaction
             }
 
             uint activeNow = _log.Horizon().ActiveSegment;
+            long now = _log.Options.NowUnixSeconds();
             List<Segment> inputs = Catalog.Segments()
-                .Where(s => s.DeadBytes > 0 && s.MaxSequence <= horizon && s.Id != active && s.Id != activeNow)
+                .Where(s => (s.DeadBytes > 0 || s.HasExpiredBy(now)) && s.MaxSequence <= horizon && s.Id != active && s.Id != activeNow)
                 .ToList();
             if (inputs.Count == 0)
             {
@@ -149,7 +150,7 @@ namespace EmbedKv.Server.Storage.Compaction
             var outputs = new List<Segment>();
             try
             {
-                CopyLiveRecords(inputs, outputs);
+                CopyLiveRecords(inputs, outputs, now, activeFirst);
                 foreach (Segment output in outputs)
                 {
                     output.Handle.DataSync();
@@ -231,7 +232,7 @@ namespace EmbedKv.Server.Storage.Compaction
             return inputs.Count;
         }
 
-        private void CopyLiveRecords(List<Segment> inputs, List<Segment> outputs)
+        private void CopyLiveRecords(List<Segment> inputs, List<Segment> outputs, long now, ulong activeFirst)
         {
             Segment? output = null;
             foreach (Segment input in inputs)
@@ -247,6 +248,17 @@ namespace EmbedKv.Server.Storage.Compaction
                         continue;
                     }
 
+                    if (header.HasTrailer && (long)header.Expires <= now && header.Sequence < activeFirst)
+                    {
+                        // Expired, so absent everywhere already. Dropping it is as safe as dropping a tombstone:
+                        // every older record of its key turned dead when it was written, so its segment is an
+                        // input too, unless it is the excluded active segment, and records below activeFirst
+                        // are older than anything there (a streamed value's record can be newer: it waits).
+                        // The index forgets the key now, as it would never find the record again.
+                        Catalog.ForgetExpired(key, header.Sequence);
+                        continue;
+                    }
+
                     if (output is null || output.Length + header.RecordLength > _log.Options.SegmentSize && output.RecordBytes > 0)
                     {
                         output = CreateOutput();
@@ -254,6 +266,7 @@ namespace EmbedKv.Server.Storage.Compaction
                     }
 
                     Copy(input, _reader.RecordOffset, header, output);
+                    output.NoteExpiring((uint)Math.Min(header.Expires, uint.MaxValue), header.RecordLength);
                     output.MaxSequence = Math.Max(output.MaxSequence, header.Sequence);
                 }
 
@@ -312,7 +325,8 @@ namespace EmbedKv.Server.Storage.Compaction
             ReadExactly(from.Handle, sourceHeader, offset);
             uint sourceCrc = from.Format.CrcSeed(offset);
             uint crc = to.Format.CrcSeed(to.Length);
-            long body = header.KeyLength + header.ValueLength;
+            // Key, value and any expiry trailer: everything after the header, in the CRC's order.
+            long body = header.RecordLength - RecordHeader.Size;
             for (long done = 0; done < body;)
             {
                 int chunk = (int)Math.Min(body - done, _copyBuffer.Length);
@@ -330,7 +344,7 @@ namespace EmbedKv.Server.Storage.Compaction
             }
 
             Span<byte> newHeader = stackalloc byte[RecordHeader.Size];
-            new RecordHeader(header.KeyLength, header.ValueLength, header.Sequence, tombstone: false).WriteTo(newHeader);
+            new RecordHeader(header.KeyLength, header.ValueLength, header.Sequence, tombstone: false, expires: header.Expires).WriteTo(newHeader);
             RecordHeader.Seal(newHeader, crc);
             to.Handle.WriteAt(newHeader, to.Length);
             to.Length += header.RecordLength;

@@ -6,10 +6,12 @@ namespace EmbedKv.Server.Storage.Format
     /// <summary>
     /// The 24-byte header in front of every record (docs/storage.md, "Record"). Version 2: CRC32C, magic,
     /// flags, key length, value length (4 bytes), SyncedTo, sequence. Version 1 had an 8-byte value
-    /// length and no SyncedTo. The CRC starts from the segment's seed for the record's offset
-    /// (<see cref="SegmentFormat.CrcSeed"/>), then covers the key, the value and the header's bytes
-    /// 4..24, in that order, so that a value streamed in chunks can be checksummed as it arrives and
-    /// finished once its length and sequence are known.
+    /// length and no SyncedTo. Version 3 adds the expiry flag: such a record ends in an 8-byte trailer,
+    /// its expiry time, after the value. The CRC starts from the segment's seed for the record's offset
+    /// (<see cref="SegmentFormat.CrcSeed"/>), then covers the key, the value, the trailer and the header's
+    /// bytes 4..24, in that order, so that a value streamed in chunks can be checksummed as it arrives and
+    /// finished once its length and sequence are known, and the bytes after the header can be copied as
+    /// they are.
     /// </summary>
     internal readonly struct RecordHeader
     {
@@ -20,7 +22,13 @@ namespace EmbedKv.Server.Storage.Format
         /// <summary>A seal record (version 2): no key, no value, only a SyncedTo claim.</summary>
         public const byte SealFlag = 2;
 
-        public RecordHeader(int keyLength, long valueLength, ulong sequence, bool tombstone, long syncedTo = 0, bool seal = false)
+        /// <summary>A put that expires (version 3): its expiry trailer follows the value.</summary>
+        public const byte ExpiresFlag = 4;
+
+        /// <summary>The expiry trailer: the expiry time in Unix seconds, never 0.</summary>
+        public const int TrailerSize = 8;
+
+        public RecordHeader(int keyLength, long valueLength, ulong sequence, bool tombstone, long syncedTo = 0, bool seal = false, ulong expires = 0)
         {
             KeyLength = keyLength;
             ValueLength = valueLength;
@@ -28,6 +36,7 @@ namespace EmbedKv.Server.Storage.Format
             Tombstone = tombstone;
             SyncedTo = syncedTo;
             IsSeal = seal;
+            Expires = expires;
         }
 
         public int KeyLength { get; }
@@ -47,17 +56,36 @@ namespace EmbedKv.Server.Storage.Format
         /// <summary>A seal record: no data, only its claim.</summary>
         public bool IsSeal { get; }
 
-        /// <summary>Bytes the whole record takes in its segment.</summary>
-        public long RecordLength => Size + KeyLength + ValueLength;
+        /// <summary>
+        /// When the value expires, in Unix seconds; 0 if never. <see cref="TryRead"/> cannot know it (it is in
+        /// the trailer): there it is <see cref="ExpiresUnread"/> until the reader reads the trailer.
+        /// </summary>
+        public ulong Expires { get; }
 
-        public static long LengthOf(int keyLength, long valueLength) => Size + keyLength + valueLength;
+        /// <summary>What <see cref="TryRead"/> gives a record with the expiry flag before its trailer is read.</summary>
+        public const ulong ExpiresUnread = ulong.MaxValue;
+
+        public bool HasTrailer => Expires != 0;
+
+        /// <summary>Bytes the whole record takes in its segment.</summary>
+        public long RecordLength => LengthOf(KeyLength, ValueLength, HasTrailer);
+
+        public static long LengthOf(int keyLength, long valueLength, bool expires = false) => Size + keyLength + valueLength + (expires ? TrailerSize : 0);
+
+        /// <summary>The same header with the expiry its trailer holds.</summary>
+        public RecordHeader WithExpires(ulong expires) => new RecordHeader(KeyLength, ValueLength, Sequence, Tombstone, SyncedTo, IsSeal, expires);
+
+        /// <summary>Writes the trailer of a record that expires.</summary>
+        public static void WriteTrailer(Span<byte> destination, ulong expires) => BinaryPrimitives.WriteUInt64LittleEndian(destination, expires);
+
+        public static ulong ReadTrailer(ReadOnlySpan<byte> source) => BinaryPrimitives.ReadUInt64LittleEndian(source);
 
         /// <summary>Writes the header (version 2) with a zero CRC field; <see cref="Seal(Span{byte}, uint)"/> fills it in.</summary>
         public void WriteTo(Span<byte> destination)
         {
             BinaryPrimitives.WriteUInt32LittleEndian(destination, 0);
             destination[4] = Magic;
-            destination[5] = (byte)((Tombstone ? TombstoneFlag : 0) | (IsSeal ? SealFlag : 0));
+            destination[5] = (byte)((Tombstone ? TombstoneFlag : 0) | (IsSeal ? SealFlag : 0) | (HasTrailer ? ExpiresFlag : 0));
             BinaryPrimitives.WriteUInt16LittleEndian(destination.Slice(6), (ushort)KeyLength);
             BinaryPrimitives.WriteUInt32LittleEndian(destination.Slice(8), (uint)ValueLength);
 
@@ -66,7 +94,7 @@ namespace EmbedKv.Server.Storage.Format
             BinaryPrimitives.WriteUInt64LittleEndian(destination.Slice(16), Sequence);
         }
 
-        /// <summary>Finishes a record's CRC: the CRC of its seed, key and value, extended over header bytes 4..24.</summary>
+        /// <summary>Finishes a record's CRC: the CRC of its seed, key, value and trailer, extended over header bytes 4..24.</summary>
         public static uint FinishCrc(uint keyAndValueCrc, ReadOnlySpan<byte> header) => Crc32C.Append(keyAndValueCrc, header.Slice(4, Size - 4));
 
         /// <summary>Computes and stores the CRC of a header written by <see cref="WriteTo"/>.</summary>
@@ -107,12 +135,20 @@ namespace EmbedKv.Server.Storage.Format
             }
 
             uint length = BinaryPrimitives.ReadUInt32LittleEndian(source.Slice(8));
-            if ((flags & ~(TombstoneFlag | SealFlag)) != 0 || flags == (TombstoneFlag | SealFlag) || length > int.MaxValue)
+            byte known = version >= SegmentFormat.WithExpiry ? (byte)(TombstoneFlag | SealFlag | ExpiresFlag) : (byte)(TombstoneFlag | SealFlag);
+            if ((flags & ~known) != 0 || length > int.MaxValue)
             {
                 return false;
             }
 
-            header = new RecordHeader(keyLength, length, sequence, (flags & TombstoneFlag) != 0, BinaryPrimitives.ReadUInt32LittleEndian(source.Slice(12)), (flags & SealFlag) != 0);
+            // At most one of the three: a delete or a seal never expires.
+            bool expires = (flags & ExpiresFlag) != 0;
+            if ((flags & (flags - 1)) != 0)
+            {
+                return false;
+            }
+
+            header = new RecordHeader(keyLength, length, sequence, (flags & TombstoneFlag) != 0, BinaryPrimitives.ReadUInt32LittleEndian(source.Slice(12)), (flags & SealFlag) != 0, expires ? ExpiresUnread : 0);
             return header.IsSeal ? keyLength == 0 && length == 0 : !header.Tombstone || length == 0;
         }
     }

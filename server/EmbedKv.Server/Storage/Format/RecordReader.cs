@@ -177,10 +177,29 @@ namespace EmbedKv.Server.Storage.Format
                 done += chunk;
             }
 
+            ulong expires = 0;
+            if (header.HasTrailer)
+            {
+                ReadOnlySpan<byte> trailer = Window(valueStart + header.ValueLength, RecordHeader.TrailerSize);
+                crc = Crc32C.Append(crc, trailer);
+                expires = RecordHeader.ReadTrailer(trailer);
+            }
+
             if (RecordHeader.FinishCrc(crc, headerCopy) != stored)
             {
                 problem = "CRC mismatch";
                 return false;
+            }
+
+            if (header.HasTrailer)
+            {
+                if (expires == 0)
+                {
+                    problem = "an expiry of 0";
+                    return false;
+                }
+
+                header = header.WithExpires(expires);
             }
 
             problem = null;

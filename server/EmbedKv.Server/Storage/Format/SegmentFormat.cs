@@ -12,14 +12,26 @@ namespace EmbedKv.Server.Storage.Format
     internal readonly record struct SegmentFormat(int Version, ulong Salt)
     {
         public const int Legacy = 1;
-        public const int Current = 2;
+
+        /// <summary>The first salted version, with SyncedTo claims; still read.</summary>
+        public const int Salted = 2;
+
+        /// <summary>Version 3: records may carry an expiry (<see cref="RecordHeader.ExpiresFlag"/>).</summary>
+        public const int WithExpiry = 3;
+
+        /// <summary>The version every new segment is written in.</summary>
+        public const int Current = WithExpiry;
 
         public static SegmentFormat V1 => new SegmentFormat(Legacy, 0);
 
-        public static SegmentFormat V2(ulong salt) => new SegmentFormat(Current, salt);
+        /// <summary>A salted format (version 2 or later).</summary>
+        public static SegmentFormat Of(int version, ulong salt) => new SegmentFormat(version, salt);
 
         /// <summary>Where the first record starts (the default value counts as the current version).</summary>
         public int HeaderSize => Version == Legacy ? SegmentHeader.SizeV1 : SegmentHeader.Size;
+
+        /// <summary>Whether records may expire: version 3 on.</summary>
+        public bool HasExpiry => Version >= WithExpiry;
 
         /// <summary>Whether records carry SyncedTo claims (and seal records exist): version 2 on.</summary>
         public bool HasClaims => Version != Legacy;

@@ -5,8 +5,9 @@ using EmbedKv.Runtime.Entropy;
 namespace EmbedKv.Server.Storage.Format
 {
     /// <summary>
-    /// The header at the start of every segment (docs/storage.md). Version 2 (24 bytes): magic, segment
-    /// id, salt, CRC32C. Version 1 (16 bytes, still read): magic, segment id, CRC32C.
+    /// The header at the start of every segment (docs/storage.md). Versions 2 and 3 (24 bytes): magic, segment
+    /// id, salt, CRC32C; they differ only in what their records may carry. Version 1 (16 bytes, still
+    /// read): magic, segment id, CRC32C.
     /// </summary>
     internal static class SegmentHeader
     {
@@ -15,12 +16,13 @@ namespace EmbedKv.Server.Storage.Format
 
         private static ReadOnlySpan<byte> MagicV1 => "EKVSEG\0\u0001"u8;
 
-        private static ReadOnlySpan<byte> MagicV2 => "EKVSEG\0\u0002"u8;
+        /// <summary>The salted magics' common part; byte 7 is the version.</summary>
+        private static ReadOnlySpan<byte> MagicSalted => "EKVSEG\0"u8;
 
-        /// <summary>Writes a version 2 header with a fresh salt from the kernel and returns the segment's format.</summary>
+        /// <summary>Writes a header of the current version with a fresh salt from the kernel and returns the segment's format.</summary>
         public static SegmentFormat Write(Span<byte> destination, uint segmentId)
         {
-            SegmentFormat format = SegmentFormat.V2(KernelRandom.NextNonZeroUInt64());
+            SegmentFormat format = SegmentFormat.Of(SegmentFormat.Current, KernelRandom.NextNonZeroUInt64());
             Write(destination, segmentId, format);
             return format;
         }
@@ -36,7 +38,8 @@ namespace EmbedKv.Server.Storage.Format
                 return;
             }
 
-            MagicV2.CopyTo(destination);
+            MagicSalted.CopyTo(destination);
+            destination[7] = (byte)format.Version;
             BinaryPrimitives.WriteUInt32LittleEndian(destination.Slice(8), segmentId);
             BinaryPrimitives.WriteUInt64LittleEndian(destination.Slice(12), format.Salt);
             BinaryPrimitives.WriteUInt32LittleEndian(destination.Slice(20), Crc32C.Compute(destination.Slice(0, 20)));
@@ -54,11 +57,11 @@ namespace EmbedKv.Server.Storage.Format
                 return true;
             }
 
-            if (source.Length >= Size && source.Slice(0, 8).SequenceEqual(MagicV2)
+            if (IsSaltedMagic(source)
                 && BinaryPrimitives.ReadUInt32LittleEndian(source.Slice(8)) == segmentId
                 && BinaryPrimitives.ReadUInt32LittleEndian(source.Slice(20)) == Crc32C.Compute(source.Slice(0, 20)))
             {
-                format = SegmentFormat.V2(BinaryPrimitives.ReadUInt64LittleEndian(source.Slice(12)));
+                format = SegmentFormat.Of(source[7], BinaryPrimitives.ReadUInt64LittleEndian(source.Slice(12)));
                 return true;
             }
 
@@ -68,7 +71,8 @@ namespace EmbedKv.Server.Storage.Format
         public static bool IsValid(ReadOnlySpan<byte> source, uint segmentId) => TryRead(source, segmentId, out _);
 
         /// <summary>
-        /// For a header that fails its check: the version 2 salt its bytes hold, if any. Zero is never a
+        /// For a header that fails its check: the salt its bytes hold, if any, with the version its magic
+        /// names (the current one if the magic is damaged too). Zero is never a
         /// salt (<see cref="Write(Span{byte}, uint)"/> skips it), so a header page that never reached the
         /// disk, all zeros, gives none, and nobody can forge records for it.
         /// </summary>
@@ -81,13 +85,17 @@ namespace EmbedKv.Server.Storage.Format
             }
 
             ulong salt = BinaryPrimitives.ReadUInt64LittleEndian(source.Slice(12));
-            format = SegmentFormat.V2(salt);
+            format = SegmentFormat.Of(IsSaltedMagic(source) ? source[7] : SegmentFormat.Current, salt);
             return salt != 0;
         }
 
         /// <summary>Whether the bytes start with either version's magic and are that version's whole header.</summary>
         public static bool HasWholeMagic(ReadOnlySpan<byte> source)
             => (source.Length >= SizeV1 && source.Slice(0, 8).SequenceEqual(MagicV1))
-               || (source.Length >= Size && source.Slice(0, 8).SequenceEqual(MagicV2));
+               || IsSaltedMagic(source);
+
+        private static bool IsSaltedMagic(ReadOnlySpan<byte> source)
+            => source.Length >= Size && source.Slice(0, 7).SequenceEqual(MagicSalted)
+               && source[7] is >= SegmentFormat.Salted and <= SegmentFormat.Current;
     }
 }

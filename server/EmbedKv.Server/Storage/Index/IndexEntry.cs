@@ -3,12 +3,14 @@ using System.Runtime.InteropServices;
 namespace EmbedKv.Server.Storage.Index
 {
     /// <summary>
-    /// One key's entry in <see cref="KeyIndex"/>'s dense entry array, laid out by hand in 28 bytes of
+    /// One key's entry in <see cref="KeyIndex"/>'s dense entry array, laid out by hand in 32 bytes of
     /// native memory with no object header or GC reference. The key's arena offset (40 bits: a 1 TiB
     /// arena), its length (16 bits) and the flags (8 bits) share one word so that an entry stays under
-    /// the index's budget of 48 bytes a key, hash slots included (benchmarked in bench/results/storage.md).
+    /// the index's budget of 64 bytes a key, hash slots and the ordered index included (benchmarked in
+    /// bench/results/storage.md). The expiry takes 4 bytes (Unix seconds, enough until 2106): reads and
+    /// listings must skip expired keys without touching the disk.
     /// </summary>
-    [StructLayout(LayoutKind.Sequential, Pack = 4, Size = 28)]
+    [StructLayout(LayoutKind.Sequential, Pack = 4, Size = 32)]
     internal struct IndexEntry
     {
         /// <summary>Largest key arena offset the packed word holds.</summary>
@@ -27,6 +29,9 @@ namespace EmbedKv.Server.Storage.Index
 
         /// <summary>That record's sequence number.</summary>
         public ulong Sequence;      // bytes 20..28 (4-aligned; x86-64 reads it unaligned at no cost)
+
+        /// <summary>When that record's value expires, in Unix seconds; 0 if never.</summary>
+        public uint Expires;        // bytes 28..32
 
         /// <summary>The key's byte offset in the key arena; for a free entry, the next free entry's number + 1 (0 ends the list).</summary>
         public ulong KeyOffset
@@ -57,7 +62,7 @@ namespace EmbedKv.Server.Storage.Index
 
         /// <summary>The entry's location, as callers see it.</summary>
         public readonly RecordLocation Location
-            => new RecordLocation(Segment, Offset, ValueLength, Sequence, (Flags & TombstoneFlag) != 0);
+            => new RecordLocation(Segment, Offset, ValueLength, Sequence, (Flags & TombstoneFlag) != 0, Expires);
 
         /// <summary>Stores a location (the key fields are left alone).</summary>
         /// <param name="location">The location.</param>
@@ -67,6 +72,7 @@ namespace EmbedKv.Server.Storage.Index
             Offset = location.Offset;
             ValueLength = location.ValueLength;
             Sequence = location.Sequence;
+            Expires = location.Expires;
             Flags = location.Tombstone ? TombstoneFlag : (byte)0;
         }
     }

@@ -13,7 +13,7 @@ namespace EmbedKv.Server.Storage.Index
     /// <remarks>
     /// <para>
     /// Three native regions (<see cref="NativeRegion"/>): a slot table probed linearly, whose 8-byte
-    /// slots hold a key's 32-bit hash and its entry number + 1 (0 = empty); a dense array of 28-byte
+    /// slots hold a key's 32-bit hash and its entry number + 1 (0 = empty); a dense array of 32-byte
     /// <see cref="IndexEntry"/> records; and a <see cref="KeyArena"/> of key bytes. A lookup reads one or
     /// two slots (a cache line holds eight), compares the stored hash, and only on a match touches the
     /// entry and the key. The hash is keyed per process (<see cref="KeyHash"/>), so clients cannot pick

@@ -10,5 +10,10 @@ namespace EmbedKv.Server.Storage.Index
     /// a delete outranks older puts of the same key read later; <see cref="KeyIndex.RemoveTombstones"/>
     /// drops them when recovery ends.
     /// </param>
-    internal readonly record struct RecordLocation(uint Segment, uint Offset, uint ValueLength, ulong Sequence, bool Tombstone);
+    /// <param name="Expires">When the value expires, in Unix seconds (the record then ends in an expiry trailer); 0 if never.</param>
+    internal readonly record struct RecordLocation(uint Segment, uint Offset, uint ValueLength, ulong Sequence, bool Tombstone, uint Expires = 0)
+    {
+        /// <summary>Whether the value has expired at <paramref name="now"/> (Unix seconds).</summary>
+        public bool ExpiredAt(long now) => Expires != 0 && Expires <= now;
+    }
 }

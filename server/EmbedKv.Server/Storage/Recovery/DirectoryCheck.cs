@@ -109,6 +109,7 @@ namespace EmbedKv.Server.Storage.Recovery
             }
 
             var keys = new Dictionary<string, (ulong Sequence, bool Tombstone)>(StringComparer.Ordinal);
+            long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             var damaged = new List<(string Name, SegmentVerdict Verdict)>();
             var reader = new RecordReader();
             long records = 0;
@@ -124,7 +125,8 @@ namespace EmbedKv.Server.Storage.Recovery
                         string k = Encoding.Latin1.GetString(key);
                         if (!keys.TryGetValue(k, out (ulong Sequence, bool Tombstone) seen) || header.Sequence > seen.Sequence)
                         {
-                            keys[k] = (header.Sequence, header.Tombstone);
+                            // An expired value counts as absent, as the store would find it.
+                            keys[k] = (header.Sequence, header.Tombstone || (header.HasTrailer && (long)header.Expires <= now));
                         }
                     });
                 }

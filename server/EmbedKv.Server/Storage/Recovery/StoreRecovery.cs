@@ -4,8 +4,8 @@ using System.IO;
 using System.Linq;
 using EmbedKv.Server.Storage.Compaction;
 using EmbedKv.Server.Storage.Format;
-using EmbedKv.Server.Storage.IO;
 using EmbedKv.Server.Storage.Index;
+using EmbedKv.Server.Storage.IO;
 using EmbedKv.Server.Storage.Segments;
 
 namespace EmbedKv.Server.Storage.Recovery
@@ -85,6 +85,7 @@ namespace EmbedKv.Server.Storage.Recovery
             try
             {
                 // The segment joins the catalog before its first record, which the dead-byte accounting needs.
+                long now = options.NowUnixSeconds();
                 SegmentVerdict verdict = SegmentScan.Scan(file, id, reader, (key, record, offset) =>
                 {
                     if (segment is null)
@@ -93,7 +94,9 @@ namespace EmbedKv.Server.Storage.Recovery
                         catalog.AddSegment(segment);
                     }
 
-                    catalog.Recover(key, new RecordLocation(id, (uint)offset, (uint)record.ValueLength, record.Sequence, record.Tombstone));
+                    uint expires = (uint)Math.Min(record.Expires, uint.MaxValue);
+                    segment.NoteExpiring(expires, record.RecordLength);
+                    catalog.Recover(key, new RecordLocation(id, (uint)offset, (uint)record.ValueLength, record.Sequence, record.Tombstone, expires), now);
                     report.Records++;
                     report.LastSequence = Math.Max(report.LastSequence, record.Sequence);
                     segment.MaxSequence = Math.Max(segment.MaxSequence, record.Sequence);

@@ -64,13 +64,35 @@ namespace EmbedKv.Server.Storage.Segments
             }
         }
 
-        /// <summary>Records that <paramref name="bytes"/> were appended to <paramref name="segment"/>.</summary>
-        public void Grew(Segment segment, long bytes)
+        /// <summary>Records that <paramref name="bytes"/> were appended to <paramref name="segment"/>, in a record expiring at <paramref name="expires"/> (0: never).</summary>
+        public void Grew(Segment segment, long bytes, uint expires = 0)
         {
             lock (_lock)
             {
                 segment.Length += bytes;
+                segment.NoteExpiring(expires, bytes);
                 _recordBytes += bytes;
+            }
+        }
+
+        /// <summary>
+        /// Bytes of segments whose every expiring record has expired by <paramref name="now"/>: an estimate of
+        /// what a merge would reclaim beyond <see cref="DeadBytes"/> (some may be counted dead already).
+        /// </summary>
+        public long ExpiredBytes(long now)
+        {
+            lock (_lock)
+            {
+                long bytes = 0;
+                foreach (Segment segment in _segments.Values)
+                {
+                    if (segment.LatestExpiry != 0 && segment.LatestExpiry <= now)
+                    {
+                        bytes += segment.ExpiringBytes;
+                    }
+                }
+
+                return bytes;
             }
         }
 
@@ -85,12 +107,12 @@ namespace EmbedKv.Server.Storage.Segments
             }
         }
 
-        /// <summary>Looks a key up and holds its segment open for the caller.</summary>
-        public bool TryAcquire(ReadOnlySpan<byte> key, out StoredValue value)
+        /// <summary>Looks a key up (absent if expired at <paramref name="now"/>, Unix seconds) and holds its segment open for the caller.</summary>
+        public bool TryAcquire(ReadOnlySpan<byte> key, long now, out StoredValue value)
         {
             lock (_lock)
             {
-                if (!_index.TryGet(key, out RecordLocation location) || location.Tombstone)
+                if (!_index.TryGet(key, out RecordLocation location) || location.Tombstone || location.ExpiredAt(now))
                 {
                     value = default;
                     return false;
@@ -98,22 +120,37 @@ namespace EmbedKv.Server.Storage.Segments
 
                 Segment segment = _segments[location.Segment];
                 segment.Acquire();
-                value = new StoredValue(segment, location.Offset + RecordHeader.Size + key.Length, location.ValueLength);
+                value = new StoredValue(segment, location.Offset + RecordHeader.Size + key.Length, location.ValueLength, location.Sequence, location.Expires);
                 return true;
             }
         }
 
-        public bool Contains(ReadOnlySpan<byte> key)
+        /// <summary>Whether a key exists, unexpired at <paramref name="now"/> (Unix seconds), and its version.</summary>
+        public bool TryGetVersion(ReadOnlySpan<byte> key, long now, out ulong version)
         {
             lock (_lock)
             {
-                return _index.TryGet(key, out RecordLocation location) && !location.Tombstone;
+                bool exists = _index.TryGet(key, out RecordLocation location) && !location.Tombstone && !location.ExpiredAt(now);
+                version = exists ? location.Sequence : 0;
+                return exists;
             }
         }
 
-        /// <summary>Makes a durable put or delete visible, and counts what it made dead.</summary>
+        /// <summary>The key's location as the index holds it, expired or not (the write log judges).</summary>
+        public bool TryGetLocation(ReadOnlySpan<byte> key, out RecordLocation location)
+        {
+            lock (_lock)
+            {
+                return _index.TryGet(key, out location);
+            }
+        }
+
+        /// <summary>
+        /// Makes a durable put or delete visible, and counts what it made dead. A key that had expired by
+        /// <paramref name="now"/> (Unix seconds) counts as absent: its put is a create, its delete finds nothing.
+        /// </summary>
         /// <exception cref="StorageInvariantException">The write is not newer than the last one applied.</exception>
-        public WriteOutcome Apply(ReadOnlySpan<byte> key, in RecordLocation location)
+        public WriteOutcome Apply(ReadOnlySpan<byte> key, in RecordLocation location, long now)
         {
             lock (_lock)
             {
@@ -126,7 +163,7 @@ namespace EmbedKv.Server.Storage.Segments
                 }
 
                 Volatile.Write(ref _appliedSequence, location.Sequence);
-                long length = RecordHeader.LengthOf(key.Length, location.ValueLength);
+                long length = LengthOf(key, location);
                 if (location.Tombstone)
                 {
                     // A tombstone is dead the moment it lands: it matters only while older records exist.
@@ -136,8 +173,8 @@ namespace EmbedKv.Server.Storage.Segments
                         return WriteOutcome.NotFound;
                     }
 
-                    AddDead(removed.Segment, RecordHeader.LengthOf(key.Length, removed.ValueLength));
-                    return WriteOutcome.Deleted;
+                    AddDead(removed.Segment, LengthOf(key, removed));
+                    return removed.ExpiredAt(now) ? WriteOutcome.NotFound : WriteOutcome.Deleted;
                 }
 
                 switch (_index.Set(key, location, out RecordLocation previous))
@@ -145,8 +182,8 @@ namespace EmbedKv.Server.Storage.Segments
                     case IndexSetResult.Inserted:
                         return WriteOutcome.Created;
                     case IndexSetResult.Replaced:
-                        AddDead(previous.Segment, RecordHeader.LengthOf(key.Length, previous.ValueLength));
-                        return WriteOutcome.Replaced;
+                        AddDead(previous.Segment, LengthOf(key, previous));
+                        return previous.ExpiredAt(now) ? WriteOutcome.Created : WriteOutcome.Replaced;
                     default:
                         AddDead(location.Segment, length);
                         return WriteOutcome.Replaced;
@@ -157,11 +194,18 @@ namespace EmbedKv.Server.Storage.Segments
         /// <summary>
         /// Adds a record found while recovering: the highest sequence wins whatever the reading order,
         /// and tombstones stay in the index (to outrank older puts read later) until <see cref="EndRecovery"/>.
+        /// A put already expired at <paramref name="now"/> (Unix seconds) counts as a tombstone: the key is
+        /// absent, and its older records must stay outranked.
         /// </summary>
-        public void Recover(ReadOnlySpan<byte> key, in RecordLocation location)
+        public void Recover(ReadOnlySpan<byte> key, RecordLocation location, long now)
         {
             _appliedSequence = Math.Max(_appliedSequence, location.Sequence);
-            long length = RecordHeader.LengthOf(key.Length, location.ValueLength);
+            long length = LengthOf(key, location);
+            if (location.ExpiredAt(now))
+            {
+                location = location with { Tombstone = true };
+            }
+
             if (location.Tombstone)
             {
                 AddDead(location.Segment, length);
@@ -170,7 +214,7 @@ namespace EmbedKv.Server.Storage.Segments
             switch (_index.Set(key, location, out RecordLocation previous))
             {
                 case IndexSetResult.Replaced when !previous.Tombstone:
-                    AddDead(previous.Segment, RecordHeader.LengthOf(key.Length, previous.ValueLength));
+                    AddDead(previous.Segment, LengthOf(key, previous));
                     break;
                 case IndexSetResult.IgnoredOlder when !location.Tombstone:
                     AddDead(location.Segment, length);
@@ -200,6 +244,21 @@ namespace EmbedKv.Server.Storage.Segments
             lock (_lock)
             {
                 return _index.TryRelocate(key, sequence, segment, offset);
+            }
+        }
+
+        /// <summary>
+        /// A merge found the key's current record expired: the key leaves the index (it was absent already)
+        /// and the record is dead, unless a newer write replaced it meanwhile.
+        /// </summary>
+        public void ForgetExpired(ReadOnlySpan<byte> key, ulong sequence)
+        {
+            lock (_lock)
+            {
+                if (_index.TryGet(key, out RecordLocation location) && location.Sequence == sequence && _index.Remove(key, out _))
+                {
+                    AddDead(location.Segment, LengthOf(key, location));
+                }
             }
         }
 
@@ -250,6 +309,9 @@ namespace EmbedKv.Server.Storage.Segments
                 _index.Dispose();
             }
         }
+
+        private static long LengthOf(ReadOnlySpan<byte> key, in RecordLocation location)
+            => RecordHeader.LengthOf(key.Length, location.ValueLength, location.Expires != 0);
 
         private void AddDead(uint segmentId, long bytes)
         {

@@ -1,3 +1,4 @@
+using System;
 using System.Threading;
 using EmbedKv.Server.Storage.Format;
 using EmbedKv.Server.Storage.IO;
@@ -57,6 +58,37 @@ namespace EmbedKv.Server.Storage.Segments
         public bool Sealed { get; set; }
 
         public long LiveBytes => RecordBytes - DeadBytes;
+
+        /// <summary>
+        /// The sequence the segment's first append got, for an active segment (0 for merge outputs and
+        /// streamed values): a merge must not drop an expired record newer than it while it is excluded.
+        /// </summary>
+        public ulong FirstSequence { get; init; }
+
+        /// <summary>The earliest expiry of the segment's records (Unix seconds); 0 if none expires.</summary>
+        public uint EarliestExpiry { get; private set; }
+
+        /// <summary>The latest expiry of the segment's records (Unix seconds); 0 if none expires.</summary>
+        public uint LatestExpiry { get; private set; }
+
+        /// <summary>Bytes of the segment's records that expire (dead or not).</summary>
+        public long ExpiringBytes { get; private set; }
+
+        /// <summary>Whether some record of the segment has expired by <paramref name="now"/>, so a merge may reclaim it.</summary>
+        public bool HasExpiredBy(long now) => EarliestExpiry != 0 && EarliestExpiry <= now;
+
+        /// <summary>Records that a record of <paramref name="bytes"/> expiring at <paramref name="expires"/> was added (under the catalog's lock once the segment is in it).</summary>
+        public void NoteExpiring(uint expires, long bytes)
+        {
+            if (expires == 0)
+            {
+                return;
+            }
+
+            EarliestExpiry = EarliestExpiry == 0 ? expires : Math.Min(EarliestExpiry, expires);
+            LatestExpiry = Math.Max(LatestExpiry, expires);
+            ExpiringBytes += bytes;
+        }
 
         /// <summary>
         /// The highest sequence number of any record written here (0 while it has none). A merge takes a

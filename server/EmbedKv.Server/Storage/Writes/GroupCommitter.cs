@@ -163,7 +163,7 @@ namespace EmbedKv.Server.Storage.Writes
         {
             try
             {
-                return _log.Catalog.Apply(batch.KeyOf(write), write.Location);
+                return _log.Catalog.Apply(batch.KeyOf(write), write.Location, _log.Options.NowUnixSeconds());
             }
             catch (Exception e)
             {
@@ -205,7 +205,8 @@ namespace EmbedKv.Server.Storage.Writes
         {
             try
             {
-                write.Completion?.OnWriteCompleted(write.Token, outcome);
+                ulong version = outcome is WriteOutcome.Created or WriteOutcome.Replaced or WriteOutcome.Deleted ? write.Location.Sequence : 0;
+                write.Completion?.OnWriteCompleted(write.Token, outcome, version);
             }
             catch (Exception e)
             {

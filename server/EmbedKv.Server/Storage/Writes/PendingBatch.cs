@@ -46,6 +46,23 @@ namespace EmbedKv.Server.Storage.Writes
             _keyBytes += key.Length;
         }
 
+        /// <summary>The newest write of <paramref name="key"/> in the batch, if any (a conditional write checks it).</summary>
+        public bool TryFindLatest(ReadOnlySpan<byte> key, out RecordLocation location)
+        {
+            for (int i = Count - 1; i >= 0; i--)
+            {
+                ref PendingWrite write = ref _writes[i];
+                if (write.KeyLength == key.Length && KeyOf(write).SequenceEqual(key))
+                {
+                    location = write.Location;
+                    return true;
+                }
+            }
+
+            location = default;
+            return false;
+        }
+
         public void Clear()
         {
             // Drop references so completed callers and uploads can be collected.

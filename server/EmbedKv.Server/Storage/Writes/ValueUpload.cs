@@ -8,7 +8,7 @@ namespace EmbedKv.Server.Storage.Writes
 {
     /// <summary>
     /// A value that arrives in chunks (from a socket), written straight into a segment file of its own
-    /// (<c>seg-N.partial</c>) so memory stays bounded whatever its size. <see cref="Complete"/> renames it to
+    /// (<c>seg-N.partial</c>) so memory stays bounded whatever its size. <see cref="Complete(IWriteCompletion, ulong)"/> renames it to
     /// <c>seg-N.log</c> and only then makes it visible (under Durability.Always the commit thread syncs it
     /// first); <see cref="Abort"/> deletes it. A crash before the rename leaves a <c>.partial</c> file that the next
     /// open deletes, so a half-received value is never stored. Instances are pooled by the write log.
@@ -37,7 +37,7 @@ namespace EmbedKv.Server.Storage.Writes
         private long ValueStart => SegmentHeader.Size + RecordHeader.Size + _keyLength;
 
         /// <summary>The segment's length once the value is complete.</summary>
-        internal long SegmentLength => ValueStart + Length;
+        internal long SegmentLength => ValueStart + Length + (Expires != 0 ? RecordHeader.TrailerSize : 0);
 
         /// <summary>Appends the next chunk of the value.</summary>
         /// <param name="chunk">The bytes.</param>
@@ -57,21 +57,36 @@ namespace EmbedKv.Server.Storage.Writes
             return true;
         }
 
-        /// <summary>
-        /// Ends the value: <paramref name="completion"/> hears <see cref="WriteOutcome.Created"/> or
-        /// <see cref="WriteOutcome.Replaced"/> once it is stored as the store's durability promises.
-        /// The upload must not be used afterwards.
-        /// </summary>
+        /// <summary>Ends the value with no condition (see the full overload).</summary>
         /// <param name="completion">Who to tell.</param>
         /// <param name="token">The caller's token.</param>
-        public void Complete(IWriteCompletion completion, ulong token)
+        public void Complete(IWriteCompletion completion, ulong token) => Complete(default, completion, token);
+
+        /// <summary>When the value expires, in Unix seconds; 0 if never.</summary>
+        internal uint Expires { get; private set; }
+
+        /// <summary>
+        /// Ends the value: <paramref name="completion"/> hears <see cref="WriteOutcome.Created"/> or
+        /// <see cref="WriteOutcome.Replaced"/> once it is stored as the store's durability promises, or
+        /// <see cref="WriteOutcome.PreconditionFailed"/> (the value deleted) if <paramref name="condition"/>,
+        /// checked now against every other write, does not hold. The upload must not be used afterwards.
+        /// </summary>
+        /// <param name="condition">What the key's latest write must be.</param>
+        /// <param name="completion">Who to tell.</param>
+        /// <param name="token">The caller's token.</param>
+        public void Complete(in Precondition condition, IWriteCompletion completion, ulong token)
         {
             EnsureState(1);
             _state = 2;
             WriteOutcome? outcome;
+            ulong sequence;
             try
             {
-                outcome = _log.CompleteUpload(this, completion, token);
+                outcome = _log.CompleteUpload(this, condition, completion, token, out sequence);
+                if (outcome == WriteOutcome.PreconditionFailed)
+                {
+                    Abort();
+                }
             }
             catch (Exception e)
             {
@@ -88,7 +103,7 @@ namespace EmbedKv.Server.Storage.Writes
             // outside the write lock, as KvStore.BeginPut does.
             if (outcome is { } done)
             {
-                completion.OnWriteCompleted(token, done);
+                completion.OnWriteCompleted(token, done, sequence);
             }
         }
 
@@ -105,8 +120,9 @@ namespace EmbedKv.Server.Storage.Writes
             Finish();
         }
 
-        internal void Start(ReadOnlySpan<byte> key, uint segmentId, IStorageFile file)
+        internal void Start(ReadOnlySpan<byte> key, uint expires, uint segmentId, IStorageFile file)
         {
+            Expires = expires;
             if (_key.Length < key.Length)
             {
                 _key = new byte[key.Length];
@@ -126,18 +142,32 @@ namespace EmbedKv.Server.Storage.Writes
             _keyAndValueCrc = Crc32C.Append(_format.CrcSeed(SegmentHeader.Size), key);
         }
 
-        /// <summary>Writes the record header now that the value's length and sequence are known.</summary>
+        /// <summary>Writes the record header (and the expiry trailer) now that the value's length and sequence are known.</summary>
         internal void Seal(ulong sequence)
         {
+            var record = new RecordHeader(_keyLength, Length, sequence, tombstone: false, expires: Expires);
+            uint crc = _keyAndValueCrc;
+            if (record.HasTrailer)
+            {
+                Span<byte> trailer = stackalloc byte[RecordHeader.TrailerSize];
+                RecordHeader.WriteTrailer(trailer, Expires);
+                _file!.WriteAt(trailer, ValueStart + Length);
+                crc = Crc32C.Append(crc, trailer);
+            }
+
             Span<byte> header = stackalloc byte[RecordHeader.Size];
-            new RecordHeader(_keyLength, Length, sequence, tombstone: false).WriteTo(header);
-            RecordHeader.Seal(header, _keyAndValueCrc);
+            record.WriteTo(header);
+            RecordHeader.Seal(header, crc);
             _file!.WriteAt(header, SegmentHeader.Size);
         }
 
         /// <summary>The segment the value becomes once renamed into place.</summary>
         internal Segment ToSegment(ulong sequence)
-            => new Segment(SegmentId, Handle, SegmentLength, directorySynced: false) { MaxSequence = sequence, Format = _format, Full = true };
+        {
+            var segment = new Segment(SegmentId, Handle, SegmentLength, directorySynced: false) { MaxSequence = sequence, Format = _format, Full = true };
+            segment.NoteExpiring(Expires, segment.RecordBytes);
+            return segment;
+        }
 
         /// <summary>Returns the upload to the store's pool once it became a segment, failed or was abandoned.</summary>
         internal void Finish()
@@ -150,6 +180,7 @@ namespace EmbedKv.Server.Storage.Writes
         {
             _file = null;
             _keyLength = 0;
+            Expires = 0;
             Length = 0;
             Volatile.Write(ref _state, 0);
         }

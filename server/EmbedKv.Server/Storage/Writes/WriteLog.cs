@@ -5,8 +5,8 @@ using System.IO;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 using EmbedKv.Server.Storage.Format;
-using EmbedKv.Server.Storage.IO;
 using EmbedKv.Server.Storage.Index;
+using EmbedKv.Server.Storage.IO;
 using EmbedKv.Server.Storage.Segments;
 
 namespace EmbedKv.Server.Storage.Writes
@@ -24,7 +24,7 @@ namespace EmbedKv.Server.Storage.Writes
 
         // The header and the longest key a record can carry always fit, with room for a small value: a
         // buffer of 64 KiB in all once threw on a key the settings accepted (65,520 bytes), on an event loop.
-        private const int RecordBufferSize = RecordHeader.Size + KeyIndex.MaxKeyLength + InlineValueSize;
+        private const int RecordBufferSize = RecordHeader.Size + KeyIndex.MaxKeyLength + InlineValueSize + RecordHeader.TrailerSize;
 
         private readonly object _lock = new object();
         private readonly IStorageDirectory _directory;
@@ -36,6 +36,10 @@ namespace EmbedKv.Server.Storage.Writes
         private readonly DiskFullGate _diskFull;
         private PendingBatch _filling = new PendingBatch();
         private PendingBatch _spare = new PendingBatch();
+
+        // The batch the commit thread is syncing and applying: its writes are not in the index yet (or
+        // not all), yet a conditional write must see them.
+        private PendingBatch? _committing;
 
         // Null (despite its type) only while a full disk has left the store without one since it opened:
         // Append creates it before writing, so the record writing code never sees null.
@@ -80,30 +84,56 @@ namespace EmbedKv.Server.Storage.Writes
         public Exception? Failure => Volatile.Read(ref _failure);
 
         /// <summary>
-        /// Appends a put or a tombstone. Returns the outcome when the write is complete at once
-        /// (<see cref="DurabilityMode.Batched"/> and <see cref="DurabilityMode.None"/>), or null when the
-        /// commit thread will report it to <paramref name="completion"/>. Throws if the write failed; the
-        /// store stays usable unless the failure left the segment in doubt.
+        /// Appends a put or a tombstone, if <paramref name="condition"/> holds for the key's latest write.
+        /// Returns the outcome when the write is complete at once (<see cref="DurabilityMode.Batched"/> and
+        /// <see cref="DurabilityMode.None"/>, or a condition that failed), or null when the commit thread will
+        /// report it to <paramref name="completion"/>. Throws if the write failed; the store stays usable
+        /// unless the failure left the segment in doubt.
         /// </summary>
-        public WriteOutcome? Append(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool tombstone, IWriteCompletion? completion, ulong token)
+        /// <param name="key">The key.</param>
+        /// <param name="value">The value (empty for a tombstone).</param>
+        /// <param name="tombstone">A delete.</param>
+        /// <param name="expires">When the value expires, in Unix seconds; 0 if never.</param>
+        /// <param name="condition">What the key's latest write must be for this one to happen.</param>
+        /// <param name="completion">Who hears the outcome later.</param>
+        /// <param name="token">Passed back to <paramref name="completion"/>.</param>
+        /// <param name="sequence">The write's sequence (its version); 0 if nothing was written.</param>
+        public WriteOutcome? Append(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool tombstone, uint expires, in Precondition condition, IWriteCompletion? completion, ulong token, out ulong sequence)
         {
-            long length = RecordHeader.LengthOf(key.Length, value.Length);
+            long length = RecordHeader.LengthOf(key.Length, value.Length, expires != 0);
+            sequence = 0;
             lock (_lock)
             {
                 ThrowIfRefusing();
+                if (!condition.IsNone)
+                {
+                    // The check and the append are one step under the write lock, which orders every write.
+                    bool exists = TryFindLatest(key, out ulong current);
+                    if (!condition.HoldsFor(exists, current))
+                    {
+                        return WriteOutcome.PreconditionFailed;
+                    }
+
+                    if (tombstone && !exists)
+                    {
+                        return WriteOutcome.NotFound;
+                    }
+                }
+
                 if (_active is null || (_active.Length + length > _options.SegmentSize && _active.RecordBytes > 0))
                 {
                     Rotate();
                 }
 
-                ulong sequence = _lastSequence + 1;
+                ulong next = _lastSequence + 1;
                 long offset = _active.Length;
-                WriteRecord(key, value, tombstone, sequence, offset);
-                _lastSequence = sequence;
-                _active.MaxSequence = sequence;
-                _catalog.Grew(_active, length);
+                WriteRecord(key, value, tombstone, expires, next, offset);
+                _lastSequence = next;
+                sequence = next;
+                _active.MaxSequence = next;
+                _catalog.Grew(_active, length, expires);
 
-                var location = new RecordLocation(_active.Id, (uint)offset, (uint)value.Length, sequence, tombstone);
+                var location = new RecordLocation(_active.Id, (uint)offset, (uint)value.Length, next, tombstone, expires);
                 if (_options.Durability.Mode == DurabilityMode.Always)
                 {
                     Enqueue(key, location, _active, completion, token, upload: null);
@@ -116,20 +146,45 @@ namespace EmbedKv.Server.Storage.Writes
         }
 
         /// <summary>
+        /// The key's latest write, acknowledged or still syncing, as a conditional write will judge it: whether
+        /// the key exists (unexpired) and its version. For a check made before a long body is read (Expect:
+        /// 100-continue); the write itself checks again.
+        /// </summary>
+        public bool CurrentVersion(ReadOnlySpan<byte> key, out ulong version)
+        {
+            lock (_lock)
+            {
+                return TryFindLatest(key, out version);
+            }
+        }
+
+        /// <summary>Under the write lock: the newest of the filling batch, the batch committing, and the index.</summary>
+        private bool TryFindLatest(ReadOnlySpan<byte> key, out ulong version)
+        {
+            bool found = _filling.TryFindLatest(key, out RecordLocation location)
+                || (_committing is { } committing && committing.TryFindLatest(key, out location))
+                || _catalog.TryGetLocation(key, out location);
+            version = found ? location.Sequence : 0;
+            return found && !location.Tombstone && !location.ExpiredAt(_options.NowUnixSeconds());
+        }
+
+        /// <summary>
         /// The moment that bounds what a merge may judge: the last sequence handed out and the segment
         /// appends go to (0 while a full disk leaves none). Once <see cref="Catalog.AppliedSequence"/>
         /// reaches that sequence, every record written before it is in the index.
         /// </summary>
-        public (ulong Sequence, uint ActiveSegment) Horizon()
+        public (ulong Sequence, uint ActiveSegment, ulong ActiveFirstSequence) Horizon()
         {
             lock (_lock)
             {
-                return (_lastSequence, _active?.Id ?? 0);
+                // Every record below the active segment's first sequence lies in a segment that takes no
+                // more appends (ulong.MaxValue while a full disk leaves no active segment).
+                return (_lastSequence, _active?.Id ?? 0, _active?.FirstSequence ?? ulong.MaxValue);
             }
         }
 
         /// <summary>Starts a value that arrives in chunks, in a segment file of its own.</summary>
-        public ValueUpload BeginUpload(ReadOnlySpan<byte> key)
+        public ValueUpload BeginUpload(ReadOnlySpan<byte> key, uint expires)
         {
             ValueUpload upload;
             uint id;
@@ -145,7 +200,7 @@ namespace EmbedKv.Server.Storage.Writes
 
             try
             {
-                upload.Start(key, id, file);
+                upload.Start(key, expires, id, file);
             }
             catch (Exception e)
             {
@@ -170,17 +225,22 @@ namespace EmbedKv.Server.Storage.Writes
         /// of those modes, so that the index takes writes in sequence order (a DELETE made meanwhile must not
         /// be undone by an older upload applied after it), and its outcome is returned.
         /// </summary>
-        internal WriteOutcome? CompleteUpload(ValueUpload upload, IWriteCompletion completion, ulong token)
+        internal WriteOutcome? CompleteUpload(ValueUpload upload, in Precondition condition, IWriteCompletion completion, ulong token, out ulong sequence)
         {
+            sequence = 0;
             lock (_lock)
             {
                 ThrowIfRefusing();
+                if (!condition.IsNone && !condition.HoldsFor(TryFindLatest(upload.Key, out ulong current), current))
+                {
+                    return WriteOutcome.PreconditionFailed; // the caller deletes the upload
+                }
 
                 // The sequence is taken only once nothing can fail any more, so that every sequence handed
                 // out reaches the index (a merge waits for that) or fails the log.
-                ulong sequence = _lastSequence + 1;
+                sequence = _lastSequence + 1;
                 upload.Seal(sequence);
-                var location = new RecordLocation(upload.SegmentId, SegmentHeader.Size, (uint)upload.Length, sequence, Tombstone: false);
+                var location = new RecordLocation(upload.SegmentId, SegmentHeader.Size, (uint)upload.Length, sequence, Tombstone: false, upload.Expires);
                 if (_options.Durability.Mode == DurabilityMode.Always)
                 {
                     _lastSequence = sequence;
@@ -210,7 +270,7 @@ namespace EmbedKv.Server.Storage.Writes
         {
             try
             {
-                return _catalog.Apply(key, location);
+                return _catalog.Apply(key, location, _options.NowUnixSeconds());
             }
             catch (Exception e)
             {
@@ -247,15 +307,18 @@ namespace EmbedKv.Server.Storage.Writes
                 PendingBatch batch = _filling;
                 _filling = _spare;
                 _spare = null!;
+                _committing = batch;
                 return batch;
             }
         }
 
         public void Recycle(PendingBatch batch)
         {
-            batch.Clear();
             lock (_lock)
             {
+                // Applied (or failed, failing the log): the index now answers for its writes.
+                batch.Clear();
+                _committing = null;
                 _spare = batch;
             }
         }
@@ -360,28 +423,37 @@ namespace EmbedKv.Server.Storage.Writes
             }
         }
 
-        private void WriteRecord(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool tombstone, ulong sequence, long offset)
+        private void WriteRecord(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool tombstone, uint expires, ulong sequence, long offset)
         {
             // The claim is read after the sync that set it returned, so it is true even if this record is lost.
-            var header = new RecordHeader(key.Length, value.Length, sequence, tombstone, _active.SyncedLength);
+            var header = new RecordHeader(key.Length, value.Length, sequence, tombstone, _active.SyncedLength, expires: expires);
             Span<byte> buffer = _recordBuffer;
             int headerAndKey = RecordHeader.Size + key.Length;
+            int trailer = header.HasTrailer ? RecordHeader.TrailerSize : 0;
+            Span<byte> trailerBytes = stackalloc byte[RecordHeader.TrailerSize];
+            RecordHeader.WriteTrailer(trailerBytes, expires);
             header.WriteTo(buffer);
             key.CopyTo(buffer.Slice(RecordHeader.Size));
             uint crc = Crc32C.Append(Crc32C.Append(_active.Format.CrcSeed(offset), key), value);
+            crc = Crc32C.Append(crc, trailerBytes.Slice(0, trailer));
             RecordHeader.Seal(buffer, crc);
             try
             {
-                if (headerAndKey + value.Length <= buffer.Length)
+                if (headerAndKey + value.Length + trailer <= buffer.Length)
                 {
                     // One pwrite for the whole record: copying a small value is cheaper than a second syscall.
                     value.CopyTo(buffer.Slice(headerAndKey));
-                    _active.Handle.WriteAt(buffer.Slice(0, headerAndKey + value.Length), offset);
+                    trailerBytes.Slice(0, trailer).CopyTo(buffer.Slice(headerAndKey + value.Length));
+                    _active.Handle.WriteAt(buffer.Slice(0, headerAndKey + value.Length + trailer), offset);
                 }
                 else
                 {
                     _active.Handle.WriteAt(buffer.Slice(0, headerAndKey), offset);
                     _active.Handle.WriteAt(value, offset + headerAndKey);
+                    if (trailer > 0)
+                    {
+                        _active.Handle.WriteAt(trailerBytes, offset + headerAndKey + value.Length);
+                    }
                 }
             }
             catch (Exception writeError)
@@ -567,7 +639,7 @@ namespace EmbedKv.Server.Storage.Writes
             }
 
             _diskFull.SpaceFound(name);
-            var segment = new Segment(id, file, SegmentHeader.Size, directorySynced: false) { Format = format };
+            var segment = new Segment(id, file, SegmentHeader.Size, directorySynced: false) { Format = format, FirstSequence = _lastSequence + 1 };
             _catalog.AddSegment(segment);
             return segment;
         }

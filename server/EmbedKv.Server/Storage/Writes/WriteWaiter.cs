@@ -6,19 +6,19 @@ namespace EmbedKv.Server.Storage.Writes
     internal sealed class WriteWaiter : IWriteCompletion
     {
         private readonly ManualResetEventSlim _done = new ManualResetEventSlim(false, spinCount: 0);
-        private WriteOutcome _outcome;
+        private WriteResult _result;
 
         public void Reset() => _done.Reset();
 
-        public WriteOutcome Wait()
+        public WriteResult Wait()
         {
             _done.Wait();
-            return _outcome;
+            return _result;
         }
 
-        public void OnWriteCompleted(ulong token, WriteOutcome outcome)
+        public void OnWriteCompleted(ulong token, WriteOutcome outcome, ulong version)
         {
-            _outcome = outcome;
+            _result = new WriteResult(outcome, version);
             _done.Set();
         }
     }

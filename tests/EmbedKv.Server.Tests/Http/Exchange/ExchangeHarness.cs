@@ -27,7 +27,7 @@ namespace EmbedKv.Server.Tests.Http.Exchange
         private readonly Queue<byte> _incoming = new Queue<byte>();
         private readonly MemoryStream _wire = new MemoryStream();
         private readonly object _lock = new object();
-        private readonly Queue<WriteOutcome> _completions = new Queue<WriteOutcome>();
+        private readonly Queue<(WriteOutcome, ulong)> _completions = new Queue<(WriteOutcome, ulong)>();
         private StoredValue _sending;
         private bool _hasSending;
         private int _turnBytes;
@@ -137,8 +137,8 @@ namespace EmbedKv.Server.Tests.Http.Exchange
             Exchange.Drive(Now);
             while (IsOpen && Exchange.AwaitsHandler)
             {
-                WriteOutcome outcome = NextCompletion();
-                _handler.OnStored(outcome);
+                (WriteOutcome outcome, ulong version) = NextCompletion();
+                _handler.OnStored(outcome, version);
                 _turnBytes = 0;
                 Exchange.Complete(Now);
             }
@@ -244,11 +244,11 @@ namespace EmbedKv.Server.Tests.Http.Exchange
 
         public void Break() => Close();
 
-        public void OnWriteCompleted(ulong token, WriteOutcome outcome)
+        public void OnWriteCompleted(ulong token, WriteOutcome outcome, ulong version)
         {
             lock (_lock)
             {
-                _completions.Enqueue(outcome);
+                _completions.Enqueue((outcome, version));
                 Monitor.PulseAll(_lock);
             }
         }
@@ -261,7 +261,7 @@ namespace EmbedKv.Server.Tests.Http.Exchange
             _dir.Dispose();
         }
 
-        private WriteOutcome NextCompletion()
+        private (WriteOutcome Outcome, ulong Version) NextCompletion()
         {
             lock (_lock)
             {

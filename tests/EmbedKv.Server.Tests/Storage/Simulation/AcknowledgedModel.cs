@@ -10,19 +10,24 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
     /// store gave them sequence numbers. A read may return the latest acknowledged write, or any write
     /// given a sequence after it that was not acknowledged (still in flight, failed, or cut off by a
     /// crash): its bytes may or may not have reached the disk, and the highest sequence wins. Nothing else
-    /// is allowed: not an older value (a lost write or a deleted key come back), not unknown bytes.
+    /// is allowed: not an older value (a lost write or a deleted key come back), not unknown bytes. A put
+    /// that has expired by the simulated clock stands for "absent", as the store must show it.
     /// </summary>
     internal sealed class AcknowledgedModel
     {
         private readonly Dictionary<string, KeyHistory> _keys = new Dictionary<string, KeyHistory>(StringComparer.Ordinal);
+        private readonly Func<long> _now;
         private long _nextOrder;
+
+        /// <param name="now">The simulated clock, in Unix seconds, by which expiry is judged.</param>
+        public AcknowledgedModel(Func<long> now) => _now = now;
 
         public IEnumerable<string> Keys => _keys.Keys;
 
-        /// <summary>A write the store took and gave the next sequence number.</summary>
-        public Write Sequenced(string key, int id, byte[]? value)
+        /// <summary>A write the store took and gave the next sequence number (a put expiring at <paramref name="expires"/>, Unix seconds, 0: never).</summary>
+        public Write Sequenced(string key, int id, byte[]? value, uint expires = 0)
         {
-            var write = new Write(key, id, value, ++_nextOrder);
+            var write = new Write(key, id, value, ++_nextOrder, expires);
             History(key).Writes.Add(write);
             return write;
         }
@@ -48,7 +53,7 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
         public bool IsAllowed(string key, byte[]? actual, out string allowedText)
         {
             IReadOnlyList<Write?> allowed = Allowed(key);
-            allowedText = string.Join(" or ", allowed.Select(w => w is null ? "absent" : w.ToString()));
+            allowedText = string.Join(" or ", allowed.Select(w => w is null ? "absent" : w.ToString() + (IsExpired(w) ? " (expired: absent)" : string.Empty)));
             return allowed.Any(w => Matches(w, actual));
         }
 
@@ -67,9 +72,11 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
         /// <summary>Whether a write of <paramref name="key"/> is still waiting for its answer.</summary>
         public bool HasPending(string key) => History(key).Writes.Any(w => !w.Acknowledged && !w.Failed);
 
-        private static bool Matches(Write? write, byte[]? actual)
+        private bool IsExpired(Write write) => write.Expires != 0 && write.Expires <= _now();
+
+        private bool Matches(Write? write, byte[]? actual)
         {
-            byte[]? expected = write?.Value;
+            byte[]? expected = write is null || IsExpired(write) ? null : write.Value;
             return expected is null ? actual is null : actual is not null && actual.AsSpan().SequenceEqual(expected);
         }
 
@@ -87,13 +94,17 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
         /// <summary>One put (a value) or delete (null) and what became of it.</summary>
         internal sealed class Write
         {
-            public Write(string key, int id, byte[]? value, long order)
+            public Write(string key, int id, byte[]? value, long order, uint expires)
             {
                 Key = key;
                 Id = id;
                 Value = value;
                 Order = order;
+                Expires = expires;
             }
+
+            /// <summary>When a put expires (Unix seconds); 0 if never.</summary>
+            public uint Expires { get; }
 
             public string Key { get; }
 
@@ -108,7 +119,7 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
 
             public bool Failed { get; set; }
 
-            public override string ToString() => (Value is null ? "delete#" : "put#") + Id + (Value is null ? string.Empty : "(" + Value.Length + " B)");
+            public override string ToString() => (Value is null ? "delete#" : "put#") + Id + (Value is null ? string.Empty : "(" + Value.Length + " B" + (Expires == 0 ? ")" : ", expires " + Expires + ")"));
         }
 
         private sealed class KeyHistory

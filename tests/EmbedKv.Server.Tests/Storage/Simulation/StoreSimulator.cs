@@ -25,7 +25,8 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
         private readonly int _seed;
         private readonly Random _random;
         private readonly TempDirectory _dir = new TempDirectory();
-        private readonly AcknowledgedModel _model = new AcknowledgedModel();
+        private readonly AcknowledgedModel _model;
+        private readonly SimulatedClock _clock = new SimulatedClock();
         private readonly List<SimulatedUpload> _uploads = new List<SimulatedUpload>();
         private readonly Queue<string> _trace = new Queue<string>();
         private readonly string[] _keys;
@@ -48,6 +49,7 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
         {
             _seed = seed;
             _random = new Random(seed);
+            _model = new AcknowledgedModel(() => _clock.GetUtcNow().ToUnixTimeSeconds());
             _keys = Enumerable.Range(0, _random.Next(2, 7)).Select(i => "k" + i).ToArray();
             Durability durability = _random.Next(4) switch
             {
@@ -64,6 +66,7 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
                 CompactionMinimumDeadBytes = 0,
                 CompactionThreshold = 0.05 + (_random.NextDouble() * 0.6),
                 Schedule = new SimulatedSchedule(this),
+                Clock = _clock,
                 DiskFullRetryInterval = TimeSpan.Zero, // a retry that waited for the clock would make runs differ
             };
             _steps = _random.Next(100, 400);
@@ -168,6 +171,7 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
                 < 805 => "reopen",
                 < 815 => "sync-fails",
                 < 830 => "disk-full",
+                < 870 => "tick",
                 _ => "client",
             };
         }
@@ -207,6 +211,11 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
                             _closing = false;
                         }
 
+                        break;
+                    case "tick":
+                        // Time moves only here, so every expiry falls between two steps a seed fixes.
+                        _clock.Advance(TimeSpan.FromSeconds(_random.Next(1, 4)));
+                        Trace("the clock reads " + _clock.GetUtcNow().ToUnixTimeSeconds());
                         break;
                     case "sync-fails":
                         Trace("the next fdatasync fails with EIO");
@@ -283,10 +292,15 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
         {
             int id = ++_nextId;
             byte[] value = SimulatedValues.Of(key, id, _random.Next(0, _random.Next(2) == 0 ? 64 : 3000));
-            AcknowledgedModel.Write write = _model.Sequenced(key, id, value);
-            Trace("put " + key + " #" + id + " (" + value.Length + " B)");
-            Begin(write, completion => _store.BeginPut(Encoding.ASCII.GetBytes(key), value, completion, 0));
+            uint expires = PickExpiry();
+            AcknowledgedModel.Write write = _model.Sequenced(key, id, value, expires);
+            Trace("put " + key + " #" + id + " (" + value.Length + " B" + (expires == 0 ? ")" : ", expires " + expires + ")"));
+            Begin(write, completion => _store.BeginPut(Encoding.ASCII.GetBytes(key), value, expires, default, completion, 0));
         }
+
+        /// <summary>A quarter of the values expire a few ticks from now.</summary>
+        private uint PickExpiry()
+            => _random.Next(4) == 0 ? (uint)(_clock.GetUtcNow().ToUnixTimeSeconds() + _random.Next(1, 8)) : 0;
 
         private void Delete(string key)
         {
@@ -314,10 +328,11 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
         {
             int id = ++_nextId;
             byte[] value = SimulatedValues.Of(key, id, _random.Next(1, 20_000));
-            Trace("upload " + key + " #" + id + " begins (" + value.Length + " B)");
+            uint expires = PickExpiry();
+            Trace("upload " + key + " #" + id + " begins (" + value.Length + " B" + (expires == 0 ? ")" : ", expires " + expires + ")"));
             try
             {
-                _uploads.Add(new SimulatedUpload(key, id, value, _store.BeginUpload(Encoding.ASCII.GetBytes(key))));
+                _uploads.Add(new SimulatedUpload(key, id, value, expires, _store.BeginUpload(Encoding.ASCII.GetBytes(key), expires)));
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException && !_crashed)
             {
@@ -360,7 +375,7 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
             }
 
             _uploads.Remove(upload);
-            AcknowledgedModel.Write write = _model.Sequenced(upload.Key, upload.Id, upload.Value);
+            AcknowledgedModel.Write write = _model.Sequenced(upload.Key, upload.Id, upload.Value, upload.Expires);
             Trace("upload " + upload.Key + " #" + upload.Id + " completes");
             Begin(write, completion => upload.Handle.Complete(completion, 0));
         }
@@ -548,7 +563,7 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
                 _generation = generation;
             }
 
-            public void OnWriteCompleted(ulong token, WriteOutcome outcome)
+            public void OnWriteCompleted(ulong token, WriteOutcome outcome, ulong version)
             {
                 if (_generation != _simulator._generation || _simulator._crashed)
                 {
