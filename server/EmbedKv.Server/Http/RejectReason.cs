@@ -49,11 +49,13 @@ namespace EmbedKv.Server.Http
         /// <summary>
         /// The target is neither origin-form nor absolute-form (RFC 9112 §3.2), or its authority is not
         /// uri-host [ ":" port ]: empty (RFC 9110 §4.2.1: MUST reject), with userinfo (RFC 9110 §4.2.4),
-        /// or outside RFC 3986 §3.2.2 (see <see cref="HostSyntax"/>).
+        /// or outside RFC 3986 §3.2.2 (see <see cref="HostSyntax"/>); or its path or query holds a byte
+        /// RFC 3986 §3.3, §3.4 does not allow there: <c>" &lt; &gt; \ ^ ` { | } [ ] #</c> or one from 0x80
+        /// (see <see cref="TargetSyntax"/>).
         /// </summary>
         BadTarget,
 
-        /// <summary>A '%' not followed by two hex digits in the target (RFC 3986 §2.1).</summary>
+        /// <summary>A '%' not followed by two hex digits in the target's path or query (RFC 3986 §2.1).</summary>
         BadPercentEncoding,
 
         /// <summary>A bare CR or LF where CRLF is due (RFC 9112 §2.2: a recipient may reject it; we do).</summary>
@@ -107,6 +109,13 @@ namespace EmbedKv.Server.Http
         /// the connection closed): refused with 400, whatever coding it names.
         /// </summary>
         TransferEncodingInHttp10,
+
+        /// <summary>
+        /// An If-Match or If-None-Match that is not "*" / #entity-tag (RFC 9110 §13.1.1, §13.1.2, §8.8.3),
+        /// over all its lines: a bad entity-tag (a weak prefix that is not "W/", a missing quote, a byte
+        /// that is not etagc), tags without a comma between them, or "*" with anything else.
+        /// </summary>
+        BadPrecondition,
 
         /// <summary>A TLS ClientHello on the plain-text port.</summary>
         TlsOnPlainPort,

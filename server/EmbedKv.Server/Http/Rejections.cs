@@ -26,7 +26,7 @@ namespace EmbedKv.Server.Http
             Set(table, RejectReason.BadRequestLine, 400, "malformed request line", always: true);
             Set(table, RejectReason.BadMethod, 400, "malformed method", always: true);
             Set(table, RejectReason.BadTarget, 400, "malformed request target", always: true);
-            Set(table, RejectReason.BadPercentEncoding, 400, "malformed percent-encoding in the key", always: false);
+            Set(table, RejectReason.BadPercentEncoding, 400, "malformed percent-encoding in the request target", always: false);
             Set(table, RejectReason.BareLineEnding, 400, "bare CR or LF; lines must end in CRLF", always: true);
             Set(table, RejectReason.ControlCharacter, 400, "control character in the request", always: true);
             Set(table, RejectReason.BadHeaderName, 400, "malformed header field", always: true);
@@ -40,6 +40,7 @@ namespace EmbedKv.Server.Http
             Set(table, RejectReason.DuplicateHost, 400, "more than one Host header field", always: true);
             Set(table, RejectReason.BadHost, 400, "malformed Host header field", always: true);
             Set(table, RejectReason.TransferEncodingInHttp10, 400, "Transfer-Encoding is not allowed in HTTP/1.0", always: true);
+            Set(table, RejectReason.BadPrecondition, 400, "malformed If-Match or If-None-Match; use * or a list of entity tags", always: false);
             Set(table, RejectReason.TlsOnPlainPort, 400, "this port speaks plain HTTP, not TLS", always: true);
             Set(table, RejectReason.ServerBusy, 503, "too many connections; try again later", always: true);
             return table;

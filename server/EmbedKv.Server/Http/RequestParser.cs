@@ -114,6 +114,7 @@ namespace EmbedKv.Server.Http
                 }
 
                 ReadOnlySpan<byte> line = buffer.Slice(position, end - 1);
+                int lineOffset = position;
                 position += end + 1;
                 if (line.IsEmpty)
                 {
@@ -125,7 +126,7 @@ namespace EmbedKv.Server.Http
                     return Reject(RejectReason.TooManyHeaders, out reason);
                 }
 
-                reason = ParseField(line, ref head, ref fields);
+                reason = ParseField(line, lineOffset, ref head, ref fields);
                 if (reason != RejectReason.None)
                 {
                     return ParseStatus.Rejected;
@@ -135,6 +136,7 @@ namespace EmbedKv.Server.Http
             // From here on the head is whole: a refusal still says where the request ends, so a
             // connection without a body to skip can go on to the next request.
             consumed = position;
+            head.HeadLength = position;
             reason = Conclude(buffer, ref head, ref fields);
             return reason == RejectReason.None ? ParseStatus.Complete : ParseStatus.Rejected;
         }
@@ -196,14 +198,8 @@ namespace EmbedKv.Server.Http
 
         private static RejectReason ParseTarget(ReadOnlySpan<byte> target, int targetOffset, ref RequestHead head)
         {
-            foreach (byte b in target)
-            {
-                if (b <= 0x20 || b == 0x7F)
-                {
-                    return b == CR ? RejectReason.BareLineEnding : RejectReason.ControlCharacter;
-                }
-            }
-
+            // No byte-by-byte pass first: the allowed set has no CTL, SP or DEL, so one vectorized check of
+            // the path and query (and the authority's grammar) finds them too; TargetRefusal then names them.
             int pathStart;
             if (target[0] == (byte)'/')
             {
@@ -214,37 +210,54 @@ namespace EmbedKv.Server.Http
                 // absolute-form (RFC 9112 §3.2.2): the path follows the authority; none means "/".
                 // The authority is held to the Host grammar: no userinfo (RFC 9110 §4.2.4 calls it an
                 // error in an http URI), and no empty host (RFC 9110 §4.2.1: MUST reject).
-                int slash = target.Slice(authorityStart).IndexOfAny((byte)'/', (byte)'?');
-                ReadOnlySpan<byte> authority = slash < 0 ? target.Slice(authorityStart) : target.Slice(authorityStart, slash);
+                int end = target.Slice(authorityStart).IndexOfAny((byte)'/', (byte)'?');
+                ReadOnlySpan<byte> authority = end < 0 ? target.Slice(authorityStart) : target.Slice(authorityStart, end);
                 if (!HostSyntax.IsValid(authority, allowEmptyHost: false))
                 {
-                    return RejectReason.BadTarget;
+                    return TargetRefusal(target);
                 }
 
-                if (slash < 0 || target[authorityStart + slash] == (byte)'?')
-                {
-                    head.KeyOffset = targetOffset + target.Length;
-                    head.KeyLength = 0;
-                    return RejectReason.None;
-                }
-
-                pathStart = authorityStart + slash;
+                pathStart = end < 0 ? target.Length : authorityStart + end;
             }
             else
             {
-                return RejectReason.BadTarget;
+                return TargetRefusal(target);
             }
 
-            ReadOnlySpan<byte> path = target.Slice(pathStart);
-            int query = path.IndexOf((byte)'?');
+            // path-abempty [ "?" query ] in either form, each byte one RFC 3986 allows there.
+            ReadOnlySpan<byte> rest = target.Slice(pathStart);
+            if (!TargetSyntax.IsPathAndQuery(rest))
+            {
+                return TargetRefusal(target);
+            }
+
+            int query = rest.IndexOf((byte)'?');
+            int pathLength = query < 0 ? rest.Length : query;
             if (query >= 0)
             {
-                path = path.Slice(0, query);
+                head.HasQuery = true;
+                head.QueryOffset = targetOffset + pathStart + query + 1;
+                head.QueryLength = rest.Length - query - 1;
             }
 
-            head.KeyOffset = targetOffset + pathStart + 1;
-            head.KeyLength = path.Length - 1;
+            // The key is the path after its first '/'; an absolute-form target without a path names the empty key.
+            head.KeyOffset = targetOffset + pathStart + (pathLength > 0 ? 1 : 0);
+            head.KeyLength = pathLength > 0 ? pathLength - 1 : 0;
             return RejectReason.None;
+        }
+
+        /// <summary>Why a target was refused: a control byte anywhere in it (RFC 9110 §5.5, a CR RFC 9112 §2.2) before any other fault.</summary>
+        private static RejectReason TargetRefusal(ReadOnlySpan<byte> target)
+        {
+            foreach (byte b in target)
+            {
+                if (b <= 0x20 || b == 0x7F)
+                {
+                    return b == CR ? RejectReason.BareLineEnding : RejectReason.ControlCharacter;
+                }
+            }
+
+            return RejectReason.BadTarget;
         }
 
         private static bool TrySkipScheme(ReadOnlySpan<byte> target, out int authorityStart)
@@ -265,7 +278,7 @@ namespace EmbedKv.Server.Http
             return false;
         }
 
-        private static RejectReason ParseField(ReadOnlySpan<byte> line, ref RequestHead head, ref FieldState fields)
+        private static RejectReason ParseField(ReadOnlySpan<byte> line, int lineOffset, ref RequestHead head, ref FieldState fields)
         {
             if (line[0] == SP || line[0] == HTAB)
             {
@@ -289,7 +302,9 @@ namespace EmbedKv.Server.Http
                 return ContainsBareCr(name) ? RejectReason.BareLineEnding : RejectReason.BadHeaderName;
             }
 
-            ReadOnlySpan<byte> value = FieldSyntax.TrimOws(line.Slice(colon + 1));
+            ReadOnlySpan<byte> raw = line.Slice(colon + 1);
+            ReadOnlySpan<byte> value = FieldSyntax.TrimOws(raw);
+            int valueOffset = lineOffset + colon + 1 + Math.Max(raw.IndexOfAnyExcept(SP, HTAB), 0);
             foreach (byte b in value)
             {
                 // field-value: VCHAR, obs-text, SP, HTAB (RFC 9110 §5.5); CR, LF and NUL are never allowed.
@@ -347,8 +362,11 @@ namespace EmbedKv.Server.Http
                 {
                     fields.UnknownExpectation = true;
                 }
+
+                return RejectReason.None;
             }
 
+            RequestFields.Note(name, value, valueOffset, ref head, ref fields.Checks);
             return RejectReason.None;
         }
 
@@ -428,7 +446,8 @@ namespace EmbedKv.Server.Http
         }
 
         /// <summary>
-        /// Checks that need the whole head: Host, framing, method and the target's encoding, in that order.
+        /// Checks that need the whole head: Host, framing, method, the target's encoding and the
+        /// precondition lists, in that order.
         /// What the target and the body may be (key length, value size) is the handler's to judge, and an
         /// unknown expectation is refused after that (see Http1Exchange.ParseHead).
         /// </summary>
@@ -463,9 +482,15 @@ namespace EmbedKv.Server.Http
                 return RejectReason.LengthRequired;
             }
 
-            if (KeyDecoder.DecodedLength(buffer.Slice(head.KeyOffset, head.KeyLength)) < 0)
+            if (KeyDecoder.DecodedLength(buffer.Slice(head.KeyOffset, head.KeyLength)) < 0
+                || KeyDecoder.DecodedLength(buffer.Slice(head.QueryOffset, head.QueryLength)) < 0)
             {
                 return RejectReason.BadPercentEncoding;
+            }
+
+            if (fields.Checks.MalformedPrecondition)
+            {
+                return RejectReason.BadPrecondition;
             }
 
             head.UnknownExpectation = fields.UnknownExpectation;
@@ -517,6 +542,7 @@ namespace EmbedKv.Server.Http
             public bool KeepAlive;
             public bool ExpectContinue;
             public bool UnknownExpectation;
+            public RequestFields.Checks Checks;
         }
     }
 }

@@ -26,6 +26,18 @@ namespace EmbedKv.Server.Tests.Server
             "key over 1024 bytes once decoded",
             "OPTIONS",
             "lower-case get",
+            "bad percent-encoding in the query",
+            "truncated percent-encoding in the query",
+            "If-Match tag without quotes",
+            "If-Match tag with an unclosed quote",
+            "If-Match with a lower-case weak prefix",
+            "If-Match with a space inside a tag",
+            "If-Match with star and a tag",
+            "If-Match with star on one line and a tag on another",
+            "If-None-Match with tags and no comma",
+            "If-None-Match with star twice",
+            "If-None-Match bad on its second line",
+            "If-None-Match with a bare weak prefix",
         };
 
         private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(5);
