@@ -117,6 +117,30 @@ namespace EmbedKv.Server.Http
         /// </summary>
         BadPrecondition,
 
+        /// <summary>
+        /// More than <c>RequestConditions.MaxVersions</c> of our entity-tags in one If-Match or If-None-Match: a
+        /// limit of ours (docs/api.md), answered 400 like any other request we cannot take as sent.
+        /// </summary>
+        TooManyEntityTags,
+
+        /// <summary>
+        /// A ttl that is not whole seconds from 1 to 315360000, or given twice (docs/api.md, "Expiry"): 400,
+        /// nothing stored.
+        /// </summary>
+        BadTimeToLive,
+
+        /// <summary>
+        /// A query parameter the route does not take (docs/api.md, "Keys and targets"): 400 rather than
+        /// ignored, so a misspelt parameter is never taken for obeyed.
+        /// </summary>
+        UnknownQueryParameter,
+
+        /// <summary>
+        /// A write whose If-Match or If-None-Match fails before its body is read (Expect: 100-continue): RFC
+        /// 9110 §13.1.1-2 and §10.1.1, 412 instead of 100 Continue.
+        /// </summary>
+        PreconditionFailed,
+
         /// <summary>A TLS ClientHello on the plain-text port.</summary>
         TlsOnPlainPort,
 

@@ -41,6 +41,10 @@ namespace EmbedKv.Server.Http
             Set(table, RejectReason.BadHost, 400, "malformed Host header field", always: true);
             Set(table, RejectReason.TransferEncodingInHttp10, 400, "Transfer-Encoding is not allowed in HTTP/1.0", always: true);
             Set(table, RejectReason.BadPrecondition, 400, "malformed If-Match or If-None-Match; use * or a list of entity tags", always: false);
+            Set(table, RejectReason.TooManyEntityTags, 400, "at most 32 entity tags of this server in one If-Match or If-None-Match", always: false);
+            Set(table, RejectReason.BadTimeToLive, 400, "ttl must be whole seconds from 1 to 315360000, given once", always: false);
+            Set(table, RejectReason.UnknownQueryParameter, 400, "unknown query parameter; a key takes only ttl, on PUT and POST", always: false);
+            Set(table, RejectReason.PreconditionFailed, 412, "precondition failed: the key's current version does not match If-Match or If-None-Match", always: false);
             Set(table, RejectReason.TlsOnPlainPort, 400, "this port speaks plain HTTP, not TLS", always: true);
             Set(table, RejectReason.ServerBusy, 503, "too many connections; try again later", always: true);
             return table;

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using EmbedKv.Server.Http;
+using EmbedKv.Server.Http.Conditions;
 using EmbedKv.Server.Http.Exchange;
 using EmbedKv.Server.Storage;
 using EmbedKv.Server.Storage.Writes;
@@ -10,8 +11,11 @@ namespace EmbedKv.Server.Kv
     /// <summary>
     /// The key-value application behind each connection's exchange, and the only place that knows keys
     /// and values: the path is the key (percent-decoded, at most MaxKeyLength bytes), GET and HEAD read it,
-    /// PUT and POST store the body (at most MaxValueLength bytes), DELETE removes it. Writes are handed to
-    /// the store and answered when it reports them done, so the event loop never waits for the disk.
+    /// PUT and POST store the body (at most MaxValueLength bytes, expiring with <c>?ttl=</c>), DELETE
+    /// removes it. Every answer about a value carries its version as a strong ETag; preconditions
+    /// (<see cref="RequestConditions"/>) are judged against the value read, or, for writes, by the store in
+    /// one atomic step with the write. Writes are handed to the store and answered when it reports them
+    /// done, so the event loop never waits for the disk. The rules are in docs/api.md.
     /// </summary>
     internal sealed unsafe class KvHandler : IRequestHandler
     {
@@ -31,10 +35,13 @@ namespace EmbedKv.Server.Kv
         private readonly IWriteCompletion _completions;
         private readonly ConnectionBuffers _buffers;
         private readonly ResponseComposer _responses;
+        private readonly RequestConditions _conditions = new RequestConditions();
+        private readonly byte[] _fields = new byte[ValueFields.MaxLength];
         private IValueSink _sink;
         private HttpMethod _method;
         private int _keyLength;
         private int _bodyLength;
+        private uint _expires;
         private ValueUpload? _upload;
 
         public KvHandler(KvStore store, KvServerOptions options, IWriteCompletion completions, ConnectionBuffers buffers, ResponseComposer responses, IValueSink sink)
@@ -89,6 +96,31 @@ namespace EmbedKv.Server.Kv
 
             _method = head.Method;
             _bodyLength = 0;
+            _expires = 0;
+            RejectReason query = KeyQuery.Read(input.Slice(head.QueryOffset, head.QueryLength), head.Method, out long timeToLive);
+            if (query != RejectReason.None)
+            {
+                return query;
+            }
+
+            if (timeToLive > 0)
+            {
+                _expires = _store.ExpiryOf(TimeSpan.FromSeconds(timeToLive));
+            }
+
+            if (!_conditions.Read(in head, input))
+            {
+                return RejectReason.TooManyEntityTags;
+            }
+
+            // A client waiting for 100-continue hears 412 instead, before it sends a body the write would
+            // refuse (RFC 9110 §10.1.1); the store checks again, atomically, when the body is in.
+            if (head.ExpectContinue && _conditions.Any && TakesBody(head.Method)
+                && _conditions.Evaluate(head.Method, _store.CurrentVersion(Key, out ulong version), version) != ConditionVerdict.Proceed)
+            {
+                return RejectReason.PreconditionFailed;
+            }
+
             return RejectReason.None;
         }
 
@@ -108,7 +140,7 @@ namespace EmbedKv.Server.Kv
             {
                 if (_upload is null)
                 {
-                    _upload = _store.BeginUpload(Key, 0);
+                    _upload = _store.BeginUpload(Key, _expires);
                     _upload.Append(Body.Slice(0, _bodyLength));
                 }
 
@@ -142,7 +174,7 @@ namespace EmbedKv.Server.Kv
                     Store();
                     return HandlerReply.Pending;
                 case HttpMethod.Delete:
-                    _store.BeginDelete(Key, default, _completions, Token);
+                    _store.BeginDelete(Key, _conditions.ForWrite, _completions, Token);
                     return HandlerReply.Pending;
                 default:
                     Read();
@@ -150,20 +182,28 @@ namespace EmbedKv.Server.Kv
             }
         }
 
-        /// <summary>The store finished this connection's write: its answer.</summary>
+        /// <summary>The store finished this connection's write: its answer, with the new version as ETag.</summary>
         public void OnStored(WriteOutcome outcome, ulong version)
         {
+            var fields = new ValueFields(_fields);
             switch (outcome)
             {
                 case WriteOutcome.Created:
-                    _responses.Head(201, 0, octetStream: false);
+                    fields.ETag(version);
+                    _responses.Head(201, 0, octetStream: false, fields.Written);
                     break;
                 case WriteOutcome.Replaced:
+                    fields.ETag(version);
+                    _responses.Head(204, -1, octetStream: false, fields.Written);
+                    break;
                 case WriteOutcome.Deleted:
                     _responses.Head(204, -1, octetStream: false);
                     break;
                 case WriteOutcome.NotFound:
                     _responses.Text(404, "not found\n"u8);
+                    break;
+                case WriteOutcome.PreconditionFailed:
+                    _responses.Text(412, PreconditionFailedText);
                     break;
                 case WriteOutcome.DiskFull:
                     _responses.Text(507, DiskFullText);
@@ -188,18 +228,21 @@ namespace EmbedKv.Server.Kv
         /// </summary>
         private static ReadOnlySpan<byte> DiskFullText => "the disk is full: nothing was stored; retry once space is freed\n"u8;
 
+        /// <summary>RFC 9110 §15.5.13: If-Match or If-None-Match did not hold; nothing was changed.</summary>
+        private static ReadOnlySpan<byte> PreconditionFailedText => "precondition failed: the key's current version does not match If-Match or If-None-Match\n"u8;
+
         private void Store()
         {
             if (_upload is not { } upload)
             {
-                _store.BeginPut(Key, Body.Slice(0, _bodyLength), 0, default, _completions, Token);
+                _store.BeginPut(Key, Body.Slice(0, _bodyLength), _expires, _conditions.ForWrite, _completions, Token);
                 return;
             }
 
             _upload = null;
             try
             {
-                upload.Complete(default, _completions, Token);
+                upload.Complete(_conditions.ForWrite, _completions, Token);
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException)
             {
@@ -210,13 +253,53 @@ namespace EmbedKv.Server.Kv
         /// <summary>GET and HEAD (after any body they carried was read and dropped).</summary>
         private void Read()
         {
-            if (!_store.TryGet(Key, out StoredValue value))
+            bool exists = _store.TryGet(Key, out StoredValue value);
+            var fields = new ValueFields(_fields);
+            switch (_conditions.Evaluate(_method, exists, value.Version))
+            {
+                case ConditionVerdict.PreconditionFailed:
+                    value.Release();
+                    _responses.Text(412, PreconditionFailedText);
+                    return;
+                case ConditionVerdict.NotModified:
+                    // RFC 9110 §15.4.5: the fields a 200 would have carried that describe the value, no body.
+                    fields.ETag(value.Version);
+                    fields.Expires(value.Expires);
+                    value.Release();
+                    _responses.Head(304, -1, octetStream: false, fields.Written);
+                    return;
+            }
+
+            if (!exists)
             {
                 _responses.Text(404, "not found\n"u8);
                 return;
             }
 
-            _responses.Head(200, value.Length, octetStream: true);
+            // Range is defined for GET only (RFC 9110 §14.2): a HEAD describes the whole value.
+            ByteRange range = _method == HttpMethod.Get ? _conditions.RangeFor(value.Version, value.Length) : default;
+            if (range.Kind == RangeKind.Unsatisfiable)
+            {
+                fields.UnsatisfiedRange(value.Length);
+                value.Release();
+                _responses.Text(416, "range not satisfiable\n"u8, _responses.ConnectionEnds, fields.Written);
+                return;
+            }
+
+            fields.ETag(value.Version);
+            fields.AcceptRanges();
+            fields.Expires(value.Expires);
+            if (range.Kind == RangeKind.Partial)
+            {
+                fields.ContentRange(range.Start, range.Count, value.Length);
+                value = value.Slice(range.Start, range.Count);
+                _responses.Head(206, value.Length, octetStream: true, fields.Written);
+            }
+            else
+            {
+                _responses.Head(200, value.Length, octetStream: true, fields.Written);
+            }
+
             bool sendsBody = _method == HttpMethod.Get && value.Length > 0;
             if (sendsBody && value.Length <= InlineValueLimit && value.Length <= _responses.Room.Length)
             {

@@ -20,10 +20,7 @@ namespace EmbedKv.Server.Storage
         private readonly bool _hasNoneMatch;
         private readonly bool _noneMatchAny;
 
-        public Precondition(WriteCondition condition)
-        {
-            _condition = condition;
-        }
+        public Precondition(WriteCondition condition) => _condition = condition;
 
         private Precondition(bool hasMatch, bool matchAny, ReadOnlySpan<ulong> match, bool hasNoneMatch, bool noneMatchAny, ReadOnlySpan<ulong> noneMatch)
         {

@@ -36,8 +36,9 @@ namespace EmbedKv.Server.Tests.Robustness
         public string? Header(string name) => Headers.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
 
         /// <summary>What must be equal however the request bytes were split: everything but the Date.</summary>
+        /// <summary>The response without what differs from run to run: the Date, and the ETag (each run's writes get versions of their own).</summary>
         public string Canonical() => StatusLine + " {"
-            + string.Join("; ", Headers.Where(h => !h.Key.Equals("Date", StringComparison.OrdinalIgnoreCase)).OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase).Select(h => h.Key + ": " + h.Value))
+            + string.Join("; ", Headers.Where(h => !h.Key.Equals("Date", StringComparison.OrdinalIgnoreCase) && !h.Key.Equals("ETag", StringComparison.OrdinalIgnoreCase)).OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase).Select(h => h.Key + ": " + h.Value))
             + "}" + (HeadOnly ? " (head only)" : " " + WireText.Escape(Body));
 
         public override string ToString() => Canonical();
@@ -54,17 +55,20 @@ namespace EmbedKv.Server.Tests.Robustness
         /// <summary>The statuses docs/server.md lists, with the reason phrases Http/StatusLines.cs sends.</summary>
         public static readonly IReadOnlyDictionary<int, string> Documented = new Dictionary<int, string>
         {
-            [100] = "Continue", [200] = "OK", [201] = "Created", [204] = "No Content", [400] = "Bad Request",
-            [404] = "Not Found", [405] = "Method Not Allowed", [411] = "Length Required", [413] = "Content Too Large",
-            [414] = "URI Too Long", [417] = "Expectation Failed", [431] = "Request Header Fields Too Large",
+            [100] = "Continue", [200] = "OK", [201] = "Created", [204] = "No Content", [206] = "Partial Content",
+            [304] = "Not Modified", [400] = "Bad Request", [404] = "Not Found", [405] = "Method Not Allowed",
+            [411] = "Length Required", [412] = "Precondition Failed", [413] = "Content Too Large",
+            [414] = "URI Too Long", [416] = "Range Not Satisfiable", [417] = "Expectation Failed", [431] = "Request Header Fields Too Large",
             [500] = "Internal Server Error", [501] = "Not Implemented", [503] = "Service Unavailable",
             [505] = "HTTP Version Not Supported", [507] = "Insufficient Storage",
         };
 
         private static readonly HashSet<string> KnownHeaders = new HashSet<string>(StringComparer.Ordinal)
         {
-            "Date", "Content-Type", "Content-Length", "Connection", "Allow",
+            "Date", "Content-Type", "Content-Length", "Connection", "Allow", "ETag", "Accept-Ranges", "Expires", "Content-Range",
         };
+
+        private static readonly System.Text.RegularExpressions.Regex OurTag = new System.Text.RegularExpressions.Regex("^\"[0-9a-f]{16}\"$");
 
         /// <summary>
         /// Reads the whole stream. <paramref name="headPossible"/> says whether some request may have been a
@@ -92,7 +96,7 @@ namespace EmbedKv.Server.Tests.Robustness
                 return failure.Note(position, error + " at offset " + position);
             }
 
-            long length = status is 100 or 204 ? 0 : Length(headers);
+            long length = status is 100 or 204 or 304 ? 0 : Length(headers);
             if (length >= 0 && bodyStart + length <= stream.Length)
             {
                 byte[] body = stream.AsSpan(bodyStart, (int)length).ToArray();
@@ -220,7 +224,35 @@ namespace EmbedKv.Server.Tests.Robustness
                 return "Allow wrong for " + statusLine;
             }
 
+            // docs/api.md: a strong tag of our form on every answer about a value (a 204 of a DELETE has none).
+            string? etag = Get("ETag");
+            if ((etag is null && status is 200 or 201 or 206 or 304) || (etag is not null && (status is not (200 or 201 or 204 or 206 or 304) || !OurTag.IsMatch(etag))))
+            {
+                return "ETag '" + etag + "' in " + statusLine;
+            }
+
+            if ((Get("Accept-Ranges") is { } ranges && (ranges != "bytes" || status is not (200 or 206))) || (Get("Accept-Ranges") is null && status is 200 or 206))
+            {
+                return "Accept-Ranges wrong in " + statusLine;
+            }
+
+            if ((Get("Content-Range") is not null) != (status is 206 or 416))
+            {
+                return "Content-Range wrong in " + statusLine;
+            }
+
+            if (Get("Expires") is { } expires && (status is not (200 or 206 or 304) || !DateTime.TryParseExact(expires, "r", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out _)))
+            {
+                return "Expires '" + expires + "' in " + statusLine;
+            }
+
             string? lengthText = Get("Content-Length");
+            if (status == 304)
+            {
+                // RFC 9110 §15.4.5: no body; the server sends no Content-Length or Content-Type with it.
+                return lengthText is null && Get("Content-Type") is null ? null : "304 with Content-Length or Content-Type";
+            }
+
             if (status == 204)
             {
                 // RFC 9110 §8.6 forbids Content-Length on 204 (and the server sends no body with it).
@@ -234,7 +266,7 @@ namespace EmbedKv.Server.Tests.Robustness
 
             long length = Length(headers);
             string? type = Get("Content-Type");
-            string? expectedType = status == 200 ? "application/octet-stream" : length > 0 ? "text/plain; charset=utf-8" : null;
+            string? expectedType = status is 200 or 206 ? "application/octet-stream" : length > 0 ? "text/plain; charset=utf-8" : null;
             if (type != expectedType)
             {
                 return "Content-Type '" + type + "' in " + statusLine + " with length " + length;
@@ -245,7 +277,7 @@ namespace EmbedKv.Server.Tests.Robustness
 
         private static string? CheckBody(int status, byte[] body)
         {
-            if (status == 200 || body.Length == 0)
+            if (status is 200 or 206 || body.Length == 0)
             {
                 return null;
             }

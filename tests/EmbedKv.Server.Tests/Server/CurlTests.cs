@@ -107,6 +107,40 @@ namespace EmbedKv.Server.Tests.Server
             Assert.Equal(new[] { "200:1", "200:1" }, ten.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         }
 
+        [Fact]
+        public void ConditionalWritesRangesAndExpiryWithCurl()
+        {
+            if (!Available())
+            {
+                return;
+            }
+
+            using TestServer server = TestServer.Start();
+            string url = server.Server.BaseAddress + "curl/api";
+            string headers = _files.File("api-headers.txt");
+
+            // Create-only, then a second create refused; the ETag is a strong tag.
+            Assert.Equal("201", Run("-X", "PUT", "-H", "If-None-Match: *", "--data-binary", "0123456789", "-D", headers, url).Code);
+            string etag = File.ReadAllLines(headers).Single(l => l.StartsWith("ETag:", StringComparison.OrdinalIgnoreCase)).Substring(5).Trim();
+            Assert.Matches("^\"[0-9a-f]{16}\"$", etag);
+            Assert.Equal("412", Run("-X", "PUT", "-H", "If-None-Match: *", "--data-binary", "other", url).Code);
+
+            // A range (curl -r), a read that is not modified, and a compare-and-set with the right and a stale tag.
+            string part = _files.File("part.bin");
+            Assert.Equal("206", Run("-r", "2-5", "-o", part, url).Code);
+            Assert.Equal("2345", File.ReadAllText(part));
+            Assert.Equal("304", Run("-H", "If-None-Match: " + etag, "-o", "/dev/null", url).Code);
+            Assert.Equal("204", Run("-X", "PUT", "-H", "If-Match: " + etag, "--data-binary", "next", url).Code);
+            Assert.Equal("412", Run("-X", "PUT", "-H", "If-Match: " + etag, "--data-binary", "lost", url).Code);
+            Assert.Equal(Requests.Utf8("next"), server.Server.Store.Get(Requests.Utf8("curl/api")));
+
+            // Expiry: Expires on the read, and a bad ttl refused.
+            Assert.Equal("204", Run("-X", "PUT", "--data-binary", "brief", url + "?ttl=600").Code);
+            Assert.Equal("200", Run("-D", headers, "-o", "/dev/null", url).Code);
+            Assert.Contains(File.ReadAllLines(headers), l => l.StartsWith("Expires:", StringComparison.OrdinalIgnoreCase));
+            Assert.Equal("400", Run("-X", "PUT", "--data-binary", "x", url + "?ttl=0").Code);
+        }
+
         private bool Available()
         {
             if (Curl is null)

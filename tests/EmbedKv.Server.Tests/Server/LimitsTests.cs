@@ -23,7 +23,7 @@ namespace EmbedKv.Server.Tests.Server
             using TestServer server = TestServer.Start();
             using (RawConnection c = server.Connect())
             {
-                // The query pads the line without touching the key (a query is not part of the key).
+                // The query pads the line without touching the key: empty parameters ("&&…") name nothing.
                 Exchange(c, RequestLineOf(8192) + "\r\nHost: t\r\n\r\n", 404);
             }
 
@@ -348,7 +348,7 @@ namespace EmbedKv.Server.Tests.Server
         private static string RequestLineOf(int length)
         {
             const string FixedPart = "GET /k? HTTP/1.1";
-            string line = "GET /k?" + new string('a', length - FixedPart.Length) + " HTTP/1.1";
+            string line = "GET /k?" + new string('&', length - FixedPart.Length) + " HTTP/1.1";
             Assert.Equal(length, line.Length);
             return line;
         }

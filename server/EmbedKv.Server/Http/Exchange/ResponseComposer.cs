@@ -59,11 +59,16 @@ namespace EmbedKv.Server.Http.Exchange
             _buffers.BeginAnswer(); // an interim answer: the final one follows it
         }
 
-        public void Head(int status, long contentLength, bool octetStream)
+        /// <summary>A head alone, or before a body the caller writes into <see cref="Room"/> or sends by sendfile.</summary>
+        /// <param name="status">The status code.</param>
+        /// <param name="contentLength">The body's length; -1 for none (1xx, 204, 304).</param>
+        /// <param name="octetStream">Content-Type application/octet-stream (a value).</param>
+        /// <param name="extraHeaders">CRLF-terminated lines after the standard ones (ETag, Content-Range, …).</param>
+        public void Head(int status, long contentLength, bool octetStream, ReadOnlySpan<byte> extraHeaders = default)
         {
             Counted(status);
             bool close = ConnectionEnds;
-            _buffers.Queued(ResponseWriter.Head(_buffers.OutputRoom, status, contentLength, octetStream, close, !_http11 && !close, _context.Date));
+            _buffers.Queued(ResponseWriter.Head(_buffers.OutputRoom, status, contentLength, octetStream, close, !_http11 && !close, _context.Date, extraHeaders));
         }
 
         /// <summary>A value's bytes (or part of them) behind its head, written into <see cref="Room"/>.</summary>
