@@ -13,15 +13,16 @@ namespace EmbedKv.Server.Storage.Index
         {
             int level = _height - 1;
             uint leftId = path.Nodes[level];
+            byte run = RunWith(At(leftId), position);
+            if (position == _leafCapacity && TryOverflow(ref path, level, entryNumber, 0, run))
+            {
+                return;
+            }
+
             uint rightId = NewNode(LeafLevel);
             Node* left = At(leftId);
             Node* right = At(rightId);
-
-            // In a run of appends the full leaf stays full and the new key begins the next one (likewise
-            // for a run of inserts before the first key): ascending keys then fill their leaves.
-            bool append = position == _leafCapacity && left->Run == AppendRun;
-            bool prepend = position == 0 && left->Run == PrependRun;
-            int keep = append ? _leafCapacity : prepend ? 0 : _leafCapacity / 2;
+            int keep = SplitPoint(_leafCapacity, position, run, out bool toRight, out int at);
             MoveTail(left, keep, right);
             right->Next = left->Next;
             right->Prev = leftId;
@@ -31,12 +32,9 @@ namespace EmbedKv.Server.Storage.Index
             }
 
             left->Next = rightId;
-            Node* target = append || position > keep ? right : left;
-            int at = append ? 0 : position > keep ? position - keep : position;
-            Put(target, at, entryNumber, KeyHeads.Head(key, target->Skip), 0);
-            left->Run = NoRun;
-            right->Run = NoRun;
-            target->Run = RunAfter(target, at);
+            Node* target = toRight ? right : left;
+            PutKey(target, at, entryNumber, 0);
+            NoteSplitRun(left, right, target, at, run);
             RaiseSkip(left);
             RaiseSkip(right);
             if (target == left && at == 0 && level > 0)
@@ -60,28 +58,48 @@ namespace EmbedKv.Server.Storage.Index
             Node* parent = At(parentId);
             int at = path.Indexes[level] + 1;
             uint first = KeysOf(At(childId))[0];
+            byte run = RunWith(parent, at);
             if (parent->Count < _innerCapacity)
             {
-                PutChild(parent, at, first, childId);
-                parent->Run = RunAfter(parent, at);
+                PutKey(parent, at, first, childId);
+                NoteRun(parent, at, run);
+                return;
+            }
+
+            if (at == _innerCapacity && TryOverflow(ref path, level, first, childId, run))
+            {
                 return;
             }
 
             uint rightId = NewNode(parent->Level);
             parent = At(parentId);
             Node* right = At(rightId);
-            bool append = at == _innerCapacity && parent->Run == AppendRun;
-            int keep = append ? _innerCapacity : _innerCapacity / 2;
+            int keep = SplitPoint(_innerCapacity, at, run, out bool toRight, out int targetAt);
             MoveTail(parent, keep, right);
-            Node* target = append || at > keep ? right : parent;
-            int targetAt = append ? 0 : at > keep ? at - keep : at;
-            PutChild(target, targetAt, first, childId);
-            parent->Run = NoRun;
-            right->Run = NoRun;
-            target->Run = RunAfter(target, targetAt);
+            Node* target = toRight ? right : parent;
+            PutKey(target, targetAt, first, childId);
+            NoteSplitRun(parent, right, target, targetAt, run);
             RaiseSkip(parent);
             RaiseSkip(right);
             AddChild(ref path, level - 1, rightId);
+        }
+
+        /// <summary>
+        /// After a split, the run goes on in the node where its next insert will go: the one holding the
+        /// new key, except in a descending run, which goes on at the end of the left node.
+        /// </summary>
+        private static void NoteSplitRun(Node* left, Node* right, Node* target, int at, byte run)
+        {
+            NoteRun(left, -1, 0);
+            NoteRun(right, -1, 0);
+            if ((run & Descending) != 0 && target == right && (run & RunLength) >= RunToSplitAtInsert)
+            {
+                NoteRun(left, left->Count, run);
+            }
+            else
+            {
+                NoteRun(target, at, run);
+            }
         }
 
         private void NewRoot(uint leftId, uint rightId)
@@ -103,8 +121,43 @@ namespace EmbedKv.Server.Storage.Index
             _height++;
         }
 
-        /// <summary>Puts a child and its first key into an inner node with room, shortening the node's prefix if the key does not share it.</summary>
-        private void PutChild(Node* node, int at, uint first, uint childId)
+        /// <summary>
+        /// In an ascending run that has reached the end of a full node, puts the new key (and child) at the
+        /// front of the node's right sibling instead, if that has room: a split would leave the new key in
+        /// a node of its own, which the run would leave behind nearly empty as soon as it reached the
+        /// sibling's first key (recovery's keys "1060".."1069", after the node's last key "106").
+        /// </summary>
+        /// <returns>Whether the key went to the sibling.</returns>
+        private bool TryOverflow(ref Path path, int level, uint entryNumber, uint childId, byte run)
+        {
+            if (level == 0 || (run & Descending) != 0 || (run & RunLength) < RunToSplitAtInsert)
+            {
+                return false;
+            }
+
+            Node* parent = At(path.Nodes[level - 1]);
+            int index = path.Indexes[level - 1] + 1;
+            if (index >= parent->Count)
+            {
+                return false;
+            }
+
+            Node* sibling = At(ChildrenOf(parent)[index]);
+            if (sibling->Count >= CapacityOf(sibling))
+            {
+                return false;
+            }
+
+            // The key is after all of the node's keys and before the sibling's first (which it replaces in the parent).
+            PutKey(sibling, 0, entryNumber, childId);
+            NoteRun(sibling, 0, run);
+            NoteRun(At(path.Nodes[level]), -1, 0);
+            ReplaceKey(parent, index, entryNumber);
+            return true;
+        }
+
+        /// <summary>Puts a key (and, in an inner node, its child) into a node with room, shortening the node's prefix if the key does not share it.</summary>
+        private void PutKey(Node* node, int at, uint first, uint childId)
         {
             ReadOnlySpan<byte> key = _keys[first];
             int count = node->Count;
@@ -193,6 +246,8 @@ namespace EmbedKv.Server.Storage.Index
                 uint rightId = ChildrenOf(parent)[left + 1];
                 Node* leftNode = At(leftId);
                 Node* rightNode = At(rightId);
+                NoteRun(leftNode, -1, 0);
+                NoteRun(rightNode, -1, 0);
                 if (leftNode->Count + rightNode->Count <= CapacityOf(leftNode))
                 {
                     bool leftWasEmpty = leftNode->Count == 0;

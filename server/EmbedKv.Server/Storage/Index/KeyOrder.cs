@@ -39,10 +39,13 @@ namespace EmbedKv.Server.Storage.Index
     /// a merge or a borrowed key that does not share it shortens it, which needs one key's bytes.
     /// </para>
     /// <para>
-    /// Splits are even, except in a run of inserts at a leaf's end (or, at the tree's start, at its
-    /// front): the full node is then left full and the new key starts a new one, so ascending keys fill
-    /// leaves instead of leaving them half empty. A node with fewer than half its capacity after a
-    /// removal takes keys from a sibling or merges with it; the root shrinks when it has one child.
+    /// Splits are even, except in a run: when a node's last 16 inserts each went after the one before
+    /// (or each at or before it), the node splits where the run is, and the keys behind the run stay
+    /// in a node of their own, which no later insert of the run touches (InnoDB's heuristic of insert
+    /// direction). Ascending keys, appended or arriving between older keys (recovery inserts "10".."19"
+    /// after "1", then "20".."29" after "2"), then fill their nodes instead of leaving every node behind
+    /// them half empty, as even splits would. A node with fewer than half its capacity after a removal
+    /// takes keys from a sibling or merges with it; the root shrinks when it has one child.
     /// </para>
     /// <para>
     /// Memory: at most <see cref="EnsureRoom"/>'s few nodes are ever allocated inside an operation, and
@@ -69,9 +72,12 @@ namespace EmbedKv.Server.Storage.Index
         private const byte LeafLevel = 0;
         private const byte FreeLevel = byte.MaxValue;
 
-        private const byte NoRun = 0;
-        private const byte AppendRun = 1;
-        private const byte PrependRun = 2;
+        // Node.Run: how many inserts in a row went the same way in the node (bits 0..6), and which (bit 7).
+        private const byte RunLength = 0x7F;
+        private const byte Descending = 0x80;
+
+        // A run this long is no accident (random inserts make one with odds about 2^-15): split where it goes.
+        private const int RunToSplitAtInsert = 16;
 
         private readonly NativeRegion _region;
         private readonly int _nodeBytes;
@@ -211,8 +217,9 @@ namespace EmbedKv.Server.Storage.Index
             }
             else
             {
+                byte run = RunWith(leaf, position);
                 Put(leaf, position, entryNumber, KeyHeads.Head(key, leaf->Skip), 0);
-                leaf->Run = RunAfter(leaf, position);
+                NoteRun(leaf, position, run);
                 if (position == 0 && level > 0)
                 {
                     NewFirstKey(ref path, level);
@@ -238,7 +245,7 @@ namespace EmbedKv.Server.Storage.Index
             }
 
             Cut(leaf, position, 1);
-            leaf->Run = NoRun;
+            NoteRun(leaf, -1, 0);
             _count--;
             if (level == 0)
             {
@@ -417,8 +424,48 @@ namespace EmbedKv.Server.Storage.Index
             return low;
         }
 
-        private static byte RunAfter(Node* node, int position)
-            => position == node->Count - 1 ? AppendRun : position == 0 ? PrependRun : NoRun;
+        /// <summary>The run an insert at <paramref name="position"/> makes in a node: one longer if it goes the way the last one went.</summary>
+        private static byte RunWith(Node* node, int position)
+        {
+            int last = node->Last;
+            if (last == 0)
+            {
+                return 1;
+            }
+
+            byte direction = position < last ? Descending : (byte)0;
+            int length = (node->Run & Descending) == direction ? Math.Min((node->Run & RunLength) + 1, RunLength) : 1;
+            return (byte)(length | direction);
+        }
+
+        /// <summary>Records the last insert in a node (its position, or -1 for none: positions moved) and its run.</summary>
+        private static void NoteRun(Node* node, int position, byte run)
+        {
+            node->Last = (ushort)(position + 1);
+            node->Run = run;
+        }
+
+        /// <summary>
+        /// Where a full node splits for an insert at <paramref name="position"/>: the keys it keeps, and
+        /// where the new key goes. In a run, the keys behind the run stay apart: ascending, the new key ends
+        /// the left node (or, at the end, starts the right one); descending, it starts the right one (or,
+        /// at the front, is the left one alone).
+        /// </summary>
+        private static int SplitPoint(int capacity, int position, byte run, out bool right, out int at)
+        {
+            if ((run & RunLength) >= RunToSplitAtInsert)
+            {
+                bool descending = (run & Descending) != 0;
+                right = descending ? position > 0 : position == capacity;
+                at = right ? 0 : position;
+                return position;
+            }
+
+            int keep = capacity / 2;
+            right = position > keep;
+            at = right ? position - keep : position;
+            return keep;
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private Node* At(uint id) => (Node*)(_nodes + ((nuint)id * (nuint)_nodeBytes));
@@ -489,11 +536,11 @@ namespace EmbedKv.Server.Storage.Index
             /// <summary>0 for a leaf, its height above the leaves for an inner node, <see cref="FreeLevel"/> when free.</summary>
             public byte Level;
 
-            /// <summary>Where the last insert went: <see cref="AppendRun"/>, <see cref="PrependRun"/> or neither.</summary>
+            /// <summary>The run of inserts that went the same way: its length, and <see cref="Descending"/> if they went down.</summary>
             public byte Run;
 
-            /// <summary>Unused.</summary>
-            public ushort Spare;
+            /// <summary>The position of the last insert + 1; 0 if none since the positions last moved.</summary>
+            public ushort Last;
 
             /// <summary>The next leaf (0 for the last); for a free node, the next free node.</summary>
             public uint Next;
