@@ -14,7 +14,9 @@ namespace EmbedKv.Server.Storage.Index
     /// <para>
     /// Three native regions (<see cref="NativeRegion"/>): a slot table probed linearly, whose 8-byte
     /// slots hold a key's 32-bit hash and its entry number + 1 (0 = empty); a dense array of 32-byte
-    /// <see cref="IndexEntry"/> records; and a <see cref="KeyArena"/> of key bytes. A lookup reads one or
+    /// <see cref="IndexEntry"/> records; and a <see cref="KeyArena"/> of key bytes. Beside them, a B+tree
+    /// of entry numbers (<see cref="KeyOrder"/>, its own region) lists the keys in order; every insert and
+    /// removal keeps it in step, except during a bulk load (KeyIndex.Ordered.cs). A lookup reads one or
     /// two slots (a cache line holds eight), compares the stored hash, and only on a match touches the
     /// entry and the key. The hash is keyed per process (<see cref="KeyHash"/>), so clients cannot pick
     /// colliding keys.
@@ -35,7 +37,8 @@ namespace EmbedKv.Server.Storage.Index
     /// removals that made at least as many bytes dead. Doing it there keeps <see cref="Remove"/> free of
     /// any memory allocation (it cannot fail) and keeps <see cref="Set"/> atomic: if the compaction cannot
     /// map its new region, Set throws with the index unchanged. A compaction allocates the new region's
-    /// small managed handle, the only GC allocation the index makes after construction.
+    /// small managed handle, the only GC allocation the index makes after construction (besides the
+    /// handles of the scratch regions of an ordered index's bulk build).
     /// </para>
     /// <para>
     /// Not thread-safe: the store serializes every call, reads included, under its own lock.
@@ -60,6 +63,7 @@ namespace EmbedKv.Server.Storage.Index
         private readonly NativeRegion _slotRegion;
         private readonly NativeRegion _entryRegion;
         private readonly KeyArena _arena;
+        private readonly KeyOrder _order;
 
         private ulong* _slots;
         private uint _slotCapacity;
@@ -73,6 +77,7 @@ namespace EmbedKv.Server.Storage.Index
         private int _count;
         private long _liveKeyBytes;
         private int _version;
+        private bool _orderDeferred;
 
         /// <summary>Creates an empty index that grows as keys arrive.</summary>
         public KeyIndex()
@@ -93,7 +98,8 @@ namespace EmbedKv.Server.Storage.Index
         /// 0 in production. Tests set most bits so that nearly every key shares a hash and a home slot near
         /// the end of the table, which forces long probe runs that wrap around.
         /// </param>
-        internal KeyIndex(int keyCount, uint collisionBitsForTests)
+        /// <param name="orderNodeBytes">The ordered index's node size; tests make it small for deep trees.</param>
+        internal KeyIndex(int keyCount, uint collisionBitsForTests, int orderNodeBytes = KeyOrder.DefaultNodeBytes)
         {
             ArgumentOutOfRangeException.ThrowIfNegative(keyCount);
             _collisionBits = collisionBitsForTests;
@@ -104,11 +110,13 @@ namespace EmbedKv.Server.Storage.Index
                 _slotRegion = NativeRegion.Allocate((nuint)slotCount * sizeof(ulong));
                 _entryRegion = NativeRegion.Allocate((nuint)entryCount * (nuint)sizeof(IndexEntry));
                 _arena = new KeyArena(1);
+                _order = new KeyOrder(orderNodeBytes);
             }
             catch
             {
                 _slotRegion?.Dispose();
                 _entryRegion?.Dispose();
+                _arena?.Dispose();
                 throw;
             }
 
@@ -125,16 +133,17 @@ namespace EmbedKv.Server.Storage.Index
         public long LiveKeyBytes => _liveKeyBytes;
 
         /// <summary>Bytes reserved in the index's native regions; only the touched part is resident (see <see cref="ResidentEstimate"/>).</summary>
-        public long NativeBytes => (long)((ulong)_slotRegion.Length + _entryRegion.Length + _arena.ReservedBytes);
+        public long NativeBytes => (long)((ulong)_slotRegion.Length + _entryRegion.Length + _arena.ReservedBytes) + _order.ReservedBytes;
 
         /// <summary>
         /// About how many of <see cref="NativeBytes"/> are resident: the whole slot table (keys hash all
-        /// over it), the entry array up to its high-water mark, the arena up to its used bytes.
+        /// over it), the entry array up to its high-water mark, the arena up to its used bytes, the ordered
+        /// index's nodes up to theirs.
         /// </summary>
         public long ResidentEstimate
             => (long)((ulong)_slotRegion.Length
                 + WholePages((ulong)_entryHighWater * (uint)sizeof(IndexEntry))
-                + WholePages(_arena.UsedBytes));
+                + WholePages(_arena.UsedBytes)) + _order.ResidentBytes;
 
         /// <summary>Slots in the slot table.</summary>
         internal uint SlotCapacity => _slotCapacity;
@@ -316,6 +325,7 @@ namespace EmbedKv.Server.Storage.Index
             }
 
             _arena.Reserve((ulong)keyBytes);
+            ReserveOrder(keyCount);
             _version++; // The arena may have moved: key spans handed out by enumeration are stale.
             GC.KeepAlive(this);
         }
@@ -346,6 +356,7 @@ namespace EmbedKv.Server.Storage.Index
             _slotRegion.Dispose();
             _entryRegion.Dispose();
             _arena.Dispose();
+            _order.Dispose();
         }
 
         private static uint SlotCapacityFor(int keyCount)
@@ -442,6 +453,7 @@ namespace EmbedKv.Server.Storage.Index
             }
 
             _arena.EnsureRoom(key.Length);
+            EnsureOrderRoom();
 
             uint entryNumber = TakeEntry();
             IndexEntry* entry = _entries + entryNumber;
@@ -452,6 +464,7 @@ namespace EmbedKv.Server.Storage.Index
             _count++;
             _liveKeyBytes += key.Length;
             _version++;
+            InsertInOrder(entryNumber);
         }
 
         private uint FindEmpty(uint hash)
@@ -479,6 +492,7 @@ namespace EmbedKv.Server.Storage.Index
 
         private void FreeEntry(uint entryNumber)
         {
+            RemoveFromOrder(entryNumber); // While the entry still holds its key.
             IndexEntry* entry = _entries + entryNumber;
             _count--;
             _liveKeyBytes -= entry->KeyLength;
