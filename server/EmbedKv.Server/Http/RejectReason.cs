@@ -141,6 +141,15 @@ namespace EmbedKv.Server.Http
         /// </summary>
         PreconditionFailed,
 
+        /// <summary>
+        /// A listing query parameter other than prefix, after (each a key, percent-encoded) and limit (1 to
+        /// 10000), given twice, or malformed (docs/api.md, "Listing"): 400.
+        /// </summary>
+        BadListingQuery,
+
+        /// <summary>A method other than GET and HEAD on "/", the listing (RFC 9110 §15.5.6: 405 with Allow).</summary>
+        ListingMethodNotAllowed,
+
         /// <summary>A TLS ClientHello on the plain-text port.</summary>
         TlsOnPlainPort,
 

@@ -45,6 +45,8 @@ namespace EmbedKv.Server.Http
             Set(table, RejectReason.BadTimeToLive, 400, "ttl must be whole seconds from 1 to 315360000, given once", always: false);
             Set(table, RejectReason.UnknownQueryParameter, 400, "unknown query parameter; a key takes only ttl, on PUT and POST", always: false);
             Set(table, RejectReason.PreconditionFailed, 412, "precondition failed: the key's current version does not match If-Match or If-None-Match", always: false);
+            Set(table, RejectReason.BadListingQuery, 400, "a listing takes prefix and after (percent-encoded keys) and limit (1 to 10000), each once", always: false);
+            Set(table, RejectReason.ListingMethodNotAllowed, 405, "method not allowed on the listing; use GET or HEAD", always: false, extra: "Allow: GET, HEAD\r\n");
             Set(table, RejectReason.TlsOnPlainPort, 400, "this port speaks plain HTTP, not TLS", always: true);
             Set(table, RejectReason.ServerBusy, 503, "too many connections; try again later", always: true);
             return table;

@@ -11,19 +11,23 @@ namespace EmbedKv.Server.Http
     /// </summary>
     internal static class ResponseWriter
     {
+        /// <summary>The Content-Type line of a listing (docs/api.md).</summary>
+        public static ReadOnlySpan<byte> JsonType => "Content-Type: application/json\r\n"u8;
+
         public static int Head(Span<byte> destination, int status, long contentLength, bool octetStream, bool close, bool http10KeepAlive, HttpDate date, ReadOnlySpan<byte> extraHeaders = default)
+        {
+            ReadOnlySpan<byte> type = octetStream ? "Content-Type: application/octet-stream\r\n"u8
+                : contentLength > 0 ? "Content-Type: text/plain; charset=utf-8\r\n"u8 : default;
+            return Head(destination, status, contentLength, type, close, http10KeepAlive, date, extraHeaders);
+        }
+
+        /// <summary>A head with the Content-Type line given (empty: none).</summary>
+        public static int Head(Span<byte> destination, int status, long contentLength, ReadOnlySpan<byte> contentTypeLine, bool close, bool http10KeepAlive, HttpDate date, ReadOnlySpan<byte> extraHeaders = default)
         {
             var w = new SpanWriter(destination);
             w.Write(StatusLines.For(status));
             w.Write(date.Line);
-            if (octetStream)
-            {
-                w.Write("Content-Type: application/octet-stream\r\n"u8);
-            }
-            else if (contentLength > 0)
-            {
-                w.Write("Content-Type: text/plain; charset=utf-8\r\n"u8);
-            }
+            w.Write(contentTypeLine);
 
             if (contentLength >= 0)
             {

@@ -12,6 +12,12 @@ namespace EmbedKv.Server.Kv
         void Send(StoredValue value);
 
         /// <summary>
+        /// Sends the first <paramref name="length"/> bytes of <paramref name="page"/> after everything queued
+        /// (a listing too long for the output area), then gives the page back to <paramref name="pages"/>.
+        /// </summary>
+        void Send(EmbedKv.Runtime.Memory.NativeRegion page, int length, ListingPages pages);
+
+        /// <summary>
         /// The head already queued promises bytes that cannot be delivered (the store's file is shorter than
         /// its index said, or unreadable): nothing sensible can follow on this stream, so it ends.
         /// </summary>

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using EmbedKv.Runtime.Memory;
 using EmbedKv.Server.Http;
 using EmbedKv.Server.Http.Conditions;
 using EmbedKv.Server.Http.Exchange;
@@ -35,7 +36,16 @@ namespace EmbedKv.Server.Kv
         private readonly IWriteCompletion _completions;
         private readonly ConnectionBuffers _buffers;
         private readonly ResponseComposer _responses;
+        // Keys one listing batch copies out of the store before they are written into the page.
+        private const int ListingBatch = 256;
+
         private readonly RequestConditions _conditions = new RequestConditions();
+        private readonly ListingPages _pages;
+        private ListingQuery? _listingQuery;
+        private ListedKey[]? _listed;
+        private byte[]? _listedKeys;
+        private byte[]? _cursor;
+        private bool _listing;
         private readonly byte[] _fields = new byte[ValueFields.MaxLength];
         private IValueSink _sink;
         private HttpMethod _method;
@@ -44,8 +54,9 @@ namespace EmbedKv.Server.Kv
         private uint _expires;
         private ValueUpload? _upload;
 
-        public KvHandler(KvStore store, KvServerOptions options, IWriteCompletion completions, ConnectionBuffers buffers, ResponseComposer responses, IValueSink sink)
+        public KvHandler(KvStore store, KvServerOptions options, IWriteCompletion completions, ConnectionBuffers buffers, ResponseComposer responses, IValueSink sink, ListingPages pages)
         {
+            _pages = pages;
             _store = store;
             _maxKeyLength = options.MaxKeyLength;
             _maxValueLength = options.MaxValueLength;
@@ -97,6 +108,19 @@ namespace EmbedKv.Server.Kv
             _method = head.Method;
             _bodyLength = 0;
             _expires = 0;
+            _listing = head.KeyLength == 0;
+            if (_listing)
+            {
+                // "/" is the listing (docs/api.md): the empty key is not reachable over HTTP.
+                if (head.Method is not (HttpMethod.Get or HttpMethod.Head))
+                {
+                    return RejectReason.ListingMethodNotAllowed;
+                }
+
+                _listingQuery ??= new ListingQuery(_maxKeyLength);
+                return _listingQuery.Read(input.Slice(head.QueryOffset, head.QueryLength)) ? RejectReason.None : RejectReason.BadListingQuery;
+            }
+
             RejectReason query = KeyQuery.Read(input.Slice(head.QueryOffset, head.QueryLength), head.Method, out long timeToLive);
             if (query != RejectReason.None)
             {
@@ -177,7 +201,15 @@ namespace EmbedKv.Server.Kv
                     _store.BeginDelete(Key, _conditions.ForWrite, _completions, Token);
                     return HandlerReply.Pending;
                 default:
-                    Read();
+                    if (_listing)
+                    {
+                        List();
+                    }
+                    else
+                    {
+                        Read();
+                    }
+
                     return HandlerReply.Answered;
             }
         }
@@ -312,6 +344,79 @@ namespace EmbedKv.Server.Kv
             else
             {
                 value.Release();
+            }
+        }
+
+        /// <summary>
+        /// GET and HEAD of "/": a page of keys in order (docs/api.md, "Listing"), written whole into a native
+        /// page, then sent after its head. The store is asked in batches, each from just after the last key
+        /// written, so the catalog's lock is never held while JSON is written. A page ends at the limit, or
+        /// early when another key would not fit; next then names the last key listed.
+        /// </summary>
+        private void List()
+        {
+            ListingQuery query = _listingQuery!;
+            _listed ??= new ListedKey[ListingBatch];
+            _listedKeys ??= new byte[ListingBatch * 64];
+            _cursor ??= new byte[_maxKeyLength];
+            Span<byte> cursor = _cursor;
+            query.After.CopyTo(cursor);
+            int cursorLength = query.After.Length;
+
+            NativeRegion page = _pages.Rent();
+            var writer = new ListingWriter(page.AsSpan(0, ListingPages.PageSize));
+            int written = 0;
+            bool more = true;
+            while (more && written < query.Limit)
+            {
+                int wanted = Math.Min(_listed.Length, query.Limit - written);
+                int count = _store.ListKeys(query.Prefix, cursor.Slice(0, cursorLength), _listedKeys, _listed.AsSpan(0, wanted), out more);
+                if (count == 0 && more)
+                {
+                    // The next key alone is longer than the batch's key buffer: make room for one.
+                    _listedKeys = new byte[Math.Max(_listedKeys.Length * 2, _maxKeyLength)];
+                    continue;
+                }
+
+                int i = 0;
+                for (; i < count; i++)
+                {
+                    ListedKey listed = _listed[i];
+                    ReadOnlySpan<byte> key = listed.KeyIn(_listedKeys);
+                    if (!writer.HasRoomFor(key.Length))
+                    {
+                        break;
+                    }
+
+                    writer.Entry(key, listed.Info.Length, listed.Info.Version);
+                    key.CopyTo(cursor);
+                    cursorLength = key.Length;
+                    written++;
+                }
+
+                if (i < count)
+                {
+                    more = true; // the page is full
+                    break;
+                }
+            }
+
+            writer.End(cursor.Slice(0, cursorLength), hasNext: more && written > 0);
+            int length = writer.Length;
+            _responses.JsonHead(200, length);
+            if (_method == HttpMethod.Get && length <= InlineValueLimit && length <= _responses.Room.Length)
+            {
+                writer.Written.CopyTo(_responses.Room);
+                _responses.Body(length);
+                _pages.Return(page);
+            }
+            else if (_method == HttpMethod.Get)
+            {
+                _sink.Send(page, length, _pages);
+            }
+            else
+            {
+                _pages.Return(page);
             }
         }
 

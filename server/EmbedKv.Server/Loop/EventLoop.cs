@@ -81,6 +81,7 @@ namespace EmbedKv.Server.Loop
             _gate.Dispose();
 
             _context.Buffers.Dispose();
+            _context.Pages.Dispose();
         }
 
         private void Run()

@@ -17,7 +17,7 @@ namespace EmbedKv.Server.Loop
         {
             Buffers = new ConnectionBuffers(context.Exchange.Layout);
             var responses = new ResponseComposer(context.Exchange, Buffers);
-            Handler = new KvHandler(context.Store, context.Options, context.Completions, Buffers, responses, connection);
+            Handler = new KvHandler(context.Store, context.Options, context.Completions, Buffers, responses, connection, context.Pages);
             Exchange = new Http1Exchange(context.Exchange, Buffers, responses, Handler, connection);
         }
 

@@ -15,6 +15,7 @@ namespace EmbedKv.Server.Loop
             Completions = completions;
             Exchange = new ExchangeContext(options.Limits, stats, KvHandler.AreaSize(options.Limits));
             Buffers = new BufferPool(Exchange.Layout.BlockSize);
+            Pages = new ListingPages();
             Parts = new ExchangeParts.Pool(this);
         }
 
@@ -26,6 +27,9 @@ namespace EmbedKv.Server.Loop
         public ExchangeContext Exchange { get; }
 
         public BufferPool Buffers { get; }
+
+        /// <summary>Native buffers for listing pages on their way out.</summary>
+        public ListingPages Pages { get; }
 
         /// <summary>The exchanges and handlers of this loop's connections that are not idle (see <see cref="ExchangeParts"/>).</summary>
         public ExchangeParts.Pool Parts { get; }

@@ -1,5 +1,6 @@
 using System;
 using EmbedKv.Runtime.Interop;
+using EmbedKv.Runtime.Memory;
 using EmbedKv.Runtime.Net;
 using EmbedKv.Server.Http.Exchange;
 using EmbedKv.Server.Kv;
@@ -314,6 +315,8 @@ namespace EmbedKv.Server.Loop
         }
 
         void IValueSink.Send(StoredValue value) => _value.Start(value);
+
+        void IValueSink.Send(NativeRegion page, int length, ListingPages pages) => _value.Start(page, length, pages);
 
         public void Break() => Close();
 

@@ -240,6 +240,49 @@ namespace EmbedKv.Server.Storage
             }
         }
 
+        /// <summary>
+        /// Lists keys in unsigned byte order, without allocating: those that start with <paramref name="prefix"/>
+        /// and come after <paramref name="after"/> (empty: from the first), skipping expired ones, copied into
+        /// <paramref name="keyBuffer"/> until it or <paramref name="keys"/> is full. To go on, call again with
+        /// the last key returned as <paramref name="after"/>: a cursor that stays valid whatever is written
+        /// meanwhile (a key written later appears if it sorts after the cursor).
+        /// </summary>
+        /// <param name="prefix">What every key listed starts with (empty: every key).</param>
+        /// <param name="after">The cursor: only keys after it are listed.</param>
+        /// <param name="keyBuffer">Where the keys' bytes are copied.</param>
+        /// <param name="keys">Where each key's place in <paramref name="keyBuffer"/> and its value's information go.</param>
+        /// <param name="more">Whether further keys with the prefix follow the last one listed.</param>
+        /// <returns>How many keys were listed.</returns>
+        public int ListKeys(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> after, Span<byte> keyBuffer, Span<ListedKey> keys, out bool more)
+            => _catalog.List(prefix, after, NowUnixSeconds, keyBuffer, keys, out more);
+
+        /// <summary>Every key that starts with <paramref name="prefix"/>, in unsigned byte order, page by page (convenient, but it allocates).</summary>
+        /// <param name="prefix">What every key listed starts with (empty: every key).</param>
+        /// <returns>The keys with their values' information.</returns>
+        public System.Collections.Generic.IEnumerable<(byte[] Key, ValueInfo Info)> EnumerateKeys(byte[] prefix)
+        {
+            ArgumentNullException.ThrowIfNull(prefix);
+            byte[] keyBuffer = new byte[64 * 1024];
+            var keys = new ListedKey[256];
+            byte[] after = Array.Empty<byte>();
+            bool more = true;
+            while (more)
+            {
+                int count = ListKeys(prefix, after, keyBuffer, keys, out more);
+                for (int i = 0; i < count; i++)
+                {
+                    yield return (keys[i].KeyIn(keyBuffer).ToArray(), keys[i].Info);
+                }
+
+                if (count == 0)
+                {
+                    yield break;
+                }
+
+                after = keys[count - 1].KeyIn(keyBuffer).ToArray();
+            }
+        }
+
         /// <summary>Stores a value and waits until it is as durable as the store promises.</summary>
         /// <param name="key">The key.</param>
         /// <param name="value">The value.</param>
@@ -271,7 +314,8 @@ namespace EmbedKv.Server.Storage
             => condition.Kind == WriteConditionKind.None ? new WriteResult(Delete(key), 0) : Wait(key, default, tombstone: true, 0, condition);
 
         /// <summary>
-        /// The expiry time (Unix seconds) a put with that time to live gets now; 0 for none.
+        /// The expiry time (Unix seconds) a put with that time to live gets now, so that it lives at least that
+        /// long; 0 for none.
         /// </summary>
         /// <param name="timeToLive">At least one second, at most until 2106; null for none.</param>
         /// <returns>The expiry.</returns>
@@ -282,8 +326,10 @@ namespace EmbedKv.Server.Storage
                 return 0;
             }
 
+            // Rounded up to the next whole second, so the value lives at least as long as asked (expiry is
+            // judged in whole seconds: a value expires once the clock's second reaches its expiry).
             long seconds = (long)Math.Ceiling(ttl.TotalSeconds);
-            long expires = NowUnixSeconds + seconds;
+            long expires = (Options.Clock.GetUtcNow().ToUnixTimeMilliseconds() + (seconds * 1000) + 999) / 1000;
             return seconds >= 1 && expires < uint.MaxValue
                 ? (uint)expires
                 : throw new ArgumentOutOfRangeException(nameof(timeToLive), "A time to live is at least one second and ends before 2106.");

@@ -71,6 +71,14 @@ namespace EmbedKv.Server.Http.Exchange
             _buffers.Queued(ResponseWriter.Head(_buffers.OutputRoom, status, contentLength, octetStream, close, !_http11 && !close, _context.Date, extraHeaders));
         }
 
+        /// <summary>The head of a JSON body (a listing) of <paramref name="contentLength"/> bytes.</summary>
+        public void JsonHead(int status, long contentLength)
+        {
+            Counted(status);
+            bool close = ConnectionEnds;
+            _buffers.Queued(ResponseWriter.Head(_buffers.OutputRoom, status, contentLength, ResponseWriter.JsonType, close, !_http11 && !close, _context.Date));
+        }
+
         /// <summary>A value's bytes (or part of them) behind its head, written into <see cref="Room"/>.</summary>
         public void Body(int length) => _buffers.Queued(length);
 

@@ -21,6 +21,9 @@ namespace EmbedKv.Server.Storage.Recovery
         {
             var report = new RecoveryReport();
 
+            // Every key arrives in the log's order: the ordered index is built once, at the end.
+            catalog.BeginRecovery();
+
             // Leftovers go first: deleting them frees space, which on a full disk finishing a merge may
             // need. A committed merge's outputs are .tmp files until it is finished, so then only streamed
             // values (.partial, never part of a merge) go before it.

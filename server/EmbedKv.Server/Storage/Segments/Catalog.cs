@@ -136,6 +136,46 @@ namespace EmbedKv.Server.Storage.Segments
             }
         }
 
+        /// <summary>
+        /// Copies keys that start with <paramref name="prefix"/>, in unsigned byte order from just after
+        /// <paramref name="after"/>, live at <paramref name="now"/> (Unix seconds), into the caller's buffers,
+        /// until either is full. Returns how many; <paramref name="more"/> says whether another such key follows.
+        /// </summary>
+        public int List(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> after, long now, Span<byte> keyBuffer, Span<ListedKey> keys, out bool more)
+        {
+            // Start at the prefix, or just after "after" if that comes later: either way every key yielded is past both.
+            bool fromAfter = after.SequenceCompareTo(prefix) >= 0 && !(after.IsEmpty && prefix.IsEmpty);
+            int count = 0, used = 0;
+            more = false;
+            lock (_lock)
+            {
+                foreach ((ReadOnlySpan<byte> key, RecordLocation location) in _index.OrderedFrom(fromAfter ? after : prefix, inclusive: !fromAfter))
+                {
+                    if (!key.StartsWith(prefix))
+                    {
+                        break;
+                    }
+
+                    if (location.Tombstone || location.ExpiredAt(now))
+                    {
+                        continue;
+                    }
+
+                    if (count == keys.Length || used + key.Length > keyBuffer.Length)
+                    {
+                        more = true;
+                        break;
+                    }
+
+                    key.CopyTo(keyBuffer.Slice(used));
+                    keys[count++] = new ListedKey(used, key.Length, new ValueInfo(location.ValueLength, location.Sequence, location.Expires));
+                    used += key.Length;
+                }
+            }
+
+            return count;
+        }
+
         /// <summary>The key's location as the index holds it, expired or not (the write log judges).</summary>
         public bool TryGetLocation(ReadOnlySpan<byte> key, out RecordLocation location)
         {
@@ -222,12 +262,22 @@ namespace EmbedKv.Server.Storage.Segments
             }
         }
 
-        /// <summary>Drops the tombstones kept for recovery and totals the segments' bytes.</summary>
+        /// <summary>Recovery begins: the index defers ordering its keys until <see cref="EndRecovery"/> (a bulk load).</summary>
+        public void BeginRecovery()
+        {
+            lock (_lock)
+            {
+                _index.BeginBulkLoad();
+            }
+        }
+
+        /// <summary>Drops the tombstones kept for recovery, builds the ordered index at once, and totals the segments' bytes.</summary>
         public void EndRecovery()
         {
             lock (_lock)
             {
                 _index.RemoveTombstones();
+                _index.EndBulkLoad();
                 _recordBytes = 0;
                 _deadBytes = 0;
                 foreach (Segment segment in _segments.Values)

@@ -7,6 +7,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Text;
 using System.Threading;
+using EmbedKv.Runtime.Memory;
 using EmbedKv.Server.Http;
 using EmbedKv.Server.Http.Exchange;
 using EmbedKv.Server.Kv;
@@ -22,6 +23,7 @@ namespace EmbedKv.Server.Tests.Http.Exchange
 
         private readonly TempDirectory _dir = new TempDirectory();
         private readonly BufferPool _pool;
+        private readonly ListingPages _pages = new ListingPages();
         private readonly ConnectionBuffers _buffers;
         private readonly KvHandler _handler;
         private readonly Queue<byte> _incoming = new Queue<byte>();
@@ -30,6 +32,8 @@ namespace EmbedKv.Server.Tests.Http.Exchange
         private readonly Queue<(WriteOutcome, ulong)> _completions = new Queue<(WriteOutcome, ulong)>();
         private StoredValue _sending;
         private bool _hasSending;
+        private NativeRegion? _page;
+        private int _pageLength;
         private int _turnBytes;
         private bool _inputDrained;
         private bool _clientClosed;
@@ -44,7 +48,7 @@ namespace EmbedKv.Server.Tests.Http.Exchange
             _pool = new BufferPool(Context.Layout.BlockSize);
             _buffers = new ConnectionBuffers(Context.Layout);
             var responses = new ResponseComposer(Context, _buffers);
-            _handler = new KvHandler(Store, Options, this, _buffers, responses, this) { Token = 1 };
+            _handler = new KvHandler(Store, Options, this, _buffers, responses, this, _pages) { Token = 1 };
             Exchange = new Http1Exchange(Context, _buffers, responses, _handler, this);
             Exchange.Start(Now);
         }
@@ -86,7 +90,7 @@ namespace EmbedKv.Server.Tests.Http.Exchange
 
         public bool TurnBytesSpent => _turnBytes >= TurnByteBudget;
 
-        public bool SendingValue => _hasSending;
+        public bool SendingValue => _hasSending || _page is not null;
 
         /// <summary>The block is rented now (an idle connection gives it back).</summary>
         public bool HoldsBuffers => _buffers.IsAttached;
@@ -187,7 +191,7 @@ namespace EmbedKv.Server.Tests.Http.Exchange
 
         public SendStatus Send()
         {
-            bool progress = _buffers.HasOutput || _hasSending;
+            bool progress = _buffers.HasOutput || _hasSending || _page is not null;
             if (!DiscardOutput)
             {
                 _wire.Write(_buffers.Unsent);
@@ -203,6 +207,14 @@ namespace EmbedKv.Server.Tests.Http.Exchange
                 _wire.Write(value);
                 _hasSending = false;
                 _sending.Release();
+            }
+
+            if (_page is { } page)
+            {
+                // What send would send: the listing page's bytes.
+                _wire.Write(page.AsSpan(0, _pageLength));
+                _page = null;
+                _pages.Return(page);
             }
 
             return progress ? SendStatus.Sent : SendStatus.Nothing;
@@ -233,6 +245,12 @@ namespace EmbedKv.Server.Tests.Http.Exchange
                 _sending.Release();
             }
 
+            if (_page is { } page)
+            {
+                _page = null;
+                _pages.Return(page);
+            }
+
             ReleaseBuffers();
         }
 
@@ -240,6 +258,12 @@ namespace EmbedKv.Server.Tests.Http.Exchange
         {
             _sending = value;
             _hasSending = true;
+        }
+
+        void IValueSink.Send(NativeRegion page, int length, ListingPages pages)
+        {
+            _page = page;
+            _pageLength = length;
         }
 
         public void Break() => Close();
@@ -258,6 +282,7 @@ namespace EmbedKv.Server.Tests.Http.Exchange
             Close();
             Store.Dispose();
             _pool.Dispose();
+            _pages.Dispose();
             _dir.Dispose();
         }
 
