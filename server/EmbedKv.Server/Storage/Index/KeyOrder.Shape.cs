@@ -32,8 +32,9 @@ namespace EmbedKv.Server.Storage.Index
             }
 
             left->Next = rightId;
+            // Insert made the leaf's prefix one the key shares, and the new half took it over.
             Node* target = toRight ? right : left;
-            PutKey(target, at, entryNumber, 0);
+            Put(target, at, entryNumber, KeyHeads.Head(key, target->Skip), 0);
             NoteSplitRun(left, right, target, at, run);
             RaiseSkip(left);
             RaiseSkip(right);

@@ -66,7 +66,8 @@ namespace EmbedKv.Server.Storage.Index
 
         private const int HeaderBytes = 16;
 
-        // Far above any height reachable in memory (41^7 keys need 7 levels); checked before each insert.
+        // Far above any height a tree in memory reaches (ten levels of half-full nodes hold 10^12 keys);
+        // checked before each insert, so that the path arrays cannot overflow.
         private const int MaxHeight = 32;
 
         private const byte LeafLevel = 0;
@@ -112,14 +113,8 @@ namespace EmbedKv.Server.Storage.Index
             Clear();
         }
 
-        /// <summary>Keys in the tree.</summary>
-        public long Count => _count;
-
         /// <summary>Levels, 1 for a lone leaf.</summary>
         public int Height => _height;
-
-        /// <summary>Keys a leaf holds.</summary>
-        public int LeafCapacity => _leafCapacity;
 
         /// <summary>Bytes reserved for nodes; only the touched part is resident.</summary>
         public long ReservedBytes => (long)_region.Length;
@@ -134,9 +129,6 @@ namespace EmbedKv.Server.Storage.Index
                 return (long)((bytes + page - 1) / page * page);
             }
         }
-
-        /// <summary>Nodes in use.</summary>
-        public long NodesInUse => _nodeHighWater - 1 - _freeCount;
 
         /// <summary>Empties the tree (its memory stays mapped for the next keys).</summary>
         public void Clear()
