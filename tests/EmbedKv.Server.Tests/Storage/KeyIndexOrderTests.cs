@@ -167,6 +167,48 @@ namespace EmbedKv.Server.Tests.Storage
         }
 
         [Fact]
+        public unsafe void TheBuildsSortOrdersWordsAsArraySortDoes()
+        {
+            var random = new Random(3);
+            foreach (int count in new[] { 0, 1, 2, 47, 48, 49, 300, 100_000 })
+            {
+                for (int shape = 0; shape < 3; shape++)
+                {
+                    // Any words; words sharing most bytes (as padded keys do); few distinct words.
+                    ulong[] words = new ulong[count];
+                    for (int i = 0; i < count; i++)
+                    {
+                        ulong word = (ulong)random.NextInt64();
+                        words[i] = shape == 0 ? word : shape == 1 ? word & 0x00FF_0000_0000_FF00 : word % 5;
+                    }
+
+                    uint[] items = new uint[count];
+                    for (int i = 0; i < count; i++)
+                    {
+                        items[i] = (uint)i;
+                    }
+
+                    ulong[] expected = (ulong[])words.Clone();
+                    Array.Sort(expected);
+                    ulong[] original = (ulong[])words.Clone();
+                    ulong[] spareWords = new ulong[count];
+                    uint[] spareItems = new uint[count];
+                    fixed (ulong* w = words, sw = spareWords)
+                    fixed (uint* it = items, si = spareItems)
+                    {
+                        WordSort.Sort(w, it, count, sw, si);
+                    }
+
+                    Assert.Equal(expected, words);
+                    for (int i = 0; i < count; i++)
+                    {
+                        Assert.Equal(words[i], original[items[i]]);
+                    }
+                }
+            }
+        }
+
+        [Fact]
         public void ChangesInvalidateAWalkButRelocationDoesNot()
         {
             using var index = new KeyIndex();

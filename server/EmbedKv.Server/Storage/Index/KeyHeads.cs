@@ -47,6 +47,7 @@ namespace EmbedKv.Server.Storage.Index
         /// <param name="key">The key.</param>
         /// <param name="depth">Which 8 bytes.</param>
         /// <returns>The word.</returns>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static ulong Word(ReadOnlySpan<byte> key, int depth)
         {
             int start = depth * 8;
@@ -55,14 +56,7 @@ namespace EmbedKv.Server.Storage.Index
                 return BinaryPrimitives.ReadUInt64BigEndian(key.Slice(start));
             }
 
-            ulong word = 0;
-            for (int i = 0; i < 8; i++)
-            {
-                int at = start + i;
-                word = (word << 8) | (at < key.Length ? key[at] : 0u);
-            }
-
-            return word;
+            return PaddedWord(key, start);
         }
 
         /// <summary>Compares two keys in unsigned byte order (a key before its extensions), and measures their padded common prefix.</summary>
@@ -100,6 +94,18 @@ namespace EmbedKv.Server.Storage.Index
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static int PrefixOfHeads(int skip, uint a, uint b)
             => Math.Min(skip + (BitOperations.LeadingZeroCount(a ^ b) >> 3), MaxPrefix);
+
+        private static ulong PaddedWord(ReadOnlySpan<byte> key, int start)
+        {
+            ulong word = 0;
+            for (int i = 0; i < 8; i++)
+            {
+                int at = start + i;
+                word = (word << 8) | (at < key.Length ? key[at] : 0u);
+            }
+
+            return word;
+        }
 
         private static uint PaddedHead(ReadOnlySpan<byte> key, int skip)
         {

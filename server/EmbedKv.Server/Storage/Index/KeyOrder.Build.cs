@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using EmbedKv.Runtime.Memory;
 
 namespace EmbedKv.Server.Storage.Index
@@ -8,6 +9,12 @@ namespace EmbedKv.Server.Storage.Index
     /// The bulk build: sorts every entry at once and writes the tree level by level, far faster than a
     /// million inserts, each a descent that reads keys scattered over the arena.
     /// </content>
+    /// <remarks>
+    /// The build runs once, when the store opens, in loops over every key: its methods are compiled
+    /// fully optimized at once (<see cref="MethodImplOptions.AggressiveOptimization"/>) rather than
+    /// tiered up while they run. Tiered, the first build of a process took 0.23 s for a million keys,
+    /// warmed-up ones 0.06 s. For the same reason it sorts with <see cref="WordSort"/>.
+    /// </remarks>
     internal sealed unsafe partial class KeyOrder
     {
         // Built nodes are filled to 15/16, so that the first inserts after a build do not split at once.
@@ -24,7 +31,8 @@ namespace EmbedKv.Server.Storage.Index
         /// <param name="keys">The index's keys now.</param>
         /// <param name="entryHighWater">Entries to look at: those below it that are not free.</param>
         /// <param name="count">How many of them are in use.</param>
-        /// <exception cref="OutOfMemoryException">The scratch or node memory could not be mapped; the tree is empty.</exception>
+        /// <exception cref="OutOfMemoryException">The scratch memory (24 bytes a key) or the nodes could not be mapped; the tree is empty.</exception>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Build(in KeySource keys, uint entryHighWater, int count)
         {
             _keys = keys;
@@ -34,9 +42,12 @@ namespace EmbedKv.Server.Storage.Index
                 return;
             }
 
-            using NativeRegion scratch = NativeRegion.Allocate((nuint)count * (sizeof(ulong) + sizeof(uint)));
+            // Words and entry numbers, and as much again for the sort to move them into.
+            using NativeRegion scratch = NativeRegion.Allocate((nuint)count * 2 * (sizeof(ulong) + sizeof(uint)));
             ulong* words = (ulong*)scratch.Pointer;
-            uint* items = (uint*)(words + count);
+            ulong* spareWords = words + count;
+            uint* items = (uint*)(spareWords + count);
+            uint* spareItems = items + count;
             int n = 0;
             for (uint entryNumber = 0; entryNumber < entryHighWater; entryNumber++)
             {
@@ -60,13 +71,14 @@ namespace EmbedKv.Server.Storage.Index
                 throw new InvalidOperationException("The key index holds " + n + " entries, not " + count + ".");
             }
 
-            new Span<ulong>(words, n).Sort(new Span<uint>(items, n));
-            SortTies(words, items, n);
+            WordSort.Sort(words, items, n, spareWords, spareItems);
+            SortTies(words, items, n, spareWords, spareItems);
             BuildLeaves(words, items, n);
         }
 
         /// <summary>Sorts each run of entries whose first words tie, then puts the first word back for the leaves' heads.</summary>
-        private void SortTies(ulong* words, uint* items, int n)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void SortTies(ulong* words, uint* items, int n, ulong* spareWords, uint* spareItems)
         {
             var runs = new RunStack();
             try
@@ -85,7 +97,7 @@ namespace EmbedKv.Server.Storage.Index
                         runs.Push(start, end, 1);
                         while (runs.TryPop(out int low, out int high, out int depth))
                         {
-                            SortRun(words, items, low, high, depth, ref runs);
+                            SortRun(words, items, low, high, depth, spareWords, spareItems, ref runs);
                         }
 
                         new Span<ulong>(words + start, end - start).Fill(word);
@@ -101,7 +113,8 @@ namespace EmbedKv.Server.Storage.Index
         }
 
         /// <summary>Sorts entries that tie in their first <paramref name="depth"/> words by the next one, pushing the runs that tie again.</summary>
-        private void SortRun(ulong* words, uint* items, int low, int high, int depth, ref RunStack runs)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void SortRun(ulong* words, uint* items, int low, int high, int depth, ulong* spareWords, uint* spareItems, ref RunStack runs)
         {
             int longest = 0;
             for (int i = low; i < high; i++)
@@ -119,11 +132,11 @@ namespace EmbedKv.Server.Storage.Index
                     words[i] = _keys.Entry(items[i])->KeyLength;
                 }
 
-                new Span<ulong>(words + low, high - low).Sort(new Span<uint>(items + low, high - low));
+                WordSort.Sort(words + low, items + low, high - low, spareWords, spareItems);
                 return;
             }
 
-            new Span<ulong>(words + low, high - low).Sort(new Span<uint>(items + low, high - low));
+            WordSort.Sort(words + low, items + low, high - low, spareWords, spareItems);
             for (int start = low; start < high;)
             {
                 int end = start + 1;
@@ -142,6 +155,7 @@ namespace EmbedKv.Server.Storage.Index
         }
 
         /// <summary>Writes the leaves from the sorted entries, then each level of inner nodes from the one below.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void BuildLeaves(ulong* words, uint* items, int n)
         {
             int leafFill = Math.Max(1, _leafCapacity * BuildFillSixteenths / 16);

@@ -32,8 +32,9 @@ namespace EmbedKv.Server.Storage.Index
             }
 
             left->Next = rightId;
+            // Insert made the leaf's prefix one the key shares, and the new half took it over.
             Node* target = toRight ? right : left;
-            PutKey(target, at, entryNumber, 0);
+            Put(target, at, entryNumber, KeyHeads.Head(key, target->Skip), 0);
             NoteSplitRun(left, right, target, at, run);
             RaiseSkip(left);
             RaiseSkip(right);
@@ -84,24 +85,6 @@ namespace EmbedKv.Server.Storage.Index
             AddChild(ref path, level - 1, rightId);
         }
 
-        /// <summary>
-        /// After a split, the run goes on in the node where its next insert will go: the one holding the
-        /// new key, except in a descending run, which goes on at the end of the left node.
-        /// </summary>
-        private static void NoteSplitRun(Node* left, Node* right, Node* target, int at, byte run)
-        {
-            NoteRun(left, -1, 0);
-            NoteRun(right, -1, 0);
-            if ((run & Descending) != 0 && target == right && (run & RunLength) >= RunToSplitAtInsert)
-            {
-                NoteRun(left, left->Count, run);
-            }
-            else
-            {
-                NoteRun(target, at, run);
-            }
-        }
-
         private void NewRoot(uint leftId, uint rightId)
         {
             uint rootId = NewNode((byte)(At(leftId)->Level + 1));
@@ -119,41 +102,6 @@ namespace EmbedKv.Server.Storage.Index
             Heads(root)[1] = KeyHeads.Head(_keys[keys[1]], prefix);
             _root = rootId;
             _height++;
-        }
-
-        /// <summary>
-        /// In an ascending run that has reached the end of a full node, puts the new key (and child) at the
-        /// front of the node's right sibling instead, if that has room: a split would leave the new key in
-        /// a node of its own, which the run would leave behind nearly empty as soon as it reached the
-        /// sibling's first key (recovery's keys "1060".."1069", after the node's last key "106").
-        /// </summary>
-        /// <returns>Whether the key went to the sibling.</returns>
-        private bool TryOverflow(ref Path path, int level, uint entryNumber, uint childId, byte run)
-        {
-            if (level == 0 || (run & Descending) != 0 || (run & RunLength) < RunToSplitAtInsert)
-            {
-                return false;
-            }
-
-            Node* parent = At(path.Nodes[level - 1]);
-            int index = path.Indexes[level - 1] + 1;
-            if (index >= parent->Count)
-            {
-                return false;
-            }
-
-            Node* sibling = At(ChildrenOf(parent)[index]);
-            if (sibling->Count >= CapacityOf(sibling))
-            {
-                return false;
-            }
-
-            // The key is after all of the node's keys and before the sibling's first (which it replaces in the parent).
-            PutKey(sibling, 0, entryNumber, childId);
-            NoteRun(sibling, 0, run);
-            NoteRun(At(path.Nodes[level]), -1, 0);
-            ReplaceKey(parent, index, entryNumber);
-            return true;
         }
 
         /// <summary>Puts a key (and, in an inner node, its child) into a node with room, shortening the node's prefix if the key does not share it.</summary>

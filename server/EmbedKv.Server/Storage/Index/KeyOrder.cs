@@ -66,18 +66,12 @@ namespace EmbedKv.Server.Storage.Index
 
         private const int HeaderBytes = 16;
 
-        // Far above any height reachable in memory (41^7 keys need 7 levels); checked before each insert.
+        // Far above any height a tree in memory reaches (ten levels of half-full nodes hold 10^12 keys);
+        // checked before each insert, so that the path arrays cannot overflow.
         private const int MaxHeight = 32;
 
         private const byte LeafLevel = 0;
         private const byte FreeLevel = byte.MaxValue;
-
-        // Node.Run: how many inserts in a row went the same way in the node (bits 0..6), and which (bit 7).
-        private const byte RunLength = 0x7F;
-        private const byte Descending = 0x80;
-
-        // A run this long is no accident (random inserts make one with odds about 2^-15): split where it goes.
-        private const int RunToSplitAtInsert = 16;
 
         private readonly NativeRegion _region;
         private readonly int _nodeBytes;
@@ -119,14 +113,8 @@ namespace EmbedKv.Server.Storage.Index
             Clear();
         }
 
-        /// <summary>Keys in the tree.</summary>
-        public long Count => _count;
-
         /// <summary>Levels, 1 for a lone leaf.</summary>
         public int Height => _height;
-
-        /// <summary>Keys a leaf holds.</summary>
-        public int LeafCapacity => _leafCapacity;
 
         /// <summary>Bytes reserved for nodes; only the touched part is resident.</summary>
         public long ReservedBytes => (long)_region.Length;
@@ -141,9 +129,6 @@ namespace EmbedKv.Server.Storage.Index
                 return (long)((bytes + page - 1) / page * page);
             }
         }
-
-        /// <summary>Nodes in use.</summary>
-        public long NodesInUse => _nodeHighWater - 1 - _freeCount;
 
         /// <summary>Empties the tree (its memory stays mapped for the next keys).</summary>
         public void Clear()
@@ -422,49 +407,6 @@ namespace EmbedKv.Server.Storage.Index
             childPrefix = low > 0 ? lowPrefix : highPrefix;
             childOrder = low > 0 ? lowOrder : highOrder;
             return low;
-        }
-
-        /// <summary>The run an insert at <paramref name="position"/> makes in a node: one longer if it goes the way the last one went.</summary>
-        private static byte RunWith(Node* node, int position)
-        {
-            int last = node->Last;
-            if (last == 0)
-            {
-                return 1;
-            }
-
-            byte direction = position < last ? Descending : (byte)0;
-            int length = (node->Run & Descending) == direction ? Math.Min((node->Run & RunLength) + 1, RunLength) : 1;
-            return (byte)(length | direction);
-        }
-
-        /// <summary>Records the last insert in a node (its position, or -1 for none: positions moved) and its run.</summary>
-        private static void NoteRun(Node* node, int position, byte run)
-        {
-            node->Last = (ushort)(position + 1);
-            node->Run = run;
-        }
-
-        /// <summary>
-        /// Where a full node splits for an insert at <paramref name="position"/>: the keys it keeps, and
-        /// where the new key goes. In a run, the keys behind the run stay apart: ascending, the new key ends
-        /// the left node (or, at the end, starts the right one); descending, it starts the right one (or,
-        /// at the front, is the left one alone).
-        /// </summary>
-        private static int SplitPoint(int capacity, int position, byte run, out bool right, out int at)
-        {
-            if ((run & RunLength) >= RunToSplitAtInsert)
-            {
-                bool descending = (run & Descending) != 0;
-                right = descending ? position > 0 : position == capacity;
-                at = right ? 0 : position;
-                return position;
-            }
-
-            int keep = capacity / 2;
-            right = position > keep;
-            at = right ? position - keep : position;
-            return keep;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
