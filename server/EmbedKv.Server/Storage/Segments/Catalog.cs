@@ -206,21 +206,13 @@ namespace EmbedKv.Server.Storage.Segments
         /// Makes a durable put or delete visible, and counts what it made dead. A key that had expired by
         /// <paramref name="now"/> (Unix seconds) counts as absent: its put is a create, its delete finds nothing.
         /// </summary>
+        /// <remarks>
+        /// The caller then tells the watchers (<see cref="Report"/>), after the lock and after it answered the
+        /// writer: a loop woken by the report first answered up to a turn of woken long-polls before the
+        /// writer's own 201, which came a moment later.
+        /// </remarks>
         /// <exception cref="StorageInvariantException">The write is not newer than the last one applied.</exception>
         public WriteOutcome Apply(ReadOnlySpan<byte> key, in RecordLocation location, long now)
-        {
-            WriteOutcome outcome = ApplyLocked(key, location, now);
-
-            // After the lock, so a watcher woken now reads the new state, and no sink runs under the lock.
-            if (outcome != WriteOutcome.NotFound)
-            {
-                Changes.Changed(key, location.Sequence);
-            }
-
-            return outcome;
-        }
-
-        private WriteOutcome ApplyLocked(ReadOnlySpan<byte> key, in RecordLocation location, long now)
         {
             lock (_lock)
             {
@@ -258,6 +250,20 @@ namespace EmbedKv.Server.Storage.Segments
                         AddDead(location.Segment, length);
                         return WriteOutcome.Replaced;
                 }
+            }
+        }
+
+        /// <summary>
+        /// Tells the watchers of <paramref name="key"/> that the write of <paramref name="sequence"/>, which
+        /// <see cref="Apply"/> made visible with <paramref name="outcome"/>, changed it (a delete that found
+        /// nothing changed nothing). Outside the lock, so a watcher woken now reads the new state, and no sink
+        /// runs under it.
+        /// </summary>
+        public void Report(ReadOnlySpan<byte> key, WriteOutcome outcome, ulong sequence)
+        {
+            if (outcome is WriteOutcome.Created or WriteOutcome.Replaced or WriteOutcome.Deleted)
+            {
+                Changes.Changed(key, sequence);
             }
         }
 

@@ -146,6 +146,7 @@ namespace EmbedKv.Server.Storage.Writes
                     write.Upload?.Finish();
                     completed++;
                     Complete(write, outcome);
+                    Report(batch, write, outcome);
                     _schedule.Point("commit.applied");
                 }
             }
@@ -201,6 +202,19 @@ namespace EmbedKv.Server.Storage.Writes
         /// Tells the writer. Its callback is the caller's code on the commit thread: if it throws, the thread
         /// logs it and goes on, since the write's fate is settled and every later writer still waits to hear.
         /// </summary>
+        /// <summary>Tells the key's watchers, after its writer was answered; like a completion, a fault here costs the watchers only.</summary>
+        private void Report(PendingBatch batch, in PendingWrite write, WriteOutcome outcome)
+        {
+            try
+            {
+                _log.Catalog.Report(batch.KeyOf(write), outcome, write.Location.Sequence);
+            }
+            catch (Exception e)
+            {
+                StorageLog.CompletionFailed(_log.Options.Logger, "a watch report", e);
+            }
+        }
+
         private void Complete(in PendingWrite write, WriteOutcome outcome)
         {
             try

@@ -268,9 +268,10 @@ namespace EmbedKv.Server.Storage.Writes
         /// <summary>Makes a Batched or None write visible at once (under the write lock, so in sequence order).</summary>
         private WriteOutcome ApplyNow(ReadOnlySpan<byte> key, in RecordLocation location)
         {
+            WriteOutcome outcome;
             try
             {
-                return _catalog.Apply(key, location, _options.NowUnixSeconds());
+                outcome = _catalog.Apply(key, location, _options.NowUnixSeconds());
             }
             catch (Exception e)
             {
@@ -280,6 +281,11 @@ namespace EmbedKv.Server.Storage.Writes
                 StorageLog.RefusingWrites(_options.Logger, e.Message, e);
                 throw new StorageFailedException(e);
             }
+
+            // The writer is answered by its caller on its own thread; a loop drains that answer before the
+            // waits this report wakes (Catalog.Report).
+            _catalog.Report(key, outcome, location.Sequence);
+            return outcome;
         }
 
         internal void Recycle(ValueUpload upload)
