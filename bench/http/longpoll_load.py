@@ -235,13 +235,13 @@ class Client:
         t_recv = None
         try:
             if self.timestamps:
-                data, anc, _, _ = c.sock.recvmsg(262144, socket.CMSG_SPACE(16))
+                data, anc, _, _ = c.sock.recvmsg(65536, socket.CMSG_SPACE(16))
                 for level, kind, payload in anc:
                     if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(payload) >= 16:
                         sec, nsec = struct.unpack("qq", payload[:16])
                         t_recv = sec * 1000000000 + nsec
             else:
-                data = c.sock.recv(262144)
+                data = c.sock.recv(65536)
         except BlockingIOError:
             return
         except OSError:
@@ -1094,21 +1094,23 @@ def cmd_report(a):
     w("keep-alive connections open and idle (idle), and with those N connections each waiting (`Prefer: wait=300`, %s other" % meta.get("keys"))
     w("keys, held before wrk starts, checked still held after it ends, then woken by a PUT per key). %s rounds, the order" % meta.get("rounds"))
     w("none, idle, waiting and reversed every other round. **noise** is the larger round-to-round spread, (max − min) / median,")
-    w("of none and waiting; the goal is met when waiting / none ≥ 1 − noise.")
+    w("of none and waiting; the goal is met when waiting / none ≥ 1 − noise. The last column: the server's CPU time and its")
+    w("core's busy time as shares of the core's time during the run (/proc); the difference is other processes on that core.")
     w("")
-    w("| other connections | req/s, median (min–max) | ÷ none | p50 / p99 ms | failed |")
-    w("|---|---:|---:|---:|---:|")
+    w("| other connections | req/s, median (min–max) | ÷ none | p50 / p99 ms | failed | server CPU / its core busy, % |")
+    w("|---|---:|---:|---:|---:|---:|")
     names = {"none": "none", "idle": "N idle", "waiting": "N waiting"}
     for v in variants:
         rows = tp[v]
         if not rows:
             continue
         m = tp_med[v]
-        w("| %s | %s (%s) | %s | %s / %s | %s |" % (
+        w("| %s | %s (%s) | %s | %s / %s | %s | %s / %s |" % (
             names[v], i(m), rng([d["rps"] for d in rows], i),
             "%.2f" % (m / tp_med["none"]) if m and tp_med["none"] else "-",
             ms(median(d["p50"] for d in rows)), ms(median(d["p99"] for d in rows)),
-            sum(d["non2xx"] + d["errors"] for d in rows)))
+            sum(d["non2xx"] + d["errors"] for d in rows),
+            i(median(num(d.get("server_cpu")) for d in rows)), i(median(num(d.get("core_busy")) for d in rows))))
     w("")
     if noise is not None:
         w("Noise ±%.0f%% (none: ±%.0f%%, waiting: ±%.0f%%); waiting / none per round: %s." % (

@@ -257,15 +257,26 @@ EOF
     done
     echo "hold round $round $(sed -n "${lines}p" "$w/hold.out")" | tee -a "$samples" >&2
   }
+  # CPU time of the server and busy time of its core, in clock ticks: "server busy total".
+  lp_ticks() {
+    local t
+    t="$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$server_pid/stat" 2>/dev/null || echo 0)"
+    awk -v t="$t" -v c="cpu$srv_cpu" '$1 == c { b = $2 + $3 + $4 + $7 + $8 + $9; print t, b, b + $5 + $6 }' /proc/stat
+  }
   lp_tput() { # variant
-    local f="$w/wrk.$1.$round.txt"
+    local f="$w/wrk.$1.$round.txt" before after use
+    before="$(lp_ticks)"
     lp_run "wrk.$1.$round" taskset -c "$cli_cpu" wrk -t1 -c"$wrk_conns" -d"${secs}s" --latency "$url"
+    after="$(lp_ticks)"
+    # The server's CPU and its core's busy time, as % of the core's time during the run.
+    use="$(awk -v a="$before" -v b="$after" 'BEGIN { split(a, x, " "); split(b, y, " "); d = y[3] - x[3]
+      if (d <= 0) print "- -"; else printf "%.0f %.0f\n", 100 * (y[1] - x[1]) / d, 100 * (y[2] - x[2]) / d }')"
     mv "$w/wrk.$1.$round.out" "$f"
-    echo "wrk round $round variant $1 file $f" >>"$samples"
+    echo "wrk round $round variant $1 file $f server_cpu ${use% *} core_busy ${use#* }" >>"$samples"
     awk -v v="$1" -v r="$round" '/^Requests\/sec:/ { print "wrk round " r " variant " v ": " $2 " req/s" }' "$f" >&2
   }
   round=0
-  lp_run wrk.warmup taskset -c "$cli_cpu" wrk -t1 -c"$wrk_conns" -d1s "$url"
+  lp_run wrk.warmup taskset -c "$cli_cpu" wrk -t1 -c"$wrk_conns" -d2s "$url"
   for round in $(seq 1 "$rounds"); do
     log "throughput, round $round of $rounds"
     if [ $((round % 2)) -eq 1 ]; then
