@@ -40,6 +40,21 @@ namespace EmbedKv.Server
             }
         }
 
+        /// <summary>Long-polls under way in all loops (Loop/WaitingReads), for tests.</summary>
+        internal int WaitingReads
+        {
+            get
+            {
+                int waiting = 0;
+                foreach (EventLoop loop in _loops)
+                {
+                    waiting += loop.Waits.Count;
+                }
+
+                return waiting;
+            }
+        }
+
         private KvServer(KvServerOptions options, KvStore store, List<EventLoop> loops, List<FileDescriptor> listeners, SharedCounter open, KvMetrics metrics, InetEndpoint endpoint, int maxConnections)
         {
             MaxConnections = maxConnections;

@@ -24,6 +24,9 @@ namespace EmbedKv.Server.Kv
         // into an upload as they arrive.
         private const int BodySize = 16 * 1024;
 
+        /// <summary>The longest a GET waits for its key to change (RFC 7240 wait; docs/api.md "Long-poll").</summary>
+        public const int MaxWaitSeconds = 300;
+
         // Values up to this size are copied behind their head and sent with it in one send; larger ones
         // go by sendfile. For small values the splice machinery of sendfile and a second syscall cost
         // more than copying a few KiB from the page cache (bench/results/http.md, profile).
@@ -39,7 +42,9 @@ namespace EmbedKv.Server.Kv
         // Keys one listing batch copies out of the store before they are written into the page.
         private const int ListingBatch = 256;
 
-        private readonly RequestConditions _conditions = new RequestConditions();
+        // Swapped with a waiting read's spare while that read waits (ReadWait.Hold).
+        private RequestConditions _conditions = new RequestConditions();
+        private IReadWaits _waits;
         private readonly ListingPages _pages;
         private ListingQuery? _listingQuery;
         private ListedKey[]? _listed;
@@ -54,8 +59,9 @@ namespace EmbedKv.Server.Kv
         private uint _expires;
         private ValueUpload? _upload;
 
-        public KvHandler(KvStore store, KvServerOptions options, IWriteCompletion completions, ConnectionBuffers buffers, ResponseComposer responses, IValueSink sink, ListingPages pages)
+        public KvHandler(KvStore store, KvServerOptions options, IWriteCompletion completions, ConnectionBuffers buffers, ResponseComposer responses, IValueSink sink, IReadWaits waits, ListingPages pages)
         {
+            _waits = waits;
             _pages = pages;
             _store = store;
             _maxKeyLength = options.MaxKeyLength;
@@ -73,9 +79,10 @@ namespace EmbedKv.Server.Kv
         public long MaxBodyLength => _maxValueLength;
 
         /// <summary>Serves the connection behind <paramref name="sink"/> now (handlers are pooled with their exchange).</summary>
-        public void Bind(IValueSink sink, ulong token)
+        public void Bind(IValueSink sink, IReadWaits waits, ulong token)
         {
             _sink = sink;
+            _waits = waits;
             Token = token;
         }
 
@@ -204,13 +211,10 @@ namespace EmbedKv.Server.Kv
                     if (_listing)
                     {
                         List();
-                    }
-                    else
-                    {
-                        Read();
+                        return HandlerReply.Answered;
                     }
 
-                    return HandlerReply.Answered;
+                    return Read(mayWait: true);
             }
         }
 
@@ -282,30 +286,65 @@ namespace EmbedKv.Server.Kv
             }
         }
 
-        /// <summary>GET and HEAD (after any body they carried was read and dropped).</summary>
-        private void Read()
+        /// <summary>
+        /// A GET that waited (see <see cref="Read"/>) is answered now, as the key stands: it changed, its value
+        /// expired, or the wait is up. The exchange resumed owing this answer.
+        /// </summary>
+        public void AnswerWait(ReadWait wait)
+        {
+            _keyLength = wait.Release(ref _conditions, KeyArea);
+            _method = HttpMethod.Get;
+            _listing = false;
+            Read(mayWait: false);
+        }
+
+        /// <summary>
+        /// GET and HEAD (after any body they carried was read and dropped). A GET with Prefer: wait whose
+        /// answer would be 304 or 404 waits instead, up to <see cref="MaxWaitSeconds"/>, for its key to be
+        /// written, deleted or to expire (RFC 7240 §4.3; docs/api.md "Long-poll"): it is parked with its
+        /// connection, and answered by <see cref="AnswerWait"/>.
+        /// </summary>
+        private HandlerReply Read(bool mayWait)
         {
             bool exists = _store.TryGet(Key, out StoredValue value);
             var fields = new ValueFields(_fields);
-            switch (_conditions.Evaluate(_method, exists, value.Version))
+            ConditionVerdict verdict = _conditions.Evaluate(_method, exists, value.Version);
+            if (mayWait && Waits(verdict, exists))
+            {
+                ulong seen = exists ? value.Version : 0;
+                uint expires = exists ? value.Expires : 0;
+                long milliseconds = Math.Min(_conditions.WaitSeconds, MaxWaitSeconds) * 1000;
+                if (exists)
+                {
+                    value.Release();
+                }
+
+                // Between the look and the registration (Park looks again): where a lost wake-up would fall.
+                _store.Options.Schedule.Point("wait.watching");
+                _waits.BeginWait().Hold(Key, ref _conditions, seen, expires, milliseconds);
+                _waits.Park();
+                return HandlerReply.Pending;
+            }
+
+            switch (verdict)
             {
                 case ConditionVerdict.PreconditionFailed:
                     value.Release();
                     _responses.Text(412, PreconditionFailedText);
-                    return;
+                    return HandlerReply.Answered;
                 case ConditionVerdict.NotModified:
                     // RFC 9110 §15.4.5: the fields a 200 would have carried that describe the value, no body.
                     fields.ETag(value.Version);
                     fields.Expires(value.Expires);
                     value.Release();
                     _responses.Head(304, -1, octetStream: false, fields.Written);
-                    return;
+                    return HandlerReply.Answered;
             }
 
             if (!exists)
             {
                 _responses.Text(404, "not found\n"u8);
-                return;
+                return HandlerReply.Answered;
             }
 
             // Range is defined for GET only (RFC 9110 §14.2): a HEAD describes the whole value.
@@ -315,7 +354,7 @@ namespace EmbedKv.Server.Kv
                 fields.UnsatisfiedRange(value.Length);
                 value.Release();
                 _responses.Text(416, "range not satisfiable\n"u8, _responses.ConnectionEnds, fields.Written);
-                return;
+                return HandlerReply.Answered;
             }
 
             fields.ETag(value.Version);
@@ -345,7 +384,14 @@ namespace EmbedKv.Server.Kv
             {
                 value.Release();
             }
+
+            return HandlerReply.Answered;
         }
+
+        /// <summary>Whether a GET waits rather than answer (RFC 7240 wait, only where the answer would be 304 or 404).</summary>
+        private bool Waits(ConditionVerdict verdict, bool exists)
+            => _method == HttpMethod.Get && _conditions.WaitSeconds > 0 && !_responses.Stopping
+                && (verdict == ConditionVerdict.NotModified || (verdict == ConditionVerdict.Proceed && !exists));
 
         /// <summary>
         /// GET and HEAD of "/": a page of keys in order (docs/api.md, "Listing"), written whole into a native

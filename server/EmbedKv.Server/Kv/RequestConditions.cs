@@ -35,8 +35,12 @@ namespace EmbedKv.Server.Kv
         // several, which is answered with the whole value anyway (RFC 9110 §14.2).
         private const int MaxRangeValue = 64;
 
-        private readonly ulong[] _match = new ulong[MaxVersions];
-        private readonly ulong[] _noneMatch = new ulong[MaxVersions];
+        // Room for a few tags, grown to MaxVersions by a request that lists more (and kept): a waiting read
+        // holds one of these objects, so its size counts per waiter (docs/api.md, "Long-poll").
+        private const int UsualVersions = 4;
+
+        private ulong[] _match = new ulong[UsualVersions];
+        private ulong[] _noneMatch = new ulong[UsualVersions];
         private readonly byte[] _range = new byte[MaxRangeValue];
         private int _matchCount;
         private int _noneMatchCount;
@@ -71,8 +75,8 @@ namespace EmbedKv.Server.Kv
             HasIfMatch = head.IfMatch.IsPresent;
             HasIfNoneMatch = head.IfNoneMatch.IsPresent;
             bool matchAny = false, noneMatchAny = false;
-            bool fits = (!HasIfMatch || ReadList(input, head.IfMatch, RequestFields.IfMatch, strong: true, _match, out _matchCount, out matchAny))
-                & (!HasIfNoneMatch || ReadList(input, head.IfNoneMatch, RequestFields.IfNoneMatch, strong: false, _noneMatch, out _noneMatchCount, out noneMatchAny));
+            bool fits = (!HasIfMatch || ReadList(input, head.IfMatch, RequestFields.IfMatch, strong: true, ref _match, out _matchCount, out matchAny))
+                & (!HasIfNoneMatch || ReadList(input, head.IfNoneMatch, RequestFields.IfNoneMatch, strong: false, ref _noneMatch, out _noneMatchCount, out noneMatchAny));
             IfMatchAny = matchAny;
             IfNoneMatchAny = noneMatchAny;
             if (!HasIfMatch)
@@ -141,7 +145,7 @@ namespace EmbedKv.Server.Kv
             return ByteRange.Parse(_range.AsSpan(0, _rangeLength), length);
         }
 
-        private static bool ReadList(ReadOnlySpan<byte> input, in FieldRef field, ReadOnlySpan<byte> name, bool strong, ulong[] versions, out int count, out bool any)
+        private static bool ReadList(ReadOnlySpan<byte> input, in FieldRef field, ReadOnlySpan<byte> name, bool strong, ref ulong[] versions, out int count, out bool any)
         {
             count = 0;
             any = false;
@@ -166,7 +170,12 @@ namespace EmbedKv.Server.Kv
 
                     if (count == versions.Length)
                     {
-                        return false;
+                        if (count == MaxVersions)
+                        {
+                            return false;
+                        }
+
+                        Array.Resize(ref versions, MaxVersions);
                     }
 
                     versions[count++] = version;

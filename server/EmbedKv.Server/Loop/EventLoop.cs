@@ -44,6 +44,9 @@ namespace EmbedKv.Server.Loop
         private long _nextTimer;
         private bool _listening = true;
 
+        // Answers a woken long-poll (a field, so handing it to WaitingReads allocates nothing).
+        private readonly Action<SocketConnection, WaitingRead, long> _answerWait;
+
         public EventLoop(int index, KvStore store, KvServerOptions options, FileDescriptor listener, bool sharedListener, SharedCounter open, int maxConnections, DescriptorShortage shortage, RequestStats stats)
         {
             _listener = listener;
@@ -51,7 +54,8 @@ namespace EmbedKv.Server.Loop
             _maxConnections = maxConnections;
             _epoll = Epoll.Create();
             _wake = EventFd.Create();
-            _context = new LoopContext(store, options, new LoopCompletions(_wake), stats);
+            _context = new LoopContext(store, options, new LoopCompletions(_wake), new LoopKeyChanges(_wake), stats);
+            _answerWait = AnswerWait;
             // A listener shared by all loops wakes only one of them per connection (no thundering herd).
             uint listenerEvents = Sys.EPOLLIN | (sharedListener ? Sys.EPOLLEXCLUSIVE : 0u);
             _gate = new AcceptGate(_epoll, listener.Value, listenerEvents, ListenerTag, shortage);
@@ -61,6 +65,9 @@ namespace EmbedKv.Server.Loop
 
         /// <summary>This loop's pool of exchanges (see <see cref="ExchangeParts"/>); its figures are for tests.</summary>
         internal ExchangeParts.Pool Parts => _context.Parts;
+
+        /// <summary>This loop's long-polls; its figures are for tests.</summary>
+        internal WaitingReads Waits => _context.Waits;
 
         public void Start() => _thread.Start();
 
@@ -80,6 +87,7 @@ namespace EmbedKv.Server.Loop
             _wake.Dispose();
             _gate.Dispose();
 
+            _context.Waits.Dispose();
             _context.Buffers.Dispose();
             _context.Pages.Dispose();
         }
@@ -87,6 +95,7 @@ namespace EmbedKv.Server.Loop
         private void Run()
         {
             _context.Completions.BindToCurrentThread();
+            _context.KeyChanges.BindToCurrentThread();
             try
             {
                 while (true)
@@ -97,8 +106,8 @@ namespace EmbedKv.Server.Loop
                         return;
                     }
 
-                    bool moreToDo = !_context.Completions.IsEmpty || _yielded.Count > 0;
-                    int ready = _epoll.Wait(_events, moreToDo ? 0 : _gate.WaitMilliseconds(now, TimerMilliseconds));
+                    bool moreToDo = !_context.Completions.IsEmpty || !_context.KeyChanges.IsEmpty || _context.Waits.HasWoken || _yielded.Count > 0;
+                    int ready = _epoll.Wait(_events, moreToDo ? 0 : SleepMilliseconds(now));
                     now = Environment.TickCount64;
                     for (int i = 0; i < ready; i++)
                     {
@@ -106,6 +115,7 @@ namespace EmbedKv.Server.Loop
                     }
 
                     DeliverCompletions(now);
+                    WakeWaits(now);
                     DriveYielded(now);
                     if (now >= _nextTimer)
                     {
@@ -266,6 +276,46 @@ namespace EmbedKv.Server.Loop
             }
         }
 
+        /// <summary>How long epoll may sleep: until the next second's deadline check, the accept gate's retry, or the next wait due.</summary>
+        private int SleepMilliseconds(long now)
+        {
+            int sleep = _gate.WaitMilliseconds(now, TimerMilliseconds);
+            long untilWait = _context.Waits.NextDue - now;
+            return untilWait < sleep ? (int)Math.Max(0, untilWait) : sleep;
+        }
+
+        /// <summary>
+        /// Long-polls: the keys the store reported changed wake their waits, as do the waits whose time came;
+        /// each woken wait is answered by its connection (see <see cref="WaitingReads"/>).
+        /// </summary>
+        private void WakeWaits(long now)
+        {
+            foreach (ulong hash in _context.KeyChanges.Drain())
+            {
+                _context.Waits.Changed(hash);
+            }
+
+            _context.Waits.WakeDue(now);
+            if (_context.Waits.HasWoken)
+            {
+                _context.Waits.AnswerWoken(now, _answerWait);
+            }
+        }
+
+        private void AnswerWait(SocketConnection connection, WaitingRead wait, long now)
+        {
+            try
+            {
+                connection.AnswerWait(wait, now);
+            }
+            catch (Exception e)
+            {
+                Fault(connection, e);
+            }
+
+            AfterDrive(connection);
+        }
+
         private void ExpireDeadlines(long now)
         {
             foreach (SocketConnection connection in _connections)
@@ -398,6 +448,13 @@ namespace EmbedKv.Server.Loop
                 // queue until the socket closes and resets them. A shared listener's second shutdown fails
                 // harmlessly.
                 SocketOps.Shutdown(_listener.Value, Sys.SHUT_RD);
+            }
+
+            // Waiting requests are answered now, as their keys stand, rather than hold the stop up to 300 s.
+            _context.Waits.WakeAll();
+            if (_context.Waits.HasWoken)
+            {
+                _context.Waits.AnswerWoken(now, _answerWait);
             }
 
             bool busy = false;

@@ -17,7 +17,7 @@ namespace EmbedKv.Server.Loop
         {
             Buffers = new ConnectionBuffers(context.Exchange.Layout);
             var responses = new ResponseComposer(context.Exchange, Buffers);
-            Handler = new KvHandler(context.Store, context.Options, context.Completions, Buffers, responses, connection, context.Pages);
+            Handler = new KvHandler(context.Store, context.Options, context.Completions, Buffers, responses, connection, connection, context.Pages);
             Exchange = new Http1Exchange(context.Exchange, Buffers, responses, Handler, connection);
         }
 
@@ -42,7 +42,7 @@ namespace EmbedKv.Server.Loop
             public int Free => _free.Count;
 
             /// <summary>A set for <paramref name="connection"/>, taking it up where its idle state left it.</summary>
-            public ExchangeParts Rent(SocketConnection connection, in ExchangeDeadline deadline, bool lingering)
+            public ExchangeParts Rent(SocketConnection connection, in SuspendedExchange suspended)
             {
                 if (!_free.TryPop(out ExchangeParts? parts))
                 {
@@ -50,8 +50,8 @@ namespace EmbedKv.Server.Loop
                     Created++;
                 }
 
-                parts.Handler.Bind(connection, connection.Token);
-                parts.Exchange.Resume(connection, deadline, lingering);
+                parts.Handler.Bind(connection, connection, connection.Token);
+                parts.Exchange.Resume(connection, suspended);
                 return parts;
             }
 

@@ -5,70 +5,23 @@ using EmbedKv.Server.Storage;
 namespace EmbedKv.Server.Loop
 {
     /// <summary>
-    /// Where the storage engine reports finished writes for one event loop: a queue the loop drains
-    /// each turn, plus its eventfd to wake it when the report comes from the commit thread. The loop
-    /// never waits for the disk; it just hears about it.
+    /// Where the storage engine reports finished writes for one event loop: the loop drains them each
+    /// turn, woken by its eventfd when the report comes from the commit thread (in Batched and None modes
+    /// it is made inline, on the loop's own thread). The loop never waits for the disk; it just hears about it.
     /// </summary>
     internal sealed class LoopCompletions : IWriteCompletion
     {
-        private readonly object _lock = new object();
-        private readonly EventFd _wake;
-        private (ulong Token, WriteOutcome Outcome, ulong Version)[] _queue = new (ulong, WriteOutcome, ulong)[256];
-        private (ulong Token, WriteOutcome Outcome, ulong Version)[] _draining = new (ulong, WriteOutcome, ulong)[256];
-        private int _count;
-        private int _loopThreadId;
-        private bool _signalled;
+        private readonly WakeQueue<(ulong Token, WriteOutcome Outcome, ulong Version)> _queue;
 
-        public LoopCompletions(EventFd wake) => _wake = wake;
+        public LoopCompletions(EventFd wake) => _queue = new WakeQueue<(ulong, WriteOutcome, ulong)>(wake);
 
-        public void BindToCurrentThread() => _loopThreadId = Environment.CurrentManagedThreadId;
+        public bool IsEmpty => _queue.IsEmpty;
 
-        public void OnWriteCompleted(ulong token, WriteOutcome outcome, ulong version)
-        {
-            bool signal;
-            lock (_lock)
-            {
-                if (_count == _queue.Length)
-                {
-                    Array.Resize(ref _queue, _queue.Length * 2);
-                }
+        public void BindToCurrentThread() => _queue.BindToCurrentThread();
 
-                _queue[_count++] = (token, outcome, version);
-
-                // Called inline on the loop's own thread (Batched and None modes), the loop drains the
-                // queue before it sleeps; from the commit thread, one wake-up per batch is enough.
-                signal = !_signalled && Environment.CurrentManagedThreadId != _loopThreadId;
-                _signalled |= signal;
-            }
-
-            if (signal)
-            {
-                _wake.Signal();
-            }
-        }
+        public void OnWriteCompleted(ulong token, WriteOutcome outcome, ulong version) => _queue.Add((token, outcome, version));
 
         /// <summary>Takes everything queued; valid until the next call.</summary>
-        public ReadOnlySpan<(ulong Token, WriteOutcome Outcome, ulong Version)> Drain()
-        {
-            lock (_lock)
-            {
-                (_queue, _draining) = (_draining, _queue);
-                int count = _count;
-                _count = 0;
-                _signalled = false;
-                return _draining.AsSpan(0, count);
-            }
-        }
-
-        public bool IsEmpty
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return _count == 0;
-                }
-            }
-        }
+        public ReadOnlySpan<(ulong Token, WriteOutcome Outcome, ulong Version)> Drain() => _queue.Drain();
     }
 }

@@ -8,11 +8,13 @@ namespace EmbedKv.Server.Loop
     /// <summary>What every connection of one event loop shares: the store, the options, the exchanges' context, the buffers.</summary>
     internal sealed class LoopContext
     {
-        public LoopContext(KvStore store, KvServerOptions options, LoopCompletions completions, RequestStats stats)
+        public LoopContext(KvStore store, KvServerOptions options, LoopCompletions completions, LoopKeyChanges keyChanges, RequestStats stats)
         {
             Store = store;
             Options = options;
             Completions = completions;
+            KeyChanges = keyChanges;
+            Waits = new WaitingReads(store.Changes, keyChanges);
             Exchange = new ExchangeContext(options.Limits, stats, KvHandler.AreaSize(options.Limits));
             Buffers = new BufferPool(Exchange.Layout.BlockSize);
             Pages = new ListingPages();
@@ -35,5 +37,11 @@ namespace EmbedKv.Server.Loop
         public ExchangeParts.Pool Parts { get; }
 
         public LoopCompletions Completions { get; }
+
+        /// <summary>The store's reports of changed keys this loop's long-polls wait on.</summary>
+        public LoopKeyChanges KeyChanges { get; }
+
+        /// <summary>This loop's long-polls (GETs with Prefer: wait that wait for their key to change).</summary>
+        public WaitingReads Waits { get; }
     }
 }

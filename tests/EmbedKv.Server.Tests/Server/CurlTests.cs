@@ -141,6 +141,36 @@ namespace EmbedKv.Server.Tests.Server
             Assert.Equal("400", Run("-X", "PUT", "--data-binary", "x", url + "?ttl=0").Code);
         }
 
+        [Fact]
+        public async System.Threading.Tasks.Task ALongPollWithCurlIsWokenByAnotherCurlsWrite()
+        {
+            if (!Available())
+            {
+                return;
+            }
+
+            using TestServer server = TestServer.Start();
+            string url = server.Server.BaseAddress + "curl/poll";
+            string body = _files.File("poll-body.txt");
+
+            // Waits: the key is absent. Another curl writes it, and the first answers with the value.
+            System.Threading.Tasks.Task<(string Code, string Stderr)> waiting = System.Threading.Tasks.Task.Run(() => Run("-H", "Prefer: wait=30", "-o", body, url));
+            var clock = Stopwatch.StartNew();
+            while (server.Server.WaitingReads == 0 && clock.Elapsed < TimeSpan.FromSeconds(20))
+            {
+                await System.Threading.Tasks.Task.Delay(10);
+            }
+
+            Assert.Equal(1, server.Server.WaitingReads);
+            Assert.False(waiting.IsCompleted);
+            Assert.Equal("201", Run("-X", "PUT", "--data-binary", "news", url).Code);
+            Assert.Equal("200", (await waiting).Code);
+            Assert.Equal("news", File.ReadAllText(body));
+
+            // At the end of a wait with nothing new: the 404 it would have sent at first.
+            Assert.Equal("404", Run("-H", "Prefer: wait=1", url + "-absent").Code);
+        }
+
         private bool Available()
         {
             if (Curl is null)

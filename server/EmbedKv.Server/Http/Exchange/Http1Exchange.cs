@@ -43,22 +43,30 @@ namespace EmbedKv.Server.Http.Exchange
         /// <summary>Whether the connection lingers (see <see cref="ConnectionEnd"/>).</summary>
         public bool Lingering => _requests.Lingering;
 
-        /// <summary>The deadline as it stands, to be carried while the exchange is set aside (see <see cref="Resume"/>).</summary>
-        public ExchangeDeadline DeadlineState => _requests.Deadline;
+        /// <summary>
+        /// What the connection keeps while this exchange goes back to the pool (see <see cref="Resume"/>): the
+        /// deadline, lingering, and, while the handler owes an answer (a long-poll), the request it is for.
+        /// </summary>
+        public SuspendedExchange Suspend() => new SuspendedExchange(_requests.Deadline)
+        {
+            Lingering = _requests.Lingering,
+            AwaitsHandler = _requests.AwaitsHandler,
+            Request = _responses.Request,
+        };
 
         /// <summary>A new connection.</summary>
         public void Start(long now) => _requests.Start(now);
 
         /// <summary>
-        /// Takes up a connection between requests, on <paramref name="transport"/>, where an exchange set aside
-        /// while it was idle left it: its deadline, and whether it was lingering. Exchanges are pooled by the
-        /// loop, so an idle connection holds none.
+        /// Takes up a connection on <paramref name="transport"/> where an exchange set aside left it
+        /// (<see cref="Suspend"/>): between requests, or owing the answer to a request that waits. Exchanges are
+        /// pooled by the loop, so an idle connection, or one whose request waits, holds none.
         /// </summary>
-        public void Resume(IExchangeTransport transport, in ExchangeDeadline deadline, bool lingering)
+        public void Resume(IExchangeTransport transport, in SuspendedExchange suspended)
         {
             _transport = transport;
             Yielded = false;
-            _requests.Resume(transport, deadline, lingering);
+            _requests.Resume(transport, suspended);
         }
 
         /// <summary>Reads, parses, answers and sends until the transport or the handler makes it wait.</summary>

@@ -96,14 +96,21 @@ namespace EmbedKv.Server.Http.Exchange
             _deadline.AwaitHead(now);
         }
 
-        /// <summary>Between requests, on <paramref name="transport"/>, with the deadline and lingering a pooled exchange was set aside with.</summary>
-        public void Resume(IExchangeTransport transport, in ExchangeDeadline deadline, bool lingering)
+        /// <summary>
+        /// On <paramref name="transport"/>, where a pooled exchange was set aside: between requests (with its
+        /// deadline, lingering or not), or with the handler owing the current request's answer.
+        /// </summary>
+        public void Resume(IExchangeTransport transport, in SuspendedExchange suspended)
         {
             _transport = transport;
             _end = new ConnectionEnd(_buffers, transport);
-            _deadline = deadline;
-            _phase = lingering ? Phase.Linger : Phase.Head;
-            _requestStarted = false;
+            _deadline = suspended.Deadline;
+            _phase = suspended.Lingering ? Phase.Linger : suspended.AwaitsHandler ? Phase.Handler : Phase.Head;
+            _requestStarted = suspended.AwaitsHandler;
+            if (suspended.AwaitsHandler)
+            {
+                _responses.Request = suspended.Request;
+            }
         }
 
         /// <summary>A new readiness turn: the request budget starts again.</summary>

@@ -33,6 +33,23 @@ namespace EmbedKv.Server.Http.Exchange
         /// </summary>
         public bool ConnectionEnds => !_keepAlive || _context.Stopping;
 
+        /// <summary>
+        /// The request being answered, as far as the answers depend on it: read while a waiting request's
+        /// exchange is set aside, and set again, with a fresh answer start, when it resumes to answer.
+        /// </summary>
+        public AnsweredRequest Request
+        {
+            get => new AnsweredRequest(_method, _http11, _keepAlive, _startedAt);
+            set
+            {
+                (_method, _http11, _keepAlive, _startedAt) = (value.Method, value.Http11, value.KeepAlive, value.StartedAt);
+                _buffers.BeginAnswer();
+            }
+        }
+
+        /// <summary>The server is stopping: every answer ends its connection, and nothing new should wait.</summary>
+        public bool Stopping => _context.Stopping;
+
         /// <summary>Room for a value's bytes right behind its head.</summary>
         public Span<byte> Room => _buffers.OutputRoom;
 
@@ -111,4 +128,7 @@ namespace EmbedKv.Server.Http.Exchange
             _startedAt = 0;
         }
     }
+
+    /// <summary>What answers depend on of the request they answer (see <see cref="ResponseComposer.Request"/>).</summary>
+    internal readonly record struct AnsweredRequest(HttpMethod Method, bool Http11, bool KeepAlive, long StartedAt);
 }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using EmbedKv.Server.Storage.Format;
 using EmbedKv.Server.Storage.Index;
+using EmbedKv.Server.Storage.Watch;
 
 namespace EmbedKv.Server.Storage.Segments
 {
@@ -19,6 +20,9 @@ namespace EmbedKv.Server.Storage.Segments
         private long _recordBytes;
         private long _deadBytes;
         private ulong _appliedSequence;
+
+        /// <summary>Who hears of each write and delete <see cref="Apply"/> makes visible (long-polls, in-process waits).</summary>
+        public KeyChangeFeed Changes { get; } = new KeyChangeFeed();
 
         public int Count
         {
@@ -191,6 +195,19 @@ namespace EmbedKv.Server.Storage.Segments
         /// </summary>
         /// <exception cref="StorageInvariantException">The write is not newer than the last one applied.</exception>
         public WriteOutcome Apply(ReadOnlySpan<byte> key, in RecordLocation location, long now)
+        {
+            WriteOutcome outcome = ApplyLocked(key, location, now);
+
+            // After the lock, so a watcher woken now reads the new state, and no sink runs under the lock.
+            if (outcome != WriteOutcome.NotFound)
+            {
+                Changes.Changed(key);
+            }
+
+            return outcome;
+        }
+
+        private WriteOutcome ApplyLocked(ReadOnlySpan<byte> key, in RecordLocation location, long now)
         {
             lock (_lock)
             {

@@ -17,7 +17,7 @@ using EmbedKv.Server.Tests.Storage;
 
 namespace EmbedKv.Server.Tests.Http.Exchange
 {
-    internal sealed unsafe class ExchangeHarness : IExchangeTransport, IValueSink, IWriteCompletion, IDisposable
+    internal sealed unsafe class ExchangeHarness : IExchangeTransport, IValueSink, IReadWaits, IWriteCompletion, IDisposable
     {
         private const int TurnByteBudget = 256 * 1024;
 
@@ -48,7 +48,7 @@ namespace EmbedKv.Server.Tests.Http.Exchange
             _pool = new BufferPool(Context.Layout.BlockSize);
             _buffers = new ConnectionBuffers(Context.Layout);
             var responses = new ResponseComposer(Context, _buffers);
-            _handler = new KvHandler(Store, Options, this, _buffers, responses, this, _pages) { Token = 1 };
+            _handler = new KvHandler(Store, Options, this, _buffers, responses, this, this, _pages) { Token = 1 };
             Exchange = new Http1Exchange(Context, _buffers, responses, _handler, this);
             Exchange.Start(Now);
         }
@@ -126,6 +126,27 @@ namespace EmbedKv.Server.Tests.Http.Exchange
             return Sent();
         }
 
+        /// <summary>The read the handler parked (a long-poll), which the loop would keep; null if none.</summary>
+        public ReadWait? Parked { get; private set; }
+
+        /// <summary>As the loop does when a parked read's key changed or its time came: the handler answers it, and the exchange goes on.</summary>
+        public string AnswerWait()
+        {
+            ReadWait wait = Parked ?? throw new InvalidOperationException("no read is waiting");
+            Parked = null;
+            _handler.AnswerWait(wait);
+            _turnBytes = 0;
+            Exchange.Complete(Now);
+            Turn();
+            return Sent();
+        }
+
+        ReadWait IReadWaits.BeginWait() => Parked = new ReadWait();
+
+        void IReadWaits.Park()
+        {
+        }
+
         /// <summary>What went out since the last call.</summary>
         public string Sent()
         {
@@ -139,7 +160,7 @@ namespace EmbedKv.Server.Tests.Http.Exchange
         {
             _turnBytes = 0;
             Exchange.Drive(Now);
-            while (IsOpen && Exchange.AwaitsHandler)
+            while (IsOpen && Exchange.AwaitsHandler && Parked is null)
             {
                 (WriteOutcome outcome, ulong version) = NextCompletion();
                 _handler.OnStored(outcome, version);

@@ -13,6 +13,8 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
 
         public long Opens { get; set; }
 
+        public long Watches { get; set; }
+
         public void Add(SimulationFigures other)
         {
             Acknowledged += other.Acknowledged;
@@ -20,9 +22,10 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
             Merges += other.Merges;
             Crashes += other.Crashes;
             Opens += other.Opens;
+            Watches += other.Watches;
         }
 
         public override string ToString()
-            => Acknowledged + " acknowledged writes, " + Reads + " checked reads, " + Merges + " merges, " + Crashes + " crashes, " + Opens + " opens";
+            => Acknowledged + " acknowledged writes, " + Reads + " checked reads, " + Merges + " merges, " + Crashes + " crashes, " + Opens + " opens, " + Watches + " waits for a change";
     }
 }

@@ -28,6 +28,7 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
         private readonly AcknowledgedModel _model;
         private readonly SimulatedClock _clock = new SimulatedClock();
         private readonly List<SimulatedUpload> _uploads = new List<SimulatedUpload>();
+        private readonly List<SimulatedWatch> _watches = new List<SimulatedWatch>();
         private readonly Queue<string> _trace = new Queue<string>();
         private readonly string[] _keys;
         private readonly StoreOptions _options;
@@ -253,6 +254,11 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
                 throw Failure("the store refuses writes though no fault was injected: " + _store.WriteFailure.Message, _store.WriteFailure);
             }
 
+            if (!_crashed)
+            {
+                CheckWatches();
+            }
+
             if (_crashed)
             {
                 Recover();
@@ -278,7 +284,11 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
             {
                 Delete(Pick(_keys));
             }
-            else if (roll < 75 || _uploads.Count == 0)
+            else if (roll < 70)
+            {
+                Watch(Pick(_keys));
+            }
+            else if (roll < 78 || _uploads.Count == 0)
             {
                 StartUpload(Pick(_keys));
             }
@@ -378,6 +388,58 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
             AcknowledgedModel.Write write = _model.Sequenced(upload.Key, upload.Id, upload.Value, upload.Expires);
             Trace("upload " + upload.Key + " #" + upload.Id + " completes");
             Begin(write, completion => upload.Handle.Complete(completion, 0));
+        }
+
+        /// <summary>
+        /// An in-process wait for a change of <paramref name="key"/> from the version read now. The store's
+        /// "wait.watching" point lets writes and commit rounds run between its first look and its
+        /// registration, the window a lost wake-up would fall into (checked by <see cref="CheckWatches"/>).
+        /// </summary>
+        private void Watch(string key)
+        {
+            byte[] bytes = Encoding.ASCII.GetBytes(key);
+            ulong version = _store.TryGetInfo(bytes, out ValueInfo info) ? info.Version : 0;
+            Trace("watch " + key + " from version " + version);
+            uint expires = info.Expires is { } at ? (uint)at.ToUnixTimeSeconds() : 0;
+            var watch = new SimulatedWatch(key, version, expires, _generation, _store.WaitForChangeAsync(bytes, version, System.Threading.Timeout.InfiniteTimeSpan));
+            _watches.Add(watch);
+            Figures.Watches++;
+        }
+
+        /// <summary>
+        /// Every wait on a key whose version differs from the one it started from has completed, saying it
+        /// changed; none completed while its key stayed at a version (a version never comes back, except 0,
+        /// absent, after a write and a delete). An expiry is heard by a timer on real time, so a key that only
+        /// expired is not required to have woken its wait yet.
+        /// </summary>
+        private void CheckWatches()
+        {
+            for (int i = _watches.Count - 1; i >= 0; i--)
+            {
+                SimulatedWatch watch = _watches[i];
+                if (watch.Generation != _generation)
+                {
+                    _watches.RemoveAt(i); // the store it waited on was closed or crashed
+                    continue;
+                }
+
+                ulong now = _store.TryGetInfo(Encoding.ASCII.GetBytes(watch.Key), out ValueInfo info) ? info.Version : 0;
+                bool onlyExpired = now == 0 && watch.Expires != 0 && watch.Expires <= _clock.GetUtcNow().ToUnixTimeSeconds();
+                if (watch.Pending.IsCompleted)
+                {
+                    bool changed = watch.Pending.Result;
+                    if (!changed || (now == watch.Version && watch.Version != 0))
+                    {
+                        throw Failure("a wait on " + watch.Key + " from version " + watch.Version + " ended " + (changed ? "saying it changed" : "unchanged") + " while the key is at " + now, null);
+                    }
+
+                    _watches.RemoveAt(i);
+                }
+                else if (now != watch.Version && !onlyExpired)
+                {
+                    throw Failure("a wait on " + watch.Key + " from version " + watch.Version + " is still waiting though the key is at " + now + " (a lost wake-up)", null);
+                }
+            }
         }
 
         private void CommitRound()

@@ -1,0 +1,288 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+
+namespace EmbedKv.Server.Storage.Watch
+{
+    /// <summary>
+    /// The store's in-process waits for a key to change (<see cref="KvStore.WaitForChangeAsync"/>), as
+    /// one sink of the <see cref="KeyChangeFeed"/>: waits are chained by the key's hash, so a change
+    /// completes only the waits on its key; one timer, set to the nearest deadline or expiry, ends the
+    /// others. An event loop's long-polls have their own table (the server's WaitingReads), on the loop.
+    /// </summary>
+    internal sealed class KeyWaiters : IKeyChangeSink, IDisposable
+    {
+        // A value whose expiry second has come by the timer but not yet by the store's clock (the two are
+        // different clocks) is looked at again this much later.
+        private const long ExpiryRecheckMilliseconds = 20;
+
+        private readonly object _lock = new object();
+        private readonly KeyChangeFeed _feed;
+        private readonly TimeProvider _clock;
+        private readonly int _sink;
+        private readonly Dictionary<ulong, KeyWait> _chains = new Dictionary<ulong, KeyWait>();
+        private readonly List<KeyWait> _all = new List<KeyWait>();
+        private readonly Stack<KeyWait> _free = new Stack<KeyWait>();
+        private ITimer? _timer;
+        private long _timerDue = long.MaxValue;
+        private bool _disposed;
+
+        public KeyWaiters(KeyChangeFeed feed, TimeProvider clock)
+        {
+            _feed = feed;
+            _clock = clock;
+            _sink = feed.Register(this);
+        }
+
+        /// <summary>Waits now under way (read by tests).</summary>
+        public int Count
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _all.Count;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Starts a wait on keys of <paramref name="hash"/> that ends after <paramref name="timeout"/>. It hears
+        /// of every change from now on, so the caller looks at the key after this and ends the wait with
+        /// <see cref="End"/> if it changed already; otherwise it calls <see cref="Arm"/>.
+        /// </summary>
+        public KeyWait Begin(ulong hash, TimeSpan timeout)
+        {
+            lock (_lock)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                KeyWait wait = _free.Count > 0 ? _free.Pop() : new KeyWait(this);
+                wait.Hash = hash;
+                wait.Expires = 0;
+                wait.Deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds);
+                wait.Waiting = true;
+                wait.Slot = _all.Count;
+                _all.Add(wait);
+
+                wait.Previous = null;
+                if (_chains.TryGetValue(hash, out KeyWait? first))
+                {
+                    wait.Next = first;
+                    first.Previous = wait;
+                }
+                else
+                {
+                    wait.Next = null;
+                    _feed.Watch(hash, _sink);
+                }
+
+                _chains[hash] = wait;
+                return wait;
+            }
+        }
+
+        /// <summary>The key was found unchanged: the wait also ends when the value expires (if it does), and the timer is set.</summary>
+        public void Arm(KeyWait wait, uint expires, CancellationToken cancellation)
+        {
+            lock (_lock)
+            {
+                if (!wait.Waiting)
+                {
+                    return;
+                }
+
+                wait.Expires = expires;
+                SetTimer(DueOf(wait, Environment.TickCount64, _clock.GetUtcNow().ToUnixTimeMilliseconds()));
+            }
+
+            if (cancellation.CanBeCanceled)
+            {
+                CancellationTokenRegistration registration = cancellation.UnsafeRegister(static (state, token) =>
+                {
+                    var wait = (KeyWait)state!;
+                    wait.OwnerCancel(token);
+                }, wait);
+                lock (_lock)
+                {
+                    if (wait.Waiting)
+                    {
+                        wait.Cancellation = registration;
+                        return;
+                    }
+                }
+
+                registration.Unregister();
+            }
+        }
+
+        /// <summary>Ends a wait that is still under way with <paramref name="changed"/>.</summary>
+        public void End(KeyWait wait, bool changed)
+        {
+            lock (_lock)
+            {
+                if (Remove(wait))
+                {
+                    wait.Complete(changed);
+                }
+            }
+        }
+
+        /// <summary>Its token was cancelled: the wait ends with <see cref="OperationCanceledException"/>.</summary>
+        public void Cancel(KeyWait wait, CancellationToken token)
+        {
+            lock (_lock)
+            {
+                if (Remove(wait))
+                {
+                    wait.Fail(new OperationCanceledException(token));
+                }
+            }
+        }
+
+        public void OnKeyChanged(ulong hash)
+        {
+            lock (_lock)
+            {
+                while (_chains.TryGetValue(hash, out KeyWait? wait))
+                {
+                    Remove(wait);
+                    wait.Complete(true);
+                }
+            }
+        }
+
+        /// <summary>A completed wait's result was taken: it serves the next wait.</summary>
+        internal void Recycle(KeyWait wait)
+        {
+            lock (_lock)
+            {
+                if (wait.Reusable)
+                {
+                    _free.Push(wait);
+                }
+            }
+        }
+
+        /// <summary>The store closes: waits under way fail with <see cref="ObjectDisposedException"/>.</summary>
+        public void Dispose()
+        {
+            lock (_lock)
+            {
+                if (_disposed)
+                {
+                    return;
+                }
+
+                _disposed = true;
+                while (_all.Count > 0)
+                {
+                    KeyWait wait = _all[^1];
+                    Remove(wait);
+                    wait.Fail(new ObjectDisposedException(nameof(KvStore)));
+                }
+            }
+
+            _feed.Unregister(_sink);
+            _timer?.Dispose();
+        }
+
+        /// <summary>Takes a wait out of the chains and the list; false if it had ended already.</summary>
+        private bool Remove(KeyWait wait)
+        {
+            if (!wait.Waiting)
+            {
+                return false;
+            }
+
+            wait.Waiting = false;
+            if (wait.Cancellation.Token.CanBeCanceled && !wait.Cancellation.Unregister())
+            {
+                wait.Reusable = false;
+            }
+
+            wait.Cancellation = default;
+
+            KeyWait last = _all[^1];
+            _all[wait.Slot] = last;
+            last.Slot = wait.Slot;
+            _all.RemoveAt(_all.Count - 1);
+
+            if (wait.Previous is { } previous)
+            {
+                previous.Next = wait.Next;
+            }
+            else if (wait.Next is { } next)
+            {
+                _chains[wait.Hash] = next;
+            }
+            else
+            {
+                _chains.Remove(wait.Hash);
+                _feed.Unwatch(wait.Hash, _sink);
+            }
+
+            if (wait.Next is { } following)
+            {
+                following.Previous = wait.Previous;
+            }
+
+            wait.Next = null;
+            wait.Previous = null;
+            return true;
+        }
+
+        private void OnTimer()
+        {
+            lock (_lock)
+            {
+                _timerDue = long.MaxValue;
+                long now = Environment.TickCount64;
+                long clockMilliseconds = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+                long next = long.MaxValue;
+                for (int i = _all.Count - 1; i >= 0; i--)
+                {
+                    KeyWait wait = _all[i];
+                    if (wait.Expires != 0 && clockMilliseconds >= wait.Expires * 1000L)
+                    {
+                        Remove(wait);
+                        wait.Complete(true); // expired: absent now
+                    }
+                    else if (now >= wait.Deadline)
+                    {
+                        Remove(wait);
+                        wait.Complete(false);
+                    }
+                    else
+                    {
+                        next = Math.Min(next, DueOf(wait, now, clockMilliseconds));
+                    }
+                }
+
+                SetTimer(next);
+            }
+        }
+
+        private static long DueOf(KeyWait wait, long now, long clockMilliseconds)
+        {
+            if (wait.Expires == 0)
+            {
+                return wait.Deadline;
+            }
+
+            long untilExpiry = Math.Max(ExpiryRecheckMilliseconds, (wait.Expires * 1000L) - clockMilliseconds);
+            return Math.Min(wait.Deadline, now + untilExpiry);
+        }
+
+        private void SetTimer(long due)
+        {
+            if (due >= _timerDue || due == long.MaxValue)
+            {
+                return;
+            }
+
+            _timerDue = due;
+            _timer ??= _clock.CreateTimer(static state => ((KeyWaiters)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _timer.Change(TimeSpan.FromMilliseconds(Math.Max(0, due - Environment.TickCount64)), Timeout.InfiniteTimeSpan);
+        }
+    }
+}
