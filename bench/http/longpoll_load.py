@@ -21,6 +21,9 @@ answer arrived within --settle seconds of sending it.
       wake them with a PUT per key and check the answers), close, quit.
   longpoll_load.py prefill --port P [--prefix l] [--count 100000] [--size 64]
       PUTs keys PREFIX000000.. pipelined over a few connections.
+  longpoll_load.py floor-recv --connections N --port-file F   and   floor-send --connections N --port-file F [--sizes] [--rounds]
+      the floor of a wake: floor-send (on the server's core) sends one answer-sized message on each of SIZE
+      connections in a plain loop; floor-recv (on the client's core) times each arrival as wake does.
   longpoll_load.py report  --samples FILE --meta FILE
       the markdown of bench/results/longpoll.md from the suite's samples and settings.
   longpoll_load.py checks  --port P [--long SECONDS]
@@ -722,6 +725,80 @@ def cmd_checks(a):
     print("checks failures %d" % failures, flush=True)
 
 
+# --- floor -----------------------------------------------------------------------------------------
+def cmd_floor_recv(a):
+    """The other end of floor-send: accepts a control connection and N data connections, reads them all on
+    epoll with kernel receive timestamps, and prints one line per burst the sender announces."""
+    ls = socket.socket()
+    ls.bind((HOST, 0))
+    ls.listen(4096)
+    with open(a.port_file + ".tmp", "w") as f:
+        f.write(str(ls.getsockname()[1]))
+    os.rename(a.port_file + ".tmp", a.port_file)
+    ctl, _ = ls.accept()
+    ctl_file = ctl.makefile("rwb", buffering=0)
+    ep = select.epoll()
+    conns = {}
+    while len(conns) < a.connections:
+        s, _ = ls.accept()
+        s.setblocking(False)
+        s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        conns[s.fileno()] = s
+        ep.register(s.fileno(), select.EPOLLIN)
+    ctl_file.write(b"ready\n")
+    while True:
+        line = ctl_file.readline().split()
+        if not line or line[0] != b"burst":
+            break
+        size, rnd = int(line[1]), int(line[2])
+        stamps, reads = [], []
+        while len(reads) < size:
+            for fd, _ in ep.poll(10, len(conns)):
+                data, anc, _, _ = conns[fd].recvmsg(65536, socket.CMSG_SPACE(16))
+                for level, kind, payload in anc:
+                    if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+                        sec, nsec = struct.unpack("qq", payload[:16])
+                        stamps.append(sec * 1000000000 + nsec)
+                reads.append(now_ns())
+        t0, t1 = (int(x) for x in ctl_file.readline().split())
+        recv = sorted((x - t0) / 1e6 for x in stamps)
+        read = sorted((x - t0) / 1e6 for x in reads)
+        print("floor size %d round %d send_ms %.3f p50 %s p99 %s max %s read_p99 %s stamped %d" % (
+            size, rnd, (t1 - t0) / 1e6, fmt(percentile(recv, 50)), fmt(percentile(recv, 99)),
+            fmt(recv[-1] if recv else None), fmt(percentile(read, 99)), len(recv)), flush=True)
+        ctl_file.write(b"ok\n")
+
+
+def cmd_floor_send(a):
+    """One send of --bytes bytes on each of SIZE connections in a plain loop: the least one wake per waiter
+    costs on this core, whatever the server; the receiver (floor-recv) times each arrival."""
+    while not os.path.exists(a.port_file):
+        time.sleep(0.05)
+    port = int(open(a.port_file).read())
+    ctl = socket.create_connection((HOST, port))
+    ctl_file = ctl.makefile("rwb", buffering=0)
+    socks = []
+    for _ in range(a.connections):
+        s = socket.create_connection((HOST, port))
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        socks.append(s)
+    ctl_file.readline()  # ready: every connection accepted and watched
+    sizes = [int(x) for x in a.sizes.split(",")]
+    msg = b"x" * a.bytes
+    for rnd in range(0, a.rounds + 1):  # round 0: a warm-up, not recorded by the suite
+        for size in (sizes if rnd % 2 else list(reversed(sizes))):
+            time.sleep(a.pause)
+            ctl_file.write(b"burst %d %d\n" % (size, rnd))
+            time.sleep(0.2)
+            t0 = now_ns()
+            for s in socks[:size]:
+                s.send(msg)
+            t1 = now_ns()
+            ctl_file.write(b"%d %d\n" % (t0, t1))
+            ctl_file.readline()
+    ctl_file.write(b"end\n")
+
+
 # --- report ----------------------------------------------------------------------------------------
 def median(values):
     v = sorted(x for x in values if x is not None)
@@ -783,7 +860,7 @@ def cmd_report(a):
         for line in f:
             k, _, v = line.rstrip("\n").partition("\t")
             meta[k] = v
-    mem, memwake, checks, wakes, holds, wrks, lists = [], [], [], [], [], [], []
+    mem, memwake, checks, wakes, holds, wrks, lists, floors = [], [], [], [], [], [], [], []
     wakeopen = prefill = page = None
     with open(a.samples) as f:
         for line in f:
@@ -800,6 +877,8 @@ def cmd_report(a):
                 wakeopen = pairs(t[1:])
             elif t[0] == "wake":
                 wakes.append(pairs(t[1:]))
+            elif t[0] == "floor":
+                floors.append(pairs(t[1:]))
             elif t[0] == "hold" and len(t) > 3:
                 d = pairs(t[4:] if t[3] == "released" else t[3:])
                 d["round"], d["kind"] = t[2], t[3]
@@ -917,8 +996,8 @@ def cmd_report(a):
             managed = (h_wait - h_idle) / p
             for name, (b, c) in t_wait.items():
                 b0, c0 = t_idle.get(name, (0, 0))
-                if b - b0 > 0 and c - c0 >= p / 2:
-                    grew.append((b - b0, c - c0, name))
+                if c - c0 >= p / 2:
+                    grew.append((c - c0, b, name))
             grew.sort(reverse=True)
 
     def wake_rows(size):
@@ -985,8 +1064,10 @@ def cmd_report(a):
         s = wake_summary(size)
         if s["all_parked"] and s["p99"] is not None:
             good = s["p99"] < 10 and s["all_ok"]
-            w("| a PUT wakes all %s waiters of its key, p99 under 10 ms | p99 %s ms (rounds %s), max %s ms; %s of %s answered 200 with the PUT's value and ETag | %s |" % (
+            fl = median(num(d.get("p99")) for d in floors if d.get("size") == str(size))
+            w("| a PUT wakes all %s waiters of its key, p99 under 10 ms | p99 %s ms (rounds %s), max %s ms; %s of %s answered 200 with the PUT's value and ETag%s | %s |" % (
                 "{:,}".format(size), ms(s["p99"]), rng(s["p99s"], ms), ms(s["max"]), "{:,}".format(s["ok"]), "{:,}".format(s["sent"]),
+                "; the floor, as many sends with no server: p99 %s ms" % ms(fl) if fl is not None else "",
                 "met" if good else "**not met**"))
         else:
             w("| a PUT wakes all %s waiters of its key, p99 under 10 ms | not measured: %s of %s waiting GETs were held | **not met** |" % (
@@ -1043,13 +1124,14 @@ def cmd_report(a):
           % ("{:,}".format(heap(gc_paths[0])[0]), "{:,}".format(heap(gc_paths[1])[0]), i(managed)))
         w("objects per waiter** (%s waiters)." % "{:,}".format(int(num(gc_row.get("parked")) or 0)))
         if grew:
-            w("Types that grew by at least one object per two waiters:")
+            w("The types of which at least one object per two waiters came with them (from `dotnet-gcdump report`; its")
+            w("first column, in bytes, as it prints it):")
             w("")
-            w("| type | bytes | objects | per waiter |")
+            w("| type | objects more | per waiter | bytes column |")
             w("|---|---:|---:|---:|")
             p = num(gc_row.get("parked"))
-            for b, c, name in grew[:8]:
-                w("| `%s` | %s | %s | %.1f B |" % (name, "{:,}".format(b), "{:,}".format(c), b / p))
+            for c, b, name in grew[:8]:
+                w("| `%s` | %s | %.2f | %s |" % (name, "{:,}".format(c), c / p, "{:,}".format(b)))
         w("")
         w("RSS also holds native memory (the server keeps connection state in native memory), which the heap figure does not.")
         w("")
@@ -1075,6 +1157,24 @@ def cmd_report(a):
         w("| %s | %s / %s | %s | %s | **%s** (%s) | %s (%s) | %s | %s |" % (
             "{:,}".format(size), "{:,}".format(s["parked"]), "{:,}".format(s["sent"]), "{:,}".format(s["ok"]),
             ms(s["p50"]), ms(s["p99"]), rng(s["p99s"], ms), ms(s["max"]), rng(s["maxs"], ms), ms(s["read_p99"]), ms(s["put"])))
+    for size in sorted({int(d["size"]) for d in floors}):
+        rows = [d for d in floors if d.get("size") == str(size)]
+        w("| floor: %s sends, no server | | | %s | %s (%s) | %s (%s) | %s | |" % (
+            "{:,}".format(size), ms(median(num(d.get("p50")) for d in rows)), ms(median(num(d.get("p99")) for d in rows)),
+            rng([num(d.get("p99")) for d in rows], ms), ms(median(num(d.get("max")) for d in rows)),
+            rng([num(d.get("max")) for d in rows], ms), ms(median(num(d.get("read_p99")) for d in rows))))
+    if floors:
+        w("")
+        w("The floor rows: no server at all. A plain Python loop pinned to the server's core sends one %s-byte message (the" % "228")
+        w("size of a woken waiter's answer here) on each of as many open connections, one `send` each, timed by the same")
+        w("kind of reader on the client's core, from just before the loop. It is the least one send per waiter costs on")
+        w("this machine: a server that answers each waiter with its own `send` cannot wake them faster on one core.")
+        srv = wake_summary(max(sizes)) if sizes else None
+        fl = [num(d.get("max")) for d in floors if d.get("size") == str(max(sizes))] if sizes else []
+        if srv and srv["max"] and fl and median(fl):
+            per_w = srv["max"] / max(sizes) * 1000
+            per_f = median(fl) / max(sizes) * 1000
+            w("Per waiter: the server %.1f µs (the last answer's time ÷ waiters, the PUT's own fsync included), the floor %.1f µs." % (per_w, per_f))
     odd = [d for d in wakes if d.get("early") != "-" or d.get("wrong") != "0" or d.get("closed") != "0" or d.get("unanswered") != "0" or d.get("closed_before") != "0"]
     if odd:
         w("")
@@ -1118,6 +1218,8 @@ def cmd_report(a):
             ", ".join("%.2f" % x for x in per_round)))
     for d in parks:
         pass
+    if tp_med["waiting"] and tp_med["idle"]:
+        w("With N waiting / with the same N idle: %.2f (the waits beyond the connections they sit on)." % (tp_med["waiting"] / tp_med["idle"]))
     w("Waiters held: %s. After each run: %s." % (
         ", ".join("%s (round %s%s)" % (d.get("parked"), d["round"], "" if d.get("early") == "-" else ", answered at once " + d.get("early")) for d in parks) or "-",
         "; ".join("%s still held, answered during the run %s, closed during it %s, then %s of them woken with 200 and the right value" % (
@@ -1229,11 +1331,22 @@ def main():
     p.add_argument("--streams", type=int, default=4)
     p = common(sub.add_parser("checks"))
     p.add_argument("--long", type=int, default=0)
+    p = sub.add_parser("floor-recv")
+    p.add_argument("--connections", type=int, default=10000)
+    p.add_argument("--port-file", required=True)
+    p = sub.add_parser("floor-send")
+    p.add_argument("--connections", type=int, default=10000)
+    p.add_argument("--port-file", required=True)
+    p.add_argument("--sizes", default="1000,10000")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--bytes", type=int, default=228)
+    p.add_argument("--pause", type=float, default=0.5)
     p = sub.add_parser("report")
     p.add_argument("--samples", required=True)
     p.add_argument("--meta", required=True)
     a = ap.parse_args()
-    {"memory": cmd_memory, "wake": cmd_wake, "hold": cmd_hold, "prefill": cmd_prefill, "checks": cmd_checks, "report": cmd_report}[a.cmd](a)
+    {"memory": cmd_memory, "wake": cmd_wake, "hold": cmd_hold, "prefill": cmd_prefill, "checks": cmd_checks, "report": cmd_report,
+     "floor-recv": cmd_floor_recv, "floor-send": cmd_floor_send}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@
 #              One more host for the managed heap: dotnet-gcdump (a full GC) at the same two points.
 #   wake       N and 1,000 waiters on one key, then a PUT to it from another connection: each waiter's
 #              time from just before the PUT to its answer; BENCH_ROUNDS rounds, sizes interleaved.
+#              Beside it the floor, no server at all: a plain loop on the server's core sending one
+#              answer-sized message to each of as many connections, timed alike.
 #   throughput wrk GET 64 B keep-alive (BENCH_LONGPOLL_CONNECTIONS) with no other connection, with N
 #              idle connections, and with N waiters parked on other keys for the whole run; rounds
 #              interleaved, the order reversed every other round.
@@ -234,6 +236,20 @@ EOF
     --sizes "1000,$n" --rounds "$rounds" --wait 120
   tee -a "$samples" <"$w/wake.client.out" >&2
   lp_stop
+
+  # --- the floor of a wake -----------------------------------------------------------------------
+  # No server: a plain loop on the server's core sending one answer-sized message to each of SIZE
+  # connections, timed by a reader on the client's core as the wake part times the waiters.
+  log "wake floor: one send per connection in a plain loop, no server; $rounds rounds"
+  rm -f "$w/floor.port"
+  lp_launch "$w/floor-recv.pid" taskset -c "$cli_cpu" python3 "$load" floor-recv --connections "$n" \
+    --port-file "$w/floor.port" >"$w/floor-recv.out" 2>"$w/floor-recv.err"
+  local recv_job="$job"
+  lp_run floor-send taskset -c "$srv_cpu" python3 "$load" floor-send --connections "$n" --port-file "$w/floor.port" \
+    --sizes "1000,$n" --rounds "$rounds"
+  wait "$recv_job" || { echo "error: floor-recv failed:" >&2; cat "$w/floor-recv.err" >&2; exit 1; }
+  unset 'lp_pids[-1]' 'lp_jobs[-1]'
+  grep -v ' round 0 ' "$w/floor-recv.out" | tee -a "$samples" >&2
 
   # --- throughput -----------------------------------------------------------------------------
   log "throughput: wrk GET 64 B, -c$wrk_conns ${secs} s, alone / with $n idle connections / with $n waiters"
