@@ -463,11 +463,14 @@ def cmd_wake(a):
         recv = sorted((c.responses[0].t_recv - t0) / 1e6 for c in parked if c.responses and c.responses[0].t_recv)
         read = sorted((c.responses[0].t_read - t0) / 1e6 for c in parked if c.responses)
         put_ms = (put.t_read - t0) / 1e6 if put else None
+        put_recv_ms = (put.t_recv - t0) / 1e6 if put and put.t_recv else None
+        before_put = sum(1 for c in parked if c.responses and c.responses[0].t_recv and put and put.t_recv
+                         and c.responses[0].t_recv < put.t_recv)
         if record:
-            print("wake size %d round %d sent %d parked %d early %s closed_before %d put %s put_ms %s answered %d ok %d "
+            print("wake size %d round %d sent %d parked %d early %s closed_before %d put %s put_ms %s put_recv_ms %s woken_before_put %d answered %d ok %d "
                   "statuses %s wrong %d closed %d unanswered %d p50 %s p99 %s max %s min %s read_p50 %s read_p99 %s read_max %s stamped %d" % (
                       size, rnd, len(group), len(parked), show({str(k): v for k, v in early.items()}), closed,
-                      put.status if put else "none", fmt(put_ms), len(read), ok, show({str(k): v for k, v in st.items()}),
+                      put.status if put else "none", fmt(put_ms), fmt(put_recv_ms), before_put, len(read), ok, show({str(k): v for k, v in st.items()}),
                       wrong, closed2, none, fmt(percentile(recv, 50)), fmt(percentile(recv, 99)), fmt(recv[-1] if recv else None),
                       fmt(recv[0] if recv else None), fmt(percentile(read, 50)), fmt(percentile(read, 99)),
                       fmt(read[-1] if read else None), len(recv)), flush=True)
@@ -1016,7 +1019,8 @@ def cmd_report(a):
             "max": median(num(d.get("max")) for d in rows),
             "maxs": [num(d.get("max")) for d in rows],
             "read_p99": median(num(d.get("read_p99")) for d in rows),
-            "put": median(num(d.get("put_ms")) for d in rows),
+            "put": median(num(d.get("put_recv_ms") or d.get("put_ms")) for d in rows),
+            "puts": [num(d.get("put_recv_ms") or d.get("put_ms")) for d in rows],
             "sent": sum(int(d.get("sent", 0)) for d in rows),
             "parked": sum(int(d.get("parked", 0)) for d in rows),
             "ok": sum(int(d.get("ok", 0)) for d in rows),
@@ -1148,15 +1152,16 @@ def cmd_report(a):
     w("the kernel's receive timestamp of its answer (SO_TIMESTAMPNS: when the server's send reached the client's socket),")
     w("so the client's own time to read 10,000 sockets in Python is not counted; \"read\" is when the client had parsed")
     w("it, which is. Every answer must be 200 with the PUT's value and ETag. %s rounds, sizes interleaved; medians over" % meta.get("rounds"))
-    w("rounds, min–max in brackets.")
+    w("rounds, min–max in brackets. The PUT's own answer is timed the same way (received, from its send).")
     w("")
-    w("| waiters on the key | held | 200 with the PUT's value and ETag | p50 ms | **p99 ms** | max ms | p99 as read by the client, ms | the PUT's own answer, ms |")
+    w("| waiters on the key | held | 200 with the PUT's value and ETag | p50 ms | **p99 ms** | max ms | p99 as read by the client, ms | the PUT's own answer, ms (min–max) |")
     w("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in sizes:
         s = wake_summary(size)
         w("| %s | %s / %s | %s | %s | **%s** (%s) | %s (%s) | %s | %s |" % (
             "{:,}".format(size), "{:,}".format(s["parked"]), "{:,}".format(s["sent"]), "{:,}".format(s["ok"]),
-            ms(s["p50"]), ms(s["p99"]), rng(s["p99s"], ms), ms(s["max"]), rng(s["maxs"], ms), ms(s["read_p99"]), ms(s["put"])))
+            ms(s["p50"]), ms(s["p99"]), rng(s["p99s"], ms), ms(s["max"]), rng(s["maxs"], ms), ms(s["read_p99"]),
+            "%s (%s)" % (ms(s["put"]), rng(s["puts"], ms))))
     for size in sorted({int(d["size"]) for d in floors}):
         rows = [d for d in floors if d.get("size") == str(size)]
         w("| floor: %s sends, no server | | | %s | %s (%s) | %s (%s) | %s | |" % (
@@ -1175,6 +1180,13 @@ def cmd_report(a):
             per_w = srv["max"] / max(sizes) * 1000
             per_f = median(fl) / max(sizes) * 1000
             w("Per waiter: the server %.1f µs (the last answer's time ÷ waiters, the PUT's own fsync included), the floor %.1f µs." % (per_w, per_f))
+    late = [d for d in wakes if int(d.get("woken_before_put", "0")) > 0]
+    if late:
+        w("")
+        w("**The PUT's own answer came after its waiters' in %d of %d rounds**: %s. The writer then waited for the wake of" % (
+            len(late), len(wakes), "; ".join("%s waiters, round %s: the PUT answered at %s ms, after %s of them" % (
+                d.get("size"), d.get("round"), d.get("put_recv_ms"), d.get("woken_before_put")) for d in late)))
+        w("every waiter of its key (in the other rounds it was answered first, about 1 ms after it was sent: its fsync).")
     odd = [d for d in wakes if d.get("early") != "-" or d.get("wrong") != "0" or d.get("closed") != "0" or d.get("unanswered") != "0" or d.get("closed_before") != "0"]
     if odd:
         w("")
