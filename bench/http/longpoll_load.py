@@ -1228,14 +1228,20 @@ def cmd_report(a):
         w("Noise ±%.0f%% (none: ±%.0f%%, waiting: ±%.0f%%); waiting / none per round: %s." % (
             noise * 100, (spread(tp["none"]) or 0) * 100, (spread(tp["waiting"]) or 0) * 100,
             ", ".join("%.2f" % x for x in per_round)))
-    for d in parks:
-        pass
     if tp_med["waiting"] and tp_med["idle"]:
         w("With N waiting / with the same N idle: %.2f (the waits beyond the connections they sit on)." % (tp_med["waiting"] / tp_med["idle"]))
-    w("Waiters held: %s. After each run: %s." % (
-        ", ".join("%s (round %s%s)" % (d.get("parked"), d["round"], "" if d.get("early") == "-" else ", answered at once " + d.get("early")) for d in parks) or "-",
-        "; ".join("%s still held, answered during the run %s, closed during it %s, then %s of them woken with 200 and the right value" % (
-            d.get("held"), d.get("answered_during"), d.get("closed_during"), d.get("ok")) for d in releases) or "-"))
+    perfect = parks and releases and all(d.get("parked") == str(waiters) and d.get("early") == "-" and d.get("closed") == "0" for d in parks) and all(
+        d.get("held") == str(waiters) and d.get("answered_during") == "-" and d.get("closed_during") == "0" and d.get("ok") == str(waiters)
+        and d.get("put_statuses", "").startswith("201=") for d in releases)
+    if perfect:
+        w("In each of the %d rounds all %s waiting GETs were held before wrk started, none was answered or closed during the"
+          % (len(parks), "{:,}".format(waiters)))
+        w("wrk run, and afterwards the PUTs woke every one of them with 200 and the new value.")
+    else:
+        w("Waiters held: %s. After each run: %s." % (
+            ", ".join("%s (round %s%s)" % (d.get("parked"), d["round"], "" if d.get("early") == "-" else ", answered at once " + d.get("early")) for d in parks) or "-",
+            "; ".join("%s still held, answered during the run %s, closed during it %s, then %s of them woken with 200 and the right value" % (
+                d.get("held"), d.get("answered_during"), d.get("closed_during"), d.get("ok")) for d in releases) or "-"))
     w("")
 
     # ---- listing ----
