@@ -1,4 +1,5 @@
 using EmbedKv.Server.Kv;
+using EmbedKv.Server.Storage.Watch;
 
 namespace EmbedKv.Server.Loop
 {
@@ -19,9 +20,12 @@ namespace EmbedKv.Server.Loop
     /// One long-poll as its event loop keeps it: the handler's <see cref="ReadWait"/>, the connection it
     /// answers on, its place on its key's chain and in the deadline heap. Pooled by the loop.
     /// </summary>
-    internal sealed class WaitingRead
+    internal sealed class WaitingRead : IWatchLink<WaitingRead>
     {
         public ReadWait Read { get; } = new ReadWait();
+
+        /// <summary>The key's watch hash (the read's).</summary>
+        public ulong Hash => Read.Hash;
 
         /// <summary>The connection it answers on; null once that closed while the wait was being woken.</summary>
         public SocketConnection? Connection { get; set; }

@@ -16,7 +16,7 @@ namespace EmbedKv.Server.Loop
     {
         private readonly KeyChangeFeed _feed;
         private readonly int _sink;
-        private readonly Dictionary<ulong, WaitingRead> _chains = new Dictionary<ulong, WaitingRead>();
+        private readonly WatchChains<WaitingRead> _chains;
         private readonly Stack<WaitingRead> _free = new Stack<WaitingRead>();
         private WaitingRead[] _heap = new WaitingRead[64];
         private int _heapCount;
@@ -30,6 +30,7 @@ namespace EmbedKv.Server.Loop
         {
             _feed = feed;
             _sink = feed.Register(sink);
+            _chains = new WatchChains<WaitingRead>(feed, _sink);
         }
 
         /// <summary>Waits under way (waiting or woken).</summary>
@@ -100,7 +101,7 @@ namespace EmbedKv.Server.Loop
         /// <summary>The store reported a change of a key of <paramref name="hash"/>: its waits are woken.</summary>
         public void Changed(ulong hash)
         {
-            while (_chains.TryGetValue(hash, out WaitingRead? wait))
+            while (_chains.TryFirst(hash, out WaitingRead? wait))
             {
                 Wake(wait, answerNow: true);
             }
@@ -167,21 +168,8 @@ namespace EmbedKv.Server.Loop
         /// <summary>Onto its key's chain (the first on a hash tells the store's feed) and into the heap.</summary>
         private void Enter(WaitingRead wait, long due)
         {
-            ulong hash = wait.Read.Hash;
             wait.State = WaitState.Waiting;
-            wait.Previous = null;
-            if (_chains.TryGetValue(hash, out WaitingRead? first))
-            {
-                wait.Next = first;
-                first.Previous = wait;
-            }
-            else
-            {
-                wait.Next = null;
-                _feed.Watch(hash, _sink);
-            }
-
-            _chains[hash] = wait;
+            _chains.Add(wait);
 
             wait.Due = due;
             if (_heapCount == _heap.Length)
@@ -197,27 +185,7 @@ namespace EmbedKv.Server.Loop
         /// <summary>Off its chain (the last on a hash tells the store's feed) and out of the heap.</summary>
         private void Leave(WaitingRead wait)
         {
-            if (wait.Previous is { } previous)
-            {
-                previous.Next = wait.Next;
-            }
-            else if (wait.Next is { } next)
-            {
-                _chains[wait.Read.Hash] = next;
-            }
-            else
-            {
-                _chains.Remove(wait.Read.Hash);
-                _feed.Unwatch(wait.Read.Hash, _sink);
-            }
-
-            if (wait.Next is { } following)
-            {
-                following.Previous = wait.Previous;
-            }
-
-            wait.Next = null;
-            wait.Previous = null;
+            _chains.Remove(wait);
 
             int index = wait.HeapIndex;
             wait.HeapIndex = -1;

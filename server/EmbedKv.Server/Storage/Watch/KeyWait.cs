@@ -11,7 +11,7 @@ namespace EmbedKv.Server.Storage.Watch
     /// wait allocates nothing in steady state. Its fields belong to <see cref="KeyWaiters"/> and are read
     /// and written under that one's lock.
     /// </summary>
-    internal sealed class KeyWait : IValueTaskSource<bool>
+    internal sealed class KeyWait : IValueTaskSource<bool>, IWatchLink<KeyWait>
     {
         private readonly KeyWaiters _owner;
         private ManualResetValueTaskSourceCore<bool> _core = new ManualResetValueTaskSourceCore<bool> { RunContinuationsAsynchronously = true };

@@ -20,7 +20,7 @@ namespace EmbedKv.Server.Storage.Watch
         private readonly KeyChangeFeed _feed;
         private readonly TimeProvider _clock;
         private readonly int _sink;
-        private readonly Dictionary<ulong, KeyWait> _chains = new Dictionary<ulong, KeyWait>();
+        private readonly WatchChains<KeyWait> _chains;
         private readonly List<KeyWait> _all = new List<KeyWait>();
         private readonly Stack<KeyWait> _free = new Stack<KeyWait>();
         private ITimer? _timer;
@@ -32,6 +32,7 @@ namespace EmbedKv.Server.Storage.Watch
             _feed = feed;
             _clock = clock;
             _sink = feed.Register(this);
+            _chains = new WatchChains<KeyWait>(feed, _sink);
         }
 
         /// <summary>Waits now under way (read by tests).</summary>
@@ -64,19 +65,7 @@ namespace EmbedKv.Server.Storage.Watch
                 wait.Slot = _all.Count;
                 _all.Add(wait);
 
-                wait.Previous = null;
-                if (_chains.TryGetValue(hash, out KeyWait? first))
-                {
-                    wait.Next = first;
-                    first.Previous = wait;
-                }
-                else
-                {
-                    wait.Next = null;
-                    _feed.Watch(hash, _sink);
-                }
-
-                _chains[hash] = wait;
+                _chains.Add(wait);
                 return wait;
             }
         }
@@ -143,7 +132,7 @@ namespace EmbedKv.Server.Storage.Watch
         {
             lock (_lock)
             {
-                while (_chains.TryGetValue(hash, out KeyWait? wait))
+                while (_chains.TryFirst(hash, out KeyWait? wait))
                 {
                     Remove(wait);
                     wait.Complete(true);
@@ -207,27 +196,7 @@ namespace EmbedKv.Server.Storage.Watch
             last.Slot = wait.Slot;
             _all.RemoveAt(_all.Count - 1);
 
-            if (wait.Previous is { } previous)
-            {
-                previous.Next = wait.Next;
-            }
-            else if (wait.Next is { } next)
-            {
-                _chains[wait.Hash] = next;
-            }
-            else
-            {
-                _chains.Remove(wait.Hash);
-                _feed.Unwatch(wait.Hash, _sink);
-            }
-
-            if (wait.Next is { } following)
-            {
-                following.Previous = wait.Previous;
-            }
-
-            wait.Next = null;
-            wait.Previous = null;
+            _chains.Remove(wait);
             return true;
         }
 
