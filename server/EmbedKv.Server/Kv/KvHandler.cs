@@ -388,9 +388,13 @@ namespace EmbedKv.Server.Kv
             return HandlerReply.Answered;
         }
 
-        /// <summary>Whether a GET waits rather than answer (RFC 7240 wait, only where the answer would be 304 or 404).</summary>
+        /// <summary>
+        /// Whether a GET waits rather than answer (RFC 7240 wait, only where the answer would be 304 or 404).
+        /// Not with requests already read behind it: they would hold the connection's block for the whole
+        /// wait, so the preference is ignored then (§2 allows it) and they are served.
+        /// </summary>
         private bool Waits(ConditionVerdict verdict, bool exists)
-            => _method == HttpMethod.Get && _conditions.WaitSeconds > 0 && !_responses.Stopping
+            => _method == HttpMethod.Get && _conditions.WaitSeconds > 0 && !_responses.Stopping && !_buffers.HasInput
                 && (verdict == ConditionVerdict.NotModified || (verdict == ConditionVerdict.Proceed && !exists));
 
         /// <summary>

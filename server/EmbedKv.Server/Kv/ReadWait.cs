@@ -29,6 +29,9 @@ namespace EmbedKv.Server.Kv
         /// <summary>When the value it saw expires (Unix seconds), or 0: it must wake then, the key being absent from that second.</summary>
         public uint Expires { get; private set; }
 
+        /// <summary>The last write applied when the wait last looked at its key (<see cref="LookAgain"/>): a reported change at or below it was seen.</summary>
+        public ulong Since { get; private set; }
+
         /// <summary>How long it may wait, in milliseconds (Prefer's wait, at most <see cref="KvHandler.MaxWaitSeconds"/>).</summary>
         public long WaitMilliseconds { get; private set; }
 
@@ -48,6 +51,7 @@ namespace EmbedKv.Server.Kv
             KeyLength = key.Length;
             Hash = WatchHash.Of(key);
             Seen = seen;
+            Since = 0;
             Expires = expires;
             WaitMilliseconds = waitMilliseconds;
             (Conditions, conditions) = (conditions, Conditions);
@@ -61,7 +65,15 @@ namespace EmbedKv.Server.Kv
             return KeyLength;
         }
 
-        /// <summary>Whether a reader would see another state of the key now than the read saw.</summary>
-        public bool ChangedIn(KvStore store) => store.VersionNow(Key, out _) != Seen;
+        /// <summary>
+        /// Looks at the key again, once the wait is watched: whether a reader would see another state now than
+        /// the read saw. If not, the changes reported from here on that are newer than this look end the wait.
+        /// </summary>
+        public bool LookAgain(KvStore store)
+        {
+            bool changed = store.VersionNow(Key, out _, out ulong applied) != Seen;
+            Since = applied;
+            return changed;
+        }
     }
 }

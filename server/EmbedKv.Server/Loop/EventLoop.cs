@@ -23,6 +23,10 @@ namespace EmbedKv.Server.Loop
         private const ulong WakeTag = ulong.MaxValue - 1;
         private const int TimerMilliseconds = 1000;
 
+        // Woken long-polls answered per turn of the loop; the rest wait for the next turns, so other
+        // connections and write completions are served in between (about 2 ms of answers on this VM).
+        private const int WokenWaitsPerTurn = 128;
+
         private readonly LoopContext _context;
         private readonly Epoll _epoll;
         private readonly EventFd _wake;
@@ -290,15 +294,15 @@ namespace EmbedKv.Server.Loop
         /// </summary>
         private void WakeWaits(long now)
         {
-            foreach (ulong hash in _context.KeyChanges.Drain())
+            foreach ((ulong hash, ulong sequence) in _context.KeyChanges.Drain())
             {
-                _context.Waits.Changed(hash);
+                _context.Waits.Changed(hash, sequence);
             }
 
             _context.Waits.WakeDue(now);
             if (_context.Waits.HasWoken)
             {
-                _context.Waits.AnswerWoken(now, _answerWait);
+                _context.Waits.AnswerWoken(now, _answerWait, WokenWaitsPerTurn);
             }
         }
 
@@ -454,7 +458,7 @@ namespace EmbedKv.Server.Loop
             _context.Waits.WakeAll();
             if (_context.Waits.HasWoken)
             {
-                _context.Waits.AnswerWoken(now, _answerWait);
+                _context.Waits.AnswerWoken(now, _answerWait, WokenWaitsPerTurn);
             }
 
             bool busy = false;

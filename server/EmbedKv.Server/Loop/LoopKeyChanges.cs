@@ -11,17 +11,17 @@ namespace EmbedKv.Server.Loop
     /// </summary>
     internal sealed class LoopKeyChanges : IKeyChangeSink
     {
-        private readonly WakeQueue<ulong> _queue;
+        private readonly WakeQueue<(ulong Hash, ulong Sequence)> _queue;
 
-        public LoopKeyChanges(EventFd wake) => _queue = new WakeQueue<ulong>(wake);
+        public LoopKeyChanges(EventFd wake) => _queue = new WakeQueue<(ulong, ulong)>(wake);
 
         public bool IsEmpty => _queue.IsEmpty;
 
         public void BindToCurrentThread() => _queue.BindToCurrentThread();
 
-        public void OnKeyChanged(ulong hash) => _queue.Add(hash);
+        public void OnKeyChanged(ulong hash, ulong sequence) => _queue.Add((hash, sequence));
 
-        /// <summary>Takes the hashes queued; valid until the next call.</summary>
-        public ReadOnlySpan<ulong> Drain() => _queue.Drain();
+        /// <summary>Takes the changes queued; valid until the next call.</summary>
+        public ReadOnlySpan<(ulong Hash, ulong Sequence)> Drain() => _queue.Drain();
     }
 }

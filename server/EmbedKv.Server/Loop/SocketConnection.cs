@@ -137,6 +137,13 @@ namespace EmbedKv.Server.Loop
             try
             {
                 Parts.Exchange.Drive(now);
+
+                // The request and the client's end of stream came in one event: the hang-up was noted before
+                // the request parked, and no later edge will report it again.
+                if (_waiting is not null && _peerHungUp)
+                {
+                    Close();
+                }
             }
             finally
             {
@@ -170,7 +177,9 @@ namespace EmbedKv.Server.Loop
         /// <summary>Closes the connection if its deadline passed (not while the store is writing its request, or it waits).</summary>
         public void CloseIfExpired(long now)
         {
-            bool storeWriting = _parts?.Exchange.AwaitsHandler ?? _suspended.AwaitsHandler;
+            // A waiting request whose earlier answers stall (the client does not read) is held to the deadline.
+            bool storeWriting = (_parts?.Exchange.AwaitsHandler ?? _suspended.AwaitsHandler)
+                && !(_waiting is not null && _parts is { Buffers.HasOutput: true });
             long deadline = _parts?.Exchange.Deadline ?? _suspended.Deadline.At;
             if (IsOpen && !storeWriting && now >= deadline)
             {
@@ -367,7 +376,7 @@ namespace EmbedKv.Server.Loop
             _context.Waits.Add(waiting, this, now + read.WaitMilliseconds, due);
 
             // Watched from now on; a change made since the handler looked would otherwise be missed.
-            if (read.ChangedIn(_context.Store))
+            if (read.LookAgain(_context.Store))
             {
                 _context.Waits.Wake(waiting);
             }
@@ -387,15 +396,21 @@ namespace EmbedKv.Server.Loop
             }
 
             ReadWait read = waiting.Read;
-            if (!waiting.AnswerNow && now < waiting.Ends && !read.ChangedIn(_context.Store))
+            if (!waiting.AnswerNow && now < waiting.Ends)
             {
-                // Due by its value's expiry, which the store's clock does not show yet.
+                // Due by its value's expiry: watched again first, then looked at, so no change falls between.
                 _context.Waits.Requeue(waiting, now + ExpiryRecheckMilliseconds);
-                return;
+                if (!read.LookAgain(_context.Store))
+                {
+                    return; // the store's clock does not show the expiry yet
+                }
+
+                _context.Waits.Unqueue(waiting);
             }
 
             _waiting = null;
             _depth++;
+            bool finished = false;
             try
             {
                 ExchangeParts parts = Parts;
@@ -405,19 +420,18 @@ namespace EmbedKv.Server.Loop
                     parts.Buffers.Attach(_context.Buffers.Rent());
                 }
 
-                try
-                {
-                    parts.Handler.AnswerWait(read);
-                }
-                finally
-                {
-                    _context.Waits.Finish(waiting);
-                }
-
+                parts.Handler.AnswerWait(read);
+                finished = true;
+                _context.Waits.Finish(waiting);
                 parts.Exchange.Complete(now);
             }
             finally
             {
+                if (!finished)
+                {
+                    _context.Waits.Finish(waiting);
+                }
+
                 _depth--;
                 SetAsideIfIdle();
             }

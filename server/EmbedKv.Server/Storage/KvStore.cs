@@ -439,16 +439,25 @@ namespace EmbedKv.Server.Storage
                 return new ValueTask<bool>(false);
             }
 
-            // Watched before it is looked at again, so a change between the two is not missed.
+            // Watched before it is looked at again, so a change between the two is not missed; the second look
+            // tells which reported changes it saw already (at or below the sequence applied then).
             Options.Schedule.Point("wait.watching");
             KeyWait wait = _waiters.Begin(WatchHash.Of(key), timeout);
-            if (VersionNow(key, out uint expires) != version)
+            try
             {
-                _waiters.End(wait, changed: true);
+                if (VersionNow(key, out uint expires, out ulong applied) != version)
+                {
+                    _waiters.End(wait, changed: true);
+                }
+                else
+                {
+                    _waiters.Arm(wait, expires, applied, cancellation);
+                }
             }
-            else
+            catch
             {
-                _waiters.Arm(wait, expires, cancellation);
+                _waiters.End(wait, changed: false);
+                throw;
             }
 
             return wait.Task;
@@ -464,9 +473,12 @@ namespace EmbedKv.Server.Storage
         /// The key's version as readers see it now (0 if absent or expired), and when that value expires (0 if
         /// never). Unlike <see cref="CurrentVersion"/>, a write not yet visible does not count.
         /// </summary>
-        internal ulong VersionNow(ReadOnlySpan<byte> key, out uint expires)
+        internal ulong VersionNow(ReadOnlySpan<byte> key, out uint expires) => VersionNow(key, out expires, out _);
+
+        /// <summary>As <see cref="VersionNow(ReadOnlySpan{byte}, out uint)"/>, with the sequence of the last write applied when it looked.</summary>
+        internal ulong VersionNow(ReadOnlySpan<byte> key, out uint expires, out ulong applied)
         {
-            if (_catalog.TryGetLocation(key, out RecordLocation location) && !location.Tombstone && !location.ExpiredAt(NowUnixSeconds))
+            if (_catalog.TryGetLocation(key, out RecordLocation location, out applied) && !location.Tombstone && !location.ExpiredAt(NowUnixSeconds))
             {
                 expires = location.Expires;
                 return location.Sequence;

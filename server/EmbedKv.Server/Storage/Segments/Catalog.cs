@@ -190,6 +190,19 @@ namespace EmbedKv.Server.Storage.Segments
         }
 
         /// <summary>
+        /// As <see cref="TryGetLocation(ReadOnlySpan{byte}, out RecordLocation)"/>, with the sequence of the last write applied at that moment: every
+        /// write the feed reports at or below it is already in what this look saw (see Watch/KeyChangeFeed).
+        /// </summary>
+        public bool TryGetLocation(ReadOnlySpan<byte> key, out RecordLocation location, out ulong applied)
+        {
+            lock (_lock)
+            {
+                applied = _appliedSequence;
+                return _index.TryGet(key, out location);
+            }
+        }
+
+        /// <summary>
         /// Makes a durable put or delete visible, and counts what it made dead. A key that had expired by
         /// <paramref name="now"/> (Unix seconds) counts as absent: its put is a create, its delete finds nothing.
         /// </summary>
@@ -201,7 +214,7 @@ namespace EmbedKv.Server.Storage.Segments
             // After the lock, so a watcher woken now reads the new state, and no sink runs under the lock.
             if (outcome != WriteOutcome.NotFound)
             {
-                Changes.Changed(key);
+                Changes.Changed(key, location.Sequence);
             }
 
             return outcome;

@@ -7,7 +7,11 @@ namespace EmbedKv.Server.Storage.Watch
     /// </summary>
     internal interface IKeyChangeSink
     {
-        /// <summary>A key whose <see cref="WatchHash"/> is <paramref name="hash"/> changed; it may be another key of the same hash.</summary>
-        void OnKeyChanged(ulong hash);
+        /// <summary>
+        /// A key whose <see cref="WatchHash"/> is <paramref name="hash"/> changed (it may be another key of the
+        /// same hash) by the write of <paramref name="sequence"/>. A wait that looked at its key after that
+        /// write was applied saw it already, and must not take this report for a change.
+        /// </summary>
+        void OnKeyChanged(ulong hash, ulong sequence);
     }
 }

@@ -87,11 +87,17 @@ namespace EmbedKv.Server.Storage.Watch
             }
         }
 
+        /// <summary>
+        /// The feed's lock, for a test that holds a writer between the index change and its report (the gap
+        /// in which a wait may look at the new version and then hear of the very write it saw).
+        /// </summary>
+        internal object SyncRoot => _lock;
+
         /// <summary>Whether any key is watched now (read by tests).</summary>
         public int WatchedCount => Volatile.Read(ref _watchedCount);
 
-        /// <summary><paramref name="key"/> was written or deleted, and the index shows it: its watchers hear of it.</summary>
-        public void Changed(ReadOnlySpan<byte> key)
+        /// <summary><paramref name="key"/> was written or deleted by the write of <paramref name="sequence"/>, and the index shows it: its watchers hear of it.</summary>
+        public void Changed(ReadOnlySpan<byte> key, ulong sequence)
         {
             if (Volatile.Read(ref _watchedCount) == 0)
             {
@@ -117,7 +123,7 @@ namespace EmbedKv.Server.Storage.Watch
             {
                 if ((mask & Bit(i)) != 0)
                 {
-                    sinks[i]?.OnKeyChanged(hash);
+                    sinks[i]?.OnKeyChanged(hash, sequence);
                 }
             }
         }

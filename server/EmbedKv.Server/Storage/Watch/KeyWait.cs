@@ -21,8 +21,17 @@ namespace EmbedKv.Server.Storage.Watch
         /// <summary>The key's <see cref="WatchHash"/>.</summary>
         public ulong Hash { get; set; }
 
-        /// <summary>When the wait gives up (<see cref="Environment.TickCount64"/> milliseconds).</summary>
+        /// <summary>When the wait gives up (milliseconds of the store clock's timestamp).</summary>
         public long Deadline { get; set; }
+
+        /// <summary>Looked at its key and found it unchanged: from here on a reported change newer than <see cref="Since"/> ends it.</summary>
+        public bool Armed { get; set; }
+
+        /// <summary>The last write applied when it looked at its key: reports at or below it were seen by that look.</summary>
+        public ulong Since { get; set; }
+
+        /// <summary>The newest change reported before it was armed (judged against <see cref="Since"/> once it is).</summary>
+        public ulong Noticed { get; set; }
 
         /// <summary>When the value waited on expires (Unix seconds by the store's clock), or 0.</summary>
         public uint Expires { get; set; }
@@ -57,14 +66,20 @@ namespace EmbedKv.Server.Storage.Watch
 
         public bool GetResult(short token)
         {
+            // A result asked for too early (or twice) is the caller's error: the core throws, and the wait,
+            // still under way or already reused, must not go back to the pool.
+            bool done = _core.GetStatus(token) != ValueTaskSourceStatus.Pending;
             try
             {
                 return _core.GetResult(token);
             }
             finally
             {
-                _core.Reset();
-                _owner.Recycle(this);
+                if (done)
+                {
+                    _core.Reset();
+                    _owner.Recycle(this);
+                }
             }
         }
 

@@ -16,6 +16,9 @@ namespace EmbedKv.Server.Storage.Watch
         // different clocks) is looked at again this much later.
         private const long ExpiryRecheckMilliseconds = 20;
 
+        // The longest a timer may be set for (ITimer.Change refuses more); a longer wait is re-armed when it fires.
+        private const long LongestTimerMilliseconds = 0xFFFFFFFE;
+
         private readonly object _lock = new object();
         private readonly KeyChangeFeed _feed;
         private readonly TimeProvider _clock;
@@ -60,7 +63,12 @@ namespace EmbedKv.Server.Storage.Watch
                 KeyWait wait = _free.Count > 0 ? _free.Pop() : new KeyWait(this);
                 wait.Hash = hash;
                 wait.Expires = 0;
-                wait.Deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds);
+                wait.Armed = false;
+                wait.Since = 0;
+                wait.Noticed = 0;
+                wait.Deadline = timeout == Timeout.InfiniteTimeSpan || timeout.TotalMilliseconds >= long.MaxValue / 2
+                    ? long.MaxValue
+                    : Now() + (long)Math.Ceiling(timeout.TotalMilliseconds);
                 wait.Waiting = true;
                 wait.Slot = _all.Count;
                 _all.Add(wait);
@@ -70,8 +78,12 @@ namespace EmbedKv.Server.Storage.Watch
             }
         }
 
-        /// <summary>The key was found unchanged: the wait also ends when the value expires (if it does), and the timer is set.</summary>
-        public void Arm(KeyWait wait, uint expires, CancellationToken cancellation)
+        /// <summary>
+        /// The key was found unchanged by a look that saw every write up to <paramref name="applied"/>: the wait
+        /// now ends on a newer change (one reported meanwhile ends it at once), when the value expires (if it
+        /// does), at its deadline, or when <paramref name="cancellation"/> is cancelled.
+        /// </summary>
+        public void Arm(KeyWait wait, uint expires, ulong applied, CancellationToken cancellation)
         {
             lock (_lock)
             {
@@ -80,8 +92,17 @@ namespace EmbedKv.Server.Storage.Watch
                     return;
                 }
 
+                if (wait.Noticed > applied)
+                {
+                    Remove(wait);
+                    wait.Complete(true);
+                    return;
+                }
+
                 wait.Expires = expires;
-                SetTimer(DueOf(wait, Environment.TickCount64, _clock.GetUtcNow().ToUnixTimeMilliseconds()));
+                wait.Since = applied;
+                wait.Armed = true;
+                SetTimer(DueOf(wait, Now(), _clock.GetUtcNow().ToUnixTimeMilliseconds()));
             }
 
             if (cancellation.CanBeCanceled)
@@ -100,7 +121,15 @@ namespace EmbedKv.Server.Storage.Watch
                     }
                 }
 
-                registration.Unregister();
+                // It ended before its registration was stored: if the callback runs (or ran) anyway, the
+                // object must not serve another wait, which that callback would cancel.
+                if (!registration.Unregister())
+                {
+                    lock (_lock)
+                    {
+                        wait.Reusable = false;
+                    }
+                }
             }
         }
 
@@ -128,14 +157,25 @@ namespace EmbedKv.Server.Storage.Watch
             }
         }
 
-        public void OnKeyChanged(ulong hash)
+        public void OnKeyChanged(ulong hash, ulong sequence)
         {
             lock (_lock)
             {
-                while (_chains.TryFirst(hash, out KeyWait? wait))
+                _chains.TryFirst(hash, out KeyWait? wait);
+                while (wait is not null)
                 {
-                    Remove(wait);
-                    wait.Complete(true);
+                    KeyWait? next = wait.Next;
+                    if (!wait.Armed)
+                    {
+                        wait.Noticed = Math.Max(wait.Noticed, sequence);
+                    }
+                    else if (sequence > wait.Since)
+                    {
+                        Remove(wait);
+                        wait.Complete(true);
+                    }
+
+                    wait = next;
                 }
             }
         }
@@ -205,12 +245,17 @@ namespace EmbedKv.Server.Storage.Watch
             lock (_lock)
             {
                 _timerDue = long.MaxValue;
-                long now = Environment.TickCount64;
+                long now = Now();
                 long clockMilliseconds = _clock.GetUtcNow().ToUnixTimeMilliseconds();
                 long next = long.MaxValue;
                 for (int i = _all.Count - 1; i >= 0; i--)
                 {
                     KeyWait wait = _all[i];
+                    if (!wait.Armed)
+                    {
+                        continue; // Arm sets the timer for it
+                    }
+
                     if (wait.Expires != 0 && clockMilliseconds >= wait.Expires * 1000L)
                     {
                         Remove(wait);
@@ -251,7 +296,10 @@ namespace EmbedKv.Server.Storage.Watch
 
             _timerDue = due;
             _timer ??= _clock.CreateTimer(static state => ((KeyWaiters)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            _timer.Change(TimeSpan.FromMilliseconds(Math.Max(0, due - Environment.TickCount64)), Timeout.InfiniteTimeSpan);
+            _timer.Change(TimeSpan.FromMilliseconds(Math.Clamp(due - Now(), 0, LongestTimerMilliseconds)), Timeout.InfiniteTimeSpan);
         }
+
+        /// <summary>Milliseconds by the store clock's timestamp, the one its timers run on.</summary>
+        private long Now() => (long)((double)_clock.GetTimestamp() * 1000 / _clock.TimestampFrequency);
     }
 }

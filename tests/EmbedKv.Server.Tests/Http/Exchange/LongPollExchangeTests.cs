@@ -15,8 +15,8 @@ namespace EmbedKv.Server.Tests.Http.Exchange
         {
             using var h = new ExchangeHarness();
             h.Store.Put(Encoding.UTF8.GetBytes("b"), Encoding.UTF8.GetBytes("bee"));
-            string sent = h.Request("GET /a HTTP/1.1\r\nHost: t\r\nPrefer: wait=20\r\n\r\nGET /b HTTP/1.1\r\nHost: t\r\n\r\n");
-            Assert.Equal(string.Empty, sent);
+            Assert.Equal(string.Empty, h.Request("GET /a HTTP/1.1\r\nHost: t\r\nPrefer: wait=20\r\n\r\n"));
+            Assert.Equal(string.Empty, h.Request("GET /b HTTP/1.1\r\nHost: t\r\n\r\n"));
             Assert.NotNull(h.Parked);
             Assert.Equal("a", Encoding.UTF8.GetString(h.Parked!.Key));
             Assert.Equal(0UL, h.Parked.Seen);
@@ -28,6 +28,15 @@ namespace EmbedKv.Server.Tests.Http.Exchange
             int second = answers.IndexOf("\r\n\r\nbee", System.StringComparison.Ordinal);
             Assert.True(first > 0 && second > first, answers);
             Assert.StartsWith("HTTP/1.1 200 OK", answers);
+        }
+
+        [Fact]
+        public void AGetWithARequestAlreadyReadBehindItDoesNotWait()
+        {
+            using var h = new ExchangeHarness();
+            string answers = h.Request("GET /a HTTP/1.1\r\nHost: t\r\nPrefer: wait=20\r\n\r\nGET /a HTTP/1.1\r\nHost: t\r\n\r\n");
+            Assert.Null(h.Parked);
+            Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(answers, "HTTP/1.1 404").Count);
         }
 
         [Fact]
