@@ -39,7 +39,9 @@ suites:
           (one process, epoll) and wrk on core BENCH_CLIENT_CPU, a fresh host per part. Server RSS
           per waiter beyond an idle keep-alive connection (and the managed heap per waiter, by
           dotnet-gcdump, installed into bench/out/tools if missing); each waiter's time from a PUT
-          to its answer with 1,000 and 10,000 waiters on the key (p50/p99/max); wrk GET 64 B alone,
+          to its answer, and the PUT's own, with 10,000 waiters on the loop, 100 on each key (the
+          goal's reading; the others must not wake), and as context with 1,000 and 10,000 waiters
+          all on the PUT's key (p50/p99/max); wrk GET 64 B alone,
           beside 10,000 idle connections and beside 10,000 waiters (ratio and noise); the feature's
           rules (wake on PUT, DELETE and expiry, 304/404 when the wait runs out, also past the idle
           timeout); and a listing cell, pages of 1000 of 100,000 keys over HTTP. Goals: under 2 KiB
@@ -91,7 +93,8 @@ environment:
   descriptor limit allows), BENCH_LONGPOLL_KEYS (keys the memory and throughput waiters spread over, 100),
   BENCH_LONGPOLL_CONNECTIONS (wrk's, 64), BENCH_LONGPOLL_DURABILITY (always), BENCH_LONGPOLL_LIST_KEYS
   (100000), BENCH_LONGPOLL_LONG_WAIT (seconds of the background waits that run out, 70; 0: none),
-  BENCH_LONGPOLL_GCDUMP (1; 0: no managed-heap figure), BENCH_LONGPOLL_ARGS (more host settings)
+  BENCH_LONGPOLL_GCDUMP (1; 0: no managed-heap figure), BENCH_LONGPOLL_SPREAD_ROUNDS (rounds of the
+  wake cell with 100 waiters on each key, 10), BENCH_LONGPOLL_ARGS (more host settings)
   fairness: BENCH_ROUNDS (3), BENCH_SECONDS (GETs alone before the uploads, 5), BENCH_CLIENT_CPU (0),
   BENCH_NICE (servers, GET client and uploads, in sessions of their own so that it also counts under
   autogroup scheduling; default -20 as root, else 0), BENCH_FAIRNESS_LABEL (the report's section, latest),
