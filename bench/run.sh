@@ -3,7 +3,7 @@
 #
 #   bench/run.sh         the HTTP matrix against the peers -> bench/results/http.md, http.png
 #   bench/run.sh all     everything the README quotes: micro, storage, then http
-#   bench/run.sh SUITE   one suite (micro, storage, http, listener, fairness, profile); see usage below
+#   bench/run.sh SUITE   one suite (micro, storage, http, listener, fairness, longpoll, profile); see usage below
 #
 # Scratch output (binaries, BenchmarkDotNet's artifacts, logs) goes to bench/out/, which git ignores.
 # Environment: BENCH_CPU=N pins to core N instead of core 1; more under usage below.
@@ -34,6 +34,19 @@ suites:
           memory and on disk) as the peer. Goal: p99 under 10 ms during the uploads. A fresh server
           per run, interleaved rounds; about 4 minutes. Installs nginx if missing. Writes the section
           BENCH_FAIRNESS_LABEL of bench/results/fairness.md (other labels' sections are kept).
+  longpoll  10,000 long-poll waiters (GET with Prefer: wait=N) on one event loop: the host
+          (server/EmbedKv.Host) with one worker on core BENCH_CPU, bench/http/longpoll_load.py
+          (one process, epoll) and wrk on core BENCH_CLIENT_CPU, a fresh host per part. Server RSS
+          per waiter beyond an idle keep-alive connection (and the managed heap per waiter, by
+          dotnet-gcdump, installed into bench/out/tools if missing); each waiter's time from a PUT
+          to its answer, and the PUT's own, with 10,000 waiters on the loop, 100 on each key (the
+          goal's reading; the others must not wake), and as context with 1,000 and 10,000 waiters
+          all on the PUT's key (p50/p99/max); wrk GET 64 B alone,
+          beside 10,000 idle connections and beside 10,000 waiters (ratio and noise); the feature's
+          rules (wake on PUT, DELETE and expiry, 304/404 when the wait runs out, also past the idle
+          timeout); and a listing cell, pages of 1000 of 100,000 keys over HTTP. Goals: under 2 KiB
+          per waiter, wake p99 under 10 ms, throughput within noise. About 5 minutes. Writes
+          bench/results/longpoll.md.
   storage put rates of the storage engine for 1, 8 and 64 writers in each durability mode, beside
           the disk's raw pwrite+fdatasync rate, interleaved in rounds; recovery time and index memory
           for 1M keys. Writes bench/results/storage.md.
@@ -75,6 +88,13 @@ environment:
   BENCH_BASELINE (a git ref: EmbedKv built there runs too, see above), BENCH_PEERS (the servers
   besides EmbedKv: nginx webdis aspnet ceiling, default all; "baseline": only EmbedKv and BENCH_BASELINE)
   profile: BENCH_SECONDS (10), BENCH_PROFILE_CELL (keepalive or close)
+  longpoll: BENCH_ROUNDS (3), BENCH_SECONDS (each wrk run, 5), BENCH_CLIENT_CPU (0), BENCH_NICE (as for
+  fairness: default -20 as root, else 0), BENCH_LONGPOLL_WAITERS (10000; lowered to what the host's
+  descriptor limit allows), BENCH_LONGPOLL_KEYS (keys the memory and throughput waiters spread over, 100),
+  BENCH_LONGPOLL_CONNECTIONS (wrk's, 64), BENCH_LONGPOLL_DURABILITY (always), BENCH_LONGPOLL_LIST_KEYS
+  (100000), BENCH_LONGPOLL_LONG_WAIT (seconds of the background waits that run out, 70; 0: none),
+  BENCH_LONGPOLL_GCDUMP (1; 0: no managed-heap figure), BENCH_LONGPOLL_SPREAD_ROUNDS (rounds of the
+  wake cell with 100 waiters on each key, 10), BENCH_LONGPOLL_ARGS (more host settings)
   fairness: BENCH_ROUNDS (3), BENCH_SECONDS (GETs alone before the uploads, 5), BENCH_CLIENT_CPU (0),
   BENCH_NICE (servers, GET client and uploads, in sessions of their own so that it also counts under
   autogroup scheduling; default -20 as root, else 0), BENCH_FAIRNESS_LABEL (the report's section, latest),
@@ -88,7 +108,7 @@ EOF
 }
 
 # The suites live in bench/lib/, one file each; they only define functions and tables.
-for lib in common micro storage http http_report baseline listener fairness profile; do
+for lib in common micro storage http http_report baseline listener fairness longpoll profile; do
   # shellcheck source=/dev/null
   source "$root/bench/lib/$lib.sh"
 done
@@ -97,6 +117,7 @@ case "${1:-http}" in
   micro) micro ;;
   listener) listener ;;
   fairness) fairness ;;
+  longpoll) longpoll ;;
   storage) storage ;;
   http) http_suite ;;
   all) micro; storage; http_suite ;;
