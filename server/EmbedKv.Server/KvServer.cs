@@ -128,13 +128,16 @@ namespace EmbedKv.Server
                 var open = new SharedCounter();
                 InetEndpoint requested = InetEndpoint.Parse(options.BindAddress, options.Port);
                 bool reusePort = options.ListenerMode == ListenerMode.ReusePort;
-                if (reusePort)
+                if (reusePort && requested.Port != 0)
                 {
                     // SO_REUSEPORT would let this server share a port another server (of the same user)
                     // already serves, splitting clients between two data sets. A first bind without it
                     // fails with EADDRINUSE if anyone holds the port; then the loops' listeners take it.
+                    // Port 0 needs no probe: the kernel's pick for bind(0) never shares a port through
+                    // SO_REUSEPORT, and probing it left a moment, between the probe's close and the
+                    // listener's bind, in which a client's connect could take the port (EADDRINUSE in a
+                    // parallel test run).
                     using FileDescriptor probe = ListeningSocket.Open(requested, reusePort: false);
-                    requested = InetEndpoint.LocalOf(probe.Value);
                 }
 
                 listeners.Add(ListeningSocket.Open(requested, reusePort: reusePort));
