@@ -131,6 +131,8 @@ namespace EmbedKv.Runtime.Interop
         public const uint S_IFREG = 0x8000;
         /// <summary><c>S_IFLNK</c>, of the <c>FileMode</c> constants.</summary>
         public const uint S_IFLNK = 0xA000;
+        /// <summary><c>S_IFSOCK</c>, of the <c>FileMode</c> constants.</summary>
+        public const uint S_IFSOCK = 0xC000;
         /// <summary><c>S_IRWXU</c>, of the <c>FileMode</c> constants.</summary>
         public const uint S_IRWXU = 0x1C0;
         /// <summary><c>S_IRUSR</c>, of the <c>FileMode</c> constants.</summary>

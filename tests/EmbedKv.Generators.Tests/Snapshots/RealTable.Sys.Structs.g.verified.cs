@@ -66,6 +66,16 @@ namespace EmbedKv.Runtime.Interop
         public uint ScopeId;
     }
 
+    /// <summary>The kernel's <c>struct sockaddr_un</c>.</summary>
+    [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential)]
+    internal unsafe partial struct SockAddrUn
+    {
+        /// <summary><c>sun_family</c>.</summary>
+        public ushort Family;
+        /// <summary><c>sun_path</c>.</summary>
+        public fixed byte Path[108];
+    }
+
     /// <summary>The kernel's <c>struct epoll_event</c>.</summary>
     [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential, Pack = 1)]
     internal unsafe partial struct EpollEvent

@@ -53,31 +53,35 @@ namespace EmbedKv.Runtime.Interop
             0xB8, 0x4A, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x200 fsync: mov eax, 74; syscall; ret
             0xB8, 0x4B, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x210 fdatasync: mov eax, 75; syscall; ret
             0xB8, 0x4D, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x220 ftruncate: mov eax, 77; syscall; ret
-            0xB8, 0x9D, 0x00, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x230 prctl: mov eax, 157; mov r10, rcx; syscall; ret
-            0xB8, 0xBA, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x240 gettid: mov eax, 186; syscall; ret
-            0xB8, 0xCB, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x250 sched_setaffinity: mov eax, 203; syscall; ret
-            0xB8, 0xCC, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x260 sched_getaffinity: mov eax, 204; syscall; ret
-            0xB8, 0xD9, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x270 getdents64: mov eax, 217; syscall; ret
-            0xB8, 0xDD, 0x00, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x280 fadvise64: mov eax, 221; mov r10, rcx; syscall; ret
-            0xB8, 0xE4, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x290 clock_gettime: mov eax, 228; syscall; ret
-            0xB8, 0xE6, 0x00, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x2A0 clock_nanosleep: mov eax, 230; mov r10, rcx; syscall; ret
-            0xB8, 0xE7, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x2B0 exit_group: mov eax, 231; syscall; ret
-            0xB8, 0xE8, 0x00, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x2C0 epoll_wait: mov eax, 232; mov r10, rcx; syscall; ret
-            0xB8, 0xE9, 0x00, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x2D0 epoll_ctl: mov eax, 233; mov r10, rcx; syscall; ret
-            0xB8, 0xEA, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x2E0 tgkill: mov eax, 234; syscall; ret
-            0xB8, 0x01, 0x01, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x2F0 openat: mov eax, 257; mov r10, rcx; syscall; ret
-            0xB8, 0x02, 0x01, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x300 mkdirat: mov eax, 258; syscall; ret
-            0xB8, 0x06, 0x01, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x310 newfstatat: mov eax, 262; mov r10, rcx; syscall; ret
-            0xB8, 0x07, 0x01, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x320 unlinkat: mov eax, 263; syscall; ret
-            0xB8, 0x08, 0x01, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x330 renameat: mov eax, 264; mov r10, rcx; syscall; ret
-            0xB8, 0x1D, 0x01, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x340 fallocate: mov eax, 285; mov r10, rcx; syscall; ret
-            0xB8, 0x20, 0x01, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x350 accept4: mov eax, 288; mov r10, rcx; syscall; ret
-            0xB8, 0x22, 0x01, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x360 eventfd2: mov eax, 290; syscall; ret
-            0xB8, 0x23, 0x01, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x370 epoll_create1: mov eax, 291; syscall; ret
-            0xB8, 0x24, 0x01, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x380 dup3: mov eax, 292; syscall; ret
-            0xB8, 0x25, 0x01, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x390 pipe2: mov eax, 293; syscall; ret
-            0xB8, 0x2E, 0x01, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x3A0 prlimit64: mov eax, 302; mov r10, rcx; syscall; ret
-            0xB8, 0x3E, 0x01, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x3B0 getrandom: mov eax, 318; syscall; ret
+            0xB8, 0x5B, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x230 fchmod: mov eax, 91; syscall; ret
+            0xB8, 0x9D, 0x00, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x240 prctl: mov eax, 157; mov r10, rcx; syscall; ret
+            0xB8, 0xBA, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x250 gettid: mov eax, 186; syscall; ret
+            0xB8, 0xCB, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x260 sched_setaffinity: mov eax, 203; syscall; ret
+            0xB8, 0xCC, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x270 sched_getaffinity: mov eax, 204; syscall; ret
+            0xB8, 0xD9, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x280 getdents64: mov eax, 217; syscall; ret
+            0xB8, 0xDD, 0x00, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x290 fadvise64: mov eax, 221; mov r10, rcx; syscall; ret
+            0xB8, 0xE4, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x2A0 clock_gettime: mov eax, 228; syscall; ret
+            0xB8, 0xE6, 0x00, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x2B0 clock_nanosleep: mov eax, 230; mov r10, rcx; syscall; ret
+            0xB8, 0xE7, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x2C0 exit_group: mov eax, 231; syscall; ret
+            0xB8, 0xE8, 0x00, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x2D0 epoll_wait: mov eax, 232; mov r10, rcx; syscall; ret
+            0xB8, 0xE9, 0x00, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x2E0 epoll_ctl: mov eax, 233; mov r10, rcx; syscall; ret
+            0xB8, 0xEA, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x2F0 tgkill: mov eax, 234; syscall; ret
+            0xB8, 0x01, 0x01, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x300 openat: mov eax, 257; mov r10, rcx; syscall; ret
+            0xB8, 0x02, 0x01, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x310 mkdirat: mov eax, 258; syscall; ret
+            0xB8, 0x06, 0x01, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x320 newfstatat: mov eax, 262; mov r10, rcx; syscall; ret
+            0xB8, 0x07, 0x01, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x330 unlinkat: mov eax, 263; syscall; ret
+            0xB8, 0x08, 0x01, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x340 renameat: mov eax, 264; mov r10, rcx; syscall; ret
+            0xB8, 0x09, 0x01, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x350 linkat: mov eax, 265; mov r10, rcx; syscall; ret
+            0xB8, 0x0C, 0x01, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x360 fchmodat: mov eax, 268; syscall; ret
+            0xB8, 0x1D, 0x01, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x370 fallocate: mov eax, 285; mov r10, rcx; syscall; ret
+            0xB8, 0x20, 0x01, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x380 accept4: mov eax, 288; mov r10, rcx; syscall; ret
+            0xB8, 0x22, 0x01, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x390 eventfd2: mov eax, 290; syscall; ret
+            0xB8, 0x23, 0x01, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x3A0 epoll_create1: mov eax, 291; syscall; ret
+            0xB8, 0x24, 0x01, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x3B0 dup3: mov eax, 292; syscall; ret
+            0xB8, 0x25, 0x01, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x3C0 pipe2: mov eax, 293; syscall; ret
+            0xB8, 0x2E, 0x01, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x3D0 prlimit64: mov eax, 302; mov r10, rcx; syscall; ret
+            0xB8, 0x3E, 0x01, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x3E0 getrandom: mov eax, 318; syscall; ret
+            0xB8, 0x46, 0x01, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x3F0 copy_file_range: mov eax, 326; mov r10, rcx; syscall; ret
         };
 
         // The stub page, mapped read-execute once; 0 when the runtime falls back to libc's syscall().
@@ -469,6 +473,16 @@ namespace EmbedKv.Runtime.Interop
                 ? ((delegate* unmanaged<nint, nint, nint>)(s_page + 0x220))(fd, unchecked((nint)length))
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(77, fd, unchecked((nint)length), 0, 0, 0, 0);
 
+        /// <summary>Calls <c>fchmod</c> (x86_64 syscall 91). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/chmod.2.html"/>.</remarks>
+        /// <param name="fd"><c>int</c>.</param>
+        /// <param name="mode"><c>uint</c>: from the <c>FileMode</c> constants (<see cref="S_IFMT"/>, <see cref="S_IFDIR"/>, <see cref="S_IFREG"/>, <see cref="S_IFLNK"/>, <see cref="S_IFSOCK"/>, <see cref="S_IRWXU"/>, <see cref="S_IRUSR"/>, <see cref="S_IWUSR"/>, <see cref="S_IXUSR"/>, <see cref="S_IRGRP"/>, <see cref="S_IWGRP"/>, <see cref="S_IXGRP"/>, <see cref="S_IROTH"/>, <see cref="S_IWOTH"/>, <see cref="S_IXOTH"/>).</param>
+        /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
+        public static nint Fchmod(int fd, uint mode)
+            => s_page != 0
+                ? ((delegate* unmanaged<nint, nint, nint>)(s_page + 0x230))(fd, unchecked((nint)mode))
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(91, fd, unchecked((nint)mode), 0, 0, 0, 0);
+
         /// <summary>Calls <c>prctl</c> (x86_64 syscall 157). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/prctl.2.html"/>.</remarks>
         /// <param name="option"><c>int</c>: from the <c>Prctl</c> constants (<see cref="PR_SET_NAME"/>, <see cref="PR_GET_NAME"/>).</param>
@@ -479,7 +493,7 @@ namespace EmbedKv.Runtime.Interop
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Prctl(int option, ulong arg2, ulong arg3, ulong arg4, ulong arg5)
             => s_page != 0
-                ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint, nint, nint>)(s_page + 0x230))(option, unchecked((nint)arg2), unchecked((nint)arg3), unchecked((nint)arg4), unchecked((nint)arg5))
+                ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint, nint, nint>)(s_page + 0x240))(option, unchecked((nint)arg2), unchecked((nint)arg3), unchecked((nint)arg4), unchecked((nint)arg5))
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(157, option, unchecked((nint)arg2), unchecked((nint)arg3), unchecked((nint)arg4), unchecked((nint)arg5), 0);
 
         /// <summary>Calls <c>gettid</c> (x86_64 syscall 186). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
@@ -487,7 +501,7 @@ namespace EmbedKv.Runtime.Interop
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Gettid()
             => s_page != 0
-                ? ((delegate* unmanaged[SuppressGCTransition]<nint>)(s_page + 0x240))()
+                ? ((delegate* unmanaged[SuppressGCTransition]<nint>)(s_page + 0x250))()
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(186, 0, 0, 0, 0, 0, 0);
 
         /// <summary>Calls <c>sched_setaffinity</c> (x86_64 syscall 203). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
@@ -498,7 +512,7 @@ namespace EmbedKv.Runtime.Interop
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint SchedSetaffinity(int pid, nuint cpusetsize, ulong* mask)
             => s_page != 0
-                ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint>)(s_page + 0x250))(pid, unchecked((nint)cpusetsize), (nint)mask)
+                ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint>)(s_page + 0x260))(pid, unchecked((nint)cpusetsize), (nint)mask)
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(203, pid, unchecked((nint)cpusetsize), (nint)mask, 0, 0, 0);
 
         /// <summary>Calls <c>sched_getaffinity</c> (x86_64 syscall 204). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
@@ -509,7 +523,7 @@ namespace EmbedKv.Runtime.Interop
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint SchedGetaffinity(int pid, nuint cpusetsize, ulong* mask)
             => s_page != 0
-                ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint>)(s_page + 0x260))(pid, unchecked((nint)cpusetsize), (nint)mask)
+                ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint>)(s_page + 0x270))(pid, unchecked((nint)cpusetsize), (nint)mask)
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(204, pid, unchecked((nint)cpusetsize), (nint)mask, 0, 0, 0);
 
         /// <summary>Calls <c>getdents64</c> (x86_64 syscall 217). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
@@ -520,7 +534,7 @@ namespace EmbedKv.Runtime.Interop
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Getdents64(int fd, byte* dirp, nuint count)
             => s_page != 0
-                ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x270))(fd, (nint)dirp, unchecked((nint)count))
+                ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x280))(fd, (nint)dirp, unchecked((nint)count))
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(217, fd, (nint)dirp, unchecked((nint)count), 0, 0, 0);
 
         /// <summary>Calls <c>fadvise64</c> (x86_64 syscall 221). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
@@ -532,7 +546,7 @@ namespace EmbedKv.Runtime.Interop
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Fadvise64(int fd, long offset, long len, int advice)
             => s_page != 0
-                ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x280))(fd, unchecked((nint)offset), unchecked((nint)len), advice)
+                ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x290))(fd, unchecked((nint)offset), unchecked((nint)len), advice)
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(221, fd, unchecked((nint)offset), unchecked((nint)len), advice, 0, 0);
 
         /// <summary>Calls <c>clock_gettime</c> (x86_64 syscall 228). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
@@ -542,7 +556,7 @@ namespace EmbedKv.Runtime.Interop
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint ClockGettime(int clockid, TimeSpec* tp)
             => s_page != 0
-                ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint>)(s_page + 0x290))(clockid, (nint)tp)
+                ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint>)(s_page + 0x2A0))(clockid, (nint)tp)
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(228, clockid, (nint)tp, 0, 0, 0, 0);
 
         /// <summary>Calls <c>clock_nanosleep</c> (x86_64 syscall 230). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
@@ -554,7 +568,7 @@ namespace EmbedKv.Runtime.Interop
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint ClockNanosleep(int clockid, int flags, TimeSpec* request, TimeSpec* remain)
             => s_page != 0
-                ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x2A0))(clockid, flags, (nint)request, (nint)remain)
+                ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x2B0))(clockid, flags, (nint)request, (nint)remain)
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(230, clockid, flags, (nint)request, (nint)remain, 0, 0);
 
         /// <summary>Calls <c>exit_group</c> (x86_64 syscall 231). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
@@ -563,7 +577,7 @@ namespace EmbedKv.Runtime.Interop
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint ExitGroup(int status)
             => s_page != 0
-                ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint>)(s_page + 0x2B0))(status)
+                ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint>)(s_page + 0x2C0))(status)
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(231, status, 0, 0, 0, 0, 0);
 
         /// <summary>Calls <c>epoll_wait</c> (x86_64 syscall 232). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
@@ -575,7 +589,7 @@ namespace EmbedKv.Runtime.Interop
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint EpollWait(int epfd, EpollEvent* events, int maxevents, int timeout)
             => s_page != 0
-                ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x2C0))(epfd, (nint)events, maxevents, timeout)
+                ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x2D0))(epfd, (nint)events, maxevents, timeout)
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(232, epfd, (nint)events, maxevents, timeout, 0, 0);
 
         /// <summary>Calls <c>epoll_ctl</c> (x86_64 syscall 233). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
@@ -587,7 +601,7 @@ namespace EmbedKv.Runtime.Interop
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint EpollCtl(int epfd, int op, int fd, EpollEvent* @event)
             => s_page != 0
-                ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint, nint>)(s_page + 0x2D0))(epfd, op, fd, (nint)@event)
+                ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint, nint>)(s_page + 0x2E0))(epfd, op, fd, (nint)@event)
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(233, epfd, op, fd, (nint)@event, 0, 0);
 
         /// <summary>Calls <c>tgkill</c> (x86_64 syscall 234). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
@@ -598,7 +612,7 @@ namespace EmbedKv.Runtime.Interop
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Tgkill(int tgid, int tid, int sig)
             => s_page != 0
-                ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint>)(s_page + 0x2E0))(tgid, tid, sig)
+                ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint>)(s_page + 0x2F0))(tgid, tid, sig)
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(234, tgid, tid, sig, 0, 0, 0);
 
         /// <summary>Calls <c>openat</c> (x86_64 syscall 257). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
@@ -606,22 +620,22 @@ namespace EmbedKv.Runtime.Interop
         /// <param name="dirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
         /// <param name="pathname"><c>byte*</c>.</param>
         /// <param name="flags"><c>int</c>: from the <c>OpenFlags</c> constants (<see cref="O_RDONLY"/>, <see cref="O_WRONLY"/>, <see cref="O_RDWR"/>, <see cref="O_CREAT"/>, <see cref="O_EXCL"/>, <see cref="O_TRUNC"/>, <see cref="O_APPEND"/>, <see cref="O_NONBLOCK"/>, <see cref="O_DSYNC"/>, <see cref="O_DIRECTORY"/>, <see cref="O_NOFOLLOW"/>, <see cref="O_CLOEXEC"/>, <see cref="O_SYNC"/>, <see cref="O_TMPFILE"/>).</param>
-        /// <param name="mode"><c>uint</c>: from the <c>FileMode</c> constants (<see cref="S_IFMT"/>, <see cref="S_IFDIR"/>, <see cref="S_IFREG"/>, <see cref="S_IFLNK"/>, <see cref="S_IRWXU"/>, <see cref="S_IRUSR"/>, <see cref="S_IWUSR"/>, <see cref="S_IXUSR"/>, <see cref="S_IRGRP"/>, <see cref="S_IWGRP"/>, <see cref="S_IXGRP"/>, <see cref="S_IROTH"/>, <see cref="S_IWOTH"/>, <see cref="S_IXOTH"/>).</param>
+        /// <param name="mode"><c>uint</c>: from the <c>FileMode</c> constants (<see cref="S_IFMT"/>, <see cref="S_IFDIR"/>, <see cref="S_IFREG"/>, <see cref="S_IFLNK"/>, <see cref="S_IFSOCK"/>, <see cref="S_IRWXU"/>, <see cref="S_IRUSR"/>, <see cref="S_IWUSR"/>, <see cref="S_IXUSR"/>, <see cref="S_IRGRP"/>, <see cref="S_IWGRP"/>, <see cref="S_IXGRP"/>, <see cref="S_IROTH"/>, <see cref="S_IWOTH"/>, <see cref="S_IXOTH"/>).</param>
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Openat(int dirfd, byte* pathname, int flags, uint mode)
             => s_page != 0
-                ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x2F0))(dirfd, (nint)pathname, flags, unchecked((nint)mode))
+                ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x300))(dirfd, (nint)pathname, flags, unchecked((nint)mode))
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(257, dirfd, (nint)pathname, flags, unchecked((nint)mode), 0, 0);
 
         /// <summary>Calls <c>mkdirat</c> (x86_64 syscall 258). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/mkdir.2.html"/>.</remarks>
         /// <param name="dirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
         /// <param name="pathname"><c>byte*</c>.</param>
-        /// <param name="mode"><c>uint</c>: from the <c>FileMode</c> constants (<see cref="S_IFMT"/>, <see cref="S_IFDIR"/>, <see cref="S_IFREG"/>, <see cref="S_IFLNK"/>, <see cref="S_IRWXU"/>, <see cref="S_IRUSR"/>, <see cref="S_IWUSR"/>, <see cref="S_IXUSR"/>, <see cref="S_IRGRP"/>, <see cref="S_IWGRP"/>, <see cref="S_IXGRP"/>, <see cref="S_IROTH"/>, <see cref="S_IWOTH"/>, <see cref="S_IXOTH"/>).</param>
+        /// <param name="mode"><c>uint</c>: from the <c>FileMode</c> constants (<see cref="S_IFMT"/>, <see cref="S_IFDIR"/>, <see cref="S_IFREG"/>, <see cref="S_IFLNK"/>, <see cref="S_IFSOCK"/>, <see cref="S_IRWXU"/>, <see cref="S_IRUSR"/>, <see cref="S_IWUSR"/>, <see cref="S_IXUSR"/>, <see cref="S_IRGRP"/>, <see cref="S_IWGRP"/>, <see cref="S_IXGRP"/>, <see cref="S_IROTH"/>, <see cref="S_IWOTH"/>, <see cref="S_IXOTH"/>).</param>
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Mkdirat(int dirfd, byte* pathname, uint mode)
             => s_page != 0
-                ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x300))(dirfd, (nint)pathname, unchecked((nint)mode))
+                ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x310))(dirfd, (nint)pathname, unchecked((nint)mode))
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(258, dirfd, (nint)pathname, unchecked((nint)mode), 0, 0, 0);
 
         /// <summary>Calls <c>newfstatat</c> (x86_64 syscall 262). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
@@ -633,7 +647,7 @@ namespace EmbedKv.Runtime.Interop
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Newfstatat(int dirfd, byte* pathname, Stat* statbuf, int flags)
             => s_page != 0
-                ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x310))(dirfd, (nint)pathname, (nint)statbuf, flags)
+                ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x320))(dirfd, (nint)pathname, (nint)statbuf, flags)
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(262, dirfd, (nint)pathname, (nint)statbuf, flags, 0, 0);
 
         /// <summary>Calls <c>unlinkat</c> (x86_64 syscall 263). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
@@ -644,7 +658,7 @@ namespace EmbedKv.Runtime.Interop
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Unlinkat(int dirfd, byte* pathname, int flags)
             => s_page != 0
-                ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x320))(dirfd, (nint)pathname, flags)
+                ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x330))(dirfd, (nint)pathname, flags)
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(263, dirfd, (nint)pathname, flags, 0, 0, 0);
 
         /// <summary>Calls <c>renameat</c> (x86_64 syscall 264). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
@@ -656,8 +670,32 @@ namespace EmbedKv.Runtime.Interop
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Renameat(int olddirfd, byte* oldpath, int newdirfd, byte* newpath)
             => s_page != 0
-                ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x330))(olddirfd, (nint)oldpath, newdirfd, (nint)newpath)
+                ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x340))(olddirfd, (nint)oldpath, newdirfd, (nint)newpath)
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(264, olddirfd, (nint)oldpath, newdirfd, (nint)newpath, 0, 0);
+
+        /// <summary>Calls <c>linkat</c> (x86_64 syscall 265). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/link.2.html"/>.</remarks>
+        /// <param name="olddirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
+        /// <param name="oldpath"><c>byte*</c>.</param>
+        /// <param name="newdirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
+        /// <param name="newpath"><c>byte*</c>.</param>
+        /// <param name="flags"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
+        /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
+        public static nint Linkat(int olddirfd, byte* oldpath, int newdirfd, byte* newpath, int flags)
+            => s_page != 0
+                ? ((delegate* unmanaged<nint, nint, nint, nint, nint, nint>)(s_page + 0x350))(olddirfd, (nint)oldpath, newdirfd, (nint)newpath, flags)
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(265, olddirfd, (nint)oldpath, newdirfd, (nint)newpath, flags, 0);
+
+        /// <summary>Calls <c>fchmodat</c> (x86_64 syscall 268). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/chmod.2.html"/>.</remarks>
+        /// <param name="dirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
+        /// <param name="pathname"><c>byte*</c>.</param>
+        /// <param name="mode"><c>uint</c>: from the <c>FileMode</c> constants (<see cref="S_IFMT"/>, <see cref="S_IFDIR"/>, <see cref="S_IFREG"/>, <see cref="S_IFLNK"/>, <see cref="S_IFSOCK"/>, <see cref="S_IRWXU"/>, <see cref="S_IRUSR"/>, <see cref="S_IWUSR"/>, <see cref="S_IXUSR"/>, <see cref="S_IRGRP"/>, <see cref="S_IWGRP"/>, <see cref="S_IXGRP"/>, <see cref="S_IROTH"/>, <see cref="S_IWOTH"/>, <see cref="S_IXOTH"/>).</param>
+        /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
+        public static nint Fchmodat(int dirfd, byte* pathname, uint mode)
+            => s_page != 0
+                ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x360))(dirfd, (nint)pathname, unchecked((nint)mode))
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(268, dirfd, (nint)pathname, unchecked((nint)mode), 0, 0, 0);
 
         /// <summary>Calls <c>fallocate</c> (x86_64 syscall 285). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/fallocate.2.html"/>.</remarks>
@@ -668,7 +706,7 @@ namespace EmbedKv.Runtime.Interop
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Fallocate(int fd, int mode, long offset, long len)
             => s_page != 0
-                ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x340))(fd, mode, unchecked((nint)offset), unchecked((nint)len))
+                ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x370))(fd, mode, unchecked((nint)offset), unchecked((nint)len))
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(285, fd, mode, unchecked((nint)offset), unchecked((nint)len), 0, 0);
 
         /// <summary>Calls <c>accept4</c> (x86_64 syscall 288). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
@@ -680,7 +718,7 @@ namespace EmbedKv.Runtime.Interop
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Accept4(int sockfd, SockAddr* addr, uint* addrlen, int flags)
             => s_page != 0
-                ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x350))(sockfd, (nint)addr, (nint)addrlen, flags)
+                ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x380))(sockfd, (nint)addr, (nint)addrlen, flags)
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(288, sockfd, (nint)addr, (nint)addrlen, flags, 0, 0);
 
         /// <summary>Calls <c>eventfd2</c> (x86_64 syscall 290). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
@@ -690,7 +728,7 @@ namespace EmbedKv.Runtime.Interop
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Eventfd2(uint initval, int flags)
             => s_page != 0
-                ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint>)(s_page + 0x360))(unchecked((nint)initval), flags)
+                ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint>)(s_page + 0x390))(unchecked((nint)initval), flags)
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(290, unchecked((nint)initval), flags, 0, 0, 0, 0);
 
         /// <summary>Calls <c>epoll_create1</c> (x86_64 syscall 291). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
@@ -699,7 +737,7 @@ namespace EmbedKv.Runtime.Interop
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint EpollCreate1(int flags)
             => s_page != 0
-                ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint>)(s_page + 0x370))(flags)
+                ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint>)(s_page + 0x3A0))(flags)
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(291, flags, 0, 0, 0, 0, 0);
 
         /// <summary>Calls <c>dup3</c> (x86_64 syscall 292). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
@@ -710,7 +748,7 @@ namespace EmbedKv.Runtime.Interop
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Dup3(int oldfd, int newfd, int flags)
             => s_page != 0
-                ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x380))(oldfd, newfd, flags)
+                ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x3B0))(oldfd, newfd, flags)
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(292, oldfd, newfd, flags, 0, 0, 0);
 
         /// <summary>Calls <c>pipe2</c> (x86_64 syscall 293). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
@@ -720,7 +758,7 @@ namespace EmbedKv.Runtime.Interop
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Pipe2(int* pipefd, int flags)
             => s_page != 0
-                ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint>)(s_page + 0x390))((nint)pipefd, flags)
+                ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint>)(s_page + 0x3C0))((nint)pipefd, flags)
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(293, (nint)pipefd, flags, 0, 0, 0, 0);
 
         /// <summary>Calls <c>prlimit64</c> (x86_64 syscall 302). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
@@ -732,7 +770,7 @@ namespace EmbedKv.Runtime.Interop
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Prlimit64(int pid, int resource, RLimit* new_limit, RLimit* old_limit)
             => s_page != 0
-                ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint, nint>)(s_page + 0x3A0))(pid, resource, (nint)new_limit, (nint)old_limit)
+                ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint, nint>)(s_page + 0x3D0))(pid, resource, (nint)new_limit, (nint)old_limit)
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(302, pid, resource, (nint)new_limit, (nint)old_limit, 0, 0);
 
         /// <summary>Calls <c>getrandom</c> (x86_64 syscall 318). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
@@ -743,7 +781,21 @@ namespace EmbedKv.Runtime.Interop
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Getrandom(byte* buf, nuint buflen, uint flags)
             => s_page != 0
-                ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x3B0))((nint)buf, unchecked((nint)buflen), unchecked((nint)flags))
+                ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x3E0))((nint)buf, unchecked((nint)buflen), unchecked((nint)flags))
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(318, (nint)buf, unchecked((nint)buflen), unchecked((nint)flags), 0, 0, 0);
+
+        /// <summary>Calls <c>copy_file_range</c> (x86_64 syscall 326). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/copy_file_range.2.html"/>.</remarks>
+        /// <param name="fd_in"><c>int</c>.</param>
+        /// <param name="off_in"><c>long*</c>.</param>
+        /// <param name="fd_out"><c>int</c>.</param>
+        /// <param name="off_out"><c>long*</c>.</param>
+        /// <param name="len"><c>nuint</c>.</param>
+        /// <param name="flags"><c>uint</c>.</param>
+        /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
+        public static nint CopyFileRange(int fd_in, long* off_in, int fd_out, long* off_out, nuint len, uint flags)
+            => s_page != 0
+                ? ((delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint>)(s_page + 0x3F0))(fd_in, (nint)off_in, fd_out, (nint)off_out, unchecked((nint)len), unchecked((nint)flags))
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(326, fd_in, (nint)off_in, fd_out, (nint)off_out, unchecked((nint)len), unchecked((nint)flags));
     }
 }
