@@ -88,7 +88,10 @@ namespace EmbedKv.Host
 
             Console.Out.WriteLine("EmbedKv listening on " + server.BaseAddress + " (data " + Path.GetFullPath(options.DataDirectory)
                 + ", durability " + options.Durability + ", " + server.Store.Count + " keys recovered)");
+            SystemdNotify systemd = SystemdNotify.FromEnvironment(host);
+            systemd.Ready("Listening on " + server.BaseAddress);
             stop.Wait();
+            systemd.Stopping();
             server.StopAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
             Console.Out.WriteLine("EmbedKv stopped");
             return 0;
