@@ -53,11 +53,88 @@ namespace EmbedKv.Runtime.Files
                 DirectoryCreation.CreateAll(trimmed);
             }
 
-            using var utf8 = new Utf8Path(trimmed, stackalloc byte[Utf8Path.StackLimit]);
-            fixed (byte* p = utf8)
+            return OpenTrimmed(trimmed);
+        }
+
+        /// <summary>
+        /// Opens the directory at <paramref name="path"/>, creating it (and its parents, 0755 before the umask)
+        /// if missing. A directory created here gets exactly <paramref name="permissions"/>, whatever the umask:
+        /// fchmod after mkdir, so a umask of 0 cannot widen it and one of 0277 cannot leave it unwritable.
+        /// An existing directory keeps its mode.
+        /// </summary>
+        /// <param name="path">The directory's path.</param>
+        /// <param name="permissions">Mode bits (0..07777) of the directory if it is created.</param>
+        /// <param name="created">Whether the directory itself was created by this call.</param>
+        /// <returns>The open directory.</returns>
+        /// <exception cref="SyscallException">mkdirat, openat or fchmod failed.</exception>
+        public static DirectoryHandle Create(string path, uint permissions, out bool created)
+        {
+            ArgumentNullException.ThrowIfNull(path);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(permissions, 0xFFFu);
+            string trimmed = DirectoryPath.TrimTrailingSlashes(path);
+            created = DirectoryCreation.CreateAll(trimmed, permissions);
+            DirectoryHandle directory = OpenTrimmed(trimmed);
+            if (created)
             {
-                nint result = Syscall.RetryInterrupted((nint)p, static p => Sys.Openat(Sys.AT_FDCWD, (byte*)p, DirectoryFlags, 0));
-                return new DirectoryHandle(FileDescriptor.FromResult(result, "openat", trimmed), trimmed);
+                try
+                {
+                    directory.SetPermissions(permissions);
+                }
+                catch
+                {
+                    directory.Dispose();
+                    throw;
+                }
+            }
+
+            return directory;
+        }
+
+        /// <summary>The directory's mode bits (fstat's st_mode without the file type): 0700 is 0x1C0.</summary>
+        public uint Permissions
+        {
+            get
+            {
+                using var lease = DescriptorLease.Acquire(Descriptor);
+                return FileHandle.PermissionsOf(lease.Fd, Path);
+            }
+        }
+
+        /// <summary>Sets the directory's mode bits (fchmod), exactly: the umask plays no part.</summary>
+        /// <param name="permissions">Mode bits, 0..07777.</param>
+        public void SetPermissions(uint permissions)
+        {
+            using var lease = DescriptorLease.Acquire(Descriptor);
+            FileHandle.SetPermissionsOf(lease.Fd, permissions, Path);
+        }
+
+        /// <summary>
+        /// Makes <paramref name="targetName"/> in <paramref name="target"/> a hard link to the file
+        /// <paramref name="name"/> here (linkat, not following a symbolic link): one file under two names,
+        /// sharing its data and mode. Durable once <paramref name="target"/> is synced.
+        /// </summary>
+        /// <param name="name">A name in this directory.</param>
+        /// <param name="target">The directory to link into (this one or another).</param>
+        /// <param name="targetName">The new name there; must not exist.</param>
+        /// <returns>
+        /// 0, or -errno without throwing, so the caller can tell "cannot link here" (EXDEV across filesystems,
+        /// EPERM, EMLINK, EOPNOTSUPP) and a name gone meanwhile (ENOENT) from other failures.
+        /// </returns>
+        public nint TryLink(string name, DirectoryHandle target, string targetName)
+        {
+            ArgumentNullException.ThrowIfNull(target);
+            DirectoryPath.ValidateName(name, nameof(name));
+            DirectoryPath.ValidateName(targetName, nameof(targetName));
+            using var lease = DescriptorLease.Acquire(Descriptor);
+            using var targetLease = DescriptorLease.Acquire(target.Descriptor);
+            using var fromUtf8 = new Utf8Path(name, stackalloc byte[Utf8Path.StackLimit]);
+            using var toUtf8 = new Utf8Path(targetName, stackalloc byte[Utf8Path.StackLimit]);
+            fixed (byte* f = fromUtf8)
+            fixed (byte* t = toUtf8)
+            {
+                return Syscall.RetryInterrupted(
+                    (From: lease.Fd, FromName: (nint)f, To: targetLease.Fd, ToName: (nint)t),
+                    static s => Sys.Linkat(s.From, (byte*)s.FromName, s.To, (byte*)s.ToName, 0));
             }
         }
 
@@ -182,6 +259,54 @@ namespace EmbedKv.Runtime.Files
             return names;
         }
 
+        /// <summary>Whether the directory holds no entry at all but "." and "..": no file, directory or link of any kind.</summary>
+        /// <returns>True if empty.</returns>
+        public bool IsEmpty()
+        {
+            using var lease = DescriptorLease.Acquire(Descriptor);
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(ListBufferSize);
+            try
+            {
+                lock (_listLock)
+                {
+                    Syscall.Check(Sys.Lseek(lease.Fd, 0, Sys.SEEK_SET), "lseek", Path);
+                    fixed (byte* start = buffer)
+                    {
+                        nint read;
+                        while ((read = Syscall.Blocking("getdents64", (lease.Fd, Buffer: (nint)start, Length: (nuint)buffer.Length), static s => Sys.Getdents64(s.Fd, (byte*)s.Buffer, s.Length), Path)) != 0)
+                        {
+                            for (var entries = new DirentReader(new ReadOnlySpan<byte>(start, (int)read)); entries.MoveNext();)
+                            {
+                                if (!entries.IsDotOrDotDot)
+                                {
+                                    return false;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            return true;
+        }
+
+        /// <summary>Removes the empty directory at <paramref name="path"/> (unlinkat with AT_REMOVEDIR).</summary>
+        /// <param name="path">The directory's path.</param>
+        /// <returns>0, or -errno (ENOTEMPTY if it holds anything, ENOENT if it is gone).</returns>
+        public static nint TryRemoveEmpty(string path)
+        {
+            ArgumentNullException.ThrowIfNull(path);
+            using var utf8 = new Utf8Path(DirectoryPath.TrimTrailingSlashes(path), stackalloc byte[Utf8Path.StackLimit]);
+            fixed (byte* p = utf8)
+            {
+                return Syscall.RetryInterrupted((nint)p, static p => Sys.Unlinkat(Sys.AT_FDCWD, (byte*)p, Sys.AT_REMOVEDIR));
+            }
+        }
+
         /// <summary>
         /// Takes an exclusive lock on the directory (flock LOCK_EX | LOCK_NB) without waiting, to keep
         /// a second server from opening the same data. The lock lasts until this handle is disposed.
@@ -252,6 +377,16 @@ namespace EmbedKv.Runtime.Files
             }
 
             return (stat.Mode & Sys.S_IFMT) == Sys.S_IFREG;
+        }
+
+        private static DirectoryHandle OpenTrimmed(string trimmed)
+        {
+            using var utf8 = new Utf8Path(trimmed, stackalloc byte[Utf8Path.StackLimit]);
+            fixed (byte* p = utf8)
+            {
+                nint result = Syscall.RetryInterrupted((nint)p, static p => Sys.Openat(Sys.AT_FDCWD, (byte*)p, DirectoryFlags, 0));
+                return new DirectoryHandle(FileDescriptor.FromResult(result, "openat", trimmed), trimmed);
+            }
         }
 
         private bool Unlink(string name, bool missingIsFalse)

@@ -43,6 +43,27 @@ namespace EmbedKv.Runtime.Files
             }
         }
 
+        /// <summary>The file's mode bits (fstat's st_mode without the file type): 0600 is 0x180.</summary>
+        public uint Permissions
+        {
+            get
+            {
+                using var lease = DescriptorLease.Acquire(Descriptor);
+                return PermissionsOf(lease.Fd, Path);
+            }
+        }
+
+        /// <summary>
+        /// Sets the file's mode bits (fchmod), exactly: the umask, which only narrows what open creates,
+        /// plays no part. The descriptor's own access does not change.
+        /// </summary>
+        /// <param name="permissions">Mode bits, 0..07777.</param>
+        public void SetPermissions(uint permissions)
+        {
+            using var lease = DescriptorLease.Acquire(Descriptor);
+            SetPermissionsOf(lease.Fd, permissions, Path);
+        }
+
         /// <summary>
         /// Opens or creates <paramref name="path"/> (openat relative to the working directory, always
         /// O_CLOEXEC so child processes do not inherit it).
@@ -234,6 +255,21 @@ namespace EmbedKv.Runtime.Files
 
         /// <inheritdoc/>
         public override string ToString() => Path;
+
+        /// <summary>fstat's mode bits of a leased descriptor (a file's or a directory's).</summary>
+        internal static uint PermissionsOf(int fd, string path)
+        {
+            Stat stat;
+            Syscall.Check(Syscall.RetryInterrupted((Fd: fd, Stat: (nint)(&stat)), static s => Sys.Fstat(s.Fd, (Stat*)s.Stat)), "fstat", path);
+            return stat.Mode & 0xFFFu;
+        }
+
+        /// <summary>fchmod of a leased descriptor (a file's or a directory's).</summary>
+        internal static void SetPermissionsOf(int fd, uint permissions, string path)
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(permissions, 0xFFFu);
+            Syscall.Check(Syscall.RetryInterrupted((Fd: fd, Mode: permissions), static s => Sys.Fchmod(s.Fd, s.Mode)), "fchmod", path);
+        }
 
         private static nint Pread(int fd, byte* buffer, nuint count, long offset)
             => Syscall.RetryInterrupted(

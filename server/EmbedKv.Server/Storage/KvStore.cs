@@ -98,7 +98,7 @@ namespace EmbedKv.Server.Storage
         {
             ArgumentNullException.ThrowIfNull(options);
             options.Validate();
-            return Open(options, NativeStorageDirectory.Open(options.DataDirectory));
+            return Open(options, NativeStorageDirectory.Open(options.DataDirectory, options.Logger));
         }
 
         internal static KvStore Open(StoreOptions options, IStorageDirectory directory)

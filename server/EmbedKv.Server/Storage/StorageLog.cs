@@ -52,6 +52,12 @@ namespace EmbedKv.Server.Storage
         [LoggerMessage(EventId = 216, Level = LogLevel.Critical, Message = "The commit thread met an unexpected failure; refusing writes from now on")]
         public static partial void CommitRoundFailed(ILogger logger, Exception exception);
 
+        [LoggerMessage(EventId = 231, Level = LogLevel.Warning, Message = "The data directory {Path} has mode {Mode}: group or others can write to it, so they can delete or plant segments (the store leaves an existing directory's mode alone; chmod 700 it)")]
+        public static partial void DirectoryWritableByOthers(ILogger logger, string path, string mode);
+
+        [LoggerMessage(EventId = 232, Level = LogLevel.Information, Message = "Checkpoint of {Path} at sequence {Sequence}: {Linked} segments linked, {Copied} copied ({Bytes} bytes) in {Milliseconds} ms")]
+        public static partial void CheckpointWritten(ILogger logger, string path, ulong sequence, int linked, int copied, long bytes, long milliseconds);
+
         [LoggerMessage(EventId = 214, Level = LogLevel.Warning, Message = "{File}: could not cut off a torn tail of {Bytes} bytes at offset {Offset} ({Reason}); the next open drops it again, and merging this segment fails until then")]
         public static partial void TornTailKept(ILogger logger, string file, long bytes, long offset, string reason);
     }

@@ -36,6 +36,8 @@ namespace EmbedKv.Server.Tests.Storage
 
         public bool TryLock() => _real.TryLock();
 
+        public bool TryLink(string name, CheckpointDirectory target) => _real.TryLink(name, target);
+
         public void Dispose() => _real.Dispose();
 
         private sealed class GatedFile : IStorageFile

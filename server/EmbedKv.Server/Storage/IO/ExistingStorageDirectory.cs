@@ -31,7 +31,7 @@ namespace EmbedKv.Server.Storage.IO
         {
             try
             {
-                return new NativeStorageFile(name, _directory.OpenFile(name, mode, _writable));
+                return new NativeStorageFile(name, StoragePermissions.OpenFile(_directory, name, mode, _writable));
             }
             catch (SyscallException e) when (NoSpace.Is(e))
             {
@@ -69,6 +69,8 @@ namespace EmbedKv.Server.Storage.IO
         public bool Exists(string name) => _directory.Exists(name);
 
         public bool TryLock() => _directory.TryLockExclusive();
+
+        public bool TryLink(string name, CheckpointDirectory target) => CheckpointLinks.TryLink(_directory, name, target);
 
         public void Dispose() => _directory.Dispose();
 

@@ -27,5 +27,12 @@ namespace EmbedKv.Server.Storage.IO
 
         /// <summary>Takes the directory's exclusive lock; false if another holder has it.</summary>
         bool TryLock();
+
+        /// <summary>
+        /// Hard-links the file <paramref name="name"/> into a checkpoint under the same name. False where it cannot
+        /// be linked (another filesystem, a filesystem without hard links, the link limit) or is gone (a merge
+        /// deleted it): the caller copies it then. Other failures throw.
+        /// </summary>
+        bool TryLink(string name, CheckpointDirectory target);
     }
 }

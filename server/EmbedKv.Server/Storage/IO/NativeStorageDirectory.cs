@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.IO;
 using EmbedKv.Runtime;
 using EmbedKv.Runtime.Files;
+using Microsoft.Extensions.Logging;
 
 namespace EmbedKv.Server.Storage.IO
 {
@@ -14,13 +15,35 @@ namespace EmbedKv.Server.Storage.IO
 
         public string Path => _directory.Path;
 
-        public static NativeStorageDirectory Open(string path) => new NativeStorageDirectory(DirectoryHandle.Open(path, create: true));
+        /// <summary>
+        /// Opens the data directory, creating it 0700 if missing. An existing directory keeps its mode, but one
+        /// that group or others can write to is logged (<paramref name="logger"/>): they could delete or plant segments.
+        /// </summary>
+        public static NativeStorageDirectory Open(string path, ILogger? logger = null)
+        {
+            DirectoryHandle directory = DirectoryHandle.Create(path, StoragePermissions.Directory, out bool created);
+            try
+            {
+                uint permissions;
+                if (!created && logger is not null && ((permissions = directory.Permissions) & StoragePermissions.WritableByOthers) != 0)
+                {
+                    StorageLog.DirectoryWritableByOthers(logger, directory.Path, StoragePermissions.Octal(permissions));
+                }
+            }
+            catch
+            {
+                directory.Dispose();
+                throw;
+            }
+
+            return new NativeStorageDirectory(directory);
+        }
 
         public IStorageFile Open(string name, FileMode mode)
         {
             try
             {
-                return new NativeStorageFile(name, _directory.OpenFile(name, mode));
+                return new NativeStorageFile(name, StoragePermissions.OpenFile(_directory, name, mode, writable: true));
             }
             catch (SyscallException e) when (NoSpace.Is(e))
             {
@@ -47,6 +70,8 @@ namespace EmbedKv.Server.Storage.IO
         public IReadOnlyList<string> List() => _directory.ListFiles();
 
         public bool TryLock() => _directory.TryLockExclusive();
+
+        public bool TryLink(string name, CheckpointDirectory target) => CheckpointLinks.TryLink(_directory, name, target);
 
         public void Dispose() => _directory.Dispose();
     }

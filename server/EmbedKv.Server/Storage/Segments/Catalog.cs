@@ -111,6 +111,25 @@ namespace EmbedKv.Server.Storage.Segments
             }
         }
 
+        /// <summary>
+        /// Every segment, in id order, each held open (<see cref="Segment.Acquire"/>) for the caller, who
+        /// releases each. Under the lock, so no merge is halfway through swapping its outputs for its inputs
+        /// here, and none retired yet (a merge retires inputs only after taking them out of the table).
+        /// </summary>
+        public Segment[] AcquireAll()
+        {
+            lock (_lock)
+            {
+                Segment[] all = Segments();
+                for (int i = 0; i < all.Length; i++)
+                {
+                    all[i].Acquire();
+                }
+
+                return all;
+            }
+        }
+
         /// <summary>Looks a key up (absent if expired at <paramref name="now"/>, Unix seconds) and holds its segment open for the caller.</summary>
         public bool TryAcquire(ReadOnlySpan<byte> key, long now, out StoredValue value)
         {

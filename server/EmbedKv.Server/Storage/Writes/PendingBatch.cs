@@ -42,6 +42,7 @@ namespace EmbedKv.Server.Storage.Writes
                 Completion = completion,
                 Token = token,
                 Upload = upload,
+                UploadFile = upload?.Handle,
             };
             _keyBytes += key.Length;
         }

@@ -1,4 +1,5 @@
 using EmbedKv.Server.Storage.Index;
+using EmbedKv.Server.Storage.IO;
 using EmbedKv.Server.Storage.Segments;
 
 namespace EmbedKv.Server.Storage.Writes
@@ -15,5 +16,11 @@ namespace EmbedKv.Server.Storage.Writes
 
         /// <summary>For a streamed value: the upload whose file must be synced and renamed into place.</summary>
         public ValueUpload? Upload;
+
+        /// <summary>
+        /// The streamed value's file, taken when it was queued: the upload itself is reset and reused once the
+        /// commit thread finishes it, possibly while this batch is still kept, so a checkpoint reads this instead.
+        /// </summary>
+        public IStorageFile? UploadFile;
     }
 }

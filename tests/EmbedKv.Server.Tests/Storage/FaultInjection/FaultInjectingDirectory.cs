@@ -214,6 +214,9 @@ namespace EmbedKv.Server.Tests.Storage.FaultInjection
 
         public bool TryLock() => _real.TryLock();
 
+        /// <summary>Links straight through: a checkpoint links only sealed segments, synced whole, which no crash here changes.</summary>
+        public bool TryLink(string name, CheckpointDirectory target) => _real.TryLink(name, target);
+
         /// <summary>
         /// Loses power: the store that used this directory is dead from here on (every call it makes
         /// throws EIO) and the directory holds only what was durable. Reopen it with a new instance.
