@@ -3,7 +3,8 @@
 // EMBEDKV_* variable that is no setting is ignored with a warning, an unknown key elsewhere is an error.
 // Exit codes: 0 after a clean stop (SIGINT, SIGTERM) or --help; 1 if the server cannot start;
 // 2 for a bad setting. `embedkv check [--repair]` checks the data directory instead of serving:
-// 0 clean, 1 damaged, 2 bad setting, 3 cannot check (see CheckCommand).
+// 0 clean, 1 damaged, 2 bad setting, 3 cannot check (see CheckCommand). `embedkv hash-token` prints
+// the SHA-256 of a token read from stdin, for Tokens:NAME:Hash (see HashTokenCommand).
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -31,6 +32,11 @@ namespace EmbedKv.Host
             if (args.Length > 0 && args[0] == CheckCommand.Name)
             {
                 return CheckCommand.Run(args[1..]);
+            }
+
+            if (args.Length > 0 && args[0] == HashTokenCommand.Name)
+            {
+                return HashTokenCommand.Run(args[1..], Console.In);
             }
 
             KvServerOptions options;

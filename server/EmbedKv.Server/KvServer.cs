@@ -4,6 +4,7 @@ using System.Threading.Tasks;
 using EmbedKv.Runtime;
 using EmbedKv.Runtime.Net;
 using EmbedKv.Server.Diagnostics;
+using EmbedKv.Server.Kv.Access;
 using EmbedKv.Server.Loop;
 using EmbedKv.Server.Storage;
 
@@ -19,6 +20,7 @@ namespace EmbedKv.Server
         private readonly KvStore _store;
         private readonly List<EventLoop> _loops;
         private readonly List<FileDescriptor> _listeners;
+        private readonly UnixListener? _unix;
         private readonly SharedCounter _open;
         private readonly KvMetrics _metrics;
         private readonly object _stopLock = new object();
@@ -55,8 +57,9 @@ namespace EmbedKv.Server
             }
         }
 
-        private KvServer(KvServerOptions options, KvStore store, List<EventLoop> loops, List<FileDescriptor> listeners, SharedCounter open, KvMetrics metrics, InetEndpoint endpoint, int maxConnections)
+        private KvServer(KvServerOptions options, KvStore store, List<EventLoop> loops, List<FileDescriptor> listeners, UnixListener? unix, SharedCounter open, KvMetrics metrics, InetEndpoint? endpoint, int maxConnections)
         {
+            _unix = unix;
             MaxConnections = maxConnections;
             _metrics = metrics;
             Options = options;
@@ -64,8 +67,8 @@ namespace EmbedKv.Server
             _loops = loops;
             _listeners = listeners;
             _open = open;
-            Port = endpoint.Port;
-            Address = endpoint.ToString();
+            Port = endpoint?.Port ?? -1;
+            Address = endpoint?.ToString() ?? unix!.ToString();
         }
 
         /// <summary>The options the server runs with, as they were passed (see <see cref="MaxConnections"/> for the one the server may lower).</summary>
@@ -77,14 +80,17 @@ namespace EmbedKv.Server
         /// </summary>
         public int MaxConnections { get; }
 
-        /// <summary>The port it listens on (the one the kernel picked, if asked for port 0).</summary>
+        /// <summary>The port it listens on (the one the kernel picked, if asked for port 0); -1 with no TCP port.</summary>
         public int Port { get; }
 
-        /// <summary>The bound address and port, such as "127.0.0.1:8080".</summary>
+        /// <summary>The bound address and port, such as "127.0.0.1:8080"; "unix:PATH" with no TCP port.</summary>
         public string Address { get; }
 
-        /// <summary>http://address:port/, for clients.</summary>
-        public Uri BaseAddress => new Uri("http://" + Address + "/");
+        /// <summary>The Unix domain socket it listens on too, or null.</summary>
+        public string? UnixSocketPath => _unix?.Endpoint.Path;
+
+        /// <summary>http://address:port/, for clients; http://localhost/ with no TCP port (a client reaches it through the socket).</summary>
+        public Uri BaseAddress => new Uri(Port < 0 ? "http://localhost/" : "http://" + Address + "/");
 
         /// <summary>The store behind the server (keys, disk use, recovery report).</summary>
         public KvStore Store => _store;
@@ -120,39 +126,61 @@ namespace EmbedKv.Server
             KvStore store = openStore(storeOptions);
             var loops = new List<EventLoop>();
             var listeners = new List<FileDescriptor>();
+            UnixListener? unix = null;
             try
             {
                 // Counted after the store has opened its files and before the loops open theirs.
                 int maxConnections = DescriptorBudget.MaxConnections(options);
                 var shortage = new DescriptorShortage(options.Logger);
                 var open = new SharedCounter();
-                InetEndpoint requested = InetEndpoint.Parse(options.BindAddress, options.Port);
+                var failures = new AccessFailures(options.Logger);
+                var guard = new AccessGuard(TokenTable.From(options.Tokens), failures);
                 bool reusePort = options.ListenerMode == ListenerMode.ReusePort;
-                if (reusePort && requested.Port != 0)
+                InetEndpoint? bound = null;
+                if (options.Port >= 0)
                 {
-                    // SO_REUSEPORT would let this server share a port another server (of the same user)
-                    // already serves, splitting clients between two data sets. A first bind without it
-                    // fails with EADDRINUSE if anyone holds the port; then the loops' listeners take it.
-                    // Port 0 needs no probe: the kernel's pick for bind(0) never shares a port through
-                    // SO_REUSEPORT, and probing it left a moment, between the probe's close and the
-                    // listener's bind, in which a client's connect could take the port (EADDRINUSE in a
-                    // parallel test run).
-                    using FileDescriptor probe = ListeningSocket.Open(requested, reusePort: false);
-                }
-
-                listeners.Add(ListeningSocket.Open(requested, reusePort: reusePort));
-                InetEndpoint bound = InetEndpoint.LocalOf(listeners[0].Value);
-                metrics = new KvMetrics(options.MeterFactory, options.BindAddress, bound.Port, store, open);
-                for (int i = 0; i < options.Workers; i++)
-                {
-                    if (reusePort && i > 0)
+                    InetEndpoint requested = InetEndpoint.Parse(options.BindAddress, options.Port);
+                    if (reusePort && requested.Port != 0)
                     {
-                        // Every loop its own listener on the same port: the kernel balances new connections.
-                        listeners.Add(ListeningSocket.Open(InetEndpoint.Parse(options.BindAddress, bound.Port), reusePort: true));
+                        // SO_REUSEPORT would let this server share a port another server (of the same user)
+                        // already serves, splitting clients between two data sets. A first bind without it
+                        // fails with EADDRINUSE if anyone holds the port; then the loops' listeners take it.
+                        // Port 0 needs no probe: the kernel's pick for bind(0) never shares a port through
+                        // SO_REUSEPORT, and probing it left a moment, between the probe's close and the
+                        // listener's bind, in which a client's connect could take the port (EADDRINUSE in a
+                        // parallel test run).
+                        using FileDescriptor probe = ListeningSocket.Open(requested, reusePort: false);
                     }
 
-                    FileDescriptor listener = reusePort ? listeners[i] : listeners[0];
-                    loops.Add(new EventLoop(i, store, options, listener, sharedListener: !reusePort, open, maxConnections, shortage, metrics.AddLoop()));
+                    listeners.Add(ListeningSocket.Open(requested, reusePort: reusePort));
+                    bound = InetEndpoint.LocalOf(listeners[0].Value);
+                    for (int i = 1; reusePort && i < options.Workers; i++)
+                    {
+                        // Every loop its own listener on the same port: the kernel balances new connections.
+                        listeners.Add(ListeningSocket.Open(InetEndpoint.Parse(options.BindAddress, bound.Value.Port), reusePort: true));
+                    }
+                }
+
+                if (options.UnixSocketPath is not null)
+                {
+                    unix = UnixListeningSocket.Open(options.UnixSocketPath, (uint)options.UnixSocketMode);
+                }
+
+                metrics = new KvMetrics(options.MeterFactory, bound?.ToString() ?? unix!.ToString(), bound?.Port ?? -1, store, open, failures);
+                for (int i = 0; i < options.Workers; i++)
+                {
+                    var loopListeners = new List<(FileDescriptor, bool)>();
+                    if (bound is not null)
+                    {
+                        loopListeners.Add(reusePort ? (listeners[i], false) : (listeners[0], true));
+                    }
+
+                    if (unix is not null)
+                    {
+                        loopListeners.Add((unix.Descriptor, true)); // no SO_REUSEPORT for Unix sockets: all loops share it
+                    }
+
+                    loops.Add(new EventLoop(i, store, options, loopListeners, open, maxConnections, shortage, metrics.AddLoop(), guard));
                 }
 
                 foreach (EventLoop loop in loops)
@@ -160,8 +188,9 @@ namespace EmbedKv.Server
                     loop.Start();
                 }
 
-                ServerLog.Listening(options.Logger, bound.ToString(), options.Workers, options.DataDirectory, store.Count, options.Durability.ToString());
-                return new KvServer(options, store, loops, listeners, open, metrics, bound, maxConnections);
+                string address = bound is null ? unix!.ToString() : unix is null ? bound.Value.ToString() : bound.Value + " and " + unix;
+                ServerLog.Listening(options.Logger, address, options.Workers, options.DataDirectory, store.Count, options.Durability.ToString());
+                return new KvServer(options, store, loops, listeners, unix, open, metrics, bound, maxConnections);
             }
             catch
             {
@@ -175,6 +204,7 @@ namespace EmbedKv.Server
                     listener.Dispose();
                 }
 
+                unix?.Dispose();
                 metrics?.Dispose();
                 store.Dispose();
                 throw;
@@ -226,6 +256,10 @@ namespace EmbedKv.Server
 
                 _stopped = true;
                 long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+
+                // The socket file goes first, while this server still answers on it: another server's
+                // liveness check then finds it alive, so none can replace it between our check and our unlink.
+                RemoveUnixSocketFile();
                 foreach (EventLoop loop in _loops)
                 {
                     loop.BeginStop(deadline);
@@ -242,9 +276,23 @@ namespace EmbedKv.Server
                     listener.Dispose();
                 }
 
+                _unix?.Dispose();
                 _metrics.Dispose();
                 _store.Dispose();
                 ServerLog.Stopped(Options.Logger, Address);
+            }
+        }
+
+        private void RemoveUnixSocketFile()
+        {
+            try
+            {
+                _unix?.RemoveFile();
+            }
+            catch (SyscallException e)
+            {
+                // Left behind, it is a stale socket the next start replaces; the stop goes on.
+                ServerLog.UnixSocketNotRemoved(Options.Logger, _unix!.ToString(), e.Message);
             }
         }
     }

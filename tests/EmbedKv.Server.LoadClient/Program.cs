@@ -7,24 +7,25 @@ using System.Text;
 namespace EmbedKv.Server.LoadClient
 {
     /// <summary>
-    /// <c>load &lt;port&gt; &lt;requests&gt; &lt;seed&gt;</c>: sends that many keep-alive requests over one connection to
+    /// <c>load &lt;port&gt; &lt;requests&gt; &lt;seed&gt; [token]</c>: sends that many keep-alive requests over one connection to
     /// 127.0.0.1, one at a time, mixing GET of existing and missing keys, PUT of new and existing keys,
     /// and DELETE; checks each status; prints <c>done &lt;requests&gt; &lt;unexpected&gt;</c>. Exit code 0 when
-    /// every response had an expected status.
+    /// every response had an expected status. With a token, every request carries it as a Bearer token.
     /// </summary>
     internal static class Program
     {
         private static int Main(string[] args)
         {
-            if (args.Length != 4 || args[0] != "load")
+            if (args.Length is not (4 or 5) || args[0] != "load")
             {
-                Console.Error.WriteLine("usage: load <port> <requests> <seed>");
+                Console.Error.WriteLine("usage: load <port> <requests> <seed> [token]");
                 return 2;
             }
 
             int port = int.Parse(args[1], CultureInfo.InvariantCulture);
             int requests = int.Parse(args[2], CultureInfo.InvariantCulture);
             var random = new Random(int.Parse(args[3], CultureInfo.InvariantCulture));
+            string fields = "Host: x\r\n" + (args.Length == 5 ? "Authorization: Bearer " + args[4] + "\r\n" : string.Empty);
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             socket.Connect(IPAddress.Loopback, port);
             var reader = new ResponseReader(socket);
@@ -39,18 +40,18 @@ namespace EmbedKv.Server.LoadClient
                 int[] expected;
                 if (roll < 50)
                 {
-                    request = "GET /k" + key + " HTTP/1.1\r\nHost: x\r\n\r\n";
+                    request = "GET /k" + key + " HTTP/1.1\r\n" + fields + "\r\n";
                     expected = new[] { 200, 404 };
                 }
                 else if (roll < 85)
                 {
                     random.NextBytes(value);
-                    request = "PUT /k" + (roll < 60 ? keySpace + i : key) + " HTTP/1.1\r\nHost: x\r\nContent-Length: 64\r\n\r\n";
+                    request = "PUT /k" + (roll < 60 ? keySpace + i : key) + " HTTP/1.1\r\n" + fields + "Content-Length: 64\r\n\r\n";
                     expected = new[] { 201, 204 };
                 }
                 else
                 {
-                    request = "DELETE /k" + key + " HTTP/1.1\r\nHost: x\r\n\r\n";
+                    request = "DELETE /k" + key + " HTTP/1.1\r\n" + fields + "\r\n";
                     expected = new[] { 204, 404 };
                 }
 

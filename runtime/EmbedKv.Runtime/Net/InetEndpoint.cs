@@ -76,6 +76,30 @@ namespace EmbedKv.Runtime.Net
             return new InetEndpoint(raw, (int)length);
         }
 
+        /// <summary>
+        /// The address of <paramref name="fd"/>'s peer, without its port ("127.0.0.1", "::1"), "unix" for a Unix
+        /// domain socket, or "unknown" if the peer is gone: for logs, so it never throws.
+        /// </summary>
+        /// <param name="fd">A connected socket.</param>
+        /// <returns>The address as text.</returns>
+        public static string PeerAddressOf(int fd)
+        {
+            var raw = default(SockAddrIn6);
+            uint length = (uint)sizeof(SockAddrIn6);
+            if (Sys.Getpeername(fd, (SockAddr*)&raw, &length) < 0)
+            {
+                return "unknown";
+            }
+
+            if (raw.Family == Sys.AF_INET)
+            {
+                SockAddrIn v4 = *(SockAddrIn*)&raw;
+                return new IPAddress(new ReadOnlySpan<byte>(&v4.Addr, 4)).ToString();
+            }
+
+            return raw.Family == Sys.AF_INET6 ? new IPAddress(new ReadOnlySpan<byte>(raw.Addr, 16), raw.ScopeId).ToString() : "unix";
+        }
+
         /// <summary>The sockaddr bytes (its first <see cref="Length"/> bytes are the address).</summary>
         internal SockAddrIn6 Raw => _address;
 

@@ -17,8 +17,10 @@ namespace EmbedKv.Server.Configuration
         /// <summary>Every setting, in the order --help lists them.</summary>
         public static IReadOnlyList<Setting> All { get; } = new[]
         {
-            new Setting("Port", "--port", "TCP port; 0 picks a free one", o => Show(o.Port), (o, v) => o.Port = Int(v)),
+            new Setting("Port", "--port", "TCP port; 0 picks a free one; -1 none (a Unix socket only)", o => Show(o.Port), (o, v) => o.Port = Int(v)),
             new Setting("BindAddress", "--bind", "IP address to listen on", o => o.BindAddress, (o, v) => o.BindAddress = v.Trim()),
+            new Setting("UnixSocketPath", "--unix", "a Unix domain socket to listen on as well (or @name, abstract)", o => o.UnixSocketPath ?? "none", (o, v) => o.UnixSocketPath = v.Length == 0 ? null : v),
+            new Setting("UnixSocketMode", null, "the Unix socket's permission bits, octal", o => Octal(o.UnixSocketMode), (o, v) => o.UnixSocketMode = Octal(v)),
             new Setting("DataDirectory", "--data", "directory holding the data (created if missing)", o => o.DataDirectory, (o, v) => o.DataDirectory = v),
             new Setting("Durability", "--durability", "always | batched[:<n>ms] | none: when a write is acknowledged", o => o.Durability.ToString(), (o, v) => o.Durability = SettingParsers.Durability(v)),
             new Setting("Workers", "--workers", "event-loop threads (default: one per core)", o => Show(o.Workers), (o, v) => o.Workers = Int(v)),
@@ -35,9 +37,13 @@ namespace EmbedKv.Server.Configuration
             new Setting("Limits:HeaderTimeout", null, "time to send a whole request head", o => Show(o.Limits.HeaderTimeout), (o, v) => o.Limits.HeaderTimeout = Duration(v)),
             new Setting("Limits:BodyTimeout", null, "time a body or a response may stall", o => Show(o.Limits.BodyTimeout), (o, v) => o.Limits.BodyTimeout = Duration(v)),
             new Setting("Limits:IdleTimeout", null, "time an idle keep-alive connection is kept", o => Show(o.Limits.IdleTimeout), (o, v) => o.Limits.IdleTimeout = Duration(v)),
+            new Setting("Tokens:<name>:Hash", null, "SHA-256 of a bearer token, 64 hex digits (embedkv hash-token prints it)", o => "none", (o, name, v) => Token(o, name).Hash = v.Trim()),
+            new Setting("Tokens:<name>:Scopes", null, "what the token may do: read, write, admin, comma-separated", o => "read,write", (o, name, v) => Token(o, name).Scopes = Scopes(v)),
+            new Setting("Tokens:<name>:Prefix", null, "the key prefix the token is limited to (UTF-8)", o => "all keys", (o, name, v) => Token(o, name).KeyPrefix = v),
+            new Setting("AllowAnonymous", null, "serve without tokens on an address other than loopback", o => Show(o.AllowAnonymous), (o, v) => o.AllowAnonymous = Bool(v)),
         };
 
-        private static readonly Dictionary<string, Setting> ByKey = All.ToDictionary(s => s.Key, StringComparer.OrdinalIgnoreCase);
+        private static readonly Dictionary<string, Setting> ByKey = All.Where(s => s.NamePrefix is null).ToDictionary(s => s.Key, StringComparer.OrdinalIgnoreCase);
 
         /// <summary>
         /// Whether <paramref name="key"/> (case-insensitive) is a setting's key or a section holding settings
@@ -48,7 +54,7 @@ namespace EmbedKv.Server.Configuration
         public static bool IsKnown(string key)
         {
             ArgumentNullException.ThrowIfNull(key);
-            return ByKey.ContainsKey(key) || IsSection(key);
+            return Find(key, out _, out _) || IsSection(key);
         }
 
         /// <summary>
@@ -73,7 +79,7 @@ namespace EmbedKv.Server.Configuration
                     continue;
                 }
 
-                if (!ByKey.TryGetValue(entry.Key, out Setting? setting))
+                if (!Find(entry.Key, out Setting? setting, out string name))
                 {
                     if (!IsSection(entry.Key))
                     {
@@ -96,7 +102,7 @@ namespace EmbedKv.Server.Configuration
 
                 try
                 {
-                    setting.Apply(options, entry.Value);
+                    setting.Apply(options, name, entry.Value);
                 }
                 catch (FormatException e)
                 {
@@ -122,7 +128,47 @@ namespace EmbedKv.Server.Configuration
             }
         }
 
-        private static bool IsSection(string key) => All.Any(s => IsUnder(s.Key, key));
+        private static bool Find(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Setting? setting, out string name)
+        {
+            name = string.Empty;
+            if (ByKey.TryGetValue(key, out setting))
+            {
+                return true;
+            }
+
+            foreach (Setting named in All)
+            {
+                if (named.NamePrefix is not null && named.Matches(key, out name))
+                {
+                    setting = named;
+                    return true;
+                }
+            }
+
+            setting = null;
+            return false;
+        }
+
+        /// <summary>"Limits", "Tokens", and a named entry such as "Tokens:ci": sections that hold settings.</summary>
+        private static bool IsSection(string key) => All.Any(s => IsUnder(s.Key, key)
+            || (s.NamePrefix is not null && key.Length > s.NamePrefix.Length && key.StartsWith(s.NamePrefix, StringComparison.OrdinalIgnoreCase)
+                && !key.AsSpan(s.NamePrefix.Length).Contains(':')));
+
+        /// <summary>The token named <paramref name="name"/> in <paramref name="options"/>, added if this is its first setting.</summary>
+        private static AccessToken Token(KvServerOptions options, string name)
+        {
+            foreach (AccessToken token in options.Tokens)
+            {
+                if (token.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return token;
+                }
+            }
+
+            var added = new AccessToken { Name = name };
+            options.Tokens.Add(added);
+            return added;
+        }
 
         private static bool IsUnder(string key, string section) => key.StartsWith(section + ":", StringComparison.OrdinalIgnoreCase);
     }

@@ -53,6 +53,51 @@ namespace EmbedKv.Server.Configuration
                 : throw new FormatException("'" + text + "' is not a duration such as 250ms, 10s, 2m or 00:00:10");
         }
 
+        public static bool Bool(string text) =>
+            bool.TryParse(text.Trim(), out bool value)
+                ? value
+                : throw new FormatException("'" + text + "' is not true or false");
+
+        /// <summary>"read", "write", "admin", or several separated by commas ("read,write").</summary>
+        public static TokenScopes Scopes(string text)
+        {
+            TokenScopes scopes = TokenScopes.None;
+            foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                scopes |= part.ToLowerInvariant() switch
+                {
+                    "read" => TokenScopes.Read,
+                    "write" => TokenScopes.Write,
+                    "admin" => TokenScopes.Admin,
+                    _ => throw new FormatException("'" + part + "' is not a scope; the scopes are read, write and admin, comma-separated"),
+                };
+            }
+
+            return scopes != TokenScopes.None ? scopes : throw new FormatException("'" + text + "' names no scope; the scopes are read, write and admin, comma-separated");
+        }
+
+        public static string Show(bool value) => value ? "true" : "false";
+
+        /// <summary>Permission bits in octal, as chmod takes them: "660" or "0660".</summary>
+        public static int Octal(string text)
+        {
+            string digits = text.Trim();
+            if (digits.Length is 0 or > 4)
+            {
+                throw new FormatException("'" + text + "' is not permission bits in octal such as 0660");
+            }
+
+            int value = 0;
+            foreach (char c in digits)
+            {
+                value = c is >= '0' and <= '7' ? (value * 8) + (c - '0') : throw new FormatException("'" + text + "' is not permission bits in octal such as 0660");
+            }
+
+            return value;
+        }
+
+        public static string Octal(int mode) => "0" + Convert.ToString(mode, 8);
+
         public static string Show(TimeSpan span) =>
             span.TotalMilliseconds % 1000 == 0
                 ? (span.TotalMilliseconds / 1000).ToString(CultureInfo.InvariantCulture) + "s"

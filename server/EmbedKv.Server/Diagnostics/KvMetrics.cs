@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics.Metrics;
 using EmbedKv.Server.Http;
+using EmbedKv.Server.Kv.Access;
 using EmbedKv.Server.Loop;
 using EmbedKv.Server.Storage;
 
@@ -33,7 +34,7 @@ namespace EmbedKv.Server.Diagnostics
         private readonly Histogram<int> _batchSize;
         private volatile bool _stopped;
 
-        public KvMetrics(IMeterFactory? factory, string address, int port, KvStore store, SharedCounter open)
+        public KvMetrics(IMeterFactory? factory, string address, int port, KvStore store, SharedCounter open, AccessFailures failures)
         {
             _store = store;
             _open = open;
@@ -52,6 +53,12 @@ namespace EmbedKv.Server.Diagnostics
             _meter.CreateObservableCounter("embedkv.network.received", () => Sum(static s => s.BytesReceived), "By", "Bytes read from clients.");
             _meter.CreateObservableCounter("embedkv.network.sent", () => Sum(static s => s.BytesSent), "By", "Bytes sent to clients, values included.");
             _meter.CreateObservableCounter("embedkv.connection.faults", () => Sum(static s => s.Faults), "{connection}", "Connections closed because serving them failed unexpectedly (each one logged, event 120).");
+            _meter.CreateObservableCounter("embedkv.auth.failures", () => new[]
+            {
+                new Measurement<long>(failures.Missing, new KeyValuePair<string, object?>("reason", "missing")),
+                new Measurement<long>(failures.Invalid, new KeyValuePair<string, object?>("reason", "invalid")),
+                new Measurement<long>(failures.Forbidden, new KeyValuePair<string, object?>("reason", "forbidden")),
+            }, "{request}", "Requests refused for want of a valid token (missing: none sent; invalid: unknown or malformed) or of its scope or prefix (forbidden); each logged at most once a second per client address, event 130.");
             _meter.CreateObservableUpDownCounter("embedkv.connections.open", () => _open.Value, "{connection}", "Client connections open now.");
             _meter.CreateObservableUpDownCounter("embedkv.keys", () => Stopped ? 0 : _store.Count, "{key}", "Keys stored.");
             _meter.CreateObservableUpDownCounter("embedkv.storage.size", () => Stopped ? 0 : _store.DiskBytes, "By", "Bytes of segment files on disk, dead records included.");

@@ -17,5 +17,8 @@ namespace EmbedKv.Server.Diagnostics
 
         [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "EmbedKv on {Address} stopped")]
         public static partial void Stopped(ILogger logger, string address);
+
+        [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Could not remove the Unix socket {Socket} on stop ({Reason}); the next start replaces it")]
+        public static partial void UnixSocketNotRemoved(ILogger logger, string socket, string reason);
     }
 }

@@ -155,5 +155,44 @@ namespace EmbedKv.Server.Http
 
         /// <summary>Too many open connections (RFC 9110 §15.6.4: 503).</summary>
         ServerBusy,
+
+        /// <summary>
+        /// Tokens are configured and the request carries no Bearer credentials, or another scheme's (RFC 6750
+        /// §3.1, RFC 9110 §15.5.2: 401 with a WWW-Authenticate challenge and no error code).
+        /// </summary>
+        MissingToken,
+
+        /// <summary>A Bearer token that is not configured (RFC 6750 §3.1 invalid_token: 401).</summary>
+        UnknownToken,
+
+        /// <summary>
+        /// Bearer credentials that are not "Bearer" 1*SP b64token, or Authorization on more than one line
+        /// (RFC 6750 §2.1 and §3.1 invalid_request: 400).
+        /// </summary>
+        MalformedAuthorization,
+
+        /// <summary>A known token without the read scope, for GET or HEAD (RFC 6750 §3.1 insufficient_scope: 403).</summary>
+        ReadNotAllowed,
+
+        /// <summary>A known token without the write scope, for PUT, POST or DELETE (RFC 6750 §3.1 insufficient_scope: 403).</summary>
+        WriteNotAllowed,
+
+        /// <summary>A known token without the admin scope, on an admin endpoint (RFC 6750 §3.1 insufficient_scope: 403).</summary>
+        AdminNotAllowed,
+
+        /// <summary>A known token limited to a key prefix, on a key outside it (RFC 9110 §15.5.4: 403).</summary>
+        KeyOutsidePrefix,
+
+        /// <summary>An admin endpoint on a server with no tokens: it needs an admin token, and there is none (RFC 9110 §15.5.4: 403).</summary>
+        AdminNeedsToken,
+
+        /// <summary>A path under /_admin/ that names no endpoint (RFC 9110 §15.5.5: 404); keys starting "_admin/" are reserved.</summary>
+        UnknownAdminEndpoint,
+
+        /// <summary>A method other than POST on an admin endpoint (RFC 9110 §15.5.6: 405 with Allow).</summary>
+        AdminMethodNotAllowed,
+
+        /// <summary>A checkpoint without dir, an absolute path, given once; or another parameter (docs/api.md, "Checkpoints"): 400.</summary>
+        BadCheckpointQuery,
     }
 }

@@ -49,8 +49,22 @@ namespace EmbedKv.Server.Http
             Set(table, RejectReason.ListingMethodNotAllowed, 405, "method not allowed on the listing; use GET or HEAD", always: false, extra: "Allow: GET, HEAD\r\n");
             Set(table, RejectReason.TlsOnPlainPort, 400, "this port speaks plain HTTP, not TLS", always: true);
             Set(table, RejectReason.ServerBusy, 503, "too many connections; try again later", always: true);
+            Set(table, RejectReason.MissingToken, 401, "a bearer token is needed: Authorization: Bearer TOKEN", always: false, extra: Challenge(null));
+            Set(table, RejectReason.UnknownToken, 401, "the bearer token is not known", always: false, extra: Challenge("error=\"invalid_token\""));
+            Set(table, RejectReason.MalformedAuthorization, 400, "malformed Authorization; send Authorization: Bearer TOKEN, on one line", always: false, extra: Challenge("error=\"invalid_request\""));
+            Set(table, RejectReason.ReadNotAllowed, 403, "the token does not allow reading (it lacks the read scope)", always: false, extra: Challenge("error=\"insufficient_scope\", scope=\"read\""));
+            Set(table, RejectReason.WriteNotAllowed, 403, "the token does not allow writing (it lacks the write scope)", always: false, extra: Challenge("error=\"insufficient_scope\", scope=\"write\""));
+            Set(table, RejectReason.AdminNotAllowed, 403, "the token does not allow admin endpoints (it lacks the admin scope)", always: false, extra: Challenge("error=\"insufficient_scope\", scope=\"admin\""));
+            Set(table, RejectReason.KeyOutsidePrefix, 403, "the token does not reach this key: it is limited to a key prefix", always: false);
+            Set(table, RejectReason.AdminNeedsToken, 403, "admin endpoints need a token with the admin scope, and no tokens are configured", always: false);
+            Set(table, RejectReason.UnknownAdminEndpoint, 404, "no such admin endpoint; keys starting with _admin/ are reserved (there is POST /_admin/checkpoint?dir=PATH)", always: false);
+            Set(table, RejectReason.AdminMethodNotAllowed, 405, "method not allowed on an admin endpoint; use POST", always: false, extra: "Allow: POST\r\n");
+            Set(table, RejectReason.BadCheckpointQuery, 400, "a checkpoint takes dir, an absolute path (percent-encoded), once", always: false);
             return table;
         }
+
+        /// <summary>The WWW-Authenticate challenge of RFC 6750 §3, with an error code when one applies.</summary>
+        private static string Challenge(string? error) => "WWW-Authenticate: Bearer realm=\"embedkv\"" + (error is null ? string.Empty : ", " + error) + "\r\n";
 
         private static void Set(Rejection[] table, RejectReason reason, int status, string text, bool always, string extra = "")
             => table[(int)reason] = new Rejection(status, Encoding.ASCII.GetBytes(extra), Encoding.ASCII.GetBytes(text + "\n"), always);

@@ -6,7 +6,7 @@ namespace EmbedKv.Server.Http
 {
     /// <summary>
     /// The header fields the parser records for the handler (<see cref="RequestHead"/>'s
-    /// <see cref="FieldRef"/>s): the preconditions (RFC 9110 §13.1), Range (§14.2) and Prefer (RFC 7240).
+    /// <see cref="FieldRef"/>s): the preconditions (RFC 9110 §13.1), Range (§14.2), Prefer (RFC 7240) and Authorization (§11.6.2).
     /// Every field line of every request passes through <see cref="Note"/>, so it looks at the name's
     /// length before any bytes. If-Match and If-None-Match are checked here, on every line: their lists
     /// decide whether a write happens, so a value we cannot read is refused rather than guessed at.
@@ -27,6 +27,8 @@ namespace EmbedKv.Server.Http
         public static ReadOnlySpan<byte> IfModifiedSince => "If-Modified-Since"u8;
 
         public static ReadOnlySpan<byte> IfUnmodifiedSince => "If-Unmodified-Since"u8;
+
+        public static ReadOnlySpan<byte> Authorization => "Authorization"u8;
 
         /// <summary>
         /// Records the field line <paramref name="name"/>: <paramref name="value"/> (OWS trimmed, at
@@ -57,6 +59,10 @@ namespace EmbedKv.Server.Http
                     if (Record(name, IfNoneMatch, value, valueOffset, ref head.IfNoneMatch))
                     {
                         CheckList(value, head.IfNoneMatch.Count, ref checks.IfNoneMatchAny, ref checks);
+                    }
+                    else
+                    {
+                        Record(name, Authorization, value, valueOffset, ref head.Authorization);
                     }
 
                     break;

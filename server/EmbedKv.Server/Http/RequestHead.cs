@@ -67,6 +67,9 @@ namespace EmbedKv.Server.Http
         /// <summary>If-Unmodified-Since (RFC 9110 §13.1.4), unchecked: an invalid date, or more than one, MUST be ignored.</summary>
         public FieldRef IfUnmodifiedSince;
 
+        /// <summary>Authorization (RFC 9110 §11.6.2), unchecked: the handler reads it (<see cref="BearerCredentials"/>) when tokens are configured.</summary>
+        public FieldRef Authorization;
+
         /// <summary>Whether the request carries a body to read (or to discard).</summary>
         public readonly bool HasBody => Chunked || ContentLength > 0;
     }

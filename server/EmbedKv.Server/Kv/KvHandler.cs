@@ -4,6 +4,7 @@ using EmbedKv.Runtime.Memory;
 using EmbedKv.Server.Http;
 using EmbedKv.Server.Http.Conditions;
 using EmbedKv.Server.Http.Exchange;
+using EmbedKv.Server.Kv.Access;
 using EmbedKv.Server.Storage;
 using EmbedKv.Server.Storage.Writes;
 
@@ -53,14 +54,22 @@ namespace EmbedKv.Server.Kv
         private bool _listing;
         private readonly byte[] _fields = new byte[ValueFields.MaxLength];
         private IValueSink _sink;
+        private IClientPeer _peer;
+        private readonly AccessGuard _guard;
+        private readonly AdminRequest _admin;
+        private ReadOnlyMemory<byte> _tokenPrefix;
+        private Route _route;
         private HttpMethod _method;
         private int _keyLength;
         private int _bodyLength;
         private uint _expires;
         private ValueUpload? _upload;
 
-        public KvHandler(KvStore store, KvServerOptions options, IWriteCompletion completions, ConnectionBuffers buffers, ResponseComposer responses, IValueSink sink, IReadWaits waits, ListingPages pages)
+        public KvHandler(KvStore store, KvServerOptions options, IWriteCompletion completions, ConnectionBuffers buffers, ResponseComposer responses, IValueSink sink, IReadWaits waits, IClientPeer peer, ListingPages pages, AccessGuard guard)
         {
+            _peer = peer;
+            _guard = guard;
+            _admin = new AdminRequest(store, responses);
             _waits = waits;
             _pages = pages;
             _store = store;
@@ -79,9 +88,11 @@ namespace EmbedKv.Server.Kv
         public long MaxBodyLength => _maxValueLength;
 
         /// <summary>Serves the connection behind <paramref name="sink"/> now (handlers are pooled with their exchange).</summary>
-        public void Bind(IValueSink sink, IReadWaits waits, ulong token)
+        public void Bind(IValueSink sink, IReadWaits waits, IClientPeer peer, ulong token)
         {
             _sink = sink;
+            _peer = peer;
+            _admin.Forget();
             _waits = waits;
             Token = token;
         }
@@ -102,6 +113,20 @@ namespace EmbedKv.Server.Kv
             // The parser has checked the encoding; the key area holds any key a request line can carry, so
             // decoding first and judging the length after reads the target once.
             _keyLength = KeyDecoder.Decode(input.Slice(head.KeyOffset, head.KeyLength), KeyArea);
+            _route = head.KeyLength == 0 ? Route.Listing : AdminRequest.IsAdmin(Key) ? Route.Admin : Route.Key;
+            if (_route == Route.Admin && !AdminRequest.Exists(Key))
+            {
+                return RejectReason.UnknownAdminEndpoint; // a reserved key, whoever asks
+            }
+
+            // Before anything about the key or the store is told: a refused client learns nothing else.
+            RejectReason access = _guard.Check(in head, input, _route, Key, out _tokenPrefix);
+            if (access != RejectReason.None)
+            {
+                _guard.Refused(access, in head, input, _peer.PeerAddress());
+                return access;
+            }
+
             if (_keyLength > _maxKeyLength)
             {
                 return RejectReason.KeyTooLong;
@@ -115,7 +140,12 @@ namespace EmbedKv.Server.Kv
             _method = head.Method;
             _bodyLength = 0;
             _expires = 0;
-            _listing = head.KeyLength == 0;
+            _listing = _route == Route.Listing;
+            if (_route == Route.Admin)
+            {
+                return _admin.Accept(in head, input);
+            }
+
             if (_listing)
             {
                 // "/" is the listing (docs/api.md): the empty key is not reachable over HTTP.
@@ -160,6 +190,11 @@ namespace EmbedKv.Server.Kv
         /// <summary>Keeps the body in the handler's area while it fits, then streams it into an upload.</summary>
         public bool Append(ReadOnlySpan<byte> data)
         {
+            if (_route == Route.Admin)
+            {
+                return true; // an admin request's body means nothing: read and dropped
+            }
+
             if (_upload is null && _bodyLength + data.Length <= BodySize)
             {
                 data.CopyTo(Body.Slice(_bodyLength));
@@ -198,6 +233,12 @@ namespace EmbedKv.Server.Kv
 
         public HandlerReply Respond()
         {
+            if (_route == Route.Admin)
+            {
+                _admin.Start(_completions, Token);
+                return HandlerReply.Pending;
+            }
+
             switch (_method)
             {
                 case HttpMethod.Put:
@@ -221,6 +262,11 @@ namespace EmbedKv.Server.Kv
         /// <summary>The store finished this connection's write: its answer, with the new version as ETag.</summary>
         public void OnStored(WriteOutcome outcome, ulong version)
         {
+            if (_admin.Answer())
+            {
+                return;
+            }
+
             var fields = new ValueFields(_fields);
             switch (outcome)
             {
@@ -253,6 +299,7 @@ namespace EmbedKv.Server.Kv
 
         public void Abort()
         {
+            _admin.Forget();
             ValueUpload? upload = _upload;
             _upload = null;
             upload?.Abort();
@@ -295,6 +342,7 @@ namespace EmbedKv.Server.Kv
             _keyLength = wait.Release(ref _conditions, KeyArea);
             _method = HttpMethod.Get;
             _listing = false;
+            _route = Route.Key;
             Read(mayWait: false);
         }
 
@@ -406,6 +454,7 @@ namespace EmbedKv.Server.Kv
         private void List()
         {
             ListingQuery query = _listingQuery!;
+            ReadOnlySpan<byte> prefix = NarrowedPrefix(query.Prefix, _tokenPrefix.Span, out bool disjoint);
             _listed ??= new ListedKey[ListingBatch];
             _listedKeys ??= new byte[ListingBatch * 64];
             _cursor ??= new byte[_maxKeyLength];
@@ -416,11 +465,11 @@ namespace EmbedKv.Server.Kv
             NativeRegion page = _pages.Rent();
             var writer = new ListingWriter(page.AsSpan(0, ListingPages.PageSize));
             int written = 0;
-            bool more = true;
+            bool more = !disjoint;
             while (more && written < query.Limit)
             {
                 int wanted = Math.Min(_listed.Length, query.Limit - written);
-                int count = _store.ListKeys(query.Prefix, cursor.Slice(0, cursorLength), _listedKeys, _listed.AsSpan(0, wanted), out more);
+                int count = _store.ListKeys(prefix, cursor.Slice(0, cursorLength), _listedKeys, _listed.AsSpan(0, wanted), out more);
                 if (count == 0 && more)
                 {
                     // The next key alone is longer than the batch's key buffer: make room for one.
@@ -468,6 +517,28 @@ namespace EmbedKv.Server.Kv
             {
                 _pages.Return(page);
             }
+        }
+
+        /// <summary>
+        /// The prefix a listing walks when its token reaches only keys under <paramref name="tokenPrefix"/>: the
+        /// longer of the two when one extends the other, and none at all (<paramref name="disjoint"/>) when
+        /// they part ways, so a prefix-limited token never sees a key it could not read.
+        /// </summary>
+        private static ReadOnlySpan<byte> NarrowedPrefix(ReadOnlySpan<byte> asked, ReadOnlySpan<byte> tokenPrefix, out bool disjoint)
+        {
+            disjoint = false;
+            if (asked.StartsWith(tokenPrefix))
+            {
+                return asked;
+            }
+
+            if (tokenPrefix.StartsWith(asked))
+            {
+                return tokenPrefix;
+            }
+
+            disjoint = true;
+            return asked;
         }
 
         /// <summary>Copies a small value behind its head in the output, so both leave in one send.</summary>

@@ -19,8 +19,11 @@ namespace EmbedKv.Server.Loop
     /// </summary>
     internal sealed class EventLoop : IDisposable
     {
-        private const ulong ListenerTag = ulong.MaxValue;
-        private const ulong WakeTag = ulong.MaxValue - 1;
+        private const ulong WakeTag = ulong.MaxValue;
+
+        // Listener i is tagged FirstListenerTag - i: far above any connection's slot.
+        private const ulong FirstListenerTag = ulong.MaxValue - 1;
+        private const ulong LastListenerTag = ulong.MaxValue - 16;
         private const int TimerMilliseconds = 1000;
 
         // Woken long-polls answered per turn of the loop; the rest wait for the next turns, so other
@@ -30,14 +33,13 @@ namespace EmbedKv.Server.Loop
         private readonly LoopContext _context;
         private readonly Epoll _epoll;
         private readonly EventFd _wake;
-        private readonly FileDescriptor _listener;
+        private readonly LoopListener[] _listeners;
         private readonly Thread _thread;
         private readonly List<SocketConnection> _connections = new List<SocketConnection>();
         private readonly Stack<int> _freeSlots = new Stack<int>();
         private readonly EpollEvent[] _events = new EpollEvent[256];
         private readonly SharedCounter _open;
         private readonly int _maxConnections;
-        private readonly AcceptGate _gate;
 
         // Connections that stopped on their turn's budget with work left, in the order they yielded, and
         // the list being driven now (two lists, swapped, so a connection that yields again waits a turn).
@@ -51,18 +53,20 @@ namespace EmbedKv.Server.Loop
         // Answers a woken long-poll (a field, so handing it to WaitingReads allocates nothing).
         private readonly Action<SocketConnection, WaitingRead, long> _answerWait;
 
-        public EventLoop(int index, KvStore store, KvServerOptions options, FileDescriptor listener, bool sharedListener, SharedCounter open, int maxConnections, DescriptorShortage shortage, RequestStats stats)
+        public EventLoop(int index, KvStore store, KvServerOptions options, IReadOnlyList<(FileDescriptor Socket, bool Shared)> listeners, SharedCounter open, int maxConnections, DescriptorShortage shortage, RequestStats stats, Kv.Access.AccessGuard guard)
         {
-            _listener = listener;
             _open = open;
             _maxConnections = maxConnections;
             _epoll = Epoll.Create();
             _wake = EventFd.Create();
-            _context = new LoopContext(store, options, new LoopCompletions(_wake), new LoopKeyChanges(_wake), stats);
+            _context = new LoopContext(store, options, new LoopCompletions(_wake), new LoopKeyChanges(_wake), stats, guard);
             _answerWait = AnswerWait;
-            // A listener shared by all loops wakes only one of them per connection (no thundering herd).
-            uint listenerEvents = Sys.EPOLLIN | (sharedListener ? Sys.EPOLLEXCLUSIVE : 0u);
-            _gate = new AcceptGate(_epoll, listener.Value, listenerEvents, ListenerTag, shortage);
+            _listeners = new LoopListener[listeners.Count];
+            for (int i = 0; i < listeners.Count; i++)
+            {
+                _listeners[i] = new LoopListener(_epoll, listeners[i].Socket, listeners[i].Shared, FirstListenerTag - (ulong)i, shortage);
+            }
+
             Syscall.Check(_epoll.Add(_wake.Descriptor, Sys.EPOLLIN, WakeTag), "epoll_ctl", "eventfd");
             _thread = new Thread(Run) { IsBackground = true, Name = "EmbedKv loop " + index };
         }
@@ -89,7 +93,10 @@ namespace EmbedKv.Server.Loop
         {
             _epoll.Dispose();
             _wake.Dispose();
-            _gate.Dispose();
+            foreach (LoopListener listener in _listeners)
+            {
+                listener.Dispose();
+            }
 
             _context.Waits.Dispose();
             _context.Buffers.Dispose();
@@ -127,9 +134,12 @@ namespace EmbedKv.Server.Loop
                         ExpireDeadlines(now);
                     }
 
-                    if (_listening && _gate.TryResume(now))
+                    foreach (LoopListener listener in _listeners)
                     {
-                        Accept(now);
+                        if (_listening && listener.Gate.TryResume(now))
+                        {
+                            Accept(listener, now);
+                        }
                     }
                 }
             }
@@ -155,11 +165,11 @@ namespace EmbedKv.Server.Loop
         {
             switch (ready.Data)
             {
-                case ListenerTag:
-                    Accept(now);
-                    break;
                 case WakeTag:
                     _wake.Drain();
+                    break;
+                case >= LastListenerTag:
+                    Accept(_listeners[(int)(FirstListenerTag - ready.Data)], now);
                     break;
                 default:
                     SocketConnection connection = _connections[(int)ready.Data];
@@ -173,28 +183,29 @@ namespace EmbedKv.Server.Loop
             }
         }
 
-        private void Accept(long now)
+        private void Accept(LoopListener listener, long now)
         {
-            while (_listening && _gate.IsOpen)
+            AcceptGate gate = listener.Gate;
+            while (_listening && gate.IsOpen)
             {
-                int fd = SocketOps.Accept(_listener.Value);
+                int fd = SocketOps.Accept(listener.Socket.Value);
                 if (fd < 0)
                 {
                     if (AcceptGate.IsShortage(fd))
                     {
-                        RefuseWhileShort(fd, now);
+                        RefuseWhileShort(listener, fd, now);
                     }
                     else
                     {
                         // EAGAIN: drained (another loop may have taken it). ECONNABORTED and the like: epoll
                         // reports what is left. Either way accept had a descriptor to offer.
-                        _gate.Recovered(now);
+                        gate.Recovered(now);
                     }
 
                     return;
                 }
 
-                _gate.Recovered(now);
+                gate.Recovered(now);
                 if (!_open.TryIncrement(_maxConnections))
                 {
                     RefuseBusy(fd);
@@ -225,26 +236,27 @@ namespace EmbedKv.Server.Loop
         /// once would spin (see <see cref="AcceptGate"/>). Answer the waiting clients 503, each on the number
         /// the reserve descriptor gives up and gets back as the client is closed, then back off.
         /// </summary>
-        private void RefuseWhileShort(int error, long now)
+        private void RefuseWhileShort(LoopListener listener, int error, long now)
         {
-            if (_gate.ReleaseReserve(error))
+            AcceptGate gate = listener.Gate;
+            if (gate.ReleaseReserve(error))
             {
                 for (int i = 0; i < AcceptGate.MostRefusedAtOnce; i++)
                 {
-                    int fd = SocketOps.Accept(_listener.Value);
+                    int fd = SocketOps.Accept(listener.Socket.Value);
                     if (fd < 0)
                     {
                         break;
                     }
 
                     RefuseBusy(fd);
-                    _gate.Refused();
+                    gate.Refused();
                 }
 
-                _gate.RetakeReserve();
+                gate.RetakeReserve();
             }
 
-            _gate.Pause(error, now);
+            gate.Pause(error, now);
         }
 
         /// <summary>Past the connection cap: a prebuilt 503 and close (RFC 9110 §15.6.4).</summary>
@@ -283,7 +295,12 @@ namespace EmbedKv.Server.Loop
         /// <summary>How long epoll may sleep: until the next second's deadline check, the accept gate's retry, or the next wait due.</summary>
         private int SleepMilliseconds(long now)
         {
-            int sleep = _gate.WaitMilliseconds(now, TimerMilliseconds);
+            int sleep = TimerMilliseconds;
+            foreach (LoopListener listener in _listeners)
+            {
+                sleep = listener.Gate.WaitMilliseconds(now, sleep);
+            }
+
             long untilWait = _context.Waits.NextDue - now;
             return untilWait < sleep ? (int)Math.Max(0, untilWait) : sleep;
         }
@@ -445,13 +462,16 @@ namespace EmbedKv.Server.Loop
             if (_listening)
             {
                 _listening = false;
-                _epoll.Remove(_listener.Value);
+                foreach (LoopListener listener in _listeners)
+                {
+                    _epoll.Remove(listener.Socket.Value);
 
-                // Out of LISTEN at once (Linux: shutdown(SHUT_RD) on a listening socket disconnects it), so
-                // clients arriving during the grace period are refused instead of waiting in the accept
-                // queue until the socket closes and resets them. A shared listener's second shutdown fails
-                // harmlessly.
-                SocketOps.Shutdown(_listener.Value, Sys.SHUT_RD);
+                    // Out of LISTEN at once (Linux: shutdown(SHUT_RD) on a listening socket disconnects it), so
+                    // clients arriving during the grace period are refused instead of waiting in the accept
+                    // queue until the socket closes and resets them. A shared listener's second shutdown fails
+                    // harmlessly.
+                    SocketOps.Shutdown(listener.Socket.Value, Sys.SHUT_RD);
+                }
             }
 
             // Waiting requests are answered now, as their keys stand, rather than hold the stop up to 300 s.

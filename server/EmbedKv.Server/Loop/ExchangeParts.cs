@@ -17,7 +17,7 @@ namespace EmbedKv.Server.Loop
         {
             Buffers = new ConnectionBuffers(context.Exchange.Layout);
             var responses = new ResponseComposer(context.Exchange, Buffers);
-            Handler = new KvHandler(context.Store, context.Options, context.Completions, Buffers, responses, connection, connection, context.Pages);
+            Handler = new KvHandler(context.Store, context.Options, context.Completions, Buffers, responses, connection, connection, connection, context.Pages, context.Guard);
             Exchange = new Http1Exchange(context.Exchange, Buffers, responses, Handler, connection);
         }
 
@@ -50,7 +50,7 @@ namespace EmbedKv.Server.Loop
                     Created++;
                 }
 
-                parts.Handler.Bind(connection, connection, connection.Token);
+                parts.Handler.Bind(connection, connection, connection, connection.Token);
                 parts.Exchange.Resume(connection, suspended);
                 return parts;
             }

@@ -1,6 +1,7 @@
 using EmbedKv.Server.Http;
 using EmbedKv.Server.Http.Exchange;
 using EmbedKv.Server.Kv;
+using EmbedKv.Server.Kv.Access;
 using EmbedKv.Server.Storage;
 
 namespace EmbedKv.Server.Loop
@@ -8,8 +9,9 @@ namespace EmbedKv.Server.Loop
     /// <summary>What every connection of one event loop shares: the store, the options, the exchanges' context, the buffers.</summary>
     internal sealed class LoopContext
     {
-        public LoopContext(KvStore store, KvServerOptions options, LoopCompletions completions, LoopKeyChanges keyChanges, RequestStats stats)
+        public LoopContext(KvStore store, KvServerOptions options, LoopCompletions completions, LoopKeyChanges keyChanges, RequestStats stats, AccessGuard guard)
         {
+            Guard = guard;
             Store = store;
             Options = options;
             Completions = completions;
@@ -24,6 +26,9 @@ namespace EmbedKv.Server.Loop
         public KvStore Store { get; }
 
         public KvServerOptions Options { get; }
+
+        /// <summary>Who may do what: the server's tokens, shared by every loop.</summary>
+        public AccessGuard Guard { get; }
 
         /// <summary>Limits, date line, request figures and the stopping flag every exchange of this loop reads.</summary>
         public ExchangeContext Exchange { get; }

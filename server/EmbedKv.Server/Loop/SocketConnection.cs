@@ -16,7 +16,7 @@ namespace EmbedKv.Server.Loop
     /// is under way (<see cref="ExchangeParts"/>), so an idle connection holds only this object. Objects are
     /// reused for new connections, so a request allocates nothing on the GC heap.
     /// </summary>
-    internal sealed unsafe class SocketConnection : IExchangeTransport, IValueSink, IReadWaits
+    internal sealed unsafe class SocketConnection : IExchangeTransport, IValueSink, IReadWaits, IClientPeer
     {
         // A wait whose value's expiry second came by the loop's clock but not yet by the store's is looked at
         // again this much later (the two clocks differ by up to a few milliseconds).
@@ -77,6 +77,9 @@ namespace EmbedKv.Server.Loop
         public bool AwaitsTurn { get; set; }
 
         public ulong Token => ((ulong)Generation << 32) | (uint)Slot;
+
+        /// <summary>Asked only when a request is refused: the kernel knows the peer, so the connection need not keep it.</summary>
+        public string PeerAddress() => InetEndpoint.PeerAddressOf(Fd);
 
         /// <inheritdoc cref="Http1Exchange.Yielded"/>
         public bool Yielded => _parts?.Exchange.Yielded ?? false;

@@ -58,24 +58,45 @@ namespace EmbedKv.Server.Tests.Server
             Assert.True(Interlocked.Read(ref durations) >= 90_000, "the duration histogram saw " + durations + " requests");
         }
 
-        private KvServer Start() => KvServer.Start(new KvServerOptions
+        /// <summary>
+        /// The same with bearer tokens configured and every request carrying one: finding the token (its
+        /// SHA-256 and the constant-time comparisons), judging its scopes and its key prefix allocate nothing.
+        /// </summary>
+        [Fact]
+        public void CheckingTokensAllocatesNothingPerRequest()
         {
-            Port = 0,
-            DataDirectory = _dir.Path,
-            Workers = 2,
-            Durability = Durability.Always,
-        });
+            const string Token = "allocation-test-token_0123456789";
+            using KvServer server = Start(options =>
+            {
+                options.Tokens.Add(new AccessToken { Name = "other", Hash = AccessToken.HashOf("someone else") });
+                options.Tokens.Add(new AccessToken { Name = "load", Hash = AccessToken.HashOf(Token), KeyPrefix = "k" });
+            });
+            AssertNoAllocationPerRequest(server, Token);
+        }
 
-        private void AssertNoAllocationPerRequest(KvServer server)
+        private KvServer Start(Action<KvServerOptions>? configure = null)
         {
-            Load(server.Port, 10_000, seed: 1); // warm-up: JIT, tiering, buffer and connection pools, index growth
-            Load(server.Port, 10_000, seed: 2);
+            var options = new KvServerOptions
+            {
+                Port = 0,
+                DataDirectory = _dir.Path,
+                Workers = 2,
+                Durability = Durability.Always,
+            };
+            configure?.Invoke(options);
+            return KvServer.Start(options);
+        }
+
+        private void AssertNoAllocationPerRequest(KvServer server, string? token = null)
+        {
+            Load(server.Port, 10_000, seed: 1, token); // warm-up: JIT, tiering, buffer and connection pools, index growth
+            Load(server.Port, 10_000, seed: 2, token);
 
             // Starting the client and reading its output allocates in this process too: measure that
             // alone (a run of no requests) and count only what the requests add to it.
-            long none = Measure(() => Load(server.Port, 0, seed: 3), out _);
-            long small = Measure(() => Load(server.Port, 20_000, seed: 4), out _) - none;
-            long large = Measure(() => Load(server.Port, 50_000, seed: 5), out TimeSpan took) - none;
+            long none = Measure(() => Load(server.Port, 0, seed: 3, token), out _);
+            long small = Measure(() => Load(server.Port, 20_000, seed: 4, token), out _) - none;
+            long large = Measure(() => Load(server.Port, 50_000, seed: 5, token), out TimeSpan took) - none;
 
             // The test host allocates on its own threads at a steady rate (about 2.4 KiB a second here,
             // with no server at all), so a slow machine's longer run shows more: an idle span as long as
@@ -101,7 +122,7 @@ namespace EmbedKv.Server.Tests.Server
             return allocated;
         }
 
-        private void Load(int port, int requests, int seed)
+        private void Load(int port, int requests, int seed, string? token)
         {
             var start = new ProcessStartInfo(ChildPrograms.DotnetHost())
             {
@@ -114,6 +135,11 @@ namespace EmbedKv.Server.Tests.Server
             start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
             start.ArgumentList.Add(requests.ToString(System.Globalization.CultureInfo.InvariantCulture));
             start.ArgumentList.Add(seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (token is not null)
+            {
+                start.ArgumentList.Add(token);
+            }
+
             using Process child = Process.Start(start)!;
             string stdout = child.StandardOutput.ReadToEnd();
             string stderr = child.StandardError.ReadToEnd();

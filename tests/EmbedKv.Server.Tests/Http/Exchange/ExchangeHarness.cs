@@ -11,13 +11,14 @@ using EmbedKv.Runtime.Memory;
 using EmbedKv.Server.Http;
 using EmbedKv.Server.Http.Exchange;
 using EmbedKv.Server.Kv;
+using EmbedKv.Server.Kv.Access;
 using EmbedKv.Server.Loop;
 using EmbedKv.Server.Storage;
 using EmbedKv.Server.Tests.Storage;
 
 namespace EmbedKv.Server.Tests.Http.Exchange
 {
-    internal sealed unsafe class ExchangeHarness : IExchangeTransport, IValueSink, IReadWaits, IWriteCompletion, IDisposable
+    internal sealed unsafe class ExchangeHarness : IExchangeTransport, IValueSink, IReadWaits, IClientPeer, IWriteCompletion, IDisposable
     {
         private const int TurnByteBudget = 256 * 1024;
 
@@ -48,7 +49,8 @@ namespace EmbedKv.Server.Tests.Http.Exchange
             _pool = new BufferPool(Context.Layout.BlockSize);
             _buffers = new ConnectionBuffers(Context.Layout);
             var responses = new ResponseComposer(Context, _buffers);
-            _handler = new KvHandler(Store, Options, this, _buffers, responses, this, this, _pages) { Token = 1 };
+            var guard = new AccessGuard(TokenTable.From(Options.Tokens), new AccessFailures(Options.Logger));
+            _handler = new KvHandler(Store, Options, this, _buffers, responses, this, this, this, _pages, guard) { Token = 1 };
             Exchange = new Http1Exchange(Context, _buffers, responses, _handler, this);
             Exchange.Start(Now);
         }
@@ -140,6 +142,8 @@ namespace EmbedKv.Server.Tests.Http.Exchange
             Turn();
             return Sent();
         }
+
+        string IClientPeer.PeerAddress() => "harness";
 
         ReadWait IReadWaits.BeginWait() => Parked = new ReadWait();
 
