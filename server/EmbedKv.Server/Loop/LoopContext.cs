@@ -11,7 +11,7 @@ namespace EmbedKv.Server.Loop
     {
         public LoopContext(KvStore store, KvServerOptions options, LoopCompletions completions, LoopKeyChanges keyChanges, RequestStats stats, AccessGuard guard)
         {
-            Guard = guard;
+            Guard = guard.ForLoop();
             Store = store;
             Options = options;
             Completions = completions;

@@ -8,18 +8,23 @@ namespace EmbedKv.Server.Kv.Access
     /// (401 otherwise, RFC 6750 §3.1), with the scope its method needs and, for a key, the token's key
     /// prefix (403 otherwise). Without tokens every key is open, as the server is then bound to loopback
     /// or told AllowAnonymous, but the admin endpoints still need a token of their own. Nothing here
-    /// allocates for a request that is let through.
+    /// allocates for a request that is let through. One guard per loop (its recent tokens are the
+    /// loop's own); the table and the failure counts are shared.
     /// </summary>
     internal sealed class AccessGuard
     {
         private readonly TokenTable _tokens;
         private readonly AccessFailures _failures;
+        private readonly RecentTokens _recent = new RecentTokens();
 
         public AccessGuard(TokenTable tokens, AccessFailures failures)
         {
             _tokens = tokens;
             _failures = failures;
         }
+
+        /// <summary>A guard for another loop: the same tokens and failure counts, its own recent tokens.</summary>
+        public AccessGuard ForLoop() => new AccessGuard(_tokens, _failures);
 
         /// <summary>
         /// Judges a request; on None, <paramref name="prefix"/> is what the token's keys must start with
@@ -41,10 +46,16 @@ namespace EmbedKv.Server.Kv.Access
                     return RejectReason.MalformedAuthorization;
             }
 
-            int entry = _tokens.Find(token);
+            int entry = _recent.Find(token);
             if (entry < 0)
             {
-                return RejectReason.UnknownToken;
+                entry = _tokens.Find(token);
+                if (entry < 0)
+                {
+                    return RejectReason.UnknownToken;
+                }
+
+                _recent.Remember(token, entry);
             }
 
             TokenScopes needed = route == Route.Admin ? TokenScopes.Admin
