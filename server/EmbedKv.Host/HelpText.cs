@@ -8,8 +8,10 @@ namespace EmbedKv.Host
     internal static class HelpText
     {
         public static string Text =>
-            "usage: embedkv [--port N] [--bind ADDRESS] [--data DIR] [--durability MODE] [--workers N] [--Key value ...]\n"
+            "usage: embedkv [--port N] [--bind ADDRESS] [--unix PATH] [--data DIR] [--durability MODE] [--workers N] [--Key value ...]\n"
             + "       embedkv check [--data DIR] [--repair]\n"
+            + "       embedkv checkpoint [--data DIR] --to PATH\n"
+            + "       embedkv hash-token < token\n"
             + "\n"
             + "An HTTP key-value server: GET, HEAD, PUT, POST and DELETE on /{key}, stored durably on disk.\n"
             + "Settings, each source overriding the one before: appsettings.json beside the program,\n"
@@ -26,7 +28,13 @@ namespace EmbedKv.Host
             + "damage. Exit code 0 clean, 1 damaged, 2 bad setting, 3 cannot check (no such directory, or a running\n"
             + "server holds it). --repair moves each damaged segment aside (seg-N.log.damaged-TIME, never deleted)\n"
             + "and keeps its valid records before the damage in a new segment; stop the server first.\n"
-            + "See docs/storage.md, \"Checking and repairing a data directory\".\n";
+            + "See docs/storage.md, \"Checking and repairing a data directory\".\n"
+            + "\n"
+            + "checkpoint --to PATH: writes a consistent, openable copy of a stopped store into PATH (new or empty):\n"
+            + "hard links on the same filesystem, copies elsewhere. A running server takes them with\n"
+            + "POST /_admin/checkpoint?dir=PATH and an admin token. Exit code 0 written, 2 bad arguments, 3 cannot.\n"
+            + "\n"
+            + "hash-token: reads a token from stdin and prints the SHA-256 to configure as Tokens:NAME:Hash.\n";
 
         /// <summary>The settings, two lines each: key, switch and description; then default and environment variable.</summary>
         private static string Settings()

@@ -4,7 +4,8 @@
 // Exit codes: 0 after a clean stop (SIGINT, SIGTERM) or --help; 1 if the server cannot start;
 // 2 for a bad setting. `embedkv check [--repair]` checks the data directory instead of serving:
 // 0 clean, 1 damaged, 2 bad setting, 3 cannot check (see CheckCommand). `embedkv hash-token` prints
-// the SHA-256 of a token read from stdin, for Tokens:NAME:Hash (see HashTokenCommand).
+// the SHA-256 of a token read from stdin, for Tokens:NAME:Hash (see HashTokenCommand); `embedkv checkpoint
+// --to PATH` copies a stopped store (see CheckpointCommand).
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -32,6 +33,11 @@ namespace EmbedKv.Host
             if (args.Length > 0 && args[0] == CheckCommand.Name)
             {
                 return CheckCommand.Run(args[1..]);
+            }
+
+            if (args.Length > 0 && args[0] == CheckpointCommand.Name)
+            {
+                return CheckpointCommand.Run(args[1..]);
             }
 
             if (args.Length > 0 && args[0] == HashTokenCommand.Name)
@@ -92,10 +98,16 @@ namespace EmbedKv.Host
                 return 1;
             }
 
-            Console.Out.WriteLine("EmbedKv listening on " + server.BaseAddress + " (data " + Path.GetFullPath(options.DataDirectory)
+            string where = server.Port < 0 ? "unix:" + server.UnixSocketPath : server.BaseAddress.ToString();
+            Console.Out.WriteLine("EmbedKv listening on " + where + " (data " + Path.GetFullPath(options.DataDirectory)
                 + ", durability " + options.Durability + ", " + server.Store.Count + " keys recovered)");
+            if (server.Port >= 0 && server.UnixSocketPath is not null)
+            {
+                Console.Out.WriteLine("EmbedKv also listening on unix:" + server.UnixSocketPath);
+            }
+
             SystemdNotify systemd = SystemdNotify.FromEnvironment(host);
-            systemd.Ready("Listening on " + server.BaseAddress);
+            systemd.Ready("Listening on " + where);
             stop.Wait();
             systemd.Stopping();
             server.StopAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();

@@ -138,7 +138,7 @@ namespace EmbedKv.Host.Tests
         }
 
         [Theory]
-        [InlineData("Port", "-1", "invalid setting: Port must be between 0 and 65535, not -1.")]
+        [InlineData("Port", "-2", "invalid setting: Port must be between 0 and 65535 (or -1 for no TCP port), not -2.")]
         [InlineData("Prot", "8080", "unknown setting 'Prot'")]
         [InlineData("Durability", "sometimes", "invalid setting Durability: 'sometimes' is not one of always")]
         [InlineData("Limits:IdleTimeout", "forever", "invalid setting Limits:IdleTimeout: 'forever'")]

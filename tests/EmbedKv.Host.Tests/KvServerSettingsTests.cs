@@ -34,7 +34,7 @@ namespace EmbedKv.Host.Tests
         public void ValidateNamesTheInvalidSettingWithoutTheParameterSuffix()
         {
             var e = Assert.Throws<InvalidSettingException>(() => KvServerSettings.Validate(new KvServerOptions { Port = 70000 }));
-            Assert.Equal("invalid setting: Port must be between 0 and 65535, not 70000.", e.Message);
+            Assert.Equal("invalid setting: Port must be between 0 and 65535 (or -1 for no TCP port), not 70000.", e.Message);
         }
 
         [Theory]

@@ -59,6 +59,13 @@ namespace EmbedKv.Host.Tests.Infrastructure
         }
 
         /// <summary>The built embedkv.dll, in server/EmbedKv.Host's output for this test run's configuration.</summary>
+        /// <summary>Writes <paramref name="text"/> to the host's stdin and closes it (for commands that read stdin).</summary>
+        public void Input(string text)
+        {
+            _process.StandardInput.Write(text);
+            _process.StandardInput.Close();
+        }
+
         public static string BuiltProgram => ChildPrograms.PathOf("server", "EmbedKv.Host", "embedkv");
 
         /// <summary>

@@ -33,7 +33,7 @@ namespace EmbedKv.Server.Tests.Security
         {
             using TestServer server = TestServer.Start(o =>
             {
-                o.SegmentSize = 64 * 1024; // several sealed segments to link, and an active one to copy
+                o.SegmentSize = 16 * 1024; // several sealed segments to link, and an active one to copy
                 o.Tokens.Add(new AccessToken { Name = "admin", Hash = AccessToken.HashOf(AdminToken), Scopes = TokenScopes.Admin });
                 o.Tokens.Add(new AccessToken { Name = "writer", Hash = AccessToken.HashOf(WriterToken) });
             });
@@ -56,7 +56,12 @@ namespace EmbedKv.Server.Tests.Security
                 }
             })).ToArray();
 
-            await Task.Delay(400);
+            // Enough written for several sealed segments, however slow the machine.
+            for (int waited = 0; acknowledged.Count < 400 && waited < 30_000; waited += 20)
+            {
+                await Task.Delay(20);
+            }
+
             string target = _dir.File("checkpoint");
             using HttpClient admin = Client(server, AdminToken);
             long sentAt = Interlocked.Increment(ref clock);

@@ -27,7 +27,7 @@ namespace EmbedKv.Server.Tests.Server
             Assert.Equal(
                 new[]
                 {
-                    "embedkv.connection.faults", "embedkv.connections.open", "embedkv.keys", "embedkv.network.received", "embedkv.network.sent",
+                    "embedkv.auth.failures", "embedkv.connection.faults", "embedkv.connections.open", "embedkv.keys", "embedkv.network.received", "embedkv.network.sent",
                     "embedkv.request.duration", "embedkv.requests", "embedkv.storage.compactions", "embedkv.storage.size",
                     "embedkv.storage.sync.batch_size", "embedkv.storage.synced_writes", "embedkv.storage.syncs",
                 },
