@@ -144,15 +144,23 @@ access() {
   meta_set() { printf '%s\t%s\n' "$1" "$2" >>"$meta"; }
   meta_set load_before "$(cut -d' ' -f1-3 /proc/loadavg)"
   top -bn2 -d1 -o %CPU 2>/dev/null | awk '/^top - / { f++ } f == 2' | head -n 15 >"$w/top-before.txt" || true
-  # Each cell appends "cell round rps p99_us errors" to the samples.
+  # Busy and total clock ticks of the server's and the client's core (all processes on them, from
+  # /proc/stat): whether a cell was bound by the server's core or by the client's.
+  ac_ticks() {
+    awk -v s="cpu$srv_cpu" -v c="cpu$cli_cpu" '$1 == s || $1 == c { b = $2 + $3 + $4 + $7 + $8 + $9; t[$1] = b " " b + $5 + $6 }
+      END { print t[s], t[c] }' /proc/stat
+  }
+  # Each cell appends "cell round rps p99_us errors server_core_busy% client_core_busy%" to the samples.
   ac_cell() { # cell round seconds
-    local cell="$1" r="$2" s="$3" f="$w/$1.$2"
+    local cell="$1" r="$2" s="$3" f="$w/$1.$2" before after
+    before="$(ac_ticks)"
     case "$cell" in
       wrk-open) ac_run "$cell.$r" taskset -c "$cli_cpu" wrk -t1 -c"$conns" -d"${s}s" --latency "http://127.0.0.1:$open_port/k64" ;;
       wrk-auth) ac_run "$cell.$r" taskset -c "$cli_cpu" wrk -t1 -c"$conns" -d"${s}s" --latency -H "$bearer" "http://127.0.0.1:$auth_port/k64" ;;
       c-tcp) ac_run "$cell.$r" taskset -c "$cli_cpu" "$w/kv_load" "tcp:127.0.0.1:$open_port" /k64 "$conns" "$s" ;;
       c-unix) ac_run "$cell.$r" taskset -c "$cli_cpu" "$w/kv_load" "unix:$sock" /k64 "$conns" "$s" ;;
     esac
+    after="$(ac_ticks)"
     if [ "${cell%%-*}" = wrk ]; then
       # wrk prints the 99th percentile with a unit (us, ms, s); non-2xx answers only when there are any.
       awk -v c="$cell" -v r="$r" '
@@ -160,11 +168,13 @@ access() {
         $1 == "99%" { v = $2; m = 1; if (v ~ /us$/) m = 1; else if (v ~ /ms$/) m = 1000; else if (v ~ /s$/) m = 1000000
           sub(/[a-z]+$/, "", v); p99 = v * m }
         /Non-2xx or 3xx responses:/ { err = $NF }
-        END { printf "%s %s %s %.0f %d\n", c, r, rps, p99, err }' "$f.out" >>"$samples"
+        END { printf "%s %s %s %.0f %d", c, r, rps, p99, err }' "$f.out" >>"$samples"
     else
-      awk -v c="$cell" -v r="$r" '{ printf "%s %s %s %s %s\n", c, r, $6, $12, $8 }' "$f.out" >>"$samples"
+      awk -v c="$cell" -v r="$r" '{ printf "%s %s %s %s %s", c, r, $6, $12, $8 }' "$f.out" >>"$samples"
     fi
-    tail -n 1 "$samples" | awk '{ printf "  %-8s round %s: %10.0f req/s  p99 %s us  errors %s\n", $1, $2, $3, $4, $5 }' >&2
+    awk -v a="$before" -v b="$after" 'BEGIN { split(a, x, " "); split(b, y, " ")
+      printf " %.0f %.0f\n", 100 * (y[1] - x[1]) / (y[2] - x[2] + 0.001), 100 * (y[3] - x[3]) / (y[4] - x[4] + 0.001) }' >>"$samples"
+    tail -n 1 "$samples" | awk '{ printf "  %-8s round %s: %10.0f req/s  p99 %s us  errors %s  core busy: server %s%% client %s%%\n", $1, $2, $3, $4, $5, $6, $7 }' >&2
   }
   local cells=(wrk-open wrk-auth c-tcp c-unix) c round order
   log "warm-up: every cell 2 s (JIT tiers, connection buffers)"
@@ -211,8 +221,8 @@ samples, meta_path, top_path = sys.argv[1:4]
 meta = dict(line.rstrip("\n").split("\t", 1) for line in open(meta_path) if "\t" in line)
 cells = {}
 for line in open(samples):
-    c, r, rps, p99, err = line.split()
-    cells.setdefault(c, {})[int(r)] = (float(rps), float(p99), int(err))
+    c, r, rps, p99, err, sbusy, cbusy = line.split()
+    cells.setdefault(c, {})[int(r)] = (float(rps), float(p99), int(err), float(sbusy), float(cbusy))
 
 def med(xs): return statistics.median(xs)
 def rps(c): return [cells[c][r][0] for r in sorted(cells[c])]
@@ -244,15 +254,17 @@ print(f"- Method: two hosts (server/EmbedKv.Host, Release, `--workers 1 --durabi
       "the order reversed every other round.")
 print("- Token cost: `wrk --latency` with and without the header, each against its own host. Unix socket: "
       "`bench/native/kv_load.c` for BOTH transports (wrk cannot connect to a Unix socket), against the same host.")
+print("- Core busy: the share of the core's time in use during the cell (/proc/stat, median of the rounds), by every "
+      "process on it, the machine's other work included. A client core near 100% means the client, not the server, set the pace.")
 print("- Spread: (max - min) / median of a cell's rounds, the run's noise. Ratios are taken round by round "
       "(cells of one round ran seconds apart); their range says whether a difference is within noise.")
 print()
-print("| cell | req/s, median | spread | req/s, rounds | p99, median |")
-print("|---|---:|---:|---|---:|")
+print("| cell | req/s, median | spread | req/s, rounds | p99, median | server core busy | client core busy |")
+print("|---|---:|---:|---|---:|---:|---:|")
 for c in ["wrk-open", "wrk-auth", "c-tcp", "c-unix"]:
     xs = rps(c)
-    print(f"| {names[c]} | {med(xs):,.0f} | {spread(xs):.1f}% | {', '.join(f'{x:,.0f}' for x in xs)} | {med(p99(c)):,.0f} us |")
-errors = sum(e for c in cells.values() for (_, _, e) in c.values())
+    print(f"| {names[c]} | {med(xs):,.0f} | {spread(xs):.1f}% | {', '.join(f'{x:,.0f}' for x in xs)} | {med(p99(c)):,.0f} us | {med([v[3] for v in cells[c].values()]):.0f}% | {med([v[4] for v in cells[c].values()]):.0f}% |")
+errors = sum(v[2] for c in cells.values() for v in c.values())
 print()
 print(f"Responses other than 200: {errors}.")
 print()
