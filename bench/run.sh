@@ -3,7 +3,7 @@
 #
 #   bench/run.sh         the HTTP matrix against the peers -> bench/results/http.md, http.png
 #   bench/run.sh all     everything the README quotes: micro, storage, then http
-#   bench/run.sh SUITE   one suite (micro, storage, http, listener, fairness, longpoll, profile); see usage below
+#   bench/run.sh SUITE   one suite (micro, storage, http, listener, fairness, longpoll, access, profile); see usage below
 #
 # Scratch output (binaries, BenchmarkDotNet's artifacts, logs) goes to bench/out/, which git ignores.
 # Environment: BENCH_CPU=N pins to core N instead of core 1; more under usage below.
@@ -47,6 +47,13 @@ suites:
           timeout); and a listing cell, pages of 1000 of 100,000 keys over HTTP. Goals: under 2 KiB
           per waiter, wake p99 under 10 ms, throughput within noise. About 5 minutes. Writes
           bench/results/longpoll.md.
+  access  what bearer tokens and the Unix domain socket cost: GET 64 B keep-alive with wrk against the
+          host (server/EmbedKv.Host, one worker, core BENCH_CPU) without tokens and against one with a
+          token (EMBEDKV_TOKENS__BENCH__HASH) sent on every request; and over the host's Unix socket
+          (--unix) against TCP loopback, both driven by bench/native/kv_load.c (wrk cannot connect to a
+          Unix socket; one client for both keeps the comparison fair). Clients on core
+          BENCH_CLIENT_CPU, interleaved rounds; medians, ratios round by round and each cell's spread
+          (noise), p99. About 2.5 minutes. Writes bench/results/access.md.
   storage put rates of the storage engine for 1, 8 and 64 writers in each durability mode, beside
           the disk's raw pwrite+fdatasync rate, interleaved in rounds; recovery time and index memory
           for 1M keys. Writes bench/results/storage.md.
@@ -95,6 +102,8 @@ environment:
   (100000), BENCH_LONGPOLL_LONG_WAIT (seconds of the background waits that run out, 70; 0: none),
   BENCH_LONGPOLL_GCDUMP (1; 0: no managed-heap figure), BENCH_LONGPOLL_SPREAD_ROUNDS (rounds of the
   wake cell with 100 waiters on each key, 10), BENCH_LONGPOLL_ARGS (more host settings)
+  access: BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_CLIENT_CPU (0), BENCH_NICE (as
+  for fairness: default -20 as root, else 0)
   fairness: BENCH_ROUNDS (3), BENCH_SECONDS (GETs alone before the uploads, 5), BENCH_CLIENT_CPU (0),
   BENCH_NICE (servers, GET client and uploads, in sessions of their own so that it also counts under
   autogroup scheduling; default -20 as root, else 0), BENCH_FAIRNESS_LABEL (the report's section, latest),
@@ -108,7 +117,7 @@ EOF
 }
 
 # The suites live in bench/lib/, one file each; they only define functions and tables.
-for lib in common micro storage http http_report baseline listener fairness longpoll profile; do
+for lib in common micro storage http http_report baseline listener fairness longpoll access profile; do
   # shellcheck source=/dev/null
   source "$root/bench/lib/$lib.sh"
 done
@@ -118,6 +127,7 @@ case "${1:-http}" in
   listener) listener ;;
   fairness) fairness ;;
   longpoll) longpoll ;;
+  access) access ;;
   storage) storage ;;
   http) http_suite ;;
   all) micro; storage; http_suite ;;
