@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Text;
 
 namespace EmbedKv.Server.Http
@@ -63,28 +64,13 @@ namespace EmbedKv.Server.Http
             return CredentialsKind.Bearer;
         }
 
+        private static readonly SearchValues<byte> TokenBytes =
+            SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/"u8);
+
         private static bool IsB64Token(ReadOnlySpan<byte> text)
         {
-            int end = text.Length;
-            while (end > 0 && text[end - 1] == (byte)'=')
-            {
-                end--;
-            }
-
-            if (end == 0)
-            {
-                return false;
-            }
-
-            foreach (byte b in text.Slice(0, end))
-            {
-                if (!(char.IsAsciiLetterOrDigit((char)b) || b is (byte)'-' or (byte)'.' or (byte)'_' or (byte)'~' or (byte)'+' or (byte)'/'))
-                {
-                    return false;
-                }
-            }
-
-            return true;
+            ReadOnlySpan<byte> body = text.TrimEnd((byte)'=');
+            return !body.IsEmpty && !body.ContainsAnyExcept(TokenBytes);
         }
     }
 }

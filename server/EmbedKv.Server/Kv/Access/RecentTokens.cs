@@ -6,10 +6,10 @@ namespace EmbedKv.Server.Kv.Access
     /// <summary>
     /// The last few tokens one loop found valid, kept as sent, so a client that sends the same token on
     /// every request pays for one SHA-256 per loop rather than one per request (the bench, access.md, saw
-    /// the hash cost GETs up to a tenth of their rate). A presented token is compared with every slot in
-    /// constant time, padded to the slot's size so no comparison stops early; only a token's length
-    /// decides which comparisons can match, and lengths are not secret here (a b64token's length is its
-    /// generator's). Longer tokens are not kept: they are hashed every time. One loop's thread only.
+    /// the hash cost GETs up to a tenth of their rate). A presented token is compared in constant time
+    /// with every slot of its length, none cut short; only its length decides which slots are compared,
+    /// and lengths are not secret here (a b64token's length is its generator's). Longer tokens are not
+    /// kept: they are hashed every time. One loop's thread only.
     /// </summary>
     internal sealed class RecentTokens
     {
@@ -29,14 +29,14 @@ namespace EmbedKv.Server.Kv.Access
                 return -1;
             }
 
-            Span<byte> padded = stackalloc byte[MaxLength];
-            padded.Clear();
-            token.CopyTo(padded);
             int found = -1;
             for (int i = 0; i < Slots; i++)
             {
-                bool same = CryptographicOperations.FixedTimeEquals(padded, _tokens.AsSpan(i * MaxLength, MaxLength)) & (_lengths[i] == token.Length);
-                found = same ? _entries[i] : found;
+                // Only a slot of the same length can match: its bytes are then compared in constant time.
+                if (_lengths[i] == token.Length && CryptographicOperations.FixedTimeEquals(token, _tokens.AsSpan(i * MaxLength, token.Length)))
+                {
+                    found = _entries[i];
+                }
             }
 
             return found;
