@@ -66,6 +66,26 @@ namespace EmbedKv.Host.Tests
         }
 
         [Fact]
+        public async Task TokensFromTheSectionGuardTheServer()
+        {
+            Dictionary<string, string?> settings = Settings();
+            settings["EmbedKv:Tokens:app:Hash"] = AccessToken.HashOf("generic-host-token");
+            settings["EmbedKv:Tokens:app:Prefix"] = "app/";
+            using IHost host = Build(settings);
+            await host.StartAsync();
+            KvServer server = host.Services.GetRequiredService<EmbedKvHostedService>().Server;
+            using (HttpClient client = Net.Client(server.BaseAddress))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, await Net.PutAsync(client, "app%2Fx", "1"));
+                client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "generic-host-token");
+                Assert.Equal(HttpStatusCode.Created, await Net.PutAsync(client, "app%2Fx", "1"));
+                Assert.Equal(HttpStatusCode.Forbidden, await Net.PutAsync(client, "other", "1"));
+            }
+
+            await host.StopAsync();
+        }
+
+        [Fact]
         public async Task ARelativeDataDirectoryIsUnderTheContentRoot()
         {
             Dictionary<string, string?> settings = Settings();
