@@ -68,7 +68,8 @@ namespace EmbedKv.Host
 
             try
             {
-                using KvStore store = KvStore.Open(new StoreOptions { DataDirectory = directory });
+                // No merges while copying: the store is opened to be read, not to be tidied.
+                using KvStore store = KvStore.Open(new StoreOptions { DataDirectory = directory, AutomaticCompaction = false });
                 CheckpointReport report = store.Checkpoint(target);
                 Console.Out.WriteLine("checkpoint of " + shown + " written to " + Path.GetFullPath(target) + ": " + store.Count + " keys up to sequence "
                     + report.Sequence + ", " + report.SegmentsLinked + " segments linked, " + report.SegmentsCopied + " copied (" + report.BytesCopied + " bytes), "

@@ -141,7 +141,7 @@ namespace EmbedKv.Server.Kv
                     Answer = string.Create(CultureInfo.InvariantCulture,
                         $"{{\"dir\":{Json(_directory)},\"sequence\":{report.Sequence},\"segmentsLinked\":{report.SegmentsLinked},\"segmentsCopied\":{report.SegmentsCopied},\"bytesLinked\":{report.BytesLinked},\"bytesCopied\":{report.BytesCopied},\"writeLockMicroseconds\":{(long)report.WriteLockHeld.TotalMicroseconds},\"milliseconds\":{(long)report.Elapsed.TotalMilliseconds}}}\n");
                 }
-                catch (Exception e) when (e is IOException or ObjectDisposedException or ArgumentException)
+                catch (Exception e)
                 {
                     // The answer names the cause; the store is unharmed either way. A full disk is 507 (RFC 4918
                     // §11.5); a store that refuses writes or is closing is 500 or 503; anything else about the
@@ -153,7 +153,8 @@ namespace EmbedKv.Server.Kv
                         StorageFullException => 507,
                         StorageFailedException => 500,
                         ObjectDisposedException => 503,
-                        _ => 409,
+                        IOException => 409,
+                        _ => 500, // a fault of ours: answered, never a crash of the process from this thread
                     };
                     Answer = "checkpoint failed: " + e.Message + "\n";
                 }

@@ -82,6 +82,35 @@ namespace EmbedKv.Server.Tests.Security
             Assert.Equal(-1, recent.Find(longToken));
         }
 
+        [Fact]
+        public void AFullRefusalLogIsSweptAtMostOnceASecondWhateverTheAddresses()
+        {
+            var logger = new EmbedKv.Server.Tests.Infrastructure.RecordingLogger();
+            var failures = new AccessFailures(logger);
+            for (int i = 0; i < 4096; i++)
+            {
+                failures.Refused(AccessRefusal.Invalid, "10.0." + (i / 256) + "." + (i % 256), "a token that is not configured", 401, now: 10_000);
+            }
+
+            Assert.Equal(4096, logger.Entries.Count);
+
+            // Half a second on, 20,000 refusals from addresses never seen: counted, one sweep (which finds
+            // nobody quiet), no message, no scan per refusal (found by review: 200 us each under the lock).
+            for (int i = 0; i < 20_000; i++)
+            {
+                failures.Refused(AccessRefusal.Invalid, "fd00::" + i.ToString("x", System.Globalization.CultureInfo.InvariantCulture), "a token that is not configured", 401, now: 10_500);
+            }
+
+            Assert.Equal(4096 + 20_000, failures.Invalid);
+            Assert.Equal(4096, logger.Entries.Count);
+            Assert.Equal(1, failures.Sweeps);
+
+            // A second later the quiet addresses are forgotten and a new one is logged.
+            failures.Refused(AccessRefusal.Missing, "192.0.2.1", "no bearer token", 401, now: 11_600);
+            Assert.Equal(2, failures.Sweeps);
+            Assert.Equal(4097, logger.Entries.Count);
+        }
+
         [Theory]
         [InlineData("Bearer abc", "Bearer", "abc")]
         [InlineData("bearer   a-b.c_d~e+f/g==", "Bearer", "a-b.c_d~e+f/g==")]

@@ -20,11 +20,15 @@ namespace EmbedKv.Server.Kv.Access
 
         private readonly ILogger _logger;
         private readonly Dictionary<string, Recent> _recent = new Dictionary<string, Recent>(StringComparer.Ordinal);
+        private long _lastForget;
         private long _missing;
         private long _invalid;
         private long _forbidden;
 
         public AccessFailures(ILogger logger) => _logger = logger;
+
+        /// <summary>How many times the full table was swept for quiet addresses (for tests: at most once a second).</summary>
+        internal int Sweeps { get; private set; }
 
         /// <summary>Requests without a bearer token (or with another scheme) where one was needed: 401.</summary>
         public long Missing => Volatile.Read(ref _missing);
@@ -64,9 +68,22 @@ namespace EmbedKv.Server.Kv.Access
                     return;
                 }
 
-                if (recent.LoggedAt == 0 && _recent.Count >= MostAddresses && !Forget(now))
+                if (recent.LoggedAt == 0 && _recent.Count >= MostAddresses)
                 {
-                    return;
+                    // A full table is swept at most once a second: clients from many addresses (free over
+                    // IPv6) must not make every refusal a scan under a lock every loop shares. Until the
+                    // sweep, a new address is counted, not logged.
+                    if (now - _lastForget < QuietMilliseconds)
+                    {
+                        return;
+                    }
+
+                    _lastForget = now;
+                    Sweeps++;
+                    if (!Forget(now))
+                    {
+                        return;
+                    }
                 }
 
                 suppressed = recent.Suppressed;

@@ -13,7 +13,10 @@ namespace EmbedKv.Server.Storage.Checkpoints
     /// </summary>
     internal static class Checkpointer
     {
-        /// <summary>Writes the checkpoint to <paramref name="path"/>; on failure removes what it wrote and throws.</summary>
+        /// <summary>
+        /// Writes the checkpoint into a staging directory beside <paramref name="path"/> and renames it there once
+        /// whole; on failure removes the staging directory and throws.
+        /// </summary>
         public static CheckpointReport Write(WriteLog log, string path, bool copyInKernel, bool link)
         {
             long start = Stopwatch.GetTimestamp();
@@ -56,6 +59,9 @@ namespace EmbedKv.Server.Storage.Checkpoints
                 {
                     throw new StorageFailedException(failure);
                 }
+
+                schedule.Point("checkpoint.publish");
+                target.Publish();
             }
             catch
             {
