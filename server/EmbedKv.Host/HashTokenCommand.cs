@@ -24,7 +24,7 @@ namespace EmbedKv.Host
 
             // One line: a trailing newline (echo, a here-string) is not part of the token.
             string token = (input.ReadLine() ?? string.Empty).TrimEnd('\r');
-            if (!IsBearerToken(token))
+            if (!AccessToken.IsWellFormed(token))
             {
                 Console.Error.WriteLine("embedkv hash-token: the token must be 1 or more of A-Z a-z 0-9 - . _ ~ + / then any '=' (RFC 6750 b64token), as clients send it after \"Bearer \"");
                 return 2;
@@ -32,25 +32,6 @@ namespace EmbedKv.Host
 
             Console.Out.WriteLine(AccessToken.HashOf(token));
             return 0;
-        }
-
-        private static bool IsBearerToken(string token)
-        {
-            string body = token.TrimEnd('=');
-            if (body.Length == 0)
-            {
-                return false;
-            }
-
-            foreach (char c in body)
-            {
-                if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '~' or '+' or '/'))
-                {
-                    return false;
-                }
-            }
-
-            return true;
         }
     }
 }

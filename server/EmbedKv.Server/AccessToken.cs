@@ -24,6 +24,18 @@ namespace EmbedKv.Server
         /// </summary>
         public string? KeyPrefix { get; set; }
 
+        /// <summary>
+        /// Whether a client can send <paramref name="token"/> after "Bearer ": one or more of A-Z a-z 0-9 - . _ ~ + /
+        /// then any '=' (RFC 6750 §2.1). A token that is not can never be presented, so configuring its hash is a mistake.
+        /// </summary>
+        /// <param name="token">The token.</param>
+        /// <returns>True if it is a b64token.</returns>
+        public static bool IsWellFormed(string token)
+        {
+            ArgumentNullException.ThrowIfNull(token);
+            return Http.BearerCredentials.IsB64Token(System.Text.Encoding.UTF8.GetBytes(token));
+        }
+
         /// <summary>The hash to configure for <paramref name="token"/>: SHA-256 of its UTF-8 bytes, 64 lowercase hex digits.</summary>
         /// <param name="token">The token as clients send it after "Bearer ".</param>
         /// <returns>The hash.</returns>

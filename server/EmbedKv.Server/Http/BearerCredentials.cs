@@ -67,7 +67,8 @@ namespace EmbedKv.Server.Http
         private static readonly SearchValues<byte> TokenBytes =
             SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/"u8);
 
-        private static bool IsB64Token(ReadOnlySpan<byte> text)
+        /// <summary>Whether <paramref name="text"/> is a b64token (RFC 6750 §2.1): what may follow "Bearer ".</summary>
+        public static bool IsB64Token(ReadOnlySpan<byte> text)
         {
             ReadOnlySpan<byte> body = text.TrimEnd((byte)'=');
             return !body.IsEmpty && !body.ContainsAnyExcept(TokenBytes);

@@ -51,7 +51,6 @@ namespace EmbedKv.Server.Kv
         private ListedKey[]? _listed;
         private byte[]? _listedKeys;
         private byte[]? _cursor;
-        private bool _listing;
         private readonly byte[] _fields = new byte[ValueFields.MaxLength];
         private IValueSink _sink;
         private IClientPeer _peer;
@@ -140,13 +139,12 @@ namespace EmbedKv.Server.Kv
             _method = head.Method;
             _bodyLength = 0;
             _expires = 0;
-            _listing = _route == Route.Listing;
             if (_route == Route.Admin)
             {
                 return _admin.Accept(in head, input);
             }
 
-            if (_listing)
+            if (_route == Route.Listing)
             {
                 // "/" is the listing (docs/api.md): the empty key is not reachable over HTTP.
                 if (head.Method is not (HttpMethod.Get or HttpMethod.Head))
@@ -249,7 +247,7 @@ namespace EmbedKv.Server.Kv
                     _store.BeginDelete(Key, _conditions.ForWrite, _completions, Token);
                     return HandlerReply.Pending;
                 default:
-                    if (_listing)
+                    if (_route == Route.Listing)
                     {
                         List();
                         return HandlerReply.Answered;
@@ -341,7 +339,6 @@ namespace EmbedKv.Server.Kv
         {
             _keyLength = wait.Release(ref _conditions, KeyArea);
             _method = HttpMethod.Get;
-            _listing = false;
             _route = Route.Key;
             Read(mayWait: false);
         }
