@@ -3,7 +3,7 @@
 #
 #   bench/run.sh         the HTTP matrix against the peers -> bench/results/http.md, http.png
 #   bench/run.sh all     everything the README quotes: micro, storage, then http
-#   bench/run.sh SUITE   one suite (micro, storage, http, listener, fairness, longpoll, access, profile); see usage below
+#   bench/run.sh SUITE   one suite (micro, storage, http, listener, fairness, longpoll, access, peers, profile); see usage below
 #
 # Scratch output (binaries, BenchmarkDotNet's artifacts, logs) goes to bench/out/, which git ignores.
 # Environment: BENCH_CPU=N pins to core N instead of core 1; more under usage below.
@@ -54,6 +54,18 @@ suites:
           Unix socket; one client for both keeps the comparison fair). Clients on core
           BENCH_CLIENT_CPU, interleaved rounds; medians, ratios round by round and each cell's spread
           (noise), p99. About 2.5 minutes. Writes bench/results/access.md.
+  peers   EmbedKv against the strongest RESP peers spoken to directly: Redis (redis-server on 127.0.0.1,
+          AOF on, no RDB; appendfsync always and everysec) and Garnet (the garnet-server dotnet tool
+          2.2.12, installed into bench/out/tools; AOF with a commit per operation, with and without
+          --aof-commit-wait). GET of one 64 B key, and SET (POST for EmbedKv) of 64 B to 100,000 random
+          keys, durable (EmbedKv always, Redis always, Garnet commit-wait) and batched (EmbedKv batched,
+          Redis everysec, Garnet without the wait), BENCH_CONNECTIONS connections. Each server driven by
+          its own kind of tool (wrk; redis-benchmark) and by bench/native/kv_load.c for all three (-P
+          resp for RESP), in interleaved rounds. Then latency curves of GET and the durable write:
+          kv_load's open loop (-r RATE, latency from the intended send time) at 10..90% of each
+          server's closed-loop peak and at one common rate; p50/p99/p999. Servers on core BENCH_CPU,
+          clients on BENCH_CLIENT_CPU. About 8 minutes. Installs wrk, redis-server, redis-tools, gcc,
+          gnuplot-nox and libaio1 if missing. Writes bench/results/peers.md and peers.png.
   storage put rates of the storage engine for 1, 8 and 64 writers in each durability mode, beside
           the disk's raw pwrite+fdatasync rate, interleaved in rounds; recovery time and index memory
           for 1M keys. Writes bench/results/storage.md.
@@ -102,6 +114,10 @@ environment:
   (100000), BENCH_LONGPOLL_LONG_WAIT (seconds of the background waits that run out, 70; 0: none),
   BENCH_LONGPOLL_GCDUMP (1; 0: no managed-heap figure), BENCH_LONGPOLL_SPREAD_ROUNDS (rounds of the
   wake cell with 100 waiters on each key, 10), BENCH_LONGPOLL_ARGS (more host settings)
+  peers: BENCH_ROUNDS (3), BENCH_SECONDS (each throughput cell, 5), BENCH_CONNECTIONS (32), BENCH_CLIENT_CPU (0),
+  BENCH_WARMUP (seconds of every cell before the rounds, 1), BENCH_CURVE_SECONDS (each latency point, 3),
+  BENCH_PEERS_LOADS (the curves' loads in % of each server's peak, "10 30 50 70 90"), BENCH_NICE (niceness of
+  servers and clients, default 0)
   access: BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_CLIENT_CPU (0), BENCH_NICE (as
   for fairness: default -20 as root, else 0)
   fairness: BENCH_ROUNDS (3), BENCH_SECONDS (GETs alone before the uploads, 5), BENCH_CLIENT_CPU (0),
@@ -117,7 +133,7 @@ EOF
 }
 
 # The suites live in bench/lib/, one file each; they only define functions and tables.
-for lib in common micro storage http http_report baseline listener fairness longpoll access profile; do
+for lib in common micro storage http http_report baseline listener fairness longpoll access peers profile; do
   # shellcheck source=/dev/null
   source "$root/bench/lib/$lib.sh"
 done
@@ -128,6 +144,7 @@ case "${1:-http}" in
   fairness) fairness ;;
   longpoll) longpoll ;;
   access) access ;;
+  peers) peers ;;
   storage) storage ;;
   http) http_suite ;;
   all) micro; storage; http_suite ;;
