@@ -7,9 +7,9 @@
 # reaches Redis through webdis, an HTTP front that costs Redis most of its speed; here Redis and
 # Garnet (Microsoft's C# cache-store, the closest kin to EmbedKv: .NET, one process) are spoken to in
 # their own protocol, RESP, as their users speak to them. RESP is lighter than HTTP (no headers to
-# parse; a SET of 64 B is about 110 bytes on the wire against about 150 for the HTTP POST, a GET 27
-# bytes against about 40), so the comparison leans their way; it is the one a user choosing a store
-# makes anyway.
+# parse; a SET's framing is 32 bytes around the value and its answer +OK 5 bytes, against about 100
+# bytes of head for the HTTP POST and about 105 for its answer), so the comparison leans their way;
+# it is the one a user choosing a store makes anyway.
 #
 # Servers (all up for the whole run, every one on core BENCH_CPU, one event loop or core each):
 #   EmbedKv  the benchmarks' serve command (--workers 1), durability always and batched
