@@ -2,15 +2,15 @@
 #   gnuplot -e "get='GET.dat'; dur='DURABLE.dat'; out='peers.png'; subtitle='...'" bench/plot/peers.gp
 # GET.dat, DURABLE.dat: three blocks (gnuplot's index 0, 1, 2: EmbedKv, Redis direct, Garnet), each a line
 #   per offered load: offered req/s, then p50, p99 and p999 in ms (kv_load's open loop).
-set terminal pngcairo size 1500,650 font "sans,11"
+set terminal pngcairo size 1500,700 font "sans,11"
 set output out
 set grid xtics ytics mytics
 set logscale y
 set format y "%g"
 set format x "%.0s%c"
-set xlabel "offered load, requests/s (kv_load at a fixed rate)"
+set xlabel "offered load, requests/s (kv_load at a fixed rate)" noenhanced
 set ylabel "latency from the intended send time, ms (log)"
-set key top left
+set key below maxrows 2
 # Solid: p99; dashed, lighter: p50. One colour per server.
 set style line 1 lc rgb "#1b9e77" lw 2 pt 7
 set style line 2 lc rgb "#7570b3" lw 2 pt 5
