@@ -64,7 +64,7 @@ suites:
           resp for RESP), in interleaved rounds. Then latency curves of GET and the durable write:
           kv_load's open loop (-r RATE, latency from the intended send time) at 10..90% of each
           server's closed-loop peak and at one common rate; p50/p99/p999. Servers on core BENCH_CPU,
-          clients on BENCH_CLIENT_CPU. About 8 minutes. Installs wrk, redis-server, redis-tools, gcc,
+          clients on BENCH_CLIENT_CPU. About 8 minutes (9.5 on a busy machine). Installs wrk, redis-server, redis-tools, gcc,
           gnuplot-nox and libaio1 if missing. Writes bench/results/peers.md and peers.png.
   storage put rates of the storage engine for 1, 8 and 64 writers in each durability mode, beside
           the disk's raw pwrite+fdatasync rate, interleaved in rounds; recovery time and index memory
