@@ -3,7 +3,7 @@
 #
 #   bench/run.sh         the HTTP matrix against the peers -> bench/results/http.md, http.png
 #   bench/run.sh all     everything the README quotes: micro, storage, then http
-#   bench/run.sh SUITE   one suite (micro, storage, http, listener, fairness, longpoll, access, profile); see usage below
+#   bench/run.sh SUITE   one suite (micro, storage, http, listener, fairness, longpoll, access, ycsb, profile); see usage below
 #
 # Scratch output (binaries, BenchmarkDotNet's artifacts, logs) goes to bench/out/, which git ignores.
 # Environment: BENCH_CPU=N pins to core N instead of core 1; more under usage below.
@@ -54,6 +54,20 @@ suites:
           Unix socket; one client for both keeps the comparison fair). Clients on core
           BENCH_CLIENT_CPU, interleaved rounds; medians, ratios round by round and each cell's spread
           (noise), p99. About 2.5 minutes. Writes bench/results/access.md.
+  ycsb    YCSB's core workloads over HTTP (bench/http/ycsb.lua): A 50% read / 50% update, B 95/5,
+          C 100% read, F 50% read / 50% read-modify-write, keys chosen with YCSB's scrambled zipfian
+          distribution (theta 0.99) over 1,000,000 records of 1 KiB values. EmbedKv (the benchmarks'
+          serve, one worker) with durability always, batched and none, nginx (static GET, WebDAV PUT),
+          Redis via webdis (appendfsync always) and the ASP.NET Core peer (durable). F's write-back on
+          EmbedKv carries If-Match with its read's ETag, and a 412 counts as a conflict (reported); the
+          peers write back unconditionally. Each server is loaded once first and the load timed:
+          EmbedKv over HTTP (wrk, 64 connections), Redis with redis-cli --pipe, nginx and ASP.NET Core
+          by writing their one-file-per-key data directly (in a tmpfs by default: see
+          BENCH_YCSB_FILES_DIR). Servers on core BENCH_CPU, wrk -t1 -c32 on core BENCH_CLIENT_CPU,
+          interleaved rounds; medians and min-max of operations/s, p99 latency. About 12 minutes;
+          needs about 9 GiB of disk and 9 GiB of tmpfs, all removed at the end. Installs wrk, nginx,
+          redis-server, webdis and gnuplot-nox if missing. Writes bench/results/ycsb.md and ycsb.png
+          (a run with fewer records, servers or workloads writes bench/out/ycsb/ycsb.md instead).
   storage put rates of the storage engine for 1, 8 and 64 writers in each durability mode, beside
           the disk's raw pwrite+fdatasync rate, interleaved in rounds; recovery time and index memory
           for 1M keys. Writes bench/results/storage.md.
@@ -104,6 +118,12 @@ environment:
   wake cell with 100 waiters on each key, 10), BENCH_LONGPOLL_ARGS (more host settings)
   access: BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_CLIENT_CPU (0), BENCH_NICE (as
   for fairness: default -20 as root, else 0)
+  ycsb: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARMUP (seconds of every cell before the rounds, 1),
+  BENCH_CLIENT_CPU (0), BENCH_YCSB_RECORDS (1000000; e.g. 10000 for a smoke run), BENCH_YCSB_SERVERS (a
+  subset of kv-always kv-batched kv-none nginx webdis aspnet), BENCH_YCSB_WORKLOADS (a subset of a b c f),
+  BENCH_YCSB_FILES_DIR (where nginx's and ASP.NET Core's files go; default /dev/shm/embedkv-ycsb, a
+  tmpfs: a disk directory makes ASP.NET Core's writes durable again but the load takes minutes per peer),
+  BENCH_WEBDIS_THREADS (1), BENCH_WEBDIS_POOL (20)
   fairness: BENCH_ROUNDS (3), BENCH_SECONDS (GETs alone before the uploads, 5), BENCH_CLIENT_CPU (0),
   BENCH_NICE (servers, GET client and uploads, in sessions of their own so that it also counts under
   autogroup scheduling; default -20 as root, else 0), BENCH_FAIRNESS_LABEL (the report's section, latest),
@@ -117,7 +137,7 @@ EOF
 }
 
 # The suites live in bench/lib/, one file each; they only define functions and tables.
-for lib in common micro storage http http_report baseline listener fairness longpoll access profile; do
+for lib in common micro storage http http_report baseline listener fairness longpoll access ycsb profile; do
   # shellcheck source=/dev/null
   source "$root/bench/lib/$lib.sh"
 done
@@ -128,6 +148,7 @@ case "${1:-http}" in
   fairness) fairness ;;
   longpoll) longpoll ;;
   access) access ;;
+  ycsb) ycsb ;;
   storage) storage ;;
   http) http_suite ;;
   all) micro; storage; http_suite ;;
