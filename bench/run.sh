@@ -65,7 +65,7 @@ suites:
           by writing their one-file-per-key data directly (in a tmpfs by default: see
           BENCH_YCSB_FILES_DIR). Servers on core BENCH_CPU, wrk -t1 -c32 on core BENCH_CLIENT_CPU,
           interleaved rounds; medians and min-max of operations/s, p99 latency. About 12 minutes;
-          needs about 9 GiB of disk and 9 GiB of tmpfs, all removed at the end. Installs wrk, nginx,
+          needs about 9 GiB of disk and 10 GiB of tmpfs, all removed at the end. Installs wrk, nginx,
           redis-server, webdis and gnuplot-nox if missing. Writes bench/results/ycsb.md and ycsb.png
           (a run with fewer records, servers or workloads writes bench/out/ycsb/ycsb.md instead).
   storage put rates of the storage engine for 1, 8 and 64 writers in each durability mode, beside

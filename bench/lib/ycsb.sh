@@ -457,7 +457,7 @@ ycsb_report() {
 
   local chart_note=""
   if command -v gnuplot >/dev/null 2>&1; then
-    gnuplot -e "tput='$tput'; p99='$p99s'; out='$png'; ncol=$((${#servers[@]} + 1)); subtitle='$(date -u '+%Y-%m-%d'), $(nproc) cores, $(commas "$records") records, $rounds rounds of ${secs} s'" \
+    gnuplot -e "tput='$tput'; p99='$p99s'; out='$png'; ncol=$((${#servers[@]} + 1)); nrow=${#workloads[@]}; subtitle='$(date -u '+%Y-%m-%d'), $(nproc) cores, $(commas "$records") records, $rounds rounds of ${secs} s'" \
       bench/plot/ycsb.gp || chart_note="(gnuplot failed: the chart was not redrawn)"
   else
     chart_note="(gnuplot is missing: the chart was not redrawn)"
@@ -584,8 +584,12 @@ ycsb_report() {
     echo "  store over HTTP has no fields). Keys: ranks from the zipfian generator of Gray et al. (YCSB's"
     echo "  ZipfianGenerator, theta 0.99, zeta computed over the $(commas "$records") records), scrambled like YCSB's"
     echo "  ScrambledZipfianGenerator (64-bit FNV-1a of the rank, modulo the record count) so the hot records are"
-    echo "  spread over the key space. F: every operation reads; half then write the record back with one letter of"
-    echo "  the value changed. Every read finds its record: the load stored them all, and nothing deletes."
+    echo "  spread over the key space. (YCSB's own scrambled generator draws its ranks over 10^10 items with a"
+    echo "  precomputed zeta and hashes them down to the records; here the ranks are drawn over the records.)"
+    echo "  F: every operation reads; half then write the record back with one letter of the value changed. wrk"
+    echo "  cannot tie a request to the connection a read was answered on, so a write-back goes out on whichever"
+    echo "  connection asks for a request next: after its read, with its read's \`ETag\`. Every read finds its"
+    echo "  record: the load stored them all, and nothing deletes."
     echo "- Commands: \`bench/run.sh ycsb\`; environment: BENCH_YCSB_RECORDS=$records, BENCH_ROUNDS=$rounds,"
     echo "  BENCH_SECONDS=$secs, BENCH_WARMUP=$warmup, BENCH_CPU=$srv_cpu, BENCH_CLIENT_CPU=$cli_cpu; logs and wrk's output"
     echo "  in \`$out/ycsb/\` (\`wrk.WORKLOAD.SERVER.ROUND.txt\`, \`samples.txt\`)."
