@@ -88,7 +88,7 @@ ycsb() {
     fhave="$(df -Pk "$fdir" | awk 'NR == 2 { print $4 }')"
     finodes="$(df -Pi "$fdir" | awk 'NR == 2 { print $4 }')"
     [ "$fhave" -ge "$fneed" ] || { echo "error: $fdir needs $((fneed / 1024)) MiB free, has $((fhave / 1024)) (BENCH_YCSB_FILES_DIR)" >&2; exit 1; }
-    [ "$finodes" -ge $((records * 2 * n_files)) ] || { echo "error: $fdir has $finodes free inodes, needs $((records * 2 * n_files))" >&2; exit 1; }
+    [ "$finodes" -ge $((records * n_files + 100000)) ] || { echo "error: $fdir has $finodes free inodes, needs $((records * n_files + 100000))" >&2; exit 1; }
   fi
 
   # --- builds ---------------------------------------------------------------------------------
