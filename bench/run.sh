@@ -121,8 +121,8 @@ environment:
   ycsb: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARMUP (seconds of every cell before the rounds, 1),
   BENCH_CLIENT_CPU (0), BENCH_YCSB_RECORDS (1000000; e.g. 10000 for a smoke run), BENCH_YCSB_SERVERS (a
   subset of kv-always kv-batched kv-none nginx webdis aspnet), BENCH_YCSB_WORKLOADS (a subset of a b c f),
-  BENCH_YCSB_FILES_DIR (where nginx's and ASP.NET Core's files go; default /dev/shm/embedkv-ycsb, a
-  tmpfs: a disk directory makes ASP.NET Core's writes durable again but the load takes minutes per peer),
+  BENCH_YCSB_FILES_DIR (nginx's and ASP.NET Core's files go in embedkv-ycsb/ under it; default /dev/shm,
+  a tmpfs: a directory on disk makes ASP.NET Core's writes durable again, but the load can take minutes),
   BENCH_WEBDIS_THREADS (1), BENCH_WEBDIS_POOL (20)
   fairness: BENCH_ROUNDS (3), BENCH_SECONDS (GETs alone before the uploads, 5), BENCH_CLIENT_CPU (0),
   BENCH_NICE (servers, GET client and uploads, in sessions of their own so that it also counts under

@@ -47,14 +47,16 @@ ycsb() {
   ycsb_has() { [[ " ${servers[*]} " == *" $1 "* ]]; }
 
   # Scratch under bench/out/ycsb; the one-file-per-key peers (nginx, ASP.NET Core) keep their files
-  # under BENCH_YCSB_FILES_DIR, by default a tmpfs: creating a million files on this project's VM disk
-  # took 0.1 to 0.9 ms each (20 µs on tmpfs), minutes per peer, more than the whole suite's budget.
+  # in embedkv-ycsb/ under BENCH_YCSB_FILES_DIR, by default a tmpfs: creating a million files on this
+  # project's VM disk took 0.1 to 0.9 ms each (20 µs on tmpfs), minutes per peer, more than the whole
+  # suite's budget. (A directory of our own in it: the run empties it first and removes it at the end.)
   # ${VAR:?}: root, out and results come from bench/run.sh; a run without them stops here.
   local w="${root:?}/${out:?}/ycsb"
-  local fdir="${BENCH_YCSB_FILES_DIR:-/dev/shm/embedkv-ycsb}"
-  case "$fdir" in /*) ;; *) fdir="$root/$fdir" ;; esac
-  local files_fs
-  files_fs="$(stat -f -c %T "$(dirname "$fdir")")"
+  local fparent="${BENCH_YCSB_FILES_DIR:-/dev/shm}"
+  case "$fparent" in /*) ;; *) fparent="$root/$fparent" ;; esac
+  [ -d "$fparent" ] || { echo "error: BENCH_YCSB_FILES_DIR: no directory $fparent" >&2; exit 2; }
+  local fdir="$fparent/embedkv-ycsb" files_fs
+  files_fs="$(stat -f -c %T "$fparent")"
 
   # --- tools ----------------------------------------------------------------------------------
   local need=()
@@ -203,6 +205,13 @@ EOF
     exit 1
   }
 
+  ycsb_alive() {
+    local p
+    for p in "${ycsb_pids[@]}"; do
+      kill -0 "$p" 2>/dev/null || { echo "error: a server (pid $p) died (logs in $w)" >&2; exit 1; }
+    done
+  }
+
   # --- load phase: every record once per server, timed ------------------------------------------
   # EmbedKv over HTTP with wrk (64 connections; bench/http/ycsb_load.lua writes a file once all are
   # answered, and wrk, which only stops on time, is ended then); Redis with redis-cli --pipe on its
@@ -219,6 +228,7 @@ EOF
     wpid=$!
     while [ ! -s "$done_file" ]; do
       kill -0 "$wpid" 2>/dev/null || { echo "error: the load of $1 ended early:" >&2; cat "$w/load-$1.txt" >&2; exit 1; }
+      ycsb_alive # a server that died would leave wrk waiting for the hour
       sleep 0.1
     done
     load_secs[$1]="$(ycsb_elapsed "$t0")"
@@ -303,12 +313,6 @@ EOF
       t=$((t + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
     done
     awk -v t="$t" -v c="cpu$srv_cpu" '$1 == c { b = $2 + $3 + $4 + $7 + $8 + $9; print t, b, b + $5 + $6 }' /proc/stat
-  }
-  ycsb_alive() {
-    local p
-    for p in "${ycsb_pids[@]}"; do
-      kill -0 "$p" 2>/dev/null || { echo "error: a server (pid $p) died during the benchmark (logs in $w)" >&2; exit 1; }
-    done
   }
 
   local wl
