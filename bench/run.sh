@@ -3,7 +3,7 @@
 #
 #   bench/run.sh         the HTTP matrix against the peers -> bench/results/http.md, http.png
 #   bench/run.sh all     everything the README quotes: micro, storage, then http
-#   bench/run.sh SUITE   one suite (micro, storage, http, listener, fairness, longpoll, access, peers, profile); see usage below
+#   bench/run.sh SUITE   one suite (micro, storage, http, listener, fairness, longpoll, access, peers, ycsb, profile); see usage below
 #
 # Scratch output (binaries, BenchmarkDotNet's artifacts, logs) goes to bench/out/, which git ignores.
 # Environment: BENCH_CPU=N pins to core N instead of core 1; more under usage below.
@@ -66,6 +66,20 @@ suites:
           server's closed-loop peak and at one common rate; p50/p99/p999. Servers on core BENCH_CPU,
           clients on BENCH_CLIENT_CPU. About 8 minutes (9.5 on a busy machine). Installs wrk, redis-server, redis-tools, gcc,
           gnuplot-nox and libaio1 if missing. Writes bench/results/peers.md and peers.png.
+  ycsb    YCSB's core workloads over HTTP (bench/http/ycsb.lua): A 50% read / 50% update, B 95/5,
+          C 100% read, F 50% read / 50% read-modify-write, keys chosen with YCSB's scrambled zipfian
+          distribution (theta 0.99) over 1,000,000 records of 1 KiB values. EmbedKv (the benchmarks'
+          serve, one worker) with durability always, batched and none, nginx (static GET, WebDAV PUT),
+          Redis via webdis (appendfsync always) and the ASP.NET Core peer (durable). F's write-back on
+          EmbedKv carries If-Match with its read's ETag, and a 412 counts as a conflict (reported); the
+          peers write back unconditionally. Each server is loaded once first and the load timed:
+          EmbedKv over HTTP (wrk, 64 connections), Redis with redis-cli --pipe, nginx and ASP.NET Core
+          by writing their one-file-per-key data directly (in a tmpfs by default: see
+          BENCH_YCSB_FILES_DIR). Servers on core BENCH_CPU, wrk -t1 -c32 on core BENCH_CLIENT_CPU,
+          interleaved rounds; medians and min-max of operations/s, p99 latency. About 12 minutes;
+          needs about 9 GiB of disk and 10 GiB of tmpfs, all removed at the end. Installs wrk, nginx,
+          redis-server, webdis and gnuplot-nox if missing. Writes bench/results/ycsb.md and ycsb.png
+          (a run with fewer records, servers or workloads writes bench/out/ycsb/ycsb.md instead).
   storage put rates of the storage engine for 1, 8 and 64 writers in each durability mode, beside
           the disk's raw pwrite+fdatasync rate, interleaved in rounds; recovery time and index memory
           for 1M keys. Writes bench/results/storage.md.
@@ -120,6 +134,12 @@ environment:
   servers and clients, default 0)
   access: BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_CLIENT_CPU (0), BENCH_NICE (as
   for fairness: default -20 as root, else 0)
+  ycsb: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARMUP (seconds of every cell before the rounds, 1),
+  BENCH_CLIENT_CPU (0), BENCH_YCSB_RECORDS (1000000; e.g. 10000 for a smoke run), BENCH_YCSB_SERVERS (a
+  subset of kv-always kv-batched kv-none nginx webdis aspnet), BENCH_YCSB_WORKLOADS (a subset of a b c f),
+  BENCH_YCSB_FILES_DIR (nginx's and ASP.NET Core's files go in embedkv-ycsb/ under it; default /dev/shm,
+  a tmpfs: a directory on disk makes ASP.NET Core's writes durable again, but the load can take minutes),
+  BENCH_WEBDIS_THREADS (1), BENCH_WEBDIS_POOL (20)
   fairness: BENCH_ROUNDS (3), BENCH_SECONDS (GETs alone before the uploads, 5), BENCH_CLIENT_CPU (0),
   BENCH_NICE (servers, GET client and uploads, in sessions of their own so that it also counts under
   autogroup scheduling; default -20 as root, else 0), BENCH_FAIRNESS_LABEL (the report's section, latest),
@@ -133,7 +153,7 @@ EOF
 }
 
 # The suites live in bench/lib/, one file each; they only define functions and tables.
-for lib in common micro storage http http_report baseline listener fairness longpoll access peers profile; do
+for lib in common micro storage http http_report baseline listener fairness longpoll access peers ycsb profile; do
   # shellcheck source=/dev/null
   source "$root/bench/lib/$lib.sh"
 done
@@ -145,6 +165,7 @@ case "${1:-http}" in
   longpoll) longpoll ;;
   access) access ;;
   peers) peers ;;
+  ycsb) ycsb ;;
   storage) storage ;;
   http) http_suite ;;
   all) micro; storage; http_suite ;;
