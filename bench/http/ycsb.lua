@@ -157,6 +157,10 @@ function f_response(status, headers, body)
     local etag = nil
     if if_match then
       etag = headers["ETag"] or headers["Etag"] or headers["etag"]
+      -- Without it the write-back would go out unconditional and F would measure the wrong thing.
+      if etag == nil then
+        error("workload F: a 200 answer to a read carried no ETag, so its write-back cannot use If-Match")
+      end
     end
     tail = tail + 1
     pending[tail] = { key, letter, etag }

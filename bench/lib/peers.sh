@@ -307,8 +307,8 @@ peers() {
     done
   done
   : >"$curve"
-  # run_point WORKLOAD SERVER LABEL RATE: appends "workload server label target rps p50 p99 p999 max unsent
-  # errors server% client%" (latencies in us).
+  # run_point WORKLOAD SERVER LABEL RATE: appends "workload server label target rps p50 p99 p999 max late
+  # errors server% client%" (latencies in us; late: never sent, or still unanswered at the end).
   run_point() {
     local wl="$1" s="$2" label="$3" rate="$4" i f cmd=() before after
     i="${inst[$wl.$s]}"
@@ -321,8 +321,8 @@ peers() {
     pinned "$cli_cpu" "${cmd[@]}" >"$f.out" 2>"$f.err" || { echo "error: curve $wl $s $label failed:" >&2; cat "$f.err" >&2; exit 1; }
     after="$(core_ticks)"
     awk -v w="$wl" -v s="$s" -v l="$label" -v t="$rate" -v b="$(busy "$before" "$after")" \
-      '{ print w, s, l, t, $6, $10, $12, $16, $14, $22, $8, b }' "$f.out" >>"$curve"
-    tail -n 1 "$curve" | awk '{ printf "  %-8s %-8s %5s%%: offered %7d, served %9.0f req/s  p50 %6s us  p99 %7s us  p999 %7s us  unsent %s  core busy: server %s%% client %s%%\n", $1, $2, $3, $4, $5, $6, $7, $8, $10, $12, $13 }' >&2
+      '{ print w, s, l, t, $6, $10, $12, $16, $14, $22 + $24, $8, b }' "$f.out" >>"$curve"
+    tail -n 1 "$curve" | awk '{ printf "  %-8s %-8s %5s%%: offered %7d, served %9.0f req/s  p50 %6s us  p99 %7s us  p999 %7s us  late %s  core busy: server %s%% client %s%%\n", $1, $2, $3, $4, $5, $6, $7, $8, $10, $12, $13 }' >&2
     check_alive
   }
   local pct common
@@ -406,7 +406,7 @@ for line in open(samples):
     c, r, rps, p50, p99, err, sb, cb = line.split()
     wl, s, cl = c.split(".")
     cells.setdefault((wl, s, cl), []).append((int(r), float(rps), float(p50), float(p99), int(err), float(sb), float(cb)))
-curve = []  # (workload, server, label, target, rps, p50, p99, p999, max, unsent, errors)
+curve = []  # (workload, server, label, target, rps, p50, p99, p999, max, late, errors)
 for line in open(curve_path):
     f = line.split()
     curve.append((f[0], f[1], f[2], int(f[3]), float(f[4]), int(f[5]), int(f[6]), int(f[7]), int(f[8]), int(f[9]), int(f[10]), f[11], f[12]))
@@ -436,9 +436,12 @@ p(f"- load average (1, 5, 15 min) before: {meta['load_before']}; after: {meta['l
 p(f"- every server pinned to core {meta['srv_cpu']} (`taskset -c {meta['srv_cpu']}`), every client to core {meta['cli_cpu']}, "
   f"niceness {meta['nice']}; {conns} connections, one client thread, one request in flight per connection; "
   f"before the rounds {meta['warmup']} s of every cell unrecorded (JIT tiers, and redis-benchmark's request counts)")
-p("- **the machine was shared and busy** (2 cores; other work, EmbedKv's owner profiling, ran beside this run): "
-  "these figures show the suite works and the shape of the comparison; do not quote them as final. "
-  "Rerun on a quiet machine.")
+if float(meta['load_before'].split()[0]) > 1.0:
+    p("- **the machine was not idle before the run** (1-minute load average above 1 on 2 cores): other work shared "
+      "the cores, so these figures are noisy; rerun on a quiet machine before quoting them.")
+else:
+    p("- the machine was idle before the run. The load average after it counts the peers' own threads: Linux counts "
+      "a thread waiting for the disk as load, and Garnet keeps 64.")
 p("")
 p("Servers (all up for the whole run, each with one core's worth of threads on the server core):")
 p("")
@@ -523,7 +526,8 @@ p("## Latency against offered load")
 p("")
 p(f"kv_load's open loop (`-r RATE`): request i is due at start + i / RATE and its latency counts from that "
   "intended time, so a server that falls behind is charged the queueing it causes (no coordinated omission); "
-  "requests still unsent at the end (every connection busy) count with the wait they had reached. "
+  "requests still unsent at the end (every connection busy), or sent but unanswered 2 s after it, count with the wait "
+  "they had reached (the late column), and the rate served counts only answers that arrived in time. "
   "Each server at 10–90% of its own peak (the median of kv_load's closed-loop rounds above), and all three at one "
   f"common rate, half the lowest peak. {meta['curve_secs']} s a point, {conns} connections, one pass.")
 p("")
@@ -533,7 +537,7 @@ for wl in ["get", "durable"]:
         xs = rps((wl, s, "kvload"))
         if xs:
             peaks[(wl, s)] = med(xs)
-p("| workload | server | peak req/s | load | offered req/s | served req/s | p50 ms | p99 ms | p999 ms | unsent | cores busy, server / client |")
+p("| workload | server | peak req/s | load | offered req/s | served req/s | p50 ms | p99 ms | p999 ms | late | cores busy, server / client |")
 p("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
 order = {l: i for i, l in enumerate(meta["loads"].split() + ["same"])}
 for wl in ["get", "durable"]:

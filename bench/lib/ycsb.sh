@@ -106,8 +106,14 @@ ycsb() {
   ycsb_data=("$fdir")
   ycsb_cleanup() {
     local p
+    local i
     for p in "${ycsb_pids[@]+"${ycsb_pids[@]}"}"; do kill -TERM "$p" 2>/dev/null || true; done
-    for p in "${ycsb_pids[@]+"${ycsb_pids[@]}"}"; do wait "$p" 2>/dev/null || true; done
+    # A server that ignores SIGTERM must not hang the exit: 5 s, then SIGKILL.
+    for p in "${ycsb_pids[@]+"${ycsb_pids[@]}"}"; do
+      for i in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$p" 2>/dev/null || true
+      wait "$p" 2>/dev/null || true
+    done
     ycsb_pids=()
     for p in "${ycsb_data[@]}"; do rm -rf "$p"; done
   }
@@ -226,9 +232,18 @@ EOF
     taskset -c "$cli_cpu" wrk -t1 -c"$load_conns" -d3600s -s "$root/bench/http/ycsb_load.lua" "http://127.0.0.1:$2/" \
       -- "$records" "$size" PUT / "$done_file" >"$w/load-$1.txt" 2>&1 &
     wpid=$!
+    # A record whose answer wrk never counts (a socket error, then a reconnect) would leave the wait
+    # below without end: a million records load in well under this bound, a stall cannot pass it.
+    local limit=$((records / 1000 + 120))
     while [ ! -s "$done_file" ]; do
       kill -0 "$wpid" 2>/dev/null || { echo "error: the load of $1 ended early:" >&2; cat "$w/load-$1.txt" >&2; exit 1; }
       ycsb_alive # a server that died would leave wrk waiting for the hour
+      if awk -v e="$(ycsb_elapsed "$t0")" -v l="$limit" 'BEGIN { exit !(e > l) }'; then
+        kill -INT "$wpid" 2>/dev/null || true
+        echo "error: the load of $1 took over $limit s; wrk said:" >&2
+        cat "$w/load-$1.txt" >&2
+        exit 1
+      fi
       sleep 0.1
     done
     load_secs[$1]="$(ycsb_elapsed "$t0")"
