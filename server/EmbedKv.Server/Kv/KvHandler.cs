@@ -17,7 +17,8 @@ namespace EmbedKv.Server.Kv
     /// removes it. Every answer about a value carries its version as a strong ETag; preconditions
     /// (<see cref="RequestConditions"/>) are judged against the value read, or, for writes, by the store in
     /// one atomic step with the write. Writes are handed to the store and answered when it reports them
-    /// done, so the event loop never waits for the disk. The rules are in docs/api.md.
+    /// done, so a request never waits for the disk in the middle of the loop's turn (the loop may sync its
+    /// queued writes itself once it has nothing else to do: docs/storage.md). The rules are in docs/api.md.
     /// </summary>
     internal sealed unsafe class KvHandler : IRequestHandler
     {

@@ -118,7 +118,7 @@ namespace EmbedKv.Server.Loop
                     }
 
                     bool moreToDo = !_context.Completions.IsEmpty || !_context.KeyChanges.IsEmpty || _context.Waits.HasWoken || _yielded.Count > 0;
-                    int ready = _epoll.Wait(_events, moreToDo ? 0 : SleepMilliseconds(now));
+                    int ready = WaitForEvents(moreToDo ? 0 : SleepMilliseconds(now));
                     now = Environment.TickCount64;
                     for (int i = 0; i < ready; i++)
                     {
@@ -159,6 +159,28 @@ namespace EmbedKv.Server.Loop
                     Retire(connection);
                 }
             }
+        }
+
+        /// <summary>
+        /// epoll_wait, after seeing to the durable writes this loop queued (they wake no thread as they queue).
+        /// About to sleep, with nothing else to do, the loop syncs them itself, as Redis does before it sleeps:
+        /// no thread to wake, and the answers leave right after the sync in one burst. With more to do, or a
+        /// round already under way elsewhere, it wakes the commit thread instead, whose sync then overlaps the
+        /// loop's work. Either way no write waits for a loop that is asleep.
+        /// </summary>
+        private int WaitForEvents(int timeout)
+        {
+            if (_context.Store.HasWritesToCommitHere)
+            {
+                if (timeout != 0 && _context.Store.TryCommitQueuedWrites())
+                {
+                    return 0; // the answers are queued: deliver them before sleeping
+                }
+
+                _context.Store.HandOverQueuedWrites();
+            }
+
+            return _epoll.Wait(_events, timeout);
         }
 
         private void Dispatch(in EpollEvent ready, long now)

@@ -6,8 +6,9 @@ namespace EmbedKv.Server.Loop
 {
     /// <summary>
     /// Where the storage engine reports finished writes for one event loop: the loop drains them each
-    /// turn, woken by its eventfd when the report comes from the commit thread (in Batched and None modes
-    /// it is made inline, on the loop's own thread). The loop never waits for the disk; it just hears about it.
+    /// turn, woken by its eventfd when the report comes from another thread (the commit thread, or another
+    /// loop's round). Reports made on the loop's own thread (Batched and None modes, and the rounds the loop
+    /// runs before it sleeps) wake nothing.
     /// </summary>
     internal sealed class LoopCompletions : IWriteCompletion
     {
@@ -16,6 +17,9 @@ namespace EmbedKv.Server.Loop
         public LoopCompletions(EventFd wake) => _queue = new WakeQueue<(ulong, WriteOutcome, ulong)>(wake);
 
         public bool IsEmpty => _queue.IsEmpty;
+
+        /// <summary>The loop commits or hands over its writes before each sleep (<see cref="EventLoop"/>).</summary>
+        public bool CommitsBeforeSleep => true;
 
         public void BindToCurrentThread() => _queue.BindToCurrentThread();
 

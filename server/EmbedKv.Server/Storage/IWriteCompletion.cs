@@ -12,5 +12,12 @@ namespace EmbedKv.Server.Storage
         /// <param name="outcome">How it ended.</param>
         /// <param name="version">The version the write gave its key (see <see cref="WriteResult.Version"/>); 0 unless it stored or deleted.</param>
         void OnWriteCompleted(ulong token, WriteOutcome outcome, ulong version);
+
+        /// <summary>
+        /// True for an event loop that, before it sleeps, commits the queued writes itself
+        /// (<see cref="KvStore.TryCommitQueuedWrites"/>) or hands them over (<see cref="KvStore.HandOverQueuedWrites"/>):
+        /// its writes then do not wake the commit thread one by one. False (the default) for anyone else.
+        /// </summary>
+        bool CommitsBeforeSleep => false;
     }
 }

@@ -404,6 +404,25 @@ namespace EmbedKv.Server.Storage
         /// <returns>How many segments were merged.</returns>
         public int Compact() => _compactor.CompactNow();
 
+        /// <summary>
+        /// Writes are queued that an event loop may commit on its own thread (<see cref="IWriteCompletion.CommitsBeforeSleep"/>):
+        /// under <see cref="DurabilityMode.Always"/>, with no streamed value among them (its file's sync can take long).
+        /// </summary>
+        internal bool HasWritesToCommitHere => _log.HasInlineWork;
+
+        /// <summary>Commit rounds run, empty ones included: an idle store runs none (Always) or one per interval (Batched).</summary>
+        internal long CommitRounds => _committer.Rounds;
+
+        /// <summary>
+        /// For an event loop with nothing else to do: commits the queued writes on the calling thread, so their
+        /// completions reach it without a wake-up. False if a round is already under way elsewhere.
+        /// </summary>
+        /// <returns>Whether a round ran here.</returns>
+        internal bool TryCommitQueuedWrites() => _committer.TryCommitHere();
+
+        /// <summary>For an event loop with more to do: the commit thread syncs the queued writes meanwhile.</summary>
+        internal void HandOverQueuedWrites() => _committer.HandOver();
+
         /// <summary>For a simulation (<see cref="StoreSchedule.StartsThreads"/> false): one commit round, as the commit thread runs it.</summary>
         internal void RunCommitRound() => _committer.RunRound(TimeSpan.Zero);
 

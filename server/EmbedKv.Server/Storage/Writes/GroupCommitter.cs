@@ -21,8 +21,12 @@ namespace EmbedKv.Server.Storage.Writes
         private readonly List<Segment> _touched = new List<Segment>();
         private readonly Action? _afterRound;
         private readonly StoreSchedule _schedule;
+
+        // One round at a time: the commit thread's, or one an event loop runs before it sleeps.
+        private readonly object _round = new object();
         private long _batches;
         private long _writes;
+        private long _rounds;
 
         public GroupCommitter(WriteLog log, Action? afterRound)
         {
@@ -38,6 +42,9 @@ namespace EmbedKv.Server.Storage.Writes
 
         /// <summary>Sync rounds that covered at least one write.</summary>
         public long Batches => Interlocked.Read(ref _batches);
+
+        /// <summary>Every round run, empty ones included (an idle commit thread runs none).</summary>
+        public long Rounds => Interlocked.Read(ref _rounds);
 
         /// <summary>Writes completed by those rounds.</summary>
         public long Writes => Interlocked.Read(ref _writes);
@@ -62,7 +69,56 @@ namespace EmbedKv.Server.Storage.Writes
         /// </summary>
         public bool RunRound(TimeSpan wait)
         {
-            PendingBatch batch = _log.TakeBatch(wait, out bool closing);
+            bool closing = _log.WaitForWrites(wait);
+            lock (_round)
+            {
+                CommitQueued();
+            }
+
+            _afterRound?.Invoke();
+            return closing;
+        }
+
+        /// <summary>
+        /// An event loop with nothing else to do commits what is queued on its own thread, as Redis does before
+        /// it sleeps: no thread to wake, and the answers go out in one burst. Returns false, committing nothing,
+        /// if a round is already under way (the loop then hands its writes over with <see cref="HandOver"/>).
+        /// A fault in the round fails the log, as on the commit thread; a simulation (no threads) sees it thrown,
+        /// as from <see cref="RunRound"/>.
+        /// </summary>
+        public bool TryCommitHere()
+        {
+            // Not reentrant either: a round's own callbacks must never start a second round inside it.
+            if (Monitor.IsEntered(_round) || !Monitor.TryEnter(_round))
+            {
+                return false;
+            }
+
+            try
+            {
+                CommitQueued();
+            }
+            catch (Exception e) when (_schedule.StartsThreads)
+            {
+                StorageLog.CommitRoundFailed(_log.Options.Logger, e);
+                _log.Fail(e);
+            }
+            finally
+            {
+                Monitor.Exit(_round);
+            }
+
+            _afterRound?.Invoke();
+            return true;
+        }
+
+        /// <summary>Wakes the commit thread for what is queued: a loop with more to do lets it sync meanwhile.</summary>
+        public void HandOver() => _log.WakeCommitter();
+
+        private void CommitQueued()
+        {
+            Interlocked.Increment(ref _rounds);
+            PendingBatch batch = _log.TakeBatch();
             try
             {
                 Commit(batch, _log.Options.Durability.Mode);
@@ -71,9 +127,6 @@ namespace EmbedKv.Server.Storage.Writes
             {
                 _log.Recycle(batch);
             }
-
-            _afterRound?.Invoke();
-            return closing;
         }
 
         private void Run()

@@ -16,6 +16,9 @@ namespace EmbedKv.Server.Storage.Writes
 
         public int Count { get; private set; }
 
+        /// <summary>Whether a streamed value is among the writes (its file's sync can take long).</summary>
+        public bool HasUploads { get; private set; }
+
         public ref PendingWrite this[int index] => ref _writes[index];
 
         public ReadOnlySpan<byte> KeyOf(in PendingWrite write) => _keys.AsSpan(write.KeyOffset, write.KeyLength);
@@ -45,6 +48,7 @@ namespace EmbedKv.Server.Storage.Writes
                 UploadFile = upload?.Handle,
             };
             _keyBytes += key.Length;
+            HasUploads |= upload is not null;
         }
 
         /// <summary>The newest write of <paramref name="key"/> in the batch, if any (a conditional write checks it).</summary>
@@ -70,6 +74,7 @@ namespace EmbedKv.Server.Storage.Writes
             Array.Clear(_writes, 0, Count);
             Count = 0;
             _keyBytes = 0;
+            HasUploads = false;
         }
     }
 }

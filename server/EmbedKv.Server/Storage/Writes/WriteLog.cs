@@ -49,6 +49,9 @@ namespace EmbedKv.Server.Storage.Writes
         private Exception? _failure;
         private bool _closing;
 
+        // The commit thread was woken for the filling batch: once per batch is enough.
+        private bool _committerWoken;
+
         public WriteLog(IStorageDirectory directory, Catalog catalog, StoreOptions options, uint lastSegmentId, ulong lastSequence)
         {
             _directory = directory;
@@ -296,23 +299,81 @@ namespace EmbedKv.Server.Storage.Writes
         }
 
         /// <summary>
-        /// Waits until writes are queued (or <paramref name="timeout"/> passes, or the log closes) and
-        /// hands them over; the caller returns the batch with <see cref="Recycle(PendingBatch)"/>.
+        /// Waits until writes are queued for the commit thread (or <paramref name="timeout"/> passes, or the log
+        /// closes). Returns whether the log is closing. Writes queued by an event loop that commits before it
+        /// sleeps do not end the wait (<see cref="IWriteCompletion.CommitsBeforeSleep"/>), unless that loop
+        /// hands them over.
         /// </summary>
-        public PendingBatch TakeBatch(TimeSpan timeout, out bool closing)
+        public bool WaitForWrites(TimeSpan timeout)
         {
             lock (_lock)
             {
-                if (_filling.Count == 0 && !_closing)
+                if (!_committerWoken && !_closing)
                 {
                     Monitor.Wait(_lock, timeout);
                 }
 
-                closing = _closing;
+                return _closing;
+            }
+        }
+
+        /// <summary>Whether writes are queued that a loop may commit on its own thread (none streamed: their syncs are long).</summary>
+        public bool HasInlineWork
+        {
+            get
+            {
+                // Asked by every loop on every turn, in every mode: an unlocked look first. A loop's own writes
+                // were queued on its thread, so it cannot miss them; other threads' writes are not its to commit.
+                if (Volatile.Read(ref _filling).Count == 0)
+                {
+                    return false;
+                }
+
+                lock (_lock)
+                {
+                    return _filling.Count > 0 && !_filling.HasUploads;
+                }
+            }
+        }
+
+        /// <summary>Whether any writes are queued.</summary>
+        public bool HasQueuedWrites
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _filling.Count > 0;
+                }
+            }
+        }
+
+        /// <summary>Wakes the commit thread for what is queued (a loop that could not commit it hands it over).</summary>
+        public void WakeCommitter()
+        {
+            lock (_lock)
+            {
+                if (_filling.Count > 0 && !_committerWoken)
+                {
+                    _committerWoken = true;
+                    Monitor.Pulse(_lock);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Hands over the writes queued so far; the caller (one commit round at a time) returns the batch with
+        /// <see cref="Recycle(PendingBatch)"/>.
+        /// </summary>
+        public PendingBatch TakeBatch()
+        {
+            lock (_lock)
+            {
                 PendingBatch batch = _filling;
                 _filling = _spare;
                 _spare = null!;
                 _committing = batch;
+                _committerWoken = false;
                 return batch;
             }
         }
@@ -413,8 +474,12 @@ namespace EmbedKv.Server.Storage.Writes
         private void Enqueue(ReadOnlySpan<byte> key, in RecordLocation location, Segment segment, IWriteCompletion? completion, ulong token, ValueUpload? upload)
         {
             _filling.Add(key, location, segment, completion, token, upload);
-            if (_filling.Count == 1)
+
+            // A loop that commits before it sleeps needs no commit thread (and no context switch) for its
+            // own writes; anyone else, and any streamed value, wakes it once per batch.
+            if (!_committerWoken && (upload is not null || completion is not { CommitsBeforeSleep: true }))
             {
+                _committerWoken = true;
                 Monitor.Pulse(_lock);
             }
         }

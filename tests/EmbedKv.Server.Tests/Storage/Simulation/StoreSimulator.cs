@@ -139,7 +139,19 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
 
                 if (name.StartsWith("merge.", StringComparison.Ordinal) && !_closing && _random.Next(3) == 0)
                 {
-                    CommitRound();
+                    if (_random.Next(2) == 0)
+                    {
+                        CommitRound();
+                    }
+                    else
+                    {
+                        LoopCommit();
+                    }
+                }
+                else if (name.StartsWith("commit.", StringComparison.Ordinal) && _random.Next(4) == 0 && _store.TryCommitQueuedWrites())
+                {
+                    // One round at a time: a loop that looks while a round is under way (here, on this very thread) must wait its turn.
+                    throw Failure("a loop committed inside a commit round (at " + name + ")", null);
                 }
             }
             finally
@@ -173,6 +185,7 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
                 < 815 => "sync-fails",
                 < 830 => "disk-full",
                 < 870 => "tick",
+                < 920 => "loop-commit",
                 _ => "client",
             };
         }
@@ -188,6 +201,9 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
                         break;
                     case "commit":
                         CommitRound();
+                        break;
+                    case "loop-commit":
+                        LoopCommit();
                         break;
                     case "merge":
                         Merge();
@@ -322,7 +338,8 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
 
         private void Begin(AcknowledgedModel.Write write, Action<Completion> start)
         {
-            var completion = new Completion(this, write, _generation);
+            // Half the writers are event loops: their writes wake no commit thread and wait for a loop-commit step.
+            var completion = new Completion(this, write, _generation, loop: _random.Next(2) == 0);
             try
             {
                 start(completion);
@@ -446,6 +463,27 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
         {
             Trace("commit round");
             _store.RunCommitRound();
+        }
+
+        /// <summary>
+        /// What an event loop does before it sleeps: commits the writes it queued on its own thread (nothing
+        /// else runs a round here, so it must get its turn), or, half the time, hands them to the commit thread,
+        /// which is a later "commit" step.
+        /// </summary>
+        private void LoopCommit()
+        {
+            if (!_store.HasWritesToCommitHere || _random.Next(2) == 0)
+            {
+                Trace("loop hands over");
+                _store.HandOverQueuedWrites();
+                return;
+            }
+
+            Trace("loop commits");
+            if (!_store.TryCommitQueuedWrites())
+            {
+                throw Failure("a loop found a commit round under way though none was", null);
+            }
         }
 
         private void Merge()
@@ -618,12 +656,15 @@ namespace EmbedKv.Server.Tests.Storage.Simulation
             private readonly AcknowledgedModel.Write _write;
             private readonly int _generation;
 
-            public Completion(StoreSimulator simulator, AcknowledgedModel.Write write, int generation)
+            public Completion(StoreSimulator simulator, AcknowledgedModel.Write write, int generation, bool loop)
             {
                 _simulator = simulator;
                 _write = write;
                 _generation = generation;
+                CommitsBeforeSleep = loop;
             }
+
+            public bool CommitsBeforeSleep { get; }
 
             public void OnWriteCompleted(ulong token, WriteOutcome outcome, ulong version)
             {
