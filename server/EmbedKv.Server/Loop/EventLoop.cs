@@ -174,7 +174,10 @@ namespace EmbedKv.Server.Loop
             {
                 if (timeout != 0 && _context.Store.TryCommitQueuedWrites())
                 {
-                    return 0; // the answers are queued: deliver them before sleeping
+                    // The answers are queued for this turn. Poll without sleeping rather than not at all: an
+                    // idle loop that found more writes queued on its next turn would otherwise sync round after
+                    // round and leave its own sockets unread meanwhile.
+                    return _epoll.Wait(_events, 0);
                 }
 
                 _context.Store.HandOverQueuedWrites();

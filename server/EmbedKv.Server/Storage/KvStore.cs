@@ -340,7 +340,8 @@ namespace EmbedKv.Server.Storage
 
         /// <summary>
         /// Stores a value without waiting: <paramref name="completion"/> hears the outcome, at once or from
-        /// the commit thread. Never blocks on a sync, so an event loop can call it.
+        /// a commit round. Never blocks on a sync, so an event loop can call it mid-turn (it syncs, if at all,
+        /// only through <see cref="TryCommitQueuedWrites"/> when it has nothing else to do).
         /// </summary>
         /// <param name="key">The key.</param>
         /// <param name="value">The value.</param>

@@ -61,7 +61,14 @@ namespace EmbedKv.Server.Storage.Compaction
             if (now - Volatile.Read(ref _lastPoke) >= PokeMilliseconds)
             {
                 Volatile.Write(ref _lastPoke, now);
-                _wake.Set();
+                try
+                {
+                    _wake.Set();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // A round on a loop that outlived the store's close (a loop past its stop deadline): no merge to start.
+                }
             }
         }
 

@@ -96,7 +96,13 @@ namespace EmbedKv.Server.Storage.Writes
 
             try
             {
-                CommitQueued();
+                PendingBatch? batch = _log.TryTakeInlineBatch();
+                if (batch is null)
+                {
+                    return false; // nothing queued, or the commit thread was woken for it and takes it all
+                }
+
+                CommitBatch(batch);
             }
             catch (Exception e) when (_schedule.StartsThreads)
             {
@@ -115,10 +121,11 @@ namespace EmbedKv.Server.Storage.Writes
         /// <summary>Wakes the commit thread for what is queued: a loop with more to do lets it sync meanwhile.</summary>
         public void HandOver() => _log.WakeCommitter();
 
-        private void CommitQueued()
+        private void CommitQueued() => CommitBatch(_log.TakeBatch());
+
+        private void CommitBatch(PendingBatch batch)
         {
             Interlocked.Increment(ref _rounds);
-            PendingBatch batch = _log.TakeBatch();
             try
             {
                 Commit(batch, _log.Options.Durability.Mode);

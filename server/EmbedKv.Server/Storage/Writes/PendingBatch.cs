@@ -16,9 +16,6 @@ namespace EmbedKv.Server.Storage.Writes
 
         public int Count { get; private set; }
 
-        /// <summary>Whether a streamed value is among the writes (its file's sync can take long).</summary>
-        public bool HasUploads { get; private set; }
-
         public ref PendingWrite this[int index] => ref _writes[index];
 
         public ReadOnlySpan<byte> KeyOf(in PendingWrite write) => _keys.AsSpan(write.KeyOffset, write.KeyLength);
@@ -48,7 +45,6 @@ namespace EmbedKv.Server.Storage.Writes
                 UploadFile = upload?.Handle,
             };
             _keyBytes += key.Length;
-            HasUploads |= upload is not null;
         }
 
         /// <summary>The newest write of <paramref name="key"/> in the batch, if any (a conditional write checks it).</summary>
@@ -74,7 +70,6 @@ namespace EmbedKv.Server.Storage.Writes
             Array.Clear(_writes, 0, Count);
             Count = 0;
             _keyBytes = 0;
-            HasUploads = false;
         }
     }
 }

@@ -317,7 +317,11 @@ namespace EmbedKv.Server.Storage.Writes
             }
         }
 
-        /// <summary>Whether writes are queued that a loop may commit on its own thread (none streamed: their syncs are long).</summary>
+        /// <summary>
+        /// Whether writes are queued that a loop may commit on its own thread: some are, and the commit thread was
+        /// not woken for them. A woken commit thread takes the whole queue anyway (a loop that took it would leave
+        /// it an empty round), and every streamed value wakes it, so a loop never syncs an upload's file.
+        /// </summary>
         public bool HasInlineWork
         {
             get
@@ -331,19 +335,7 @@ namespace EmbedKv.Server.Storage.Writes
 
                 lock (_lock)
                 {
-                    return _filling.Count > 0 && !_filling.HasUploads;
-                }
-            }
-        }
-
-        /// <summary>Whether any writes are queued.</summary>
-        public bool HasQueuedWrites
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return _filling.Count > 0;
+                    return _filling.Count > 0 && !_committerWoken;
                 }
             }
         }
@@ -358,6 +350,18 @@ namespace EmbedKv.Server.Storage.Writes
                     _committerWoken = true;
                     Monitor.Pulse(_lock);
                 }
+            }
+        }
+
+        /// <summary>
+        /// For a round on a loop's thread: the queued writes, decided under the lock as <see cref="HasInlineWork"/>
+        /// describes, or null (nothing queued, or the commit thread was woken for them).
+        /// </summary>
+        public PendingBatch? TryTakeInlineBatch()
+        {
+            lock (_lock)
+            {
+                return _filling.Count > 0 && !_committerWoken ? TakeBatch() : null;
             }
         }
 
