@@ -7,10 +7,11 @@ using EmbedKv.Server.Storage.Segments;
 namespace EmbedKv.Server.Storage.Writes
 {
     /// <summary>
-    /// The commit thread. It takes every write queued since its last round, makes them durable with one
-    /// <c>fdatasync</c> per touched segment (and one directory sync if a segment is new), then makes
-    /// them visible in the index and completes them, so N concurrent writers share one sync — what
-    /// Redis does for <c>appendfsync always</c> in its before-sleep hook. Under Batched durability it
+    /// Commit rounds, one at a time, on the commit thread or on an event loop about to sleep
+    /// (<see cref="TryCommitHere"/>). A round takes every write queued since the last one, makes them durable
+    /// with one <c>fdatasync</c> per touched segment (and one directory sync if a segment is new), then makes
+    /// them visible in the index and completes them, so N concurrent writers share one sync — what Redis
+    /// does for <c>appendfsync always</c> in its before-sleep hook. Under Batched durability the thread
     /// also syncs whatever was written, once per interval. A failed sync is never retried (fsyncgate):
     /// the log is failed and every queued write completes as <see cref="WriteOutcome.Failed"/>.
     /// </summary>
@@ -82,7 +83,8 @@ namespace EmbedKv.Server.Storage.Writes
         /// <summary>
         /// An event loop with nothing else to do commits what is queued on its own thread, as Redis does before
         /// it sleeps: no thread to wake, and the answers go out in one burst. Returns false, committing nothing,
-        /// if a round is already under way (the loop then hands its writes over with <see cref="HandOver"/>).
+        /// if a round is already under way, nothing is queued, or the commit thread was woken for the queue
+        /// (the loop then hands its writes over with <see cref="HandOver"/>, which is idempotent).
         /// A fault in the round fails the log, as on the commit thread; a simulation (no threads) sees it thrown,
         /// as from <see cref="RunRound"/>.
         /// </summary>
