@@ -196,16 +196,7 @@ access() {
   trap - EXIT
 
   # --- report ---------------------------------------------------------------------------------
-  local sha dirty=""
-  sha="$(git rev-parse --short HEAD)"
-  [ -z "$(git status --porcelain -- server runtime 2>/dev/null)" ] || dirty=" with uncommitted changes under server/ or runtime/"
-  meta_set commit "$sha$dirty"
-  meta_set date "$(date -u '+%Y-%m-%d %H:%M')"
-  meta_set seconds $((SECONDS - started))
-  meta_set cpu "$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
-  meta_set nproc "$(nproc)"
-  meta_set kernel "$(uname -r)"
-  meta_set dotnet "$(dotnet --list-runtimes | awk '$1 == "Microsoft.NETCore.App" { v = $2 } END { print v }')"
+  meta_run "$started" "with uncommitted changes under server/ or runtime/" server runtime
   meta_set wrk "$(dpkg-query -W -f '${Version}' wrk 2>/dev/null || echo '?')"
   meta_set srv_cpu "$srv_cpu"
   meta_set cli_cpu "$cli_cpu"

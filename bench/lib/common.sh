@@ -33,3 +33,20 @@ pinned_bg() {
   [ "${BENCH_NICE:-0}" = 0 ] || prio=(nice -n "$BENCH_NICE")
   (exec "${prio[@]+"${prio[@]}"}" taskset -c "$cpu" "$@") &
 }
+
+# The run's identity for a report's header, written through the calling suite's meta_set: the commit
+# (with NOTE appended if PATHS have uncommitted changes), date, seconds since STARTED, the machine and
+# the .NET runtime.
+meta_run() { # STARTED NOTE PATHS...
+  local started="$1" note="$2" sha dirty=""
+  shift 2
+  sha="$(git rev-parse --short HEAD)"
+  [ -z "$(git status --porcelain -- "$@" 2>/dev/null)" ] || dirty=" $note"
+  meta_set commit "$sha$dirty"
+  meta_set date "$(date -u '+%Y-%m-%d %H:%M')"
+  meta_set seconds $((SECONDS - started))
+  meta_set cpu "$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+  meta_set nproc "$(nproc)"
+  meta_set kernel "$(uname -r)"
+  meta_set dotnet "$(dotnet --list-runtimes | awk '$1 == "Microsoft.NETCore.App" { v = $2 } END { print v }')"
+}

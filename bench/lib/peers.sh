@@ -353,17 +353,8 @@ peers() {
   trap - EXIT
 
   # --- report -----------------------------------------------------------------------------------
-  local sha dirty=""
-  sha="$(git rev-parse --short HEAD)"
-  [ -z "$(git status --porcelain -- server runtime bench 2>/dev/null)" ] || dirty=" with uncommitted changes"
-  meta_set commit "$sha$dirty"
-  meta_set date "$(date -u '+%Y-%m-%d %H:%M')"
-  meta_set seconds $((SECONDS - started))
-  meta_set cpu "$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
-  meta_set nproc "$(nproc)"
-  meta_set kernel "$(uname -r)"
+  meta_run "$started" "with uncommitted changes" server runtime bench
   meta_set glibc "$(ldd --version | awk 'NR == 1 { print $NF }')"
-  meta_set dotnet "$(dotnet --list-runtimes | awk '$1 == "Microsoft.NETCore.App" { v = $2 } END { print v }')"
   meta_set redis "$(redis-server --version | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^v=/) { sub(/^v=/, "", $i); print $i } }')"
   meta_set redis_benchmark "$(redis-benchmark --version | awk '{ print $2 }')"
   meta_set garnet "$("$garnet" --version 2>/dev/null | head -n 1 | awk '{ print $2 }')"

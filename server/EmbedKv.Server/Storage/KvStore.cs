@@ -407,7 +407,8 @@ namespace EmbedKv.Server.Storage
 
         /// <summary>
         /// Writes are queued that an event loop may commit on its own thread (<see cref="IWriteCompletion.CommitsBeforeSleep"/>):
-        /// under <see cref="DurabilityMode.Always"/>, with no streamed value among them (its file's sync can take long).
+        /// under <see cref="DurabilityMode.Always"/>, and the commit thread was not woken for them (a waiting writer, a
+        /// hand-over or a streamed value wakes it, and it then takes the whole queue).
         /// </summary>
         internal bool HasWritesToCommitHere => _log.HasInlineWork;
 
@@ -416,7 +417,8 @@ namespace EmbedKv.Server.Storage
 
         /// <summary>
         /// For an event loop with nothing else to do: commits the queued writes on the calling thread, so their
-        /// completions reach it without a wake-up. False if a round is already under way elsewhere.
+        /// completions reach it without a wake-up. False if a round is already under way, or nothing is left for
+        /// a loop to take (see <see cref="HasWritesToCommitHere"/>).
         /// </summary>
         /// <returns>Whether a round ran here.</returns>
         internal bool TryCommitQueuedWrites() => _committer.TryCommitHere();

@@ -335,17 +335,20 @@ namespace EmbedKv.Server.Storage.Writes
 
                 lock (_lock)
                 {
-                    return _filling.Count > 0 && !_committerWoken;
+                    return Unclaimed;
                 }
             }
         }
+
+        /// <summary>Under the write lock: writes are queued and the commit thread was not woken for them.</summary>
+        private bool Unclaimed => _filling.Count > 0 && !_committerWoken;
 
         /// <summary>Wakes the commit thread for what is queued (a loop that could not commit it hands it over).</summary>
         public void WakeCommitter()
         {
             lock (_lock)
             {
-                if (_filling.Count > 0 && !_committerWoken)
+                if (Unclaimed)
                 {
                     _committerWoken = true;
                     Monitor.Pulse(_lock);
@@ -361,7 +364,7 @@ namespace EmbedKv.Server.Storage.Writes
         {
             lock (_lock)
             {
-                return _filling.Count > 0 && !_committerWoken ? TakeBatch() : null;
+                return Unclaimed ? TakeBatch() : null;
             }
         }
 
