@@ -83,7 +83,7 @@ namespace EmbedKv.Host.Tests
             IReadOnlyList<string> lines = host.Stdout;
             Assert.StartsWith("usage: embedkv ", lines[0], StringComparison.Ordinal);
             var defaults = new KvServerOptions();
-            Assert.Equal(24, KvServerSettings.All.Count); // a new setting: check it appears below, then update this
+            Assert.Equal(25, KvServerSettings.All.Count); // a new setting: check it appears below, then update this
             foreach (Setting setting in KvServerSettings.All)
             {
                 // "  --port, Port   TCP port; ..." then "   default 8080; env EMBEDKV_PORT"

@@ -23,6 +23,7 @@ namespace EmbedKv.Server.Configuration
             new Setting("UnixSocketMode", null, "the Unix socket's permission bits, octal", o => Octal(o.UnixSocketMode), (o, v) => o.UnixSocketMode = Octal(v)),
             new Setting("DataDirectory", "--data", "directory holding the data (created if missing)", o => o.DataDirectory, (o, v) => o.DataDirectory = v),
             new Setting("Durability", "--durability", "always | batched[:<n>ms] | none: when a write is acknowledged", o => o.Durability.ToString(), (o, v) => o.Durability = SettingParsers.Durability(v)),
+            new Setting("CommitOnEventLoop", null, "durable writes synced by an idle event loop rather than the commit thread (less CPU, reads on that loop wait)", o => Show(o.CommitOnEventLoop), (o, v) => o.CommitOnEventLoop = Bool(v)),
             new Setting("Workers", "--workers", "event-loop threads (default: one per core)", o => Show(o.Workers), (o, v) => o.Workers = Int(v)),
             new Setting("MaxKeyLength", null, "longest key in bytes (414 beyond)", o => Show(o.MaxKeyLength), (o, v) => o.MaxKeyLength = Int(v)),
             new Setting("MaxValueLength", null, "largest value in bytes (413 beyond)", o => Show(o.MaxValueLength), (o, v) => o.MaxValueLength = Long(v)),

@@ -162,17 +162,18 @@ namespace EmbedKv.Server.Loop
         }
 
         /// <summary>
-        /// epoll_wait, after seeing to the durable writes this loop queued (they wake no thread as they queue).
-        /// About to sleep, with nothing else to do, the loop syncs them itself, as Redis does before it sleeps:
-        /// no thread to wake, and the answers leave right after the sync in one burst. With more to do, or a
-        /// round already under way elsewhere, it wakes the commit thread instead, whose sync then overlaps the
-        /// loop's work. Either way no write waits for a loop that is asleep.
+        /// epoll_wait, after seeing to the durable writes this loop queued (they wake no thread as they queue,
+        /// so a turn's writes go to the commit thread together). Normally the loop hands them to the commit
+        /// thread, whose sync then overlaps the loop's work. With <see cref="KvServerOptions.CommitOnEventLoop"/>
+        /// and nothing else to do, the loop syncs them itself, as Redis does before it sleeps: no thread to wake,
+        /// and the answers leave right after the sync in one burst, but the loop's other connections wait out the
+        /// sync. Either way no write waits for a loop that is asleep.
         /// </summary>
         private int WaitForEvents(int timeout)
         {
             if (_context.Store.HasWritesToCommitHere)
             {
-                if (timeout != 0 && _context.Store.TryCommitQueuedWrites())
+                if (timeout != 0 && _context.Options.CommitOnEventLoop && _context.Store.TryCommitQueuedWrites())
                 {
                     // The answers are queued for this turn. Poll without sleeping rather than not at all: an
                     // idle loop that found more writes queued on its next turn would otherwise sync round after

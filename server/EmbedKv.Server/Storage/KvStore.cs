@@ -415,6 +415,9 @@ namespace EmbedKv.Server.Storage
         /// <summary>Commit rounds run, empty ones included: an idle store runs none (Always) or one per interval (Batched).</summary>
         internal long CommitRounds => _committer.Rounds;
 
+        /// <summary>The commit rounds that ran on an event loop (<see cref="TryCommitQueuedWrites"/>).</summary>
+        internal long CommitRoundsOnLoops => _committer.RoundsHere;
+
         /// <summary>
         /// For an event loop with nothing else to do: commits the queued writes on the calling thread, so their
         /// completions reach it without a wake-up. False if a round is already under way, or nothing is left for

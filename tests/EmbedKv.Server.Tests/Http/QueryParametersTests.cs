@@ -56,15 +56,19 @@ namespace EmbedKv.Server.Tests.Http
         [Fact]
         public void SplittingAllocatesNothing()
         {
-            int total = 0;
+            // Checked per run: Allocations.Of runs the body a number of times that depends on what it sees.
+            int lastRun = 0;
             Assert.Equal(0, Allocations.Of(() =>
             {
+                int total = 0;
                 foreach (QueryParameter parameter in new QueryParameters("prefix=a&after=b&&limit=10&x"u8))
                 {
                     total += parameter.Name.Length + parameter.Value.Length;
                 }
+
+                lastRun = total;
             }));
-            Assert.Equal(10_100 * 21, total);
+            Assert.Equal(21, lastRun);
         }
     }
 }

@@ -30,7 +30,7 @@ namespace EmbedKv.Server.Storage.Compaction
         private readonly StoreSchedule _schedule;
         private volatile bool _stopping;
         private long _merges;
-        private long _lastPoke = long.MinValue / 2;
+        private int _poked;
 
         public Compactor(WriteLog log)
         {
@@ -51,16 +51,16 @@ namespace EmbedKv.Server.Storage.Compaction
 
         /// <summary>Checks soon whether a merge is due.</summary>
         /// <remarks>
-        /// Called after every commit round, which can be thousands of times a second: waking the merge thread
-        /// each time cost two context switches and a scan of the segments per round, on the core the rounds
-        /// run on. At most once per <see cref="PokeMilliseconds"/> is prompt enough for a merge.
+        /// Called after every commit round, which can be thousands of times a second. Only the first poke
+        /// after the merge thread's last check wakes it; the thread then checks at most once per
+        /// <see cref="PokeMilliseconds"/>, prompt enough for a merge. Waking it every round cost two context
+        /// switches and a scan of the segments per round, on the core the rounds run on. A poke is never lost:
+        /// the thread clears the flag before it checks, so one that comes during a check wakes it again.
         /// </remarks>
         public void Poke()
         {
-            long now = Environment.TickCount64;
-            if (now - Volatile.Read(ref _lastPoke) >= PokeMilliseconds)
+            if (Volatile.Read(ref _poked) == 0 && Interlocked.Exchange(ref _poked, 1) == 0)
             {
-                Volatile.Write(ref _lastPoke, now);
                 try
                 {
                     _wake.Set();
@@ -101,9 +101,21 @@ namespace EmbedKv.Server.Storage.Compaction
 
         private void Run()
         {
+            long lastCheck = long.MinValue / 2;
             while (!_stopping)
             {
-                _wake.WaitOne(TimeSpan.FromSeconds(1));
+                // Once a second anyway: expired values become dead bytes without a write to poke.
+                if (_wake.WaitOne(TimeSpan.FromSeconds(1)))
+                {
+                    long early = lastCheck + PokeMilliseconds - Environment.TickCount64;
+                    if (early > 0)
+                    {
+                        Thread.Sleep((int)early); // the pokes meanwhile find the flag set and wake nothing
+                    }
+                }
+
+                Interlocked.Exchange(ref _poked, 0); // a full fence: the check below must not read counts from before it
+                lastCheck = Environment.TickCount64;
                 if (!_stopping && !RunIfDue())
                 {
                     Thread.Sleep(TimeSpan.FromSeconds(5));

@@ -28,6 +28,7 @@ namespace EmbedKv.Server.Storage.Writes
         private long _batches;
         private long _writes;
         private long _rounds;
+        private long _roundsHere;
 
         public GroupCommitter(WriteLog log, Action? afterRound)
         {
@@ -46,6 +47,9 @@ namespace EmbedKv.Server.Storage.Writes
 
         /// <summary>Every round run, empty ones included (an idle commit thread runs none).</summary>
         public long Rounds => Interlocked.Read(ref _rounds);
+
+        /// <summary>The rounds of <see cref="Rounds"/> that ran on an event loop (<see cref="TryCommitHere"/>).</summary>
+        public long RoundsHere => Interlocked.Read(ref _roundsHere);
 
         /// <summary>Writes completed by those rounds.</summary>
         public long Writes => Interlocked.Read(ref _writes);
@@ -104,6 +108,7 @@ namespace EmbedKv.Server.Storage.Writes
                     return false; // nothing queued, or the commit thread was woken for it and takes it all
                 }
 
+                Interlocked.Increment(ref _roundsHere);
                 CommitBatch(batch);
             }
             catch (Exception e) when (_schedule.StartsThreads)
