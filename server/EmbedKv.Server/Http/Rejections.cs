@@ -48,7 +48,7 @@ namespace EmbedKv.Server.Http
             Set(table, RejectReason.BadListingQuery, 400, "a listing takes prefix and after (percent-encoded keys) and limit (1 to 10000), each once", always: false);
             Set(table, RejectReason.ListingMethodNotAllowed, 405, "method not allowed on the listing; use GET or HEAD", always: false, extra: "Allow: GET, HEAD\r\n");
             Set(table, RejectReason.TlsOnPlainPort, 400, "this port speaks plain HTTP, not TLS", always: true);
-            Set(table, RejectReason.ServerBusy, 503, "too many connections; try again later", always: true);
+            Set(table, RejectReason.ServerBusy, 503, "too many connections; try again later", always: true, extra: "Retry-After: 1\r\n");
             Set(table, RejectReason.MissingToken, 401, "a bearer token is needed: Authorization: Bearer TOKEN", always: false, extra: Challenge(null));
             Set(table, RejectReason.UnknownToken, 401, "the bearer token is not known", always: false, extra: Challenge("error=\"invalid_token\""));
             Set(table, RejectReason.MalformedAuthorization, 400, "malformed Authorization; send Authorization: Bearer TOKEN, on one line", always: false, extra: Challenge("error=\"invalid_request\""));

@@ -285,12 +285,15 @@ namespace EmbedKv.Server.Loop
             gate.Pause(error, now);
         }
 
-        /// <summary>Past the connection cap: a prebuilt 503 and close (RFC 9110 §15.6.4).</summary>
+        /// <summary>
+        /// Past the connection cap: a prebuilt 503 and close (RFC 9110 §15.6.4), with Retry-After: 1
+        /// (§10.2.3), so a client that honours it comes back once a second rather than at once.
+        /// </summary>
         private void RefuseBusy(int fd)
         {
             Rejection busy = Rejections.For(RejectReason.ServerBusy);
             Span<byte> response = stackalloc byte[512];
-            int length = ResponseWriter.Text(response, busy.Status, busy.Body, close: true, http10KeepAlive: false, _context.Exchange.Date);
+            int length = ResponseWriter.Text(response, busy.Status, busy.Body, close: true, http10KeepAlive: false, _context.Exchange.Date, busy.ExtraHeaders);
             nint sent = SocketOps.Send(fd, response.Slice(0, length));
             SocketOps.Close(fd);
             _context.Exchange.Stats.Answered(HttpMethod.Other, busy.Status, 0);

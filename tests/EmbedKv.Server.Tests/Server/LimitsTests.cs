@@ -294,6 +294,7 @@ namespace EmbedKv.Server.Tests.Server
                     Assert.Equal("HTTP/1.1 503 Service Unavailable", busy.StatusLine);
                     Assert.True(busy.SaysClose);
                     Assert.NotNull(busy.Header("Date"));
+                    Assert.Equal("1", busy.Header("Retry-After"));
                     Assert.True(fifth.WaitClosed(CloseWait));
                 }
 
