@@ -32,14 +32,14 @@ namespace EmbedKv.Client
             do
             {
                 string target = after is null ? query : query + "&after=" + after;
-                ListingPage page = await _runner.SendAsync("GET " + target, () => new HttpRequestMessage(HttpMethod.Get, _runner.Address(target)), RequestSafety.Read, async (response, token) =>
+                ListingPage page = await _runner.SendAsync("GET " + target, _ => new HttpRequestMessage(HttpMethod.Get, _runner.Address(target)), RequestSafety.Read, async (response, deadline) =>
                 {
                     if (response.StatusCode != HttpStatusCode.OK)
                     {
-                        throw await RequestRunner.RefusalAsync("GET " + target, response, token).ConfigureAwait(false);
+                        throw await RequestRunner.RefusalAsync("GET " + target, response, deadline.Token).ConfigureAwait(false);
                     }
 
-                    byte[] json = await response.Content.ReadAsByteArrayAsync(token).ConfigureAwait(false);
+                    byte[] json = await response.Content.ReadAsByteArrayAsync(deadline.Token).ConfigureAwait(false);
                     try
                     {
                         return ListingPage.Parse(json);
@@ -63,6 +63,6 @@ namespace EmbedKv.Client
         }
 
         private static string Reencode(string cursor)
-            => PercentEncoding.TryDecode(cursor, out byte[] key) ? PercentEncoding.Encode(key) : throw new EmbedKvException("list", HttpStatusCode.OK, "the listing's cursor is not a percent-encoded key: " + cursor);
+            => PercentEncoding.TryDecode(cursor, out byte[] key) ? PercentEncoding.Encode(key) : throw new EmbedKvException("list", null, "the listing's cursor is not a percent-encoded key: " + cursor);
     }
 }

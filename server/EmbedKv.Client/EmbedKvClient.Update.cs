@@ -21,7 +21,7 @@ namespace EmbedKv.Client
         /// </summary>
         /// <param name="key">The key.</param>
         /// <param name="update">The new value from the current one (null when the key has none).</param>
-        /// <param name="timeToLive">How long the new value lives, or null to keep it.</param>
+        /// <param name="timeToLive">How long the new value lives, or null for a value that does not expire (a write clears any expiry the key had).</param>
         /// <param name="cancellation">Cancels the update; whether its last write happened is then unknown.</param>
         /// <returns>The value written and its version.</returns>
         public Task<KvEntry> UpdateAsync(KvKey key, Func<KvEntry?, ReadOnlyMemory<byte>> update, TimeSpan? timeToLive = null, CancellationToken cancellation = default)
@@ -33,7 +33,7 @@ namespace EmbedKv.Client
         /// <summary>As the other overload, with an update that may itself await (it should still only compute).</summary>
         /// <param name="key">The key.</param>
         /// <param name="update">The new value from the current one (null when the key has none).</param>
-        /// <param name="timeToLive">How long the new value lives, or null to keep it.</param>
+        /// <param name="timeToLive">How long the new value lives, or null for a value that does not expire (a write clears any expiry the key had).</param>
         /// <param name="cancellation">Cancels the update; also passed to <paramref name="update"/>.</param>
         /// <returns>The value written and its version.</returns>
         public async Task<KvEntry> UpdateAsync(KvKey key, Func<KvEntry?, CancellationToken, ValueTask<ReadOnlyMemory<byte>>> update, TimeSpan? timeToLive = null, CancellationToken cancellation = default)
@@ -53,8 +53,7 @@ namespace EmbedKv.Client
                 KvWriteResult written = await PutAsync(key, next, condition, timeToLive, cancellation).ConfigureAwait(false);
                 if (written.Succeeded)
                 {
-                    DateTimeOffset? expires = timeToLive is TimeSpan ttl ? DateTimeOffset.UtcNow + ttl : null;
-                    return new KvEntry(key, next.ToArray(), written.Version, expires);
+                    return new KvEntry(key, next.ToArray(), written.Version, written.Expires);
                 }
             }
 

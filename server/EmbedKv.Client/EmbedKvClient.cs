@@ -28,7 +28,7 @@ namespace EmbedKv.Client
         public EmbedKvClient(HttpClient http, EmbedKvClientOptions? options = null)
         {
             ArgumentNullException.ThrowIfNull(http);
-            options ??= new EmbedKvClientOptions();
+            options = options?.Clone() ?? new EmbedKvClientOptions();
             string? wrong = options.Validate();
             if (wrong is not null)
             {
@@ -45,18 +45,18 @@ namespace EmbedKv.Client
         public Task<KvEntry?> GetAsync(KvKey key, CancellationToken cancellation = default)
         {
             string path = key.ToPath();
-            return _runner.SendAsync("GET " + path, () => new HttpRequestMessage(HttpMethod.Get, _runner.Address(path)), RequestSafety.Read, async (response, token) =>
+            return _runner.SendAsync("GET " + path, _ => new HttpRequestMessage(HttpMethod.Get, _runner.Address(path)), RequestSafety.Read, async (response, deadline) =>
             {
                 switch (response.StatusCode)
                 {
                     case HttpStatusCode.OK:
                         KvVersion version = ResponseFields.Version("GET " + path, response);
-                        byte[] value = await response.Content.ReadAsByteArrayAsync(token).ConfigureAwait(false);
+                        byte[] value = await response.Content.ReadAsByteArrayAsync(deadline.Token).ConfigureAwait(false);
                         return new KvEntry(key, value, version, response.Content.Headers.Expires);
                     case HttpStatusCode.NotFound:
                         return null;
                     default:
-                        throw await RequestRunner.RefusalAsync("GET " + path, response, token).ConfigureAwait(false);
+                        throw await RequestRunner.RefusalAsync("GET " + path, response, deadline.Token).ConfigureAwait(false);
                 }
             }, cancellation);
         }
@@ -103,11 +103,11 @@ namespace EmbedKv.Client
         public Task<KvValueInfo?> GetInfoAsync(KvKey key, CancellationToken cancellation = default)
         {
             string path = key.ToPath();
-            return _runner.SendAsync("HEAD " + path, () => new HttpRequestMessage(HttpMethod.Head, _runner.Address(path)), RequestSafety.Read, async (response, token) => response.StatusCode switch
+            return _runner.SendAsync("HEAD " + path, _ => new HttpRequestMessage(HttpMethod.Head, _runner.Address(path)), RequestSafety.Read, async (response, deadline) => response.StatusCode switch
             {
                 HttpStatusCode.OK => new KvValueInfo(ResponseFields.Version("HEAD " + path, response), ResponseFields.WholeLength(response), response.Content.Headers.Expires),
                 HttpStatusCode.NotFound => null,
-                _ => throw await RequestRunner.RefusalAsync("HEAD " + path, response, token).ConfigureAwait(false),
+                _ => throw await HeadRefusalAsync(path, response, deadline.Token).ConfigureAwait(false),
             }, cancellation);
         }
 
@@ -115,17 +115,17 @@ namespace EmbedKv.Client
         /// <param name="key">The key.</param>
         /// <param name="value">The value's bytes.</param>
         /// <param name="condition">What must hold for the write to happen (default: nothing).</param>
-        /// <param name="timeToLive">How long the value lives (whole seconds, rounded up), or null to keep it until replaced or deleted.</param>
+        /// <param name="timeToLive">How long the value lives (whole seconds, rounded up), or null for a value that does not expire (a write clears any expiry the key had).</param>
         /// <param name="cancellation">Cancels the write; whether it happened is then unknown.</param>
         /// <returns><see cref="KvWriteStatus.Created"/> or <see cref="KvWriteStatus.Replaced"/> with the new version, or <see cref="KvWriteStatus.PreconditionFailed"/>.</returns>
         public Task<KvWriteResult> PutAsync(KvKey key, ReadOnlyMemory<byte> value, KvCondition condition = default, TimeSpan? timeToLive = null, CancellationToken cancellation = default)
-            => WriteAsync(key, () => new ReadOnlyMemoryContent(value), condition.IsConditional ? RequestSafety.Conditional : RequestSafety.Unsafe, condition, timeToLive, cancellation);
+            => WriteAsync(key, _ => new ReadOnlyMemoryContent(value), condition.IsConditional ? RequestSafety.Conditional : RequestSafety.Unsafe, condition, timeToLive, cancellation);
 
         /// <summary>Writes a key's value as UTF-8 text, if <paramref name="condition"/> holds.</summary>
         /// <param name="key">The key.</param>
         /// <param name="value">The value.</param>
         /// <param name="condition">What must hold for the write to happen (default: nothing).</param>
-        /// <param name="timeToLive">How long the value lives, or null to keep it.</param>
+        /// <param name="timeToLive">How long the value lives, or null for a value that does not expire.</param>
         /// <param name="cancellation">Cancels the write; whether it happened is then unknown.</param>
         /// <returns>How the write ended, with the new version.</returns>
         public Task<KvWriteResult> PutAsync(KvKey key, string value, KvCondition condition = default, TimeSpan? timeToLive = null, CancellationToken cancellation = default)
@@ -141,7 +141,7 @@ namespace EmbedKv.Client
         /// <param name="key">The key.</param>
         /// <param name="value">The value's bytes, from the stream's position to its end.</param>
         /// <param name="condition">What must hold for the write to happen (default: nothing).</param>
-        /// <param name="timeToLive">How long the value lives, or null to keep it.</param>
+        /// <param name="timeToLive">How long the value lives, or null for a value that does not expire.</param>
         /// <param name="cancellation">Cancels the write; whether it happened is then unknown.</param>
         /// <returns>How the write ended, with the new version.</returns>
         public Task<KvWriteResult> PutAsync(KvKey key, Stream value, KvCondition condition = default, TimeSpan? timeToLive = null, CancellationToken cancellation = default)
@@ -149,14 +149,17 @@ namespace EmbedKv.Client
             ArgumentNullException.ThrowIfNull(value);
             long start = value.CanSeek ? value.Position : 0;
             RequestSafety safety = condition.IsConditional && value.CanSeek ? RequestSafety.Conditional : RequestSafety.Unsafe;
-            return WriteAsync(key, () =>
+            return WriteAsync(key, deadline =>
             {
+                var content = new StreamContent(new UnownedStream(value, deadline));
                 if (value.CanSeek)
                 {
+                    // Sent with its length rather than chunked: a value over the server's limit is refused before it is sent.
                     value.Position = start;
+                    content.Headers.ContentLength = value.Length - start;
                 }
 
-                return new StreamContent(new UnownedStream(value));
+                return content;
             }, safety, condition, timeToLive, cancellation);
         }
 
@@ -169,36 +172,36 @@ namespace EmbedKv.Client
         {
             string path = key.ToPath();
             string operation = "DELETE " + path;
-            return _runner.SendAsync(operation, () =>
+            return _runner.SendAsync(operation, _ =>
             {
                 var request = new HttpRequestMessage(HttpMethod.Delete, _runner.Address(path));
                 condition.AddTo(request.Headers);
                 return request;
-            }, condition.IsConditional ? RequestSafety.Conditional : RequestSafety.Unsafe, async (response, token) => response.StatusCode switch
+            }, condition.IsConditional ? RequestSafety.Conditional : RequestSafety.Unsafe, async (response, deadline) => response.StatusCode switch
             {
                 HttpStatusCode.NoContent => new KvWriteResult(KvWriteStatus.Deleted, KvVersion.Absent),
                 HttpStatusCode.NotFound => new KvWriteResult(KvWriteStatus.NotFound, KvVersion.Absent),
                 HttpStatusCode.PreconditionFailed => new KvWriteResult(KvWriteStatus.PreconditionFailed, KvVersion.Absent),
-                _ => throw await RequestRunner.RefusalAsync(operation, response, token).ConfigureAwait(false),
+                _ => throw await RequestRunner.RefusalAsync(operation, response, deadline.Token).ConfigureAwait(false),
             }, cancellation);
         }
 
-        private Task<KvWriteResult> WriteAsync(KvKey key, Func<HttpContent> content, RequestSafety safety, KvCondition condition, TimeSpan? timeToLive, CancellationToken cancellation)
+        private Task<KvWriteResult> WriteAsync(KvKey key, Func<Deadline, HttpContent> content, RequestSafety safety, KvCondition condition, TimeSpan? timeToLive, CancellationToken cancellation)
         {
             string path = key.ToPath() + TimeToLiveQuery(timeToLive);
             string operation = "PUT " + path;
-            return _runner.SendAsync(operation, () =>
+            return _runner.SendAsync(operation, deadline =>
             {
-                var request = new HttpRequestMessage(HttpMethod.Put, _runner.Address(path)) { Content = content() };
+                var request = new HttpRequestMessage(HttpMethod.Put, _runner.Address(path)) { Content = content(deadline) };
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                 condition.AddTo(request.Headers);
                 return request;
-            }, safety, async (response, token) => response.StatusCode switch
+            }, safety, async (response, deadline) => response.StatusCode switch
             {
-                HttpStatusCode.Created => new KvWriteResult(KvWriteStatus.Created, ResponseFields.Version(operation, response)),
-                HttpStatusCode.NoContent => new KvWriteResult(KvWriteStatus.Replaced, ResponseFields.Version(operation, response)),
+                HttpStatusCode.Created => new KvWriteResult(KvWriteStatus.Created, ResponseFields.Version(operation, response), response.Content.Headers.Expires),
+                HttpStatusCode.NoContent => new KvWriteResult(KvWriteStatus.Replaced, ResponseFields.Version(operation, response), response.Content.Headers.Expires),
                 HttpStatusCode.PreconditionFailed => new KvWriteResult(KvWriteStatus.PreconditionFailed, KvVersion.Absent),
-                _ => throw await RequestRunner.RefusalAsync(operation, response, token).ConfigureAwait(false),
+                _ => throw await RequestRunner.RefusalAsync(operation, response, deadline.Token).ConfigureAwait(false),
             }, cancellation);
         }
 
@@ -206,12 +209,12 @@ namespace EmbedKv.Client
         {
             string path = key.ToPath();
             string operation = "GET " + path;
-            return _runner.SendAsync(operation, () =>
+            return _runner.SendAsync(operation, _ =>
             {
                 var request = new HttpRequestMessage(HttpMethod.Get, _runner.Address(path));
                 request.Headers.Range = range;
                 return request;
-            }, RequestSafety.Read, async (response, token) =>
+            }, RequestSafety.Read, async (response, deadline) =>
             {
                 switch (response.StatusCode)
                 {
@@ -221,21 +224,42 @@ namespace EmbedKv.Client
                         {
                             // A server may ignore Range (RFC 9110 §14.2): take the asked part out of the whole value.
                             RangeItemHeaderValue asked = System.Linq.Enumerable.First(range.Ranges);
-                            await ResponseFields.CopyWindowAsync(response, asked.From ?? 0, asked.To, destination, token).ConfigureAwait(false);
+                            await ResponseFields.CopyWindowAsync(response, asked.From ?? 0, asked.To, destination, deadline).ConfigureAwait(false);
                             return info;
                         }
 
-                        await response.Content.CopyToAsync(destination, token).ConfigureAwait(false);
+                        await ResponseFields.CopyWindowAsync(response, 0, null, destination, deadline).ConfigureAwait(false);
                         return info;
                     case HttpStatusCode.NotFound:
                         return null;
                     case HttpStatusCode.RequestedRangeNotSatisfiable when range is not null:
                         // The offset is at or past the end: no bytes, and the answer names no version, so ask for it.
-                        return await GetInfoAsync(key, token).ConfigureAwait(false);
+                        return await GetInfoAsync(key, deadline.Token).ConfigureAwait(false);
                     default:
-                        throw await RequestRunner.RefusalAsync(operation, response, token).ConfigureAwait(false);
+                        throw await RequestRunner.RefusalAsync(operation, response, deadline.Token).ConfigureAwait(false);
                 }
             }, cancellation);
+        }
+
+        /// <summary>A HEAD's refusal has no body to give the server's reason: a GET of the key, refused the same way, has it.</summary>
+        private async Task<EmbedKvException> HeadRefusalAsync(string path, HttpResponseMessage head, CancellationToken cancellation)
+        {
+            string operation = "HEAD " + path;
+            try
+            {
+                EmbedKvException? refusal = await _runner.SendAsync(operation, _ => new HttpRequestMessage(HttpMethod.Get, _runner.Address(path)) { Headers = { Range = new RangeHeaderValue(0, 0) } }, RequestSafety.Unsafe, async (response, deadline) =>
+                    response.StatusCode == head.StatusCode ? await RequestRunner.RefusalAsync(operation, response, deadline.Token).ConfigureAwait(false) : null, cancellation).ConfigureAwait(false);
+                if (refusal is not null)
+                {
+                    return refusal;
+                }
+            }
+            catch (EmbedKvException)
+            {
+                // The reason is a courtesy: the HEAD's own status is the answer.
+            }
+
+            return new EmbedKvException(operation, head.StatusCode, head.ReasonPhrase ?? "no reason given");
         }
 
         private static string TimeToLiveQuery(TimeSpan? timeToLive)

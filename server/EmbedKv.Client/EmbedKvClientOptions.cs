@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 
 namespace EmbedKv.Client
 {
@@ -41,6 +42,9 @@ namespace EmbedKv.Client
         /// <summary>Keys per listing request (default 1000; the server takes 1 to 10000).</summary>
         public int ListPageSize { get; set; } = 1000;
 
+        // What a timer takes (int.MaxValue milliseconds), rounded down.
+        private static readonly TimeSpan Longest = TimeSpan.FromDays(24);
+
         /// <summary>The first thing wrong with these options, or null if they are usable.</summary>
         public string? Validate()
         {
@@ -49,14 +53,14 @@ namespace EmbedKv.Client
                 return "BaseAddress must be an absolute http or https address, not " + BaseAddress;
             }
 
-            if (Token is not null && (Token.Length == 0 || Token.AsSpan().ContainsAny(" \t\r\n")))
+            if (Token is not null && !IsToken68(Token))
             {
-                return "Token must be one word with no white space";
+                return "Token must be a bearer token: letters, digits and - . _ ~ + / then any = (RFC 6750 §2.1)";
             }
 
-            if (RequestTimeout <= TimeSpan.Zero)
+            if ((RequestTimeout <= TimeSpan.Zero || RequestTimeout > Longest) && RequestTimeout != Timeout.InfiniteTimeSpan)
             {
-                return "RequestTimeout must be positive";
+                return "RequestTimeout must be positive and at most 24 days, or Timeout.InfiniteTimeSpan for none";
             }
 
             if (WatchWait < TimeSpan.FromSeconds(1) || WatchWait > TimeSpan.FromSeconds(300))
@@ -69,12 +73,40 @@ namespace EmbedKv.Client
                 return "RetryAttempts must not be negative, and UpdateAttempts must be at least 1";
             }
 
-            if (RetryDelay <= TimeSpan.Zero || MaxRetryDelay < RetryDelay)
+            if (RetryDelay <= TimeSpan.Zero || MaxRetryDelay < RetryDelay || MaxRetryDelay > Longest)
             {
-                return "RetryDelay must be positive and MaxRetryDelay at least RetryDelay";
+                return "RetryDelay must be positive, and MaxRetryDelay at least RetryDelay and at most 24 days";
             }
 
             return ListPageSize is < 1 or > 10_000 ? "ListPageSize must be from 1 to 10000" : null;
+        }
+
+        /// <summary>A copy, so that changes to these options after a client was made do not reach it unchecked.</summary>
+        internal EmbedKvClientOptions Clone() => (EmbedKvClientOptions)MemberwiseClone();
+
+        private static bool IsToken68(string token)
+        {
+            int end = token.Length;
+            while (end > 0 && token[end - 1] == '=')
+            {
+                end--;
+            }
+
+            if (end == 0)
+            {
+                return false;
+            }
+
+            for (int i = 0; i < end; i++)
+            {
+                char c = token[i];
+                if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '~' or '+' or '/'))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
     }
 }

@@ -10,6 +10,8 @@ namespace EmbedKv.Client
     /// </summary>
     public readonly struct KvKey : IEquatable<KvKey>
     {
+        private static readonly Encoding StrictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
         private readonly byte[]? _bytes;
 
         /// <summary>A key of these bytes (copied).</summary>
@@ -32,7 +34,15 @@ namespace EmbedKv.Client
         public static implicit operator KvKey(string key)
         {
             ArgumentNullException.ThrowIfNull(key);
-            return new KvKey(Encoding.UTF8.GetBytes(key));
+            try
+            {
+                return new KvKey(StrictUtf8.GetBytes(key));
+            }
+            catch (EncoderFallbackException e)
+            {
+                // A lone surrogate would become U+FFFD, and two different strings the same key.
+                throw new ArgumentException("a string key must be valid UTF-16 (it has a lone surrogate)", nameof(key), e);
+            }
         }
 
         /// <summary>A key of these bytes (copied).</summary>

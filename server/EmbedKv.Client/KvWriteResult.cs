@@ -1,3 +1,5 @@
+using System;
+
 namespace EmbedKv.Client
 {
     /// <summary>How a write or delete ended, when the server answered it. Failures are exceptions; a condition that did not hold is not.</summary>
@@ -22,10 +24,11 @@ namespace EmbedKv.Client
     /// <summary>The outcome of a write or delete, and the key's new version when it wrote one.</summary>
     public readonly struct KvWriteResult
     {
-        internal KvWriteResult(KvWriteStatus status, KvVersion version)
+        internal KvWriteResult(KvWriteStatus status, KvVersion version, DateTimeOffset? expires = null)
         {
             Status = status;
             Version = version;
+            Expires = expires;
         }
 
         /// <summary>How it ended.</summary>
@@ -33,6 +36,9 @@ namespace EmbedKv.Client
 
         /// <summary>The version the write gave the key; <see cref="KvVersion.Absent"/> after a delete or when nothing was written.</summary>
         public KvVersion Version { get; }
+
+        /// <summary>When the value written expires, as the server stored it (whole seconds of its clock), or null if it does not.</summary>
+        public DateTimeOffset? Expires { get; }
 
         /// <summary>Whether the write or delete happened.</summary>
         public bool Succeeded => Status is KvWriteStatus.Created or KvWriteStatus.Replaced or KvWriteStatus.Deleted;

@@ -10,7 +10,7 @@ using System.Threading.Tasks;
 namespace EmbedKv.Client
 {
     /// <summary>
-    /// Sends one request of the API: the token, a deadline over the whole exchange, and tries again after a
+    /// Sends one request of the API: the token, a deadline on each try's progress, and tries again after a
     /// transient failure where the request is safe to send twice (<see cref="RequestSafety"/>), honouring a
     /// 503's Retry-After. Written here rather than taken from a resilience package because whether a retry is
     /// safe depends on the operation and its condition, which only the caller knows.
@@ -43,29 +43,30 @@ namespace EmbedKv.Client
 
         /// <summary>
         /// Sends the request <paramref name="build"/> makes (once per try) and hands the answer to
-        /// <paramref name="read"/> within the same deadline. A 503 the request may be retried after, and a
-        /// transport failure, are tried again; everything else reaches <paramref name="read"/>.
+        /// <paramref name="read"/> under the same <see cref="Deadline"/>. A transport failure or a 502, 503 or
+        /// 504 is tried again where <paramref name="safety"/> allows; everything else reaches <paramref name="read"/>.
+        /// Each try has its own deadline, so a call may take as long as all its tries and pauses together.
         /// </summary>
         public async Task<T> SendAsync<T>(
             string operation,
-            Func<HttpRequestMessage> build,
+            Func<Deadline, HttpRequestMessage> build,
             RequestSafety safety,
-            Func<HttpResponseMessage, CancellationToken, Task<T>> read,
+            Func<HttpResponseMessage, Deadline, Task<T>> read,
             CancellationToken cancellation,
             TimeSpan? timeout = null)
         {
             TimeSpan limit = timeout ?? _options.RequestTimeout;
+            bool anEarlierTryMayHaveActed = false;
             for (int attempt = 0; ; attempt++)
             {
                 bool mayRetry = safety != RequestSafety.Unsafe && attempt < _options.RetryAttempts;
                 TimeSpan? retryAfter = null;
-                using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation))
+                using (var deadline = new Deadline(limit, cancellation))
                 {
-                    deadline.CancelAfter(limit);
                     HttpResponseMessage? response = null;
                     try
                     {
-                        using HttpRequestMessage request = build();
+                        using HttpRequestMessage request = build(deadline);
                         if (_options.Token is not null)
                         {
                             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.Token);
@@ -85,7 +86,7 @@ namespace EmbedKv.Client
                     {
                         if (!mayRetry || safety != RequestSafety.Read)
                         {
-                            throw new EmbedKvException(operation, null, "no answer within " + limit.TotalSeconds + " s", new TimeoutException(e.Message, e));
+                            throw new EmbedKvException(operation, null, TimedOut(deadline.Limit), new TimeoutException(e.Message, e));
                         }
                     }
 
@@ -93,11 +94,20 @@ namespace EmbedKv.Client
                     {
                         using (response)
                         {
-                            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || !mayRetry)
+                            if (!mayRetry || !IsTransient(response.StatusCode, safety))
                             {
-                                return await ReadAsync(operation, response, read, limit, deadline.Token, cancellation).ConfigureAwait(false);
+                                if (anEarlierTryMayHaveActed && response.StatusCode == HttpStatusCode.PreconditionFailed)
+                                {
+                                    // The 503 may have come from something on the way after the server wrote (a proxy
+                                    // whose upstream reset): this 412 may be the write's own doing. Saying
+                                    // "precondition failed" could be false, and an update would apply twice.
+                                    throw new EmbedKvException(operation, null, "unknown whether the write happened: an earlier try was answered 503, and the condition no longer holds");
+                                }
+
+                                return await ReadAsync(operation, response, read, deadline, cancellation).ConfigureAwait(false);
                             }
 
+                            anEarlierTryMayHaveActed = true;
                             retryAfter = RetryAfter(response);
                         }
                     }
@@ -119,8 +129,19 @@ namespace EmbedKv.Client
             string reason = string.Empty;
             try
             {
-                byte[] body = await response.Content.ReadAsByteArrayAsync(cancellation).ConfigureAwait(false);
-                reason = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, ReasonLimit));
+                // The first line only, read no further than the limit: a refusal's body could be anything on the way.
+                byte[] start = new byte[ReasonLimit];
+                int length = 0;
+                using (Stream body = await response.Content.ReadAsStreamAsync(cancellation).ConfigureAwait(false))
+                {
+                    int read;
+                    while (length < start.Length && (read = await body.ReadAsync(start.AsMemory(length), cancellation).ConfigureAwait(false)) > 0)
+                    {
+                        length += read;
+                    }
+                }
+
+                reason = Encoding.UTF8.GetString(start, 0, length);
                 int end = reason.IndexOfAny(['\r', '\n']);
                 reason = (end >= 0 ? reason[..end] : reason).Trim();
             }
@@ -135,9 +156,8 @@ namespace EmbedKv.Client
         private static async Task<T> ReadAsync<T>(
             string operation,
             HttpResponseMessage response,
-            Func<HttpResponseMessage, CancellationToken, Task<T>> read,
-            TimeSpan limit,
-            CancellationToken deadline,
+            Func<HttpResponseMessage, Deadline, Task<T>> read,
+            Deadline deadline,
             CancellationToken cancellation)
         {
             try
@@ -146,14 +166,24 @@ namespace EmbedKv.Client
             }
             catch (OperationCanceledException e) when (!cancellation.IsCancellationRequested)
             {
-                throw new EmbedKvException(operation, null, "the answer did not arrive within " + limit.TotalSeconds + " s", new TimeoutException(e.Message, e));
+                throw new EmbedKvException(operation, null, "the answer stalled for " + deadline.Limit.TotalSeconds + " s", new TimeoutException(e.Message, e));
             }
-            catch (Exception e) when (e is HttpRequestException or IOException)
+            catch (Exception e) when (e is HttpRequestException or HttpIOException)
             {
-                // Part of the answer may have gone to the caller's stream already: not tried again.
+                // Part of the answer may have gone to the caller's stream already: not tried again. (A failure of
+                // the caller's own stream is some other IOException, and reaches the caller as it is.)
                 throw new EmbedKvException(operation, response.StatusCode, "the answer was cut short: " + e.Message, e);
             }
         }
+
+        // Reads may be sent again after any of these; a conditional write only after a 503 (a 502 or 504 says
+        // the request went on to the server, which may have acted on it).
+        private static bool IsTransient(HttpStatusCode status, RequestSafety safety)
+            => status == HttpStatusCode.ServiceUnavailable
+            || (safety == RequestSafety.Read && status is HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout);
+
+        private string TimedOut(TimeSpan limit)
+            => _http.Timeout < limit ? "no answer within the HttpClient's Timeout of " + _http.Timeout.TotalSeconds + " s" : "no answer within " + limit.TotalSeconds + " s";
 
         // SocketsHttpHandler says ConnectionError when no connection could be made: nothing was sent.
         private static bool NeverReachedTheServer(HttpRequestException e) => e.HttpRequestError == HttpRequestError.ConnectionError;

@@ -23,9 +23,13 @@ namespace EmbedKv.Client
             return version;
         }
 
-        /// <summary>Copies bytes <paramref name="first"/> to <paramref name="last"/> (or the end) of a whole value's body.</summary>
-        public static async Task CopyWindowAsync(HttpResponseMessage response, long first, long? last, Stream destination, CancellationToken cancellation)
+        /// <summary>
+        /// Copies bytes <paramref name="first"/> to <paramref name="last"/> (or the end) of a body, each chunk
+        /// extending <paramref name="deadline"/>: a large value is bounded by its progress, not its length.
+        /// </summary>
+        public static async Task CopyWindowAsync(HttpResponseMessage response, long first, long? last, Stream destination, Deadline deadline)
         {
+            CancellationToken cancellation = deadline.Token;
             Stream body = await response.Content.ReadAsStreamAsync(cancellation).ConfigureAwait(false);
             byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
             try
@@ -42,6 +46,7 @@ namespace EmbedKv.Client
                     }
 
                     at += read;
+                    deadline.Extend();
                 }
             }
             finally

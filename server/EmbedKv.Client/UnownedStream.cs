@@ -7,13 +7,19 @@ namespace EmbedKv.Client
 {
     /// <summary>
     /// The caller's stream as a request body: HttpClient disposes a request's content, and StreamContent its
-    /// stream, but the caller's stream is the caller's to close (and a retry reads it again).
+    /// stream, but the caller's stream is the caller's to close (and a retry reads it again). Reading it is
+    /// the upload's progress, which keeps the try's <see cref="Deadline"/> from running out.
     /// </summary>
     internal sealed class UnownedStream : Stream
     {
         private readonly Stream _inner;
+        private readonly Deadline _deadline;
 
-        public UnownedStream(Stream inner) => _inner = inner;
+        public UnownedStream(Stream inner, Deadline deadline)
+        {
+            _inner = inner;
+            _deadline = deadline;
+        }
 
         public override bool CanRead => true;
 
@@ -29,13 +35,23 @@ namespace EmbedKv.Client
             set => throw new NotSupportedException();
         }
 
-        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
+        // Each read is progress of the upload: the deadline counts again from it.
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-        public override int Read(Span<byte> buffer) => _inner.Read(buffer);
+        public override int Read(Span<byte> buffer)
+        {
+            _deadline.Extend();
+            return _inner.Read(buffer);
+        }
 
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _inner.ReadAsync(buffer, cancellationToken);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            _deadline.Extend();
+            return _inner.ReadAsync(buffer, cancellationToken);
+        }
 
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _inner.ReadAsync(buffer, offset, count, cancellationToken);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
         public override void Flush()
         {

@@ -66,5 +66,17 @@ namespace EmbedKv.Client.Tests
             });
             Assert.Equal(HttpStatusCode.Forbidden, watch.StatusCode);
         }
+
+        [Fact]
+        public async Task ARefusedHeadCarriesTheServersReasonToo()
+        {
+            // Found in review: a HEAD's refusal has no body, so GetInfoAsync (and every watch's start) lost the reason.
+            EmbedKvClient tenant = _server.Client(o => o.Token = Tenant);
+            EmbedKvException get = await Assert.ThrowsAsync<EmbedKvException>(() => tenant.GetAsync("tenant-b/k"));
+            EmbedKvException info = await Assert.ThrowsAsync<EmbedKvException>(() => tenant.GetInfoAsync("tenant-b/k"));
+            Assert.Equal(HttpStatusCode.Forbidden, info.StatusCode);
+            Assert.Equal(get.Reason, info.Reason);
+            Assert.StartsWith("HEAD ", info.Operation, StringComparison.Ordinal);
+        }
     }
 }

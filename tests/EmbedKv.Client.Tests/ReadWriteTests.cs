@@ -116,6 +116,37 @@ namespace EmbedKv.Client.Tests
             Assert.Throws<ArgumentException>(() => new EmbedKvClient(new System.Net.Http.HttpClient()));
             Assert.Throws<ArgumentException>(() => new EmbedKvClient(new System.Net.Http.HttpClient(), new EmbedKvClientOptions { BaseAddress = new Uri("ftp://x/") }));
             Assert.Throws<ArgumentException>(() => _server.Client(o => o.WatchWait = TimeSpan.FromSeconds(301)));
+
+            // Found in review: values a timer cannot take passed, and tokens that cannot be sent.
+            Assert.NotNull(new EmbedKvClientOptions { RequestTimeout = TimeSpan.FromDays(60) }.Validate());
+            Assert.NotNull(new EmbedKvClientOptions { MaxRetryDelay = TimeSpan.FromDays(60) }.Validate());
+            Assert.NotNull(new EmbedKvClientOptions { Token = "t\u00f6ken" }.Validate());
+            Assert.NotNull(new EmbedKvClientOptions { Token = "a,\"b\"" }.Validate());
+            Assert.NotNull(new EmbedKvClientOptions { Token = "==" }.Validate());
+            Assert.Null(new EmbedKvClientOptions { Token = "abc-._~+/XYZ09==" }.Validate());
+            Assert.Throws<ArgumentException>(() => (KvKey)"lone \ud800 surrogate");
+        }
+
+        [Fact]
+        public async Task NoRequestTimeoutMeansNone()
+        {
+            EmbedKvClient client = _server.Client(o => o.RequestTimeout = System.Threading.Timeout.InfiniteTimeSpan);
+            await client.PutAsync("k", "v");
+            Assert.Equal("v", (await client.GetAsync("k"))!.ValueAsString());
+        }
+
+        [Fact]
+        public async Task OptionsChangedAfterTheClientWasMadeDoNotReachIt()
+        {
+            var options = new EmbedKvClientOptions { BaseAddress = _server.BaseAddress };
+            var client = new EmbedKvClient(new System.Net.Http.HttpClient(), options);
+            options.BaseAddress = new Uri("http://127.0.0.1:1/");
+            options.ListPageSize = -5;
+            await client.PutAsync("k", "v");
+            await foreach (KvListedKey key in client.ListAsync())
+            {
+                Assert.Equal("k", key.Key.ToString());
+            }
         }
 
         [Fact]

@@ -1,7 +1,10 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Net;
+using System.Net.Http;
 using System.Net.Sockets;
+using System.Text;
 using System.Threading.Tasks;
 
 namespace EmbedKv.Client.Tests
@@ -113,6 +116,48 @@ namespace EmbedKv.Client.Tests
             }
 
             holders.Clear();
+        }
+
+        [Fact]
+        public async Task AConditionalWriteWhoseAnswerWasLostIsNeitherMisreportedNorAppliedTwice()
+        {
+            // Found in review: a proxy that forwarded the write, then lost its answer and said 503. The retry met
+            // the write's own version and got 412: PutAsync said nothing was written, UpdateAsync applied twice.
+            EmbedKvClient setup = _server.Client();
+            KvWriteResult old = await setup.PutAsync("cas", "old");
+            EmbedKvClient client = new EmbedKvClient(new HttpClient(new LosesFirstPutAnswer()), new EmbedKvClientOptions { BaseAddress = _server.BaseAddress, RetryDelay = TimeSpan.FromMilliseconds(10) });
+            EmbedKvException unknown = await Assert.ThrowsAsync<EmbedKvException>(() => client.PutAsync("cas", "new", KvCondition.IfVersion(old.Version)));
+            Assert.Null(unknown.StatusCode);
+            Assert.Contains("unknown whether the write happened", unknown.Reason, StringComparison.Ordinal);
+            Assert.Equal("new", (await setup.GetAsync("cas"))!.ValueAsString());
+
+            await setup.PutAsync("counter", "0");
+            EmbedKvClient updater = new EmbedKvClient(new HttpClient(new LosesFirstPutAnswer()), new EmbedKvClientOptions { BaseAddress = _server.BaseAddress, RetryDelay = TimeSpan.FromMilliseconds(10) });
+            await Assert.ThrowsAsync<EmbedKvException>(() => updater.UpdateAsync("counter", current => Encoding.ASCII.GetBytes((int.Parse(current!.ValueAsString(), CultureInfo.InvariantCulture) + 1).ToString(CultureInfo.InvariantCulture))));
+            Assert.Equal("1", (await setup.GetAsync("counter"))!.ValueAsString());
+        }
+
+        /// <summary>Forwards every request; the first PUT's real answer is dropped and replaced by 503, as an intermediary would after an upstream reset.</summary>
+        private sealed class LosesFirstPutAnswer : DelegatingHandler
+        {
+            private int _puts;
+
+            public LosesFirstPutAnswer()
+                : base(new SocketsHttpHandler())
+            {
+            }
+
+            protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, System.Threading.CancellationToken cancellationToken)
+            {
+                HttpResponseMessage real = await base.SendAsync(request, cancellationToken);
+                if (request.Method == HttpMethod.Put && System.Threading.Interlocked.Increment(ref _puts) == 1)
+                {
+                    real.Dispose();
+                    return new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { RequestMessage = request, Content = new StringContent("upstream connect error or disconnect/reset before headers\n") };
+                }
+
+                return real;
+            }
         }
     }
 }

@@ -84,5 +84,33 @@ namespace EmbedKv.Client.Tests
 
             public override bool CanSeek => false;
         }
+
+        [Fact]
+        public async Task AStreamedReadMayTakeLongerThanRequestTimeoutWhileItProgresses()
+        {
+            // Found in review: RequestTimeout bounded the whole body, so a large value could never be read.
+            EmbedKvClient client = _server.Client(o => o.RequestTimeout = TimeSpan.FromSeconds(2));
+            byte[] value = new byte[8 * 1024 * 1024];
+            new Random(3).NextBytes(value);
+            await client.PutAsync("big", value);
+            using var destination = new SlowStream(TimeSpan.FromMilliseconds(40));
+            KvValueInfo? info = await client.GetAsync("big", destination);
+            Assert.Equal(value.Length, info!.Length);
+            Assert.Equal(value, destination.ToArray());
+        }
+
+        /// <summary>A destination that takes a while per write, as a slow disk or consumer.</summary>
+        private sealed class SlowStream : MemoryStream
+        {
+            private readonly TimeSpan _pause;
+
+            public SlowStream(TimeSpan pause) => _pause = pause;
+
+            public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, System.Threading.CancellationToken cancellationToken = default)
+            {
+                await Task.Delay(_pause, cancellationToken);
+                await base.WriteAsync(buffer, cancellationToken);
+            }
+        }
     }
 }

@@ -81,5 +81,17 @@ namespace EmbedKv.Client.Tests
         }
 
         private static int Count(KvEntry? entry) => entry is null ? 0 : int.Parse(entry.ValueAsString(), CultureInfo.InvariantCulture);
+
+        [Fact]
+        public async Task AnUpdateReturnsTheExpiryTheServerStored()
+        {
+            // Found in review: it returned the client's clock plus the unrounded TTL.
+            EmbedKvClient client = _server.Client();
+            KvEntry updated = await client.UpdateAsync("leased", _ => "v"u8.ToArray(), TimeSpan.FromSeconds(100.25));
+            KvEntry read = (await client.GetAsync("leased"))!;
+            Assert.Equal(read.Version, updated.Version);
+            Assert.NotNull(read.Expires);
+            Assert.Equal(read.Expires, updated.Expires);
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -73,6 +74,58 @@ namespace EmbedKv.Client.Tests
         {
             Assert.True(await watch.MoveNextAsync().AsTask().WaitAsync(Patience));
             return watch.Current;
+        }
+
+        [Fact]
+        public async Task AWatchFromAVersionWhoseKeyWasDeletedSinceReportsAbsentAtOnce()
+        {
+            // Found in review: with only If-None-Match, the server held the absent key's 404 for the whole wait.
+            EmbedKvClient client = _server.Client(o => o.WatchWait = TimeSpan.FromSeconds(30));
+            KvWriteResult written = await client.PutAsync("gone", "v");
+            Assert.Equal(KvWriteStatus.Deleted, (await client.DeleteAsync("gone")).Status);
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await using IAsyncEnumerator<KvVersion> watch = client.WatchAsync("gone", written.Version, stop.Token).GetAsyncEnumerator();
+            Assert.True(await watch.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5)), "the deletion was not reported within 5 s");
+            Assert.True(watch.Current.IsAbsent);
+        }
+
+        [Fact]
+        public async Task AWatchAnsweredWithoutAWaitDoesNotSpin()
+        {
+            // A proxy that drops Prefer: every long-poll comes back at once, unchanged.
+            EmbedKvClient setup = _server.Client();
+            KvWriteResult written = await setup.PutAsync("still", "v");
+            var sent = new DropsPrefer();
+            var client = new EmbedKvClient(new HttpClient(sent), new EmbedKvClientOptions { BaseAddress = _server.BaseAddress });
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+            {
+                await foreach (KvVersion version in client.WatchAsync("still", written.Version, stop.Token))
+                {
+                    Assert.Fail("reported " + version + " for a key that did not change");
+                }
+            });
+            Assert.InRange(sent.Sent, 2, 30); // it asked again, with pauses (it sent thousands before the fix)
+        }
+
+        /// <summary>Removes Prefer, as a proxy that does not pass it on, and counts requests.</summary>
+        private sealed class DropsPrefer : DelegatingHandler
+        {
+            private int _sent;
+
+            public DropsPrefer()
+                : base(new SocketsHttpHandler())
+            {
+            }
+
+            public int Sent => Volatile.Read(ref _sent);
+
+            protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+            {
+                Interlocked.Increment(ref _sent);
+                request.Headers.Remove("Prefer");
+                return base.SendAsync(request, cancellationToken);
+            }
         }
     }
 }

@@ -258,7 +258,7 @@ namespace EmbedKv.Server.Kv
             }
         }
 
-        /// <summary>The store finished this connection's write: its answer, with the new version as ETag.</summary>
+        /// <summary>The store finished this connection's write: its answer, with the new version as ETag (and its Expires, if it has a ttl).</summary>
         public void OnStored(WriteOutcome outcome, ulong version)
         {
             if (_admin.Answer())
@@ -271,10 +271,12 @@ namespace EmbedKv.Server.Kv
             {
                 case WriteOutcome.Created:
                     fields.ETag(version);
+                    fields.Expires(_expires); // the expiry as stored (its clock, whole seconds), so a writer need not read it back
                     _responses.Head(201, 0, octetStream: false, fields.Written);
                     break;
                 case WriteOutcome.Replaced:
                     fields.ETag(version);
+                    fields.Expires(_expires);
                     _responses.Head(204, -1, octetStream: false, fields.Written);
                     break;
                 case WriteOutcome.Deleted:

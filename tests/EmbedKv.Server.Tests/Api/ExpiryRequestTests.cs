@@ -14,9 +14,10 @@ namespace EmbedKv.Server.Tests.Api
             using TestServer server = TestServer.Start();
             using RawConnection c = server.Connect();
             DateTimeOffset before = DateTimeOffset.UtcNow;
-            Exchange(c, Requests.Put("/k?ttl=2", "brief"), 201);
+            RawResponse written = Exchange(c, Requests.Put("/k?ttl=2", "brief"), 201);
             RawResponse read = Exchange(c, Requests.Get("/k"), 200);
             DateTimeOffset expires = DateTimeOffset.ParseExact(read.Header("Expires")!, "r", CultureInfo.InvariantCulture);
+            Assert.Equal(read.Header("Expires"), written.Header("Expires")); // the write says what it stored
             Assert.InRange(expires, before.AddSeconds(1), before.AddSeconds(4));
             Assert.NotNull(Exchange(c, Requests.Head("/k"), 200, toHead: true).Header("Expires"));
 
@@ -37,7 +38,8 @@ namespace EmbedKv.Server.Tests.Api
             using RawConnection c = server.Connect();
             Exchange(c, Requests.Put("/k?ttl=600", "brief"), 201);
             Assert.NotNull(Exchange(c, Requests.Get("/k"), 200).Header("Expires"));
-            Exchange(c, Requests.Put("/k", "forever", method: "POST"), 204);
+            Assert.NotNull(Exchange(c, Requests.Put("/k?ttl=600", "still brief"), 204).Header("Expires"));
+            Assert.Null(Exchange(c, Requests.Put("/k", "forever", method: "POST"), 204).Header("Expires"));
             Assert.Null(Exchange(c, Requests.Get("/k"), 200).Header("Expires"));
         }
 
