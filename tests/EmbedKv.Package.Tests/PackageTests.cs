@@ -12,10 +12,11 @@ using Xunit.Abstractions;
 namespace EmbedKv.Package.Tests
 {
     /// <summary>
-    /// The EmbedKv package as a user meets it: what the .nupkg holds, and a fresh console project outside the
-    /// repository that references it from a folder feed, first to serve keys (step 1), then to call a syscall
-    /// stub the package's generator made from the project's own syscalls.json (step 2). The consumer's files
-    /// are in Consumer/Step1 and Consumer/Step2; every build must be free of warnings.
+    /// The EmbedKv and EmbedKv.Client packages as a user meets them: what each .nupkg holds, and a fresh console
+    /// project outside the repository that references them from a folder feed, first to serve keys (step 1),
+    /// then to call a syscall stub the package's generator made from the project's own syscalls.json (step 2),
+    /// then to talk to its server through the client package (step 3). The consumer's files are in
+    /// Consumer/Step1 to Consumer/Step3; every build must be free of warnings.
     /// </summary>
     public sealed class PackageTests : IClassFixture<PackedPackage>
     {
@@ -63,9 +64,42 @@ namespace EmbedKv.Package.Tests
         }
 
         [Fact]
-        public void FreshConsoleProjectServesKeysThenCallsAStubGeneratedFromItsOwnSyscallTable()
+        public void ClientPackageHoldsItsAssemblyWithDocsReadmeAndLicenseAndDependsOnNoEmbedKvPackage()
+        {
+            using ZipArchive zip = ZipFile.OpenRead(_package.AssertClientPacked());
+            _output.WriteLine(_package.ClientPack.CommandLine + ": " + Seconds(_package.ClientPack));
+            var entries = zip.Entries.Select(e => e.FullName).ToHashSet(StringComparer.Ordinal);
+            string listing = string.Join(", ", entries.OrderBy(e => e, StringComparer.Ordinal));
+            foreach (string expected in new[] { "lib/net10.0/EmbedKv.Client.dll", "lib/net10.0/EmbedKv.Client.xml", "README.md", "LICENSE" })
+            {
+                Assert.True(entries.Contains(expected), expected + " is missing; the package holds " + listing);
+            }
+
+            // The client does not carry the server: no assembly of the EmbedKv package travels with it.
+            Assert.Equal(new[] { "lib/net10.0/EmbedKv.Client.dll" }, entries.Where(e => e.EndsWith(".dll", StringComparison.Ordinal)));
+            Assert.Equal(File.ReadAllText(Path.Combine(_package.RepositoryRoot, "README.md")), ReadEntry(zip, "README.md"));
+            Assert.Equal(File.ReadAllText(Path.Combine(_package.RepositoryRoot, "LICENSE")), ReadEntry(zip, "LICENSE"));
+
+            XElement metadata = XElement.Parse(ReadEntry(zip, "EmbedKv.Client.nuspec")).Elements().Single(e => e.Name.LocalName == "metadata");
+            Assert.Equal("EmbedKv.Client", Metadata(metadata, "id").Value);
+            Assert.Equal(_package.Version, Metadata(metadata, "version").Value);
+            Assert.Equal("MIT", Metadata(metadata, "license").Value);
+            Assert.Equal("expression", (string?)Metadata(metadata, "license").Attribute("type"));
+            Assert.Equal("README.md", Metadata(metadata, "readme").Value);
+
+            // HttpClientFactory and configuration binding, nothing else; above all no EmbedKv package.
+            XElement group = Assert.Single(Metadata(metadata, "dependencies").Elements());
+            Assert.Equal("net10.0", (string?)group.Attribute("targetFramework"));
+            Assert.Equal(
+                new[] { "Microsoft.Extensions.Http", "Microsoft.Extensions.Options.ConfigurationExtensions" },
+                group.Elements().Select(e => (string?)e.Attribute("id")).OrderBy(id => id, StringComparer.Ordinal));
+        }
+
+        [Fact]
+        public void FreshConsoleProjectServesKeysCallsAStubFromItsOwnSyscallTableThenUsesTheClientPackage()
         {
             _package.AssertPacked();
+            _package.AssertClientPacked();
             string consumer = Path.Combine(_package.Root, "Consumer");
             Directory.CreateDirectory(consumer);
             AssertNoBuildCustomizationApplies(consumer);
@@ -88,13 +122,29 @@ namespace EmbedKv.Package.Tests
                 "uname 0 Linux",
                 "stub from Consumer, table version 1");
 
-            // Step 3: the README's embedding example, exactly as written, is a whole program that runs.
-            File.WriteAllText(Path.Combine(consumer, "Program.cs"), ReadmeExample("## Embedding"));
+            // Step 3: add the EmbedKv.Client package; serve with data in a temporary directory and use the server
+            // through EmbedKvClient, registered with services.AddEmbedKvClient(configuration).
+            CopyStep("Step3", consumer);
             Build(consumer);
             string thirdRun = Path.Combine(_package.Root, "run3");
-            string line = Assert.Single(Run(consumer, thirdRun).StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            AssertPrints(
+                Run(consumer, thirdRun),
+                "PUT Created",
+                "GET hello from the client package, the version written",
+                "PUT if that version Replaced, then PreconditionFailed",
+                "UPDATE x8 counter 8",
+                "LIST fruit/apple:5 fruit/banana:6 fruit/cherry:6",
+                "DELETE Deleted, then GET absent",
+                "data was in the temporary directory");
+            Assert.False(Directory.Exists(Path.Combine(thirdRun, "embedkv-data")), "the data directory was the temporary one, not ./embedkv-data");
+
+            // Step 4: the README's embedding example, exactly as written, is a whole program that runs.
+            File.WriteAllText(Path.Combine(consumer, "Program.cs"), ReadmeExample("## Embedding"));
+            Build(consumer);
+            string fourthRun = Path.Combine(_package.Root, "run4");
+            string line = Assert.Single(Run(consumer, fourthRun).StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.Matches(@"^serving on http://127\.0\.0\.1:[0-9]+/ with 0 keys$", line);
-            Assert.True(Directory.Exists(Path.Combine(thirdRun, "data")), "the example keeps its data in ./data");
+            Assert.True(Directory.Exists(Path.Combine(fourthRun, "data")), "the example keeps its data in ./data");
         }
 
         /// <summary>The first C# block after <paramref name="heading"/> in the repository's README.</summary>
@@ -132,7 +182,7 @@ namespace EmbedKv.Package.Tests
         /// <summary>The temporary feed, added to whatever feeds the machine's own NuGet configuration names.</summary>
         private static string NuGetConfig(string feed)
             => "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-               + "<!-- Written by tests/EmbedKv.Package.Tests: the freshly packed EmbedKv, beside the machine's own feeds. -->\n"
+               + "<!-- Written by tests/EmbedKv.Package.Tests: the freshly packed EmbedKv packages, beside the machine's own feeds. -->\n"
                + "<configuration>\n  <packageSources>\n"
                + "    <add key=\"embedkv-test\" value=\"" + SecurityElement.Escape(feed) + "\" />\n"
                + "  </packageSources>\n</configuration>\n";

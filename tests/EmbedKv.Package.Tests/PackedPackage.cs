@@ -1,16 +1,18 @@
 using System;
 using System.Globalization;
 using System.IO;
+using System.Threading.Tasks;
 using EmbedKv.Package.Tests.Infrastructure;
 
 namespace EmbedKv.Package.Tests
 {
     /// <summary>
-    /// The EmbedKv package, packed once for the tests with the documented command (docs/package.md) into a
-    /// feed folder under a fresh temporary directory. Its version is unique (0.0.0-test.&lt;UTC time&gt;) and the
-    /// consumer restores into its own empty NuGet cache, so no package cached by an earlier run can stand in
-    /// for it. Build output goes to the temporary directory as well (--artifacts-path): the pack writes nothing
-    /// into the repository, so it cannot disturb a build or test run there.
+    /// The EmbedKv and EmbedKv.Client packages, packed once for the tests with the documented commands
+    /// (docs/package.md) into one feed folder under a fresh temporary directory. Their version is unique
+    /// (0.0.0-test.&lt;UTC time&gt;) and the consumer restores into its own empty NuGet cache, so no package cached
+    /// by an earlier run can stand in for them. Build output goes to the temporary directory as well
+    /// (--artifacts-path): the packs write nothing into the repository, so they cannot disturb a build or test
+    /// run there.
     /// </summary>
     public sealed class PackedPackage : IDisposable
     {
@@ -25,14 +27,11 @@ namespace EmbedKv.Package.Tests
             Directory.CreateDirectory(Feed);
             Version = "0.0.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
 
-            // Run from the repository root, so that its global.json chooses the SDK, as for a developer there.
-            Pack = DotnetCli.Run(
-                RepositoryRoot,
-                BuildTimeout,
-                null,
-                "pack", Path.Combine(RepositoryRoot, "server", "EmbedKv.Server"), "-c", "Release", "-o", Feed,
-                "-p:Version=" + Version, "--artifacts-path", Path.Combine(Root, "artifacts"),
-                "-warnaserror", "-tl:off", "--disable-build-servers");
+            // The two packs share no project, so they can run side by side: the client's is small, and beside the
+            // server's it costs the test little time.
+            Task<CommandResult> clientPack = Task.Run(() => PackProject("EmbedKv.Client"));
+            Pack = PackProject("EmbedKv.Server");
+            ClientPack = clientPack.GetAwaiter().GetResult();
         }
 
         public string RepositoryRoot { get; }
@@ -45,17 +44,19 @@ namespace EmbedKv.Package.Tests
 
         public string Version { get; }
 
+        /// <summary>The pack of server/EmbedKv.Server: the EmbedKv package.</summary>
         internal CommandResult Pack { get; }
 
-        /// <summary>Fails the calling test, with the pack's output, unless the pack made the package without warnings.</summary>
+        /// <summary>The pack of server/EmbedKv.Client: the EmbedKv.Client package.</summary>
+        internal CommandResult ClientPack { get; }
+
+        /// <summary>Fails the calling test, with the pack's output, unless the pack made the EmbedKv package without warnings.</summary>
         /// <returns>The .nupkg file.</returns>
-        public string AssertPacked()
-        {
-            Pack.AssertBuiltWithoutWarnings();
-            string file = Path.Combine(Feed, "EmbedKv." + Version + ".nupkg");
-            Assert.True(File.Exists(file), "no " + file + " after " + Pack);
-            return file;
-        }
+        public string AssertPacked() => AssertPacked(Pack, "EmbedKv");
+
+        /// <summary>As <see cref="AssertPacked()"/>, for the EmbedKv.Client package.</summary>
+        /// <returns>The .nupkg file.</returns>
+        public string AssertClientPacked() => AssertPacked(ClientPack, "EmbedKv.Client");
 
         public void Dispose()
         {
@@ -67,6 +68,26 @@ namespace EmbedKv.Package.Tests
             {
                 // A child process may still be going away; /tmp is cleaned eventually.
             }
+        }
+
+        private CommandResult PackProject(string project)
+        {
+            // Run from the repository root, so that its global.json chooses the SDK, as for a developer there.
+            return DotnetCli.Run(
+                RepositoryRoot,
+                BuildTimeout,
+                null,
+                "pack", Path.Combine(RepositoryRoot, "server", project), "-c", "Release", "-o", Feed,
+                "-p:Version=" + Version, "--artifacts-path", Path.Combine(Root, "artifacts"),
+                "-warnaserror", "-tl:off", "--disable-build-servers");
+        }
+
+        private string AssertPacked(CommandResult pack, string id)
+        {
+            pack.AssertBuiltWithoutWarnings();
+            string file = Path.Combine(Feed, id + "." + Version + ".nupkg");
+            Assert.True(File.Exists(file), "no " + file + " after " + pack);
+            return file;
         }
 
         private static string FindRepositoryRoot()
