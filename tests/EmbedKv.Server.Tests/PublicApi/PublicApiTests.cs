@@ -9,7 +9,7 @@ namespace EmbedKv.Server.Tests.PublicApi
 {
     /// <summary>
     /// The public surface of each shipped assembly (EmbedKv.Server and EmbedKv.Runtime in the EmbedKv
-    /// package, EmbedKv.Extensions.Hosting in its own) is checked in as PublicApi/&lt;assembly&gt;.verified.txt,
+    /// package, EmbedKv.Extensions.Hosting and EmbedKv.Client in their own) is checked in as PublicApi/&lt;assembly&gt;.verified.txt,
     /// so that every change to it shows in review. A change writes &lt;assembly&gt;.received.txt beside it
     /// and fails; if the change is meant, accept it with <see cref="AcceptCommand"/> and commit the diff.
     /// </summary>
@@ -24,6 +24,7 @@ namespace EmbedKv.Server.Tests.PublicApi
         [InlineData("EmbedKv.Server")]
         [InlineData("EmbedKv.Runtime")]
         [InlineData("EmbedKv.Extensions.Hosting")]
+        [InlineData("EmbedKv.Client")]
         public void ThePublicSurfaceIsTheVerifiedOne(string assembly)
         {
             // By name, not through one of its types: a type that moves must not break the test, only change the listing.
