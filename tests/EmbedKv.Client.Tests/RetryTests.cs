@@ -93,19 +93,34 @@ namespace EmbedKv.Client.Tests
             options.MaxRetryDelay = TimeSpan.FromMilliseconds(200);
         }
 
+        /// <summary>
+        /// Opens connections until the server refuses one with its 503: then the cap is full, whatever else
+        /// (a client's pooled keep-alive connection) holds a place, and every new connection is refused.
+        /// </summary>
         private List<Socket> HoldEveryConnection()
         {
             var holders = new List<Socket>();
-            for (int i = 0; i < Cap; i++)
+            for (int i = 0; i < Cap * 2; i++)
             {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 10_000 };
+                int open = _server.Server.OpenConnections;
                 socket.Connect(IPAddress.Loopback, _server.Server.Port);
+                System.Threading.SpinWait.SpinUntil(() => _server.Server.OpenConnections > open || socket.Poll(0, SelectMode.SelectRead), TimeSpan.FromSeconds(10));
+                if (socket.Poll(0, SelectMode.SelectRead))
+                {
+                    // Refused: the 503 is waiting to be read.
+                    byte[] answer = new byte[64];
+                    int read = socket.Receive(answer);
+                    socket.Dispose();
+                    Assert.StartsWith("HTTP/1.1 503", System.Text.Encoding.ASCII.GetString(answer, 0, read), StringComparison.Ordinal);
+                    return holders;
+                }
+
                 holders.Add(socket);
             }
 
-            // The cap counts connections the server has accepted: wait until it has them all.
-            System.Threading.SpinWait.SpinUntil(() => _server.Server.OpenConnections >= Cap, TimeSpan.FromSeconds(10));
-            return holders;
+            Release(holders);
+            throw new InvalidOperationException("the server never refused a connection past its cap of " + Cap);
         }
 
         private static void Release(List<Socket> holders)
