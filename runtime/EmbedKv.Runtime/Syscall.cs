@@ -41,7 +41,7 @@ namespace EmbedKv.Runtime
         /// <summary>
         /// Runs a blocking call, repeating it while it fails with EINTR, and checks the result. The
         /// .NET runtime interrupts threads with signals (to suspend them for the GC, for example) and a
-        /// blocking call returns EINTR when that happens; epoll_wait does so even under SA_RESTART.
+        /// blocking call returns EINTR when that happens; epoll_pwait does so even under SA_RESTART.
         /// </summary>
         /// <typeparam name="TState">The arguments the call needs (a tuple, say): passed, not captured, so nothing is allocated.</typeparam>
         /// <param name="syscall">The syscall's name, for the error.</param>

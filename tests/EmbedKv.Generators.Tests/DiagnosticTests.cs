@@ -113,6 +113,61 @@ namespace EmbedKv.Generators.Tests
                 { "version": 1,
                   "syscalls": [], "stubReturn": true }
                 """,
+            ["EKV006-DuplicateNumberOnOneArchitecture"] = $$"""
+                { "version": 1, "architectures": ["x86_64", "aarch64"],
+                  "syscalls": [
+                    { "name": "read", "numbers": { "x86_64": 0, "aarch64": 63 }, "blocking": true, {{Man}}, "args": [] },
+                    { "name": "write", "numbers": { "x86_64": 1, "aarch64": 63 }, "blocking": true, {{Man}}, "args": [] } ] }
+                """,
+            ["EKV007-Aarch64NumberOutOfRange"] = $$"""
+                { "version": 1, "architectures": ["x86_64", "aarch64"],
+                  "syscalls": [
+                    { "name": "read", "numbers": { "x86_64": 0, "aarch64": 1024 }, "blocking": true, {{Man}}, "args": [] },
+                    { "name": "write", "numbers": { "x86_64": 512, "aarch64": -1 }, "blocking": true, {{Man}}, "args": [] } ] }
+                """,
+            ["EKV009-BadArchitectureEntries"] = $$"""
+                { "version": 1, "architectures": ["x86_64", "aarch64"],
+                  "structs": [
+                    { "name": "E", "pack": { "x86_64": 3, "aarch64": 0 }, "fields": { "x86_64": [], "aarch64": 7 } } ],
+                  "constants": [
+                    { "group": "G", "type": "int", "values": [
+                      { "name": "A", "value": { "x86_64": 1, "aarch64": "one" } },
+                      { "name": "B", "value": { "x86_64": 1, "aarch64": "0x80000000" } } ] } ],
+                  "syscalls": [
+                    { "name": "read", "numbers": { "x86_64": 0, "aarch64": "absent" }, "blocking": true, {{Man}}, "args": [] },
+                    { "name": "write", "numbers": { "x86_64": 1, "aarch64": 1.5 }, "blocking": true, {{Man}}, "args": [] },
+                    { "name": "close", "number": 3, "numbers": { "x86_64": 3, "aarch64": 57 }, "blocking": true, {{Man}}, "args": [] },
+                    { "name": "open", "numbers": 2, "blocking": true, {{Man}}, "args": [] } ] }
+                """,
+            ["EKV009-ArchitecturesWithoutX86_64"] = """
+                { "version": 1, "architectures": ["aarch64", 64],
+                  "syscalls": [] }
+                """,
+            ["EKV012-UnknownArchitecture"] = $$"""
+                { "version": 1, "architectures": ["x86_64", "arm64", "aarch64", "aarch64"],
+                  "syscalls": [
+                    { "name": "read", "numbers": { "x86_64": 0, "aarch64": 63, "riscv64": 63 }, "blocking": true, {{Man}}, "args": [] } ] }
+                """,
+            ["EKV012-ArchitectureNotDeclared"] = $$"""
+                { "version": 1,
+                  "constants": [ { "group": "G", "type": "int", "values": [ { "name": "A", "value": { "x86_64": 1, "aarch64": 2 } } ] } ],
+                  "syscalls": [
+                    { "name": "read", "numbers": { "x86_64": 0, "aarch64": 63 }, "blocking": true, {{Man}}, "args": [] } ] }
+                """,
+            ["EKV013-NoNumberOnAnArchitecture"] = $$"""
+                { "version": 1, "architectures": ["x86_64", "aarch64"],
+                  "syscalls": [
+                    { "name": "epoll_wait", "numbers": { "x86_64": 232 }, "blocking": true, {{Man}}, "args": [] },
+                    { "name": "read", "number": 0, "blocking": true, {{Man}}, "args": [] },
+                    { "name": "epoll_pwait", "numbers": { "x86_64": 281, "aarch64": 22 }, "blocking": true, {{Man}}, "args": [] } ] }
+                """,
+            ["EKV013-NoValueOrLayoutOnAnArchitecture"] = """
+                { "version": 1, "architectures": ["x86_64", "aarch64"],
+                  "structs": [
+                    { "name": "Stat", "pack": { "x86_64": 0 }, "fields": { "x86_64": [ { "name": "Dev", "type": "ulong" } ] } } ],
+                  "constants": [ { "group": "OpenFlags", "type": "int", "values": [ { "name": "O_DIRECTORY", "value": { "x86_64": "0o200000" } } ] } ],
+                  "syscalls": [] }
+                """,
         };
 
         [Theory]

@@ -21,6 +21,10 @@ namespace EmbedKv.Generators.Tests
             => MatchEveryFile(File.ReadAllText(Path.Combine(RepositoryPaths.TestProject, "Tables", "jump-ending.json")), "JumpEnding");
 
         [Fact]
+        public void TwoArchitectures()
+            => MatchEveryFile(File.ReadAllText(Path.Combine(RepositoryPaths.TestProject, "Tables", "two-architectures.json")), "TwoArchitectures");
+
+        [Fact]
         public void StubReturnDefaultsToRet()
         {
             const string Table = """

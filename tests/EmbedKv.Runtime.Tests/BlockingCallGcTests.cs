@@ -17,7 +17,7 @@ namespace EmbedKv.Runtime.Tests
         private static readonly TimeSpan WriteDelay = TimeSpan.FromSeconds(4);
 
         [Fact]
-        public void BlockingEpollWaitDoesNotStallTheGarbageCollector()
+        public void BlockingEpollPwaitDoesNotStallTheGarbageCollector()
         {
             using var pipe = new DelayedPipe(WriteDelay);
             using FileDescriptor epoll = FileDescriptor.FromResult(Sys.EpollCreate1(Sys.EPOLL_CLOEXEC), "epoll_create1");
@@ -32,7 +32,7 @@ namespace EmbedKv.Runtime.Tests
             nint result = BlockWhileCollecting(() =>
             {
                 EpollEvent ready;
-                nint r = Sys.EpollWait(epfd, &ready, 1, 30_000);
+                nint r = Sys.EpollPwait(epfd, &ready, 1, 30_000, null, 8); // 8: the kernel's sigset_t size
                 data = ready.Data;
                 return r;
             });

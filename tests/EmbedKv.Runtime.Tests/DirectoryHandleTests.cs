@@ -190,7 +190,7 @@ namespace EmbedKv.Runtime.Tests
         {
             using var directory = DirectoryHandle.Open(_root);
             var error = Assert.Throws<SyscallException>(() => directory.Rename("from", "to"));
-            Assert.Equal("renameat " + _root + "/from -> " + _root + "/to: ENOENT (No such file or directory)", error.Message);
+            Assert.Equal("renameat2 " + _root + "/from -> " + _root + "/to: ENOENT (No such file or directory)", error.Message);
         }
 
         [Fact]

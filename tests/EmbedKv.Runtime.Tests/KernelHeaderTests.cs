@@ -13,16 +13,28 @@ using System.Threading.Tasks;
 namespace EmbedKv.Runtime.Tests
 {
     /// <summary>
-    /// Checks syscalls.json against the machine's kernel and libc headers: syscall numbers against
+    /// Checks syscalls.json against kernel and libc headers. x86_64: syscall numbers against
     /// asm/unistd_64.h, and constants, errno messages, struct sizes and field offsets against what gcc
-    /// computes from the headers the table names. A wrong number in the table is not a compile error
-    /// anywhere else; it is a wrong syscall at run time, so these checks fail loudly instead of skipping
-    /// when the tools are missing.
+    /// computes from the headers the table names. aarch64: the same numbers, constants, sizes and
+    /// offsets as the arm64 cross compiler computes them from the arm64 headers, read from its assembly
+    /// output since an arm64 program cannot run here. A wrong number in the table is not a compile
+    /// error anywhere else; it is a wrong syscall at run time, so these checks fail loudly instead of
+    /// skipping when the tools are missing.
     /// </summary>
     public sealed class KernelHeaderTests
     {
         private const string InstallHint =
             "Install gcc and linux-libc-dev (e.g. `apt-get install gcc linux-libc-dev`; .ci/run installs them).";
+
+        private const string CrossInstallHint =
+            "Install the arm64 cross compiler and headers (e.g. `apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross " +
+            "linux-libc-dev-arm64-cross`; .ci/run installs them).";
+
+        private const string CrossCompiler = "aarch64-linux-gnu-gcc";
+
+        private const string X86_64 = "x86_64";
+
+        private const string Aarch64 = "aarch64";
 
         private static readonly string[] UnistdHeaderCandidates =
         {
@@ -45,18 +57,7 @@ namespace EmbedKv.Runtime.Tests
             Table table = Table.Load();
 
             var mismatches = new List<string>();
-            foreach (SyscallEntry call in table.Syscalls)
-            {
-                if (!kernel.TryGetValue(call.Name, out long number))
-                {
-                    mismatches.Add($"{call.Name}: table {call.Number}, but {header} has no __NR_{call.Name}");
-                }
-                else if (number != call.Number)
-                {
-                    mismatches.Add($"{call.Name}: table {call.Number}, header {number}");
-                }
-            }
-
+            CompareNumbers(table, X86_64, kernel, header, mismatches);
             FailIfAny(mismatches, $"syscall numbers in syscalls.json that differ from {header}");
         }
 
@@ -73,13 +74,66 @@ namespace EmbedKv.Runtime.Tests
             Dictionary<string, string> measured = CompileAndRunProbe(gcc, BuildProbeSource(table));
 
             var mismatches = new List<string>();
-            CompareConstants(table, measured, mismatches);
-            CompareStructs(table, measured, mismatches);
+            CompareConstants(table, X86_64, measured, mismatches);
+            CompareStructs(table, X86_64, measured, mismatches);
 
             FailIfAny(mismatches, "entries in syscalls.json that differ from the system headers");
         }
 
+        // Without it the arm64 checks below would pass on an empty set.
+        [Fact]
+        public void TableDeclaresAarch64() => Assert.Contains(Aarch64, Table.Load().Architectures);
+
+        [Fact]
+        public void Aarch64NumbersConstantsAndStructLayoutsMatchArm64Headers()
+        {
+            Table table = Table.Load();
+            string? gcc = FindOnPath(CrossCompiler);
+            if (gcc is null)
+            {
+                Assert.Fail($"{CrossCompiler} not found on PATH; it is needed to read the arm64 headers. {CrossInstallHint}");
+            }
+
+            Dictionary<string, string> measured = CompileCrossProbe(gcc, BuildCrossProbeSource(table));
+
+            var kernel = measured.Where(m => m.Key.StartsWith("nr:", StringComparison.Ordinal))
+                .ToDictionary(m => m.Key[3..], m => long.Parse(m.Value, CultureInfo.InvariantCulture), StringComparer.Ordinal);
+            var mismatches = new List<string>();
+            CompareNumbers(table, Aarch64, kernel, "the arm64 asm/unistd.h", mismatches);
+            CompareConstants(table, Aarch64, measured, mismatches);
+            CompareStructs(table, Aarch64, measured, mismatches);
+
+            FailIfAny(mismatches, $"aarch64 entries in syscalls.json that differ from the arm64 headers ({CrossCompiler})");
+        }
+
         // ---- syscall numbers ----------------------------------------------------------------------
+
+        /// <summary>A number must match the header's; a call the table marks missing must be absent from it.</summary>
+        private static void CompareNumbers(Table table, string architecture, Dictionary<string, long> kernel, string header, List<string> mismatches)
+        {
+            foreach (SyscallEntry call in table.Syscalls)
+            {
+                if (!call.Numbers.TryGetValue(architecture, out long? number))
+                {
+                    mismatches.Add($"{call.Name}: the table gives no {architecture} number and does not mark it missing");
+                }
+                else if (!kernel.TryGetValue(call.Name, out long actual))
+                {
+                    if (number is not null)
+                    {
+                        mismatches.Add($"{call.Name}: table {number}, but {header} has no __NR_{call.Name}");
+                    }
+                }
+                else if (number is null)
+                {
+                    mismatches.Add($"{call.Name}: the table marks it missing on {architecture}, but {header} has __NR_{call.Name} {actual}");
+                }
+                else if (actual != number)
+                {
+                    mismatches.Add($"{call.Name}: table {number}, header {actual}");
+                }
+            }
+        }
 
         private static Dictionary<string, long> ParseUnistd(string text)
         {
@@ -134,7 +188,7 @@ namespace EmbedKv.Runtime.Tests
             foreach (StructEntry s in table.Structs.Where(s => s.C is not null))
             {
                 c.AppendLine($"    printf(\"sizeof:%s %zu\\n\", \"{s.Name}\", sizeof({s.C}));");
-                foreach (FieldEntry f in s.Fields.Where(f => f.C is not null))
+                foreach (FieldEntry f in s.Layouts[X86_64].Fields.Where(f => f.C is not null))
                 {
                     string key = $"{s.Name}.{f.Name}";
                     c.AppendLine($"    printf(\"offsetof:%s %zu\\n\", \"{key}\", offsetof({s.C}, {f.C}));");
@@ -145,6 +199,93 @@ namespace EmbedKv.Runtime.Tests
             c.AppendLine("    return 0;");
             c.AppendLine("}");
             return c.ToString();
+        }
+
+        /// <summary>
+        /// The arm64 probe: the same questions as <see cref="BuildProbeSource"/> plus every syscall
+        /// number, each answered by the compiler as an immediate in an <c>.ascii</c> directive of its
+        /// assembly output (the kernel's asm-offsets technique), so nothing arm64 has to run. A value is
+        /// printed as two 32-bit halves and its C type's signedness, since an assembler immediate is a
+        /// signed 64-bit number. strerror's messages are glibc's text, not the kernel's, and the same
+        /// for every architecture, so they are checked only by the x86_64 probe.
+        /// </summary>
+        private static string BuildCrossProbeSource(Table table)
+        {
+            var c = new StringBuilder();
+            c.AppendLine("#define _GNU_SOURCE");
+            foreach (string header in new[] { "stddef.h", "asm/unistd.h" }.Concat(table.Headers).Distinct())
+            {
+                c.AppendLine($"#include <{header}>");
+            }
+
+            c.AppendLine("""
+                #define PROBE(key, v) __asm__ volatile("\n.ascii \"@probe " key " %c0 %c1 %c2\"" : : \
+                    "i"((int)((unsigned long long)(v) >> 32)), "i"((int)(unsigned int)(unsigned long long)(v)), \
+                    "i"((__typeof__(v))-1 < 0))
+                """);
+            c.AppendLine("void probe(void)");
+            c.AppendLine("{");
+            foreach (SyscallEntry call in table.Syscalls)
+            {
+                c.AppendLine($"#ifdef __NR_{call.Name}");
+                c.AppendLine($"    PROBE(\"nr:{call.Name}\", __NR_{call.Name});");
+                c.AppendLine("#endif");
+            }
+
+            foreach (ConstantEntry constant in table.Constants)
+            {
+                c.AppendLine($"    PROBE(\"const:{constant.Name}\", {constant.Name});");
+            }
+
+            foreach (StructEntry s in table.Structs.Where(s => s.C is not null))
+            {
+                c.AppendLine($"    PROBE(\"sizeof:{s.Name}\", sizeof({s.C}));");
+                foreach (FieldEntry f in s.Layouts[Aarch64].Fields.Where(f => f.C is not null))
+                {
+                    string key = $"{s.Name}.{f.Name}";
+                    c.AppendLine($"    PROBE(\"offsetof:{key}\", offsetof({s.C}, {f.C}));");
+                    c.AppendLine($"    PROBE(\"fieldsize:{key}\", sizeof((({s.C} *)0)->{f.C}));");
+                }
+            }
+
+            c.AppendLine("}");
+            return c.ToString();
+        }
+
+        private static Dictionary<string, string> CompileCrossProbe(string gcc, string source)
+        {
+            DirectoryInfo dir = Directory.CreateTempSubdirectory("embedkv-arm64-headers-");
+            try
+            {
+                string cFile = Path.Combine(dir.FullName, "probe.c");
+                string asm = Path.Combine(dir.FullName, "probe.s");
+                File.WriteAllText(cFile, source);
+
+                ProcessResult compile = RunProcess(gcc, new[] { "-std=gnu11", "-S", "-o", asm, cFile }, dir.FullName);
+                if (compile.ExitCode != 0)
+                {
+                    Assert.Fail(
+                        $"{CrossCompiler} could not compile the header probe (exit {compile.ExitCode}); a name in syscalls.json is " +
+                        $"probably missing from the arm64 headers it lists, or they are not installed. {CrossInstallHint}\n" +
+                        compile.StdErr);
+                }
+
+                var measured = new Dictionary<string, string>(StringComparer.Ordinal);
+                var line = new Regex(@"""@probe (\S+) (-?\d+) (-?\d+) ([01])""");
+                foreach (Match m in line.Matches(File.ReadAllText(asm)))
+                {
+                    ulong bits = ((ulong)(uint)int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) << 32)
+                        | (uint)int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture);
+                    Int128 value = m.Groups[4].Value == "1" ? (long)bits : bits;
+                    measured[m.Groups[1].Value] = value.ToString(CultureInfo.InvariantCulture);
+                }
+
+                return measured;
+            }
+            finally
+            {
+                try { dir.Delete(recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
         }
 
         private static Dictionary<string, string> CompileAndRunProbe(string gcc, string source)
@@ -199,23 +340,30 @@ namespace EmbedKv.Runtime.Tests
 
         // ---- comparisons --------------------------------------------------------------------------
 
-        private static void CompareConstants(Table table, Dictionary<string, string> measured, List<string> mismatches)
+        private static void CompareConstants(Table table, string architecture, Dictionary<string, string> measured, List<string> mismatches)
         {
             foreach (ConstantEntry constant in table.Constants)
             {
-                string where = $"{constant.Name} ({constant.Group})";
-                if (!FitsIn(constant.Value, constant.Type))
+                string where = $"{constant.Name} ({constant.Group}, {architecture})";
+                if (!constant.Values.TryGetValue(architecture, out Int128 value))
                 {
-                    mismatches.Add($"{where}: table value {constant.Value} does not fit the group's type {constant.Type}");
+                    mismatches.Add($"{where}: the table gives no value");
+                    continue;
+                }
+
+                if (!FitsIn(value, constant.Type))
+                {
+                    mismatches.Add($"{where}: table value {value} does not fit the group's type {constant.Type}");
                 }
 
                 Int128 header = Int128.Parse(measured[$"const:{constant.Name}"], CultureInfo.InvariantCulture);
-                if (header != constant.Value)
+                if (header != value)
                 {
-                    mismatches.Add($"{where}: table {Describe(constant.Value)}, header {Describe(header)}");
+                    mismatches.Add($"{where}: table {Describe(value)}, header {Describe(header)}");
                 }
 
-                if (constant.Message is not null)
+                // Only the x86_64 probe runs, so only it can ask strerror (see BuildCrossProbeSource).
+                if (constant.Message is not null && architecture == X86_64)
                 {
                     string message = measured[$"strerror:{constant.Name}"];
                     if (message != constant.Message)
@@ -226,22 +374,28 @@ namespace EmbedKv.Runtime.Tests
             }
         }
 
-        private static void CompareStructs(Table table, Dictionary<string, string> measured, List<string> mismatches)
+        private static void CompareStructs(Table table, string architecture, Dictionary<string, string> measured, List<string> mismatches)
         {
             // A struct without "c" names no C type to measure.
             foreach (StructEntry s in table.Structs.Where(s => s.C is not null))
             {
+                if (!s.Layouts.TryGetValue(architecture, out LayoutEntry? entry))
+                {
+                    mismatches.Add($"{s.Name}: the table gives no {architecture} layout");
+                    continue;
+                }
+
                 // The generator lays fields out sequentially, so the table implies every offset and the size.
-                StructLayout layout = StructLayout.Of(s);
+                StructLayout layout = StructLayout.Of(entry);
                 long size = long.Parse(measured[$"sizeof:{s.Name}"], CultureInfo.InvariantCulture);
                 if (size != layout.Size)
                 {
-                    mismatches.Add($"sizeof({s.C}): table layout {layout.Size}, header {size}");
+                    mismatches.Add($"sizeof({s.C}) on {architecture}: table layout {layout.Size}, header {size}");
                 }
 
-                for (int i = 0; i < s.Fields.Count; i++)
+                for (int i = 0; i < entry.Fields.Count; i++)
                 {
-                    FieldEntry f = s.Fields[i];
+                    FieldEntry f = entry.Fields[i];
                     if (f.C is null)
                     {
                         continue; // padding or reserved space with no C member to measure
@@ -337,17 +491,21 @@ namespace EmbedKv.Runtime.Tests
 
         // ---- the table ----------------------------------------------------------------------------
 
-        private sealed record SyscallEntry(string Name, long Number);
+        /// <summary>A number per architecture the table accounts for; null where it marks the call missing.</summary>
+        private sealed record SyscallEntry(string Name, IReadOnlyDictionary<string, long?> Numbers);
 
-        private sealed record ConstantEntry(string Group, string Type, string Name, Int128 Value, string? Message);
+        private sealed record ConstantEntry(string Group, string Type, string Name, IReadOnlyDictionary<string, Int128> Values, string? Message);
 
         private sealed record FieldEntry(string Name, string? C, string Type);
 
-        private sealed record StructEntry(string Name, string? C, int? Pack, IReadOnlyList<FieldEntry> Fields);
+        private sealed record LayoutEntry(int? Pack, IReadOnlyList<FieldEntry> Fields);
+
+        private sealed record StructEntry(string Name, string? C, IReadOnlyDictionary<string, LayoutEntry> Layouts);
 
         /// <summary>The parts of syscalls.json these tests check (docs/syscalls.md has the full schema).</summary>
         private sealed class Table
         {
+            public List<string> Architectures { get; } = new();
             public List<SyscallEntry> Syscalls { get; } = new();
             public List<ConstantEntry> Constants { get; } = new();
             public List<StructEntry> Structs { get; } = new();
@@ -359,10 +517,27 @@ namespace EmbedKv.Runtime.Tests
                 using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(path));
                 JsonElement root = doc.RootElement;
                 var table = new Table();
+                table.Architectures.AddRange(root.TryGetProperty("architectures", out JsonElement declared)
+                    ? declared.EnumerateArray().Select(a => a.GetString()!)
+                    : new[] { X86_64 });
 
                 foreach (JsonElement call in Items(root, "syscalls"))
                 {
-                    table.Syscalls.Add(new SyscallEntry(call.GetProperty("name").GetString()!, call.GetProperty("number").GetInt64()));
+                    // "number" is the older form of "numbers": the x86_64 number alone.
+                    var numbers = new Dictionary<string, long?>(StringComparer.Ordinal);
+                    if (call.TryGetProperty("number", out JsonElement number))
+                    {
+                        numbers[X86_64] = number.GetInt64();
+                    }
+                    else
+                    {
+                        foreach (JsonProperty entry in call.GetProperty("numbers").EnumerateObject())
+                        {
+                            numbers[entry.Name] = entry.Value.ValueKind == JsonValueKind.Number ? entry.Value.GetInt64() : null;
+                        }
+                    }
+
+                    table.Syscalls.Add(new SyscallEntry(call.GetProperty("name").GetString()!, numbers));
                 }
 
                 foreach (JsonElement group in Items(root, "constants"))
@@ -374,26 +549,36 @@ namespace EmbedKv.Runtime.Tests
                     {
                         string? message = value.TryGetProperty("message", out JsonElement m) ? m.GetString() : null;
                         table.Constants.Add(new ConstantEntry(
-                            groupName, type, value.GetProperty("name").GetString()!, ParseValue(value.GetProperty("value")), message));
+                            groupName, type, value.GetProperty("name").GetString()!, table.PerArchitecture(value.GetProperty("value"), ParseValue), message));
                     }
                 }
 
                 foreach (JsonElement s in Items(root, "structs"))
                 {
                     table.AddHeaders(s);
-                    var fields = Items(s, "fields")
+                    Dictionary<string, IReadOnlyList<FieldEntry>> fields = table.PerArchitecture(s.GetProperty("fields"), list => (IReadOnlyList<FieldEntry>)list.EnumerateArray()
                         .Select(f => new FieldEntry(
                             f.GetProperty("name").GetString()!,
                             f.TryGetProperty("c", out JsonElement member) ? member.GetString() : null,
                             f.GetProperty("type").GetString()!))
-                        .ToList();
-                    int? pack = s.TryGetProperty("pack", out JsonElement p) ? p.GetInt32() : null;
+                        .ToList());
+                    Dictionary<string, int?> packs = s.TryGetProperty("pack", out JsonElement p)
+                        ? table.PerArchitecture(p, pack => (int?)pack.GetInt32())
+                        : table.Architectures.ToDictionary(a => a, _ => (int?)null);
+                    var layouts = fields.Where(f => packs.ContainsKey(f.Key))
+                        .ToDictionary(f => f.Key, f => new LayoutEntry(packs[f.Key], f.Value), StringComparer.Ordinal);
                     string? c = s.TryGetProperty("c", out JsonElement cType) ? cType.GetString() : null;
-                    table.Structs.Add(new StructEntry(s.GetProperty("name").GetString()!, c, pack, fields));
+                    table.Structs.Add(new StructEntry(s.GetProperty("name").GetString()!, c, layouts));
                 }
 
                 return table;
             }
+
+            /// <summary>An entry's value per architecture: an object keyed by architecture, or one value for all of them.</summary>
+            private Dictionary<string, T> PerArchitecture<T>(JsonElement value, Func<JsonElement, T> read) =>
+                value.ValueKind == JsonValueKind.Object
+                    ? value.EnumerateObject().ToDictionary(e => e.Name, e => read(e.Value), StringComparer.Ordinal)
+                    : Architectures.ToDictionary(a => a, _ => read(value), StringComparer.Ordinal);
 
             private void AddHeaders(JsonElement owner)
             {
@@ -467,7 +652,7 @@ namespace EmbedKv.Runtime.Tests
         /// </summary>
         private sealed record StructLayout(long Size, long[] Offsets, long[] Sizes)
         {
-            public static StructLayout Of(StructEntry s)
+            public static StructLayout Of(LayoutEntry s)
             {
                 var offsets = new long[s.Fields.Count];
                 var sizes = new long[s.Fields.Count];
@@ -506,7 +691,7 @@ namespace EmbedKv.Runtime.Tests
                     "byte" or "sbyte" => 1,
                     "short" or "ushort" => 2,
                     "int" or "uint" => 4,
-                    "long" or "ulong" or "nint" or "nuint" => 8, // x86_64 only
+                    "long" or "ulong" or "nint" or "nuint" => 8, // LP64: x86_64 and aarch64 alike
                     _ => throw new FormatException($"unknown field type \"{type}\" in syscalls.json"),
                 };
                 return (primitive, primitive);

@@ -9,6 +9,7 @@ namespace EmbedKv.Generators.Binding
     /// <summary>
     /// Binds the <c>values</c> of one constant group. A value must fit the group's type, and an errno
     /// value must be a real errno (1..4095) found once, since ErrnoName maps each value to one name.
+    /// A value is one for every architecture, or an object with one each where the kernel's differ.
     /// </summary>
     internal sealed class ConstantBinder
     {
@@ -16,16 +17,19 @@ namespace EmbedKv.Generators.Binding
         private readonly string? _type;
         private readonly bool _isErrno;
         private readonly MemberNames _members;
+        private readonly PerArchitecture _architectures;
         private readonly BindingDiagnostics _diagnostics;
-        private readonly HashSet<long> _errnoValues = new HashSet<long>();
+        private readonly HashSet<KeyValuePair<Architecture, long>> _errnoValues = new HashSet<KeyValuePair<Architecture, long>>();
 
         /// <param name="groupOwner">The group's owner, named in the reports about its values.</param>
         /// <param name="type">The group's type, or null if it is bad: values are still checked, but yield no model.</param>
         /// <param name="isErrno">Whether the group holds errno values, each of which must be a real errno found once.</param>
         /// <param name="members">The names already taken, against which each value's name is checked.</param>
+        /// <param name="architectures">The table's architectures, each of which needs a value.</param>
         /// <param name="diagnostics">Where the findings are reported.</param>
-        public ConstantBinder(string groupOwner, string? type, bool isErrno, MemberNames members, BindingDiagnostics diagnostics)
+        public ConstantBinder(string groupOwner, string? type, bool isErrno, MemberNames members, PerArchitecture architectures, BindingDiagnostics diagnostics)
         {
+            _architectures = architectures;
             _groupOwner = groupOwner;
             _type = type;
             _isErrno = isErrno;
@@ -39,9 +43,13 @@ namespace EmbedKv.Generators.Binding
         private ConstantModel? BindUnique(JsonNode node)
         {
             ConstantModel? constant = Bind(node);
-            if (constant is not null && _isErrno && !_errnoValues.Add(constant.Value))
+            foreach (ConstantValueModel value in constant?.Values ?? EquatableArray<ConstantValueModel>.Empty)
             {
-                _diagnostics.Report(Descriptors.DuplicateName, node.Span, "errno value", constant.Value.ToString(CultureInfo.InvariantCulture));
+                if (_isErrno && !_errnoValues.Add(new KeyValuePair<Architecture, long>(value.Architecture, value.Value)))
+                {
+                    _diagnostics.Report(Descriptors.DuplicateName, node.Span, "errno value", value.Value.ToString(CultureInfo.InvariantCulture) + _architectures.On(value.Architecture));
+                    break;
+                }
             }
 
             return constant;
@@ -64,6 +72,35 @@ namespace EmbedKv.Generators.Binding
             }
 
             _members.Claim(name, "constant", entry);
+            List<KeyValuePair<Architecture, JsonNode>>? nodes = _architectures.Spread(
+                valueNode, "'value' of " + entry.Owner, sharedAllowed: true, a => entry.Owner + " has no value for " + a.Name);
+            if (nodes is null)
+            {
+                return null;
+            }
+
+            bool perArchitecture = valueNode is JsonObject;
+            var values = new List<ConstantValueModel>();
+            foreach (KeyValuePair<Architecture, JsonNode> pair in nodes)
+            {
+                // One shared value is checked once, and its messages read as they did before architectures.
+                ConstantValueModel? value = values.Count > 0 && !perArchitecture
+                    ? values[0] with { Architecture = pair.Key }
+                    : BindValue(pair.Value, name, perArchitecture ? " (" + pair.Key.Name + ")" : string.Empty, pair.Key, entry);
+                if (value is null)
+                {
+                    return null;
+                }
+
+                values.Add(value);
+            }
+
+            return _type is null ? null : new ConstantModel(name, values.ToEquatableArray(), message);
+        }
+
+        /// <summary>One architecture's value, parsed and checked against the group's type; null after reporting.</summary>
+        private ConstantValueModel? BindValue(JsonNode valueNode, string name, string which, Architecture architecture, EntryFields entry)
+        {
             string? raw = valueNode switch
             {
                 JsonNumber number => number.Text,
@@ -73,7 +110,7 @@ namespace EmbedKv.Generators.Binding
             if (raw is null || !ConstantValue.TryParse(raw, valueNode is JsonString, out bool negative, out ulong magnitude, out int radix))
             {
                 string actual = raw is null ? valueNode.KindName : "\"" + raw + "\"";
-                entry.Invalid("value", "'value' of " + entry.Owner + " must be an integer or a \"0x…\" or \"0o…\" string, not " + actual);
+                _diagnostics.Report(Descriptors.InvalidValue, valueNode.Span, "'value'" + which + " of " + entry.Owner + " must be an integer or a \"0x…\" or \"0o…\" string, not " + actual);
                 return null;
             }
 
@@ -85,12 +122,12 @@ namespace EmbedKv.Generators.Binding
             if (!ConstantValue.Fits(_type, negative, magnitude) || (_isErrno && (negative || magnitude < 1 || magnitude > 4095)))
             {
                 string range = _isErrno ? "an errno value (1..4095)" : _type;
-                entry.ReportAt("value", Descriptors.NumberOutOfRange, "Constant '" + name + "' = " + raw + " does not fit " + range);
+                _diagnostics.Report(Descriptors.NumberOutOfRange, valueNode.Span, "Constant '" + name + "'" + which + " = " + raw + " does not fit " + range);
                 return null;
             }
 
             long value = ConstantValue.AsInt64(negative, magnitude);
-            return new ConstantModel(name, ConstantValue.Literal(negative, magnitude, radix), value, message);
+            return new ConstantValueModel(architecture, ConstantValue.Literal(negative, magnitude, radix), value);
         }
     }
 }

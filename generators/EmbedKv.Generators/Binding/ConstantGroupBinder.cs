@@ -12,13 +12,15 @@ namespace EmbedKv.Generators.Binding
     internal sealed class ConstantGroupBinder
     {
         private readonly MemberNames _members;
+        private readonly PerArchitecture _architectures;
         private readonly BindingDiagnostics _diagnostics;
         private readonly HashSet<string> _names = new HashSet<string>();
         private bool _sawErrno;
 
-        public ConstantGroupBinder(MemberNames members, BindingDiagnostics diagnostics)
+        public ConstantGroupBinder(MemberNames members, PerArchitecture architectures, BindingDiagnostics diagnostics)
         {
             _members = members;
+            _architectures = architectures;
             _diagnostics = diagnostics;
         }
 
@@ -54,7 +56,7 @@ namespace EmbedKv.Generators.Binding
             _sawErrno |= isErrno;
 
             // The values are bound even when the group's name or type is bad, so their own errors show in the same build.
-            List<ConstantModel> constants = new ConstantBinder(entry.Owner, type, isErrno, _members, _diagnostics).BindAll(entry.RequiredArray("values"));
+            List<ConstantModel> constants = new ConstantBinder(entry.Owner, type, isErrno, _members, _architectures, _diagnostics).BindAll(entry.RequiredArray("values"));
             return name is null || type is null
                 ? null
                 : new ConstantGroupModel(name, type, isErrno, constants.ToEquatableArray());

@@ -51,13 +51,15 @@ namespace EmbedKv.Generators.Binding
             }
 
             StubReturn stubReturn = BindStubReturn(root);
-            List<StructModel> structs = new StructBinder(className, diagnostics).BindAll(root.OptionalArray("structs"));
+            PerArchitecture architectures = PerArchitecture.Bind(root, diagnostics);
+            List<StructModel> structs = new StructBinder(className, architectures, diagnostics).BindAll(root.OptionalArray("structs"));
             var members = new MemberNames(className);
-            List<ConstantGroupModel> groups = new ConstantGroupBinder(members, diagnostics).BindAll(root.OptionalArray("constants"));
-            List<SyscallModel> syscalls = new SyscallBinder(structs, groups, members, diagnostics).BindAll(root.RequiredArray("syscalls"));
+            List<ConstantGroupModel> groups = new ConstantGroupBinder(members, architectures, diagnostics).BindAll(root.OptionalArray("constants"));
+            List<SyscallModel> syscalls = new SyscallBinder(structs, groups, members, architectures, diagnostics).BindAll(root.RequiredArray("syscalls"));
 
             return new TableModel(
                 (int)(version ?? 0),
+                architectures.Declared.ToEquatableArray(),
                 ns,
                 className,
                 visibility == "public",

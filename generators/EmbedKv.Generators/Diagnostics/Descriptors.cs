@@ -41,11 +41,17 @@ namespace EmbedKv.Generators.Diagnostics
         public static readonly DiagnosticDescriptor InvalidStubReturn = Error(
             "EKV011", "Invalid stub return", "'stubReturn' must be \"ret\" or \"jump\", not {0}");
 
+        public static readonly DiagnosticDescriptor UnknownArchitecture = Error(
+            "EKV012", "Unknown architecture", "{0}");
+
+        public static readonly DiagnosticDescriptor MissingArchitecture = Error(
+            "EKV013", "No entry for an architecture", "{0}");
+
         private static readonly DiagnosticDescriptor[] All =
         {
             MalformedJson, MissingField, UnknownType, TooManyArguments, DuplicateName,
             DuplicateNumber, NumberOutOfRange, UnknownConstantGroup, InvalidValue, PageOverflow,
-            InvalidStubReturn,
+            InvalidStubReturn, UnknownArchitecture, MissingArchitecture,
         };
 
         public static DiagnosticDescriptor ById(string id)

@@ -29,7 +29,7 @@ namespace EmbedKv.Generators.Emit
                         ? "<c>" + constant.Name + "</c>, of the <c>" + group.Name + "</c> constants."
                         : "<c>" + constant.Name + "</c>: " + FileLayout.Xml(constant.Message) + ".";
                     w.Line("/// <summary>" + summary + "</summary>")
-                     .Line("public const " + group.Type + " " + constant.Name + " = " + constant.Literal + ";");
+                     .Line("public const " + group.Type + " " + constant.Name + " = " + constant.On(Architecture.X86_64).Literal + ";");
                 }
             }
 

@@ -40,7 +40,7 @@ namespace EmbedKv.Generators.Emit
             return new GeneratedFile(table.ClassName + ".Errno.g.cs", FileLayout.EndClass(w));
         }
 
-        private static string Value(ConstantModel constant) => constant.Value.ToString(CultureInfo.InvariantCulture);
+        private static string Value(ConstantModel constant) => constant.On(Architecture.X86_64).Value.ToString(CultureInfo.InvariantCulture);
 
         private static string Escape(string text) => text.Replace("\\", "\\\\").Replace("\"", "\\\"");
     }

@@ -18,6 +18,7 @@ namespace EmbedKv.Generators.Emit
             bool first = true;
             foreach (StructModel model in table.Structs)
             {
+                StructLayoutModel layout = model.On(Architecture.X86_64);
                 if (!first)
                 {
                     w.Line();
@@ -26,9 +27,9 @@ namespace EmbedKv.Generators.Emit
                 first = false;
                 string summary = model.CName is null ? model.Name : "The kernel's <c>" + FileLayout.Xml(model.CName) + "</c>.";
                 w.Line("/// <summary>" + summary + "</summary>")
-                 .Line("[" + Layout + (model.Pack != 0 ? ", Pack = " + model.Pack : string.Empty) + ")]")
+                 .Line("[" + Layout + (layout.Pack != 0 ? ", Pack = " + layout.Pack : string.Empty) + ")]")
                  .Open(FileLayout.Visibility(table) + " unsafe partial struct " + model.Name);
-                foreach (FieldModel field in model.Fields)
+                foreach (FieldModel field in layout.Fields)
                 {
                     string doc = field.CName is null ? "Padding." : "<c>" + FileLayout.Xml(field.CName) + "</c>.";
                     w.Line("/// <summary>" + doc + "</summary>");

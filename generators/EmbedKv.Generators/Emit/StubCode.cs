@@ -13,16 +13,16 @@ namespace EmbedKv.Generators.Emit
     /// </summary>
     internal static class StubCode
     {
-        public static byte[] For(SyscallModel syscall, StubReturn ending)
+        public static byte[] For(SyscallModel syscall, int number, StubReturn ending)
         {
             var code = new List<byte>(StubLayout.StubSize);
 
             // mov eax, imm32 (B8 id): writing eax zero-extends into rax.
             code.Add(0xB8);
-            code.Add((byte)syscall.Number);
-            code.Add((byte)(syscall.Number >> 8));
-            code.Add((byte)(syscall.Number >> 16));
-            code.Add((byte)(syscall.Number >> 24));
+            code.Add((byte)number);
+            code.Add((byte)(number >> 8));
+            code.Add((byte)(number >> 16));
+            code.Add((byte)(number >> 24));
             if (syscall.Arguments.Count >= 4)
             {
                 // mov r10, rcx (REX.W+B 89 /r, ModRM 11 001 010).
@@ -54,8 +54,8 @@ namespace EmbedKv.Generators.Emit
         }
 
         /// <summary>A short disassembly for the comment beside each stub's bytes.</summary>
-        public static string Describe(SyscallModel syscall, StubReturn ending)
-            => "mov eax, " + syscall.Number + (syscall.Arguments.Count >= 4 ? "; mov r10, rcx" : string.Empty) + "; syscall; " + Ending(ending);
+        public static string Describe(SyscallModel syscall, int number, StubReturn ending)
+            => "mov eax, " + number + (syscall.Arguments.Count >= 4 ? "; mov r10, rcx" : string.Empty) + "; syscall; " + Ending(ending);
 
         /// <summary>The return sequence in assembly, as the generated comments and docs name it.</summary>
         public static string Ending(StubReturn ending) => ending == StubReturn.Jump ? "pop rcx; jmp rcx" : "ret";

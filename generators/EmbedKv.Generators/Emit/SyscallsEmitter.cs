@@ -21,10 +21,19 @@ namespace EmbedKv.Generators.Emit
             w.Line("// The stub page, mapped read-execute once; 0 when the runtime falls back to libc's syscall().")
              .Line("private static readonly nint s_page = " + StubPage + ".Map(StubCode);");
 
-            for (int i = 0; i < table.Syscalls.Count; i++)
+            // A call x86_64 lacks takes no stub slot, so the stubs after it sit where they would without it.
+            int slot = 0;
+            foreach (SyscallModel syscall in table.Syscalls)
             {
                 w.Line();
-                EmitMethod(w, table.Syscalls[i], i * StubLayout.StubSize);
+                if (syscall.NumberOn(Architecture.X86_64) is int number)
+                {
+                    EmitMethod(w, syscall, number, slot++ * StubLayout.StubSize);
+                }
+                else
+                {
+                    EmitMissingMethod(w, syscall);
+                }
             }
 
             return new GeneratedFile(table.ClassName + ".Syscalls.g.cs", FileLayout.EndClass(w));
@@ -40,11 +49,16 @@ namespace EmbedKv.Generators.Emit
 
             w.Line("private static global::System.ReadOnlySpan<byte> StubCode => new byte[]")
              .Open(string.Empty);
-            for (int i = 0; i < table.Syscalls.Count; i++)
+            int slot = 0;
+            foreach (SyscallModel syscall in table.Syscalls)
             {
-                SyscallModel syscall = table.Syscalls[i];
-                string bytes = string.Join(", ", StubCode.For(syscall, table.StubReturn).Select(b => "0x" + b.ToString("X2", CultureInfo.InvariantCulture)));
-                w.Line(bytes + ", // " + Offset(i * StubLayout.StubSize) + " " + syscall.Name + ": " + StubCode.Describe(syscall, table.StubReturn));
+                if (syscall.NumberOn(Architecture.X86_64) is not int number)
+                {
+                    continue;
+                }
+
+                string bytes = string.Join(", ", StubCode.For(syscall, number, table.StubReturn).Select(b => "0x" + b.ToString("X2", CultureInfo.InvariantCulture)));
+                w.Line(bytes + ", // " + Offset(slot++ * StubLayout.StubSize) + " " + syscall.Name + ": " + StubCode.Describe(syscall, number, table.StubReturn));
             }
 
             w.Close(";").Line();
@@ -68,21 +82,15 @@ namespace EmbedKv.Generators.Emit
                     "with pop rcx; jmp rcx instead, faster where the ret after syscall mispredicts, unsafe under CET.",
                 };
 
-        private static void EmitMethod(SourceWriter w, SyscallModel syscall, int offset)
+        private static void EmitMethod(SourceWriter w, SyscallModel syscall, int number, int offset)
         {
             string waits = syscall.Blocking
                 ? "May block: the call leaves cooperative GC mode, so the GC can run while it waits."
                 : "Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.";
-            w.Line("/// <summary>Calls <c>" + syscall.Name + "</c> (x86_64 syscall " + syscall.Number + "). " + waits + "</summary>")
-             .Line("/// <remarks>Manual page: <see href=\"" + FileLayout.Xml(syscall.ManPage) + "\"/>.</remarks>");
-            foreach (ArgumentModel argument in syscall.Arguments)
-            {
-                w.Line("/// <param name=\"" + argument.Name + "\">" + ParameterDoc(argument) + "</param>");
-            }
+            w.Line("/// <summary>Calls <c>" + syscall.Name + "</c> (x86_64 syscall " + number + "). " + waits + "</summary>");
+            EmitDocTail(w, syscall);
 
-            w.Line("/// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>");
-
-            string parameters = string.Join(", ", syscall.Arguments.Select(a => a.Type + " " + Identifier(a.Name)));
+            string parameters = Parameters(syscall);
             string registers = string.Join(", ", syscall.Arguments.Select(Widen));
             string convention = syscall.Blocking ? "unmanaged" : "unmanaged[SuppressGCTransition]";
             string pointerType = "delegate* " + convention + "<" + string.Concat(syscall.Arguments.Select(_ => "nint, ")) + "nint>";
@@ -91,8 +99,34 @@ namespace EmbedKv.Generators.Emit
             w.Line("public static nint " + syscall.MethodName + "(" + parameters + ")")
              .Line("    => s_page != 0")
              .Line("        ? ((" + pointerType + ")(s_page + " + Offset(offset) + "))(" + registers + ")")
-             .Line("        : " + StubPage + ".Fallback(" + syscall.Number + ", " + fallbackArgs + ");");
+             .Line("        : " + StubPage + ".Fallback(" + number + ", " + fallbackArgs + ");");
         }
+
+        /// <summary>
+        /// A call the table marks missing on x86_64 keeps its method, so code calling it compiles for
+        /// every architecture, but answers as the kernel answers an unknown number: -ENOSYS.
+        /// </summary>
+        private static void EmitMissingMethod(SourceWriter w, SyscallModel syscall)
+        {
+            w.Line("/// <summary><c>" + syscall.Name + "</c>, which x86_64 lacks (syscalls.json marks it missing there): returns -ENOSYS without entering the kernel.</summary>");
+            EmitDocTail(w, syscall);
+            w.Line("public static nint " + syscall.MethodName + "(" + Parameters(syscall) + ")")
+             .Line("    => -38;");
+        }
+
+        private static void EmitDocTail(SourceWriter w, SyscallModel syscall)
+        {
+            w.Line("/// <remarks>Manual page: <see href=\"" + FileLayout.Xml(syscall.ManPage) + "\"/>.</remarks>");
+            foreach (ArgumentModel argument in syscall.Arguments)
+            {
+                w.Line("/// <param name=\"" + argument.Name + "\">" + ParameterDoc(argument) + "</param>");
+            }
+
+            w.Line("/// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>");
+        }
+
+        private static string Parameters(SyscallModel syscall)
+            => string.Join(", ", syscall.Arguments.Select(a => a.Type + " " + Identifier(a.Name)));
 
         /// <summary>The argument as a full 64-bit register value: no upper bits left undefined.</summary>
         private static string Widen(ArgumentModel argument)

@@ -3,9 +3,13 @@ namespace EmbedKv.Generators.Model
     // The bound, validated form of syscalls.json: everything the emitters need and nothing
     // tied to a compilation, so the pipeline can cache it by value.
 
-    /// <summary>The whole table, ready to emit.</summary>
+    /// <summary>
+    /// The whole table, ready to emit. Every syscall, constant and struct carries an entry for each
+    /// of <paramref name="Architectures"/>, in that order; x86_64 is always among them.
+    /// </summary>
     internal sealed record TableModel(
         int Version,
+        EquatableArray<Architecture> Architectures,
         string Namespace,
         string ClassName,
         bool IsPublic,
@@ -28,14 +32,29 @@ namespace EmbedKv.Generators.Model
         Jump,
     }
 
-    /// <summary>One syscall: its kernel name and number and its typed arguments.</summary>
+    /// <summary>One syscall: its kernel name, its number on each architecture and its typed arguments.</summary>
     internal sealed record SyscallModel(
         string Name,
         string MethodName,
-        int Number,
+        EquatableArray<ArchitectureNumber> Numbers,
         bool Blocking,
         string ManPage,
-        EquatableArray<ArgumentModel> Arguments);
+        EquatableArray<ArgumentModel> Arguments)
+    {
+        /// <summary>The number on <paramref name="architecture"/>, or null where the architecture lacks the call.</summary>
+        public int? NumberOn(Architecture architecture)
+        {
+            foreach (ArchitectureNumber number in Numbers)
+            {
+                if (number.Architecture == architecture)
+                {
+                    return number.Number;
+                }
+            }
+
+            return null;
+        }
+    }
 
     /// <summary>One argument. <paramref name="Type"/> is the C# type as written in the method signature.</summary>
     internal sealed record ArgumentModel(
@@ -65,11 +84,41 @@ namespace EmbedKv.Generators.Model
         bool IsErrno,
         EquatableArray<ConstantModel> Constants);
 
-    /// <summary>One constant; <paramref name="Literal"/> is its C# literal text.</summary>
-    internal sealed record ConstantModel(string Name, string Literal, long Value, string? Message);
+    /// <summary>One constant, with its value on each architecture (the same value repeated where they agree).</summary>
+    internal sealed record ConstantModel(string Name, EquatableArray<ConstantValueModel> Values, string? Message)
+    {
+        /// <summary>The value on <paramref name="architecture"/>; every table architecture has one.</summary>
+        public ConstantValueModel On(Architecture architecture)
+        {
+            foreach (ConstantValueModel value in Values)
+            {
+                if (value.Architecture == architecture)
+                {
+                    return value;
+                }
+            }
 
-    /// <summary>A C struct some syscall points to.</summary>
-    internal sealed record StructModel(string Name, string? CName, int Pack, EquatableArray<FieldModel> Fields);
+            throw new System.ArgumentException("No value of " + Name + " on " + architecture.Name, nameof(architecture));
+        }
+    }
+
+    /// <summary>A C struct some syscall points to, with its layout on each architecture.</summary>
+    internal sealed record StructModel(string Name, string? CName, EquatableArray<StructLayoutModel> Layouts)
+    {
+        /// <summary>The layout on <paramref name="architecture"/>; every table architecture has one.</summary>
+        public StructLayoutModel On(Architecture architecture)
+        {
+            foreach (StructLayoutModel layout in Layouts)
+            {
+                if (layout.Architecture == architecture)
+                {
+                    return layout;
+                }
+            }
+
+            throw new System.ArgumentException("No layout of " + Name + " on " + architecture.Name, nameof(architecture));
+        }
+    }
 
     /// <summary>A struct field; <paramref name="ArrayLength"/> is 0 for a scalar.</summary>
     internal sealed record FieldModel(string Name, string? CName, string Type, int ArrayLength);

@@ -11,6 +11,9 @@ namespace EmbedKv.Runtime.Events
     /// </summary>
     internal sealed unsafe class Epoll : IDisposable
     {
+        /// <summary>sizeof(sigset_t) in the kernel (64 signals), which epoll_pwait checks only when given a mask.</summary>
+        private const nuint KernelSigsetSize = 8;
+
         private readonly FileDescriptor _fd;
 
         private Epoll(FileDescriptor fd) => _fd = fd;
@@ -49,13 +52,15 @@ namespace EmbedKv.Runtime.Events
         {
             fixed (EpollEvent* p = events)
             {
-                nint result = Sys.EpollWait(_fd.Value, p, events.Length, timeoutMilliseconds);
+                // epoll_pwait rather than epoll_wait, which arm64's generic syscall table lacks; with no
+                // signal mask it is epoll_wait.
+                nint result = Sys.EpollPwait(_fd.Value, p, events.Length, timeoutMilliseconds, null, KernelSigsetSize);
                 if (result == -Sys.EINTR)
                 {
                     return 0;
                 }
 
-                return (int)Syscall.Check(result, "epoll_wait");
+                return (int)Syscall.Check(result, "epoll_pwait");
             }
         }
 

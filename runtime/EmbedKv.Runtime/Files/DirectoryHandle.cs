@@ -152,7 +152,7 @@ namespace EmbedKv.Runtime.Files
         }
 
         /// <summary>
-        /// Renames <paramref name="from"/> to <paramref name="to"/> (renameat), replacing <paramref name="to"/>
+        /// Renames <paramref name="from"/> to <paramref name="to"/> (renameat2), replacing <paramref name="to"/>
         /// atomically if it exists: every observer sees the old file or the new one under that name, never
         /// neither. After a crash either may be there until <see cref="Sync"/> returns; for a
         /// crash-safe replacement, sync the new file's data before the rename and the directory after.
@@ -171,10 +171,12 @@ namespace EmbedKv.Runtime.Files
             {
                 nint result = Syscall.RetryInterrupted(
                     (lease.Fd, From: (nint)f, To: (nint)t),
-                    static s => Sys.Renameat(s.Fd, (byte*)s.From, s.Fd, (byte*)s.To));
+                    // renameat2 with no flags is renameat, and exists on every architecture's table, while
+                    // the generic table (riscv64, loongarch64) has no renameat.
+                    static s => Sys.Renameat2(s.Fd, (byte*)s.From, s.Fd, (byte*)s.To, 0));
                 if (Syscall.IsError(result))
                 {
-                    Syscall.Throw(result, "renameat", Combine(from) + " -> " + Combine(to));
+                    Syscall.Throw(result, "renameat2", Combine(from) + " -> " + Combine(to));
                 }
             }
         }

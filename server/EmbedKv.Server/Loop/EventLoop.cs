@@ -11,7 +11,7 @@ using EmbedKv.Server.Storage;
 namespace EmbedKv.Server.Loop
 {
     /// <summary>
-    /// One worker thread, in the manner of Redis's ae.c: sleep in epoll_wait, then handle what is ready —
+    /// One worker thread, in the manner of Redis's ae.c: sleep in epoll_pwait, then handle what is ready —
     /// new connections on the listener, readable or writable connections, the eventfd that says the
     /// store finished writes or the server is stopping — and once a second, close connections whose
     /// deadline passed. Connections are registered edge-triggered for both directions once, so no
@@ -162,7 +162,7 @@ namespace EmbedKv.Server.Loop
         }
 
         /// <summary>
-        /// epoll_wait, after seeing to the durable writes this loop queued (they wake no thread as they queue,
+        /// epoll_pwait, after seeing to the durable writes this loop queued (they wake no thread as they queue,
         /// so a turn's writes go to the commit thread together). Normally the loop hands them to the commit
         /// thread, whose sync then overlaps the loop's work. With <see cref="KvServerOptions.CommitOnEventLoop"/>
         /// and nothing else to do, the loop syncs them itself, as Redis does before it sleeps: no thread to wake,
