@@ -3,7 +3,7 @@
 #
 #   bench/run.sh         the HTTP matrix against the peers -> bench/results/http.md, http.png
 #   bench/run.sh all     everything the README quotes: micro, storage, then http
-#   bench/run.sh SUITE   one suite (micro, storage, http, listener, fairness, longpoll, access, peers, ycsb, profile); see usage below
+#   bench/run.sh SUITE   one suite (micro, storage, http, listener, fairness, longpoll, access, client, peers, ycsb, profile); see usage below
 #
 # Scratch output (binaries, BenchmarkDotNet's artifacts, logs) goes to bench/out/, which git ignores.
 # Environment: BENCH_CPU=N pins to core N instead of core 1; more under usage below.
@@ -54,6 +54,15 @@ suites:
           Unix socket; one client for both keeps the comparison fair). Clients on core
           BENCH_CLIENT_CPU, interleaved rounds; medians, ratios round by round and each cell's spread
           (noise), p99. About 2.5 minutes. Writes bench/results/access.md.
+  client  what EmbedKvClient (server/EmbedKv.Client) costs over raw HttpClient: GET 64 B and PUT 64 B,
+          each through raw HttpClient (HttpRequestMessage, SendAsync, status and ETag checked, body
+          read) and through EmbedKvClient.GetAsync / PutAsync, in one load process
+          (bench/EmbedKv.ClientBench) on one HttpClient, against the host (server/EmbedKv.Host, one
+          worker, core BENCH_CPU) with durability none, and PUT also against one with durability
+          always. Throughput of BENCH_CONNECTIONS async callers in a closed loop, p50/p99 latency of
+          one caller, and the load process's allocated bytes and CPU per operation; the load on core
+          BENCH_CLIENT_CPU, interleaved rounds, medians, ratios client / raw round by round. About 3
+          minutes. Writes bench/results/client.md.
   peers   EmbedKv against the strongest RESP peers spoken to directly: Redis (redis-server on 127.0.0.1,
           AOF on, no RDB; appendfsync always and everysec) and Garnet (the garnet-server dotnet tool
           2.2.12, installed into bench/out/tools; AOF with a commit per operation, with and without
@@ -134,6 +143,9 @@ environment:
   servers and clients, default 0)
   access: BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_CLIENT_CPU (0), BENCH_NICE (as
   for fairness: default -20 as root, else 0)
+  client: BENCH_ROUNDS (5), BENCH_SECONDS (each throughput cell, 3), BENCH_LATENCY_SECONDS (each latency
+  cell, 2), BENCH_CONNECTIONS (concurrent callers, 32), BENCH_WARMUP (seconds of every cell before the
+  rounds, 1), BENCH_CLIENT_CPU (0), BENCH_CLIENT_DURABLE (1; 0: no durable PUT), BENCH_NICE (default 0)
   ycsb: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARMUP (seconds of every cell before the rounds, 1),
   BENCH_CLIENT_CPU (0), BENCH_YCSB_RECORDS (1000000; e.g. 10000 for a smoke run), BENCH_YCSB_SERVERS (a
   subset of kv-always kv-batched kv-none nginx webdis aspnet), BENCH_YCSB_WORKLOADS (a subset of a b c f),
@@ -153,7 +165,7 @@ EOF
 }
 
 # The suites live in bench/lib/, one file each; they only define functions and tables.
-for lib in common micro storage http http_report baseline listener fairness longpoll access peers ycsb profile; do
+for lib in common micro storage http http_report baseline listener fairness longpoll access client peers ycsb profile; do
   # shellcheck source=/dev/null
   source "$root/bench/lib/$lib.sh"
 done
@@ -164,6 +176,7 @@ case "${1:-http}" in
   fairness) fairness ;;
   longpoll) longpoll ;;
   access) access ;;
+  client) client_suite ;;
   peers) peers ;;
   ycsb) ycsb ;;
   storage) storage ;;
