@@ -61,7 +61,8 @@ namespace EmbedKv.Host.Tests
 
             // tests/EmbedKv.Package.Tests packs exactly this project in Release, into its own folder.
             string packageTest = File.ReadAllText(Path.Combine(Root, "tests", "EmbedKv.Package.Tests", "PackedPackage.cs"));
-            Assert.Contains("\"pack\", Path.Combine(RepositoryRoot, \"server\", \"EmbedKv.Server\"), \"-c\", \"Release\", \"-o\"", packageTest, StringComparison.Ordinal);
+            Assert.Contains("\"pack\", Path.Combine(RepositoryRoot, \"server\", project), \"-c\", \"Release\", \"-o\"", packageTest, StringComparison.Ordinal);
+            Assert.Contains("Pack = PackProject(\"EmbedKv.Server\");", packageTest, StringComparison.Ordinal);
         }
 
         [Fact]

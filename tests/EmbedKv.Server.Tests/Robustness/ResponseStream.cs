@@ -65,7 +65,7 @@ namespace EmbedKv.Server.Tests.Robustness
 
         private static readonly HashSet<string> KnownHeaders = new HashSet<string>(StringComparer.Ordinal)
         {
-            "Date", "Content-Type", "Content-Length", "Connection", "Allow", "ETag", "Accept-Ranges", "Expires", "Content-Range",
+            "Date", "Content-Type", "Content-Length", "Connection", "Allow", "ETag", "Accept-Ranges", "Expires", "Content-Range", "Retry-After",
         };
 
         private static readonly System.Text.RegularExpressions.Regex OurTag = new System.Text.RegularExpressions.Regex("^\"[0-9a-f]{16}\"$");
@@ -222,6 +222,12 @@ namespace EmbedKv.Server.Tests.Robustness
             if ((Get("Allow") is not null) != (status == 405) || (status == 405 && Get("Allow") != "GET, HEAD, PUT, POST, DELETE"))
             {
                 return "Allow wrong for " + statusLine;
+            }
+
+            // docs/server.md: the connection cap's 503 says when to come back; nothing else does.
+            if (Get("Retry-After") is { } retry && (retry != "1" || status != 503))
+            {
+                return "Retry-After wrong for " + statusLine;
             }
 
             // docs/api.md: a strong tag of our form on every answer about a value (a 204 of a DELETE has none).
