@@ -12,6 +12,8 @@
  *     -P http|resp  the protocol (default http)
  *     -w       writes instead of reads: HTTP POST of the value to PATH + "p" + a random number in
  *              1..KEYS, RESP SET of the value to the key (PATH without its /) + "p" + that number
+ *     -m METHOD  HTTP writes: the method instead of POST, e.g. PUT for webdis (PATH /SET/) or
+ *              nginx's WebDAV
  *     -k KEYS  the random numbers' range for -w (default 100000)
  *     -d BYTES the value's size for -w (default 64)
  *     -r RATE  open loop: RATE requests per second in all, on a fixed schedule (see below); without it,
@@ -22,7 +24,8 @@
  * BOTH transports with this one program: the same loop, the same request bytes, the same parsing;
  * only socket(AF_INET) versus socket(AF_UNIX) differs. bench/run.sh peers drives EmbedKv (HTTP) and
  * Redis and Garnet (RESP) with it for the same reason: one client for all three, so that a difference
- * is the servers', not wrk's against redis-benchmark's.
+ * is the servers', not wrk's against redis-benchmark's; and nginx, webdis and ASP.NET Core (HTTP) for
+ * its open loop, which wrk lacks.
  *
  * Like `wrk -t1`: one thread, one epoll set, CONNECTIONS keep-alive connections, each with at most one
  * request in flight (no pipelining). An HTTP response is complete when its head and Content-Length
@@ -162,6 +165,7 @@ static enum proto proto = HTTP;
 static int writes;
 static long keys = 100000, value_len = 64;
 static const char *key_prefix; /* PATH, or for RESP PATH without its leading / */
+static const char *write_method = "POST";
 static char *value;
 static char fixed_req[4096];
 static int fixed_len;
@@ -174,8 +178,8 @@ static size_t build_write(char *out, size_t cap) {
   if (proto == RESP)
     n = snprintf(out, cap, "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%ld\r\n", k, key, value_len);
   else
-    n = snprintf(out, cap, "POST %s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/octet-stream\r\n"
-                 "Content-Length: %ld\r\n%s\r\n", key, value_len, extra_headers);
+    n = snprintf(out, cap, "%s %s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/octet-stream\r\n"
+                 "Content-Length: %ld\r\n%s\r\n", write_method, key, value_len, extra_headers);
   if (n < 0 || (size_t)n + (size_t)value_len + 2 > cap) { fprintf(stderr, "request too long\n"); exit(2); }
   memcpy(out + n, value, (size_t)value_len);
   n += (int)value_len;
@@ -241,16 +245,16 @@ static int parse_resp(struct conn *c) {
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: kv_load [-P http|resp] [-w] [-k KEYS] [-d BYTES] [-r RATE] "
+  fprintf(stderr, "usage: kv_load [-P http|resp] [-w [-m METHOD]] [-k KEYS] [-d BYTES] [-r RATE] "
                   "tcp:HOST:PORT|unix:PATH TARGET CONNECTIONS SECONDS [HEADER ...]\n");
   exit(2);
 }
 
 int main(int argc, char **argv) {
   double rate = 0;
-  int opt;
+  int opt, method_set = 0;
   /* "+": options end at the first operand, so an operand may start with a dash. */
-  while ((opt = getopt(argc, argv, "+P:wk:d:r:")) != -1) {
+  while ((opt = getopt(argc, argv, "+P:wm:k:d:r:")) != -1) {
     switch (opt) {
       case 'P':
         if (strcmp(optarg, "http") == 0) proto = HTTP;
@@ -258,6 +262,7 @@ int main(int argc, char **argv) {
         else usage();
         break;
       case 'w': writes = 1; break;
+      case 'm': write_method = optarg; method_set = 1; break;
       case 'k': keys = atol(optarg); break;
       case 'd': value_len = atol(optarg); break;
       case 'r': rate = atof(optarg); break;
@@ -267,6 +272,8 @@ int main(int argc, char **argv) {
   argc -= optind;
   argv += optind;
   if (argc < 4 || keys < 1 || value_len < 0 || value_len > BUF / 2 || rate < 0) usage();
+  /* A read is always GET: the answer's parsing assumes a body after the head (a HEAD has none). */
+  if (method_set && (!writes || proto == RESP || write_method[0] == 0 || strpbrk(write_method, " \r\n"))) usage();
   const char *address = argv[0], *target = argv[1];
   int nconn = atoi(argv[2]);
   double seconds = atof(argv[3]);
