@@ -178,6 +178,27 @@ peers() {
     local p
     for p in "${peer_started[@]}"; do pe_pids+=("$p:TERM"); done
   }
+  # webdis sends the answer of a request whose connection closed before it came on a later
+  # connection (seen: a SET's answer on a connection of the next run, which kv_load rejects as bytes
+  # without a request). kv_load waits for its answers before it closes, but gives up after 2 s; a run
+  # that left requests unanswered (its timedout) is followed by a fresh webdis, and Redis behind it,
+  # on the same data.
+  webdis_renewals=0
+  renew_webdis() {
+    local p
+    for p in "${pid[webdis]}" "${pid[webdis-redis]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    for p in "${pid[webdis]}" "${pid[webdis-redis]}"; do wait "$p" 2>/dev/null || true; done
+    start_webdis_peer "$srv_cpu" "$w/webdis" always
+    add_peer webdis
+    # Redis answers LOADING while it replays its AOF; webdis is up before that ends.
+    for _ in $(seq 1 100); do
+      curl -fsS "http://127.0.0.1:${port[webdis]}/GET/k64.txt" -o "$w/v64.got" 2>/dev/null && cmp -s "$w/v64" "$w/v64.got" && break
+      sleep 0.1
+    done
+    cmp -s "$w/v64" "$w/v64.got" || { echo "error: webdis did not serve k64 after its restart" >&2; exit 1; }
+    webdis_renewals=$((webdis_renewals + 1))
+    echo "  (webdis restarted: the run left requests unanswered)" >&2
+  }
   log "starting the servers on core $srv_cpu"
   start_kv kv-always always
   start_kv kv-batched batched
@@ -329,6 +350,7 @@ peers() {
     echo "$cell $r $line $(busy "$before" "$after")" >>"$samples"
     tail -n 1 "$samples" | awk '{ printf "  %-22s round %s: %9.0f req/s  p50 %6s us  p99 %6s us  errors %s  core busy: server %s%% client %s%%\n", $1, $2, $3, $4, $5, $6, $7, $8 }' >&2
     check_alive
+    if [ "$s" = webdis ] && [ "$(awk '{ print $24 }' "$f.out")" != 0 ]; then renew_webdis; fi
   }
 
   local load_before others
@@ -379,6 +401,7 @@ peers() {
       '{ print w, s, l, t, $6, $10, $12, $16, $14, $22 + $24, $8, b }' "$f.out" >>"$curve"
     tail -n 1 "$curve" | awk '{ printf "  %-8s %-8s %5s%%: offered %7d, served %9.0f req/s  p50 %6s us  p99 %7s us  p999 %7s us  late %s  core busy: server %s%% client %s%%\n", $1, $2, $3, $4, $5, $6, $7, $8, $10, $12, $13 }' >&2
     check_alive
+    if [ "$s" = webdis ] && [ "$(awk '{ print $24 }' "$f.out")" != 0 ]; then renew_webdis; fi
   }
   local pct common
   log "latency curves: kv_load at a fixed rate, ${curve_secs} s per point (peaks: $(for k in "${!peak[@]}"; do printf '%s %.0f  ' "$k" "${peak[$k]}"; done))"
@@ -405,6 +428,7 @@ peers() {
     done
   done
   meta_set load_after "$(cut -d' ' -f1-3 /proc/loadavg)"
+  meta_set webdis_renewals "$webdis_renewals"
   # What each durable instance wrote to disk, as a check that the writes were logged at all.
   for n in kv-always redis-always garnet-wait webdis aspnet kv-batched redis-everysec garnet-nowait; do
     meta_set "disk_$n" "$(du -sk "$w/$n" | cut -f1)"
@@ -712,7 +736,11 @@ p("- Garnet gets `--minthreads` (twice the connections): pinned to one core, .NE
   "and `--aof-commit-wait` blocks a thread per write in flight; without it, in a trial, Garnet answered no write in its "
   "first 6 s and grew its pool for many seconds after. Garnet stops on SIGINT, not on SIGTERM.")
 p("- webdis and its Redis are two processes on the one server core; each webdis request is a RESP command to Redis over "
-  "a Unix socket, so a request crosses two processes and the core switches between them.")
+  "a Unix socket, so a request crosses two processes and the core switches between them. webdis sends the answer of a "
+  "request whose connection closed before it came on a later connection (seen in development: a SET's answer arriving "
+  "on a GET connection of the next run). So kv_load waits up to 2 s for its answers before it closes its connections, "
+  "and a run that still left requests unanswered is followed by a restart of webdis and its Redis on the same data: "
+  f"{meta.get('webdis_renewals', '?')} restarts in this run.")
 p("- The open loop is honest about stalls, whoever causes them: on a shared machine a few milliseconds in which "
   "another process holds the server's or the client's core put every request due meanwhile behind, and near the "
   "peak the backlog drains slowly, so the high-load points (p50 included) reflect the machine's other work as much "
