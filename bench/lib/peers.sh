@@ -41,6 +41,11 @@ peers_garnet_version=2.2.12
 
 peers() {
   local started=$SECONDS
+  # The machine's state before this suite adds its own load (the builds raise the load average the
+  # rounds start with); other benchmarks' load generators, a shared machine's usual disturbance.
+  local load_start others_start
+  load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+  others_start="$(peers_others)"
   # --- settings -------------------------------------------------------------------------------
   local srv_cpu="${BENCH_CPU:-1}" cli_cpu="${BENCH_CLIENT_CPU:-0}"
   local rounds="${BENCH_ROUNDS:-3}" secs="${BENCH_SECONDS:-5}" conns="${BENCH_CONNECTIONS:-32}"
@@ -355,10 +360,10 @@ peers() {
 
   local load_before others
   load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+  others="$(peers_others)"
+  meta_set load_start "$load_start"
+  meta_set others_start "$others_start"
   meta_set load_before "$load_before"
-  # Other benchmarks' load generators on the machine (a shared machine's usual disturbance).
-  others="$(pgrep -f 'wrk|kv_load|redis-benchmark|ClientBench|dotnet test' -l | awk '{ print $2 }' | sort | uniq -c |
-    awk '{ printf "%s%s x%s", (NR > 1 ? ", " : ""), $2, $1 }' || true)"
   meta_set others "$others"
   top -bn2 -d1 -o %CPU 2>/dev/null | awk '/^top - / { f++ } f == 2' | head -n 15 >"$w/top-before.txt" || true
   local c round k
@@ -464,11 +469,17 @@ peers() {
   log "writing $results/peers.md and $results/peers.png"
   peers_report "$samples" "$curve" "$meta" "$w" "$results/peers.md" "$w/top-before.txt"
   local quiet="quiet machine"
-  if [ -n "$others" ] || awk -v l="${load_before%% *}" 'BEGIN { exit !(l > 1.0) }'; then quiet="busy machine"; fi
+  if [ -n "$others$others_start" ] || awk -v l="${load_start%% *}" 'BEGIN { exit !(l > 1.0) }'; then quiet="busy machine"; fi
   gnuplot -e "dir='$w'; out='$results/peers.png'; subtitle='$(date -u '+%Y-%m-%d'), ${curve_secs} s per point, $conns connections; $quiet'" \
     bench/plot/peers.gp
   cat "$results/peers.md"
   log "peers: $((SECONDS - started)) s"
+}
+
+# Other benchmarks' load generators running now, as "name xCOUNT, ..." (empty if none).
+peers_others() {
+  pgrep -f 'wrk|kv_load|redis-benchmark|ClientBench|dotnet test' -l | awk '{ print $2 }' | sort | uniq -c |
+    awk '{ printf "%s%s x%s", (NR > 1 ? ", " : ""), $2, $1 }' || true
 }
 
 # peers_report SAMPLES CURVE META WORKDIR MD TOP: writes the report (MD) and the chart's data files
@@ -522,17 +533,22 @@ p(f"- machine: {meta['cpu']}, `nproc` = {meta['nproc']}, Linux {meta['kernel']},
 p(f"- versions: .NET runtime {meta['dotnet']}; Redis {meta['redis']}; Garnet {meta['garnet']} (the `garnet-server` dotnet tool); "
   f"nginx {meta['nginx']}; webdis {meta['webdis']}; redis-benchmark {meta['redis_benchmark']}; wrk {meta['wrk']}; "
   f"gcc {meta['gcc']} (bench/native/kv_load.c)")
-p(f"- load average (1, 5, 15 min) before the rounds: {meta['load_before']}; after the curves: {meta['load_after']}; "
-  f"other benchmarks' load generators running as the rounds began: {meta.get('others') or 'none'}")
+p(f"- load average (1, 5, 15 min) at the start: {meta['load_start']}; before the rounds (after the builds, which raise it): "
+  f"{meta['load_before']}; after the curves: {meta['load_after']}. Other benchmarks' load generators running at the start: "
+  f"{meta.get('others_start') or 'none'}; as the rounds began: {meta.get('others') or 'none'}")
 p(f"- every server pinned to core {meta['srv_cpu']} (`taskset -c {meta['srv_cpu']}`), every client to core {meta['cli_cpu']}, "
   f"niceness {meta['nice']}; {conns} connections, one client thread, one request in flight per connection; "
   f"before the rounds {meta['warmup']} s of every cell unrecorded (JIT tiers, and redis-benchmark's request counts)")
-if float(meta['load_before'].split()[0]) > 1.0 or meta.get('others'):
-    p("- **the machine was not idle before the run** (1-minute load average above 1 on 2 cores, or other benchmarks "
+# How far a cell's rounds lie apart: work that came during the run shows here, whatever the start.
+spread = max((max(rps(k)) / min(rps(k)), k) for k in cells if min(rps(k)) > 0)
+if float(meta['load_start'].split()[0]) > 1.0 or meta.get('others') or meta.get('others_start'):
+    p("- **the machine was not idle when the run began** (1-minute load average above 1 on 2 cores, or other benchmarks "
       "running): other work shared the cores, so these figures are noisy; rerun on a quiet machine before quoting them.")
 else:
-    p("- the machine was idle before the run. The load average after it counts the peers' own threads: Linux counts "
-      "a thread waiting for the disk as load, and Garnet keeps 64.")
+    p("- the machine was idle when the run began. The load average after it counts the peers' own threads as well: "
+      "Linux counts a thread waiting for the disk as load, and Garnet keeps 64.")
+p(f"- the rounds of one cell lay up to {spread[0]:.1f}× apart ({'.'.join(spread[1])})" +
+  (": **other work came during the run**; the medians and the curves' points carry that noise." if spread[0] > 1.5 else "."))
 p("- EmbedKv runs at the server's defaults beyond the options below: `CommitOnEventLoop` is off, so a durable write "
   "is synced by the commit thread, not by an idle event loop (results from before commit 427e355 were measured "
   "with the loop syncing).")
