@@ -468,9 +468,7 @@ peers() {
   meta_set garnet_cmd "DOTNET_gcServer=0 garnet-server --bind 127.0.0.1 --port PORT --aof --aof-commit-freq 0 [--aof-commit-wait] --device-type RandomAccess --checkpointdir DIR/checkpoints --memory 1g --index 64m --minthreads $((2 * conns))"
   log "writing $results/peers.md and $results/peers.png"
   peers_report "$samples" "$curve" "$meta" "$w" "$results/peers.md" "$w/top-before.txt"
-  local quiet="quiet machine"
-  if [ -n "$others$others_start" ] || awk -v l="${load_start%% *}" 'BEGIN { exit !(l > 1.0) }'; then quiet="busy machine"; fi
-  gnuplot -e "dir='$w'; out='$results/peers.png'; subtitle='$(date -u '+%Y-%m-%d'), ${curve_secs} s per point, $conns connections; $quiet'" \
+  gnuplot -e "dir='$w'; out='$results/peers.png'; subtitle='$(date -u '+%Y-%m-%d'), ${curve_secs} s per point, $conns connections; $(cat "$w/machine.txt")'" \
     bench/plot/peers.gp
   cat "$results/peers.md"
   log "peers: $((SECONDS - started)) s"
@@ -482,8 +480,9 @@ peers_others() {
     awk '{ printf "%s%s x%s", (NR > 1 ? ", " : ""), $2, $1 }' || true
 }
 
-# peers_report SAMPLES CURVE META WORKDIR MD TOP: writes the report (MD) and the chart's data files
-# (WORKDIR/curve-WORKLOAD-SERVER.dat) from the samples of peers().
+# peers_report SAMPLES CURVE META WORKDIR MD TOP: writes the report (MD), the chart's data files
+# (WORKDIR/curve-WORKLOAD-SERVER.dat) and its word on the machine (WORKDIR/machine.txt) from the
+# samples of peers().
 peers_report() {
   python3 - "$@" <<'EOF'
 import statistics, sys
@@ -541,14 +540,18 @@ p(f"- every server pinned to core {meta['srv_cpu']} (`taskset -c {meta['srv_cpu'
   f"before the rounds {meta['warmup']} s of every cell unrecorded (JIT tiers, and redis-benchmark's request counts)")
 # How far a cell's rounds lie apart: work that came during the run shows here, whatever the start.
 spread = max((max(rps(k)) / min(rps(k)), k) for k in cells if min(rps(k)) > 0)
-if float(meta['load_start'].split()[0]) > 1.0 or meta.get('others') or meta.get('others_start'):
+busy_start = float(meta['load_start'].split()[0]) > 1.0 or meta.get('others') or meta.get('others_start')
+busy_during = spread[0] > 1.5
+open(f"{w}/machine.txt", "w").write("busy machine" if busy_start else
+                                    "quiet at the start, other work during the run" if busy_during else "quiet machine")
+if busy_start:
     p("- **the machine was not idle when the run began** (1-minute load average above 1 on 2 cores, or other benchmarks "
       "running): other work shared the cores, so these figures are noisy; rerun on a quiet machine before quoting them.")
 else:
     p("- the machine was idle when the run began. The load average after it counts the peers' own threads as well: "
       "Linux counts a thread waiting for the disk as load, and Garnet keeps 64.")
 p(f"- the rounds of one cell lay up to {spread[0]:.1f}× apart ({'.'.join(spread[1])})" +
-  (": **other work came during the run**; the medians and the curves' points carry that noise." if spread[0] > 1.5 else "."))
+  (": **other work came during the run**; the medians and the curves' points carry that noise." if busy_during else "."))
 p("- EmbedKv runs at the server's defaults beyond the options below: `CommitOnEventLoop` is off, so a durable write "
   "is synced by the commit thread, not by an idle event loop (results from before commit 427e355 were measured "
   "with the loop syncing).")
