@@ -70,11 +70,14 @@ suites:
           keys, durable (EmbedKv always, Redis always, Garnet commit-wait) and batched (EmbedKv batched,
           Redis everysec, Garnet without the wait), BENCH_CONNECTIONS connections. Each server driven by
           its own kind of tool (wrk; redis-benchmark) and by bench/native/kv_load.c for all three (-P
-          resp for RESP), in interleaved rounds. Then latency curves of GET and the durable write:
+          resp for RESP), in interleaved rounds. Then latency curves of GET and the durable write for
+          these and the http suite's peers (nginx, static GET only; Redis via webdis, appendfsync
+          always; the ASP.NET Core peer, durable), whose peaks kv_load measures in the same rounds:
           kv_load's open loop (-r RATE, latency from the intended send time) at 10..90% of each
           server's closed-loop peak and at one common rate; p50/p99/p999. Servers on core BENCH_CPU,
-          clients on BENCH_CLIENT_CPU. About 8 minutes (9.5 on a busy machine). Installs wrk, redis-server, redis-tools, gcc,
-          gnuplot-nox and libaio1 if missing. Writes bench/results/peers.md and peers.png.
+          clients on BENCH_CLIENT_CPU. About 11 minutes. Installs wrk, nginx, redis-server,
+          redis-tools, webdis, gcc, gnuplot-nox and libaio1 if missing. Writes bench/results/peers.md
+          and peers.png.
   ycsb    YCSB's core workloads over HTTP (bench/http/ycsb.lua): A 50% read / 50% update, B 95/5,
           C 100% read, F 50% read / 50% read-modify-write, keys chosen with YCSB's scrambled zipfian
           distribution (theta 0.99) over 1,000,000 records of 1 KiB values. EmbedKv (the benchmarks'
@@ -140,7 +143,7 @@ environment:
   peers: BENCH_ROUNDS (3), BENCH_SECONDS (each throughput cell, 5), BENCH_CONNECTIONS (32), BENCH_CLIENT_CPU (0),
   BENCH_WARMUP (seconds of every cell before the rounds, 1), BENCH_CURVE_SECONDS (each latency point, 3),
   BENCH_PEERS_LOADS (the curves' loads in % of each server's peak, "10 30 50 70 90"), BENCH_NICE (niceness of
-  servers and clients, default 0)
+  servers and clients, default 0), BENCH_WEBDIS_THREADS (1), BENCH_WEBDIS_POOL (20)
   access: BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_CLIENT_CPU (0), BENCH_NICE (as
   for fairness: default -20 as root, else 0)
   client: BENCH_ROUNDS (5), BENCH_SECONDS (each throughput cell, 3), BENCH_LATENCY_SECONDS (each latency

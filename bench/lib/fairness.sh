@@ -126,7 +126,7 @@ fairness() {
   }
   # --- servers: each start_* sets $port and $base (the uploads' URL prefix) ---------------------
   local port base cpumask
-  cpumask="1$(printf '%*s' "$srv_cpu" '' | tr ' ' '0')" # worker_cpu_affinity: lowest core rightmost
+  cpumask="$(nginx_cpumask "$srv_cpu")"
   start_kv() { # log-dir data-dir durability
     local i
     : >"$1/out"

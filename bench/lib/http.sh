@@ -18,21 +18,6 @@ declare -A http_peer_name=(
 # loop on the server core, which keeps a VM's vCPU from sleeping (see the report's notes).
 http_cells=(get64 get64close get1m postdurable postbatched mixed latency awake)
 
-# Prints a free TCP port on 127.0.0.1 (for the servers that cannot be told to pick one).
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Waits until `curl URL` answers 2xx (up to $2 tenths of a second, default 100); fails otherwise.
-wait_http() {
-  local i
-  for i in $(seq 1 "${2:-100}"); do
-    curl -fs -o /dev/null "$1" && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
 # Builds the benchmarks host that serves EmbedKv in this suite, in the current directory's tree: the one
 # build command of the current EmbedKv and of the baseline, so that both are built alike.
 build_kv() { dotnet build bench/EmbedKv.Benchmarks -c Release -nologo -v q; }
@@ -119,7 +104,6 @@ http_suite() {
   mkdir -p "$out"
   has_peer ceiling && gcc -O2 -Wall -Wextra -o "$out/ceiling" bench/peers/ceiling.c
   local dll="bench/EmbedKv.Benchmarks/bin/Release/net10.0/EmbedKv.Benchmarks.dll"
-  local asp_dir="$root/bench/peers/AspNetKv/bin/Release/net10.0"
   local baseline_sha="" baseline_short="" baseline_dll="" baseline_build_secs=0
   if has_peer baseline; then
     baseline_build_secs=$SECONDS
@@ -176,80 +160,33 @@ http_suite() {
     exit 1
   }
 
-  # nginx: one worker, static files for GET, WebDAV PUT (bench/http/nginx.conf.in).
-  local cpumask
-  cpumask="1$(printf '%*s' "$srv_cpu" '' | tr ' ' '0')" # worker_cpu_affinity: lowest core rightmost
+  # nginx, webdis and ASP.NET Core: bench/lib/common.sh's start_*_peer, their pids recorded here.
+  # nginx: one worker, static files for GET (/k64, /k1m), WebDAV PUT under /dav/.
   start_nginx() {
-    port="$(free_port)"
-    sed -e "s|@OUT@|$ng|g" -e "s|@PORT@|$port|g" -e "s|@CPUMASK@|$cpumask|g" bench/http/nginx.conf.in >"$ng/nginx.conf"
-    "$nginx_bin" -t -c "$ng/nginx.conf" -g 'daemon off;' 2>"$ng/test.log" || { cat "$ng/test.log" >&2; exit 1; }
-    "${prio[@]+"${prio[@]}"}" taskset -c "$srv_cpu" "$nginx_bin" -c "$ng/nginx.conf" -g 'daemon off;' >"$ng/stdout.log" 2>&1 &
-    http_pids+=($!)
-    watch[nginx]=$!
-    wait_http "http://127.0.0.1:$port/k64" || { echo "error: nginx did not start" >&2; cat "$ng/error.log" >&2; exit 1; }
-    peer_pids[nginx]="${watch[nginx]} $(cat /proc/"${watch[nginx]}"/task/*/children)" # master and worker
+    start_nginx_peer "$srv_cpu" "$ng" /k64
+    port="$peer_port"
+    http_pids+=("${peer_started[@]}")
+    watch[nginx]="${peer_started[0]}"
+    peer_pids[nginx]="${peer_procs[*]}"
   }
 
-  # Redis (AOF on, appendfsync always|everysec, no RDB snapshots, unix socket only) with webdis in
-  # front of it on TCP: two processes, one service, both on the server core.
+  # Redis (appendfsync always|everysec) behind webdis.
   start_webdis() { # name appendfsync
-    local name="$1" fsync="$2" d="$w/redis-$1" i
-    mkdir -p "$d"
-    "${prio[@]+"${prio[@]}"}" taskset -c "$srv_cpu" redis-server --port 0 --unixsocket "$d/redis.sock" --unixsocketperm 700 \
-      --dir "$d" --appendonly yes --appendfsync "$fsync" --save "" --daemonize no \
-      --logfile "$d/redis.log" >/dev/null 2>&1 &
-    http_pids+=($!)
-    watch["redis ($name)"]=$!
-    peer_pids[webdis]+=" $!"
-    for i in $(seq 1 100); do
-      [ -S "$d/redis.sock" ] && break
-      sleep 0.1
-    done
-    port="$(free_port)"
-    # webdis's settings (JSON, which takes no comments): Debian's defaults but for the paths, the
-    # redis socket, one thread (it shares one core with redis) and no daemonizing.
-    cat >"$d/webdis.json" <<EOF
-{
-  "redis_host": "$d/redis.sock",
-  "redis_port": 0,
-  "redis_auth": null,
-  "http_host": "127.0.0.1",
-  "http_port": $port,
-  "threads": ${BENCH_WEBDIS_THREADS:-1},
-  "pool_size": ${BENCH_WEBDIS_POOL:-20},
-  "daemonize": false,
-  "database": 0,
-  "acl": [ { "disabled": ["DEBUG"] } ],
-  "verbosity": 1,
-  "logfile": "$d/webdis.log"
-}
-EOF
-    "${prio[@]+"${prio[@]}"}" taskset -c "$srv_cpu" webdis "$d/webdis.json" >"$d/webdis.out" 2>&1 &
-    http_pids+=($!)
-    watch["webdis ($name)"]=$!
-    peer_pids[webdis]+=" $!"
-    wait_http "http://127.0.0.1:$port/PING" || { echo "error: webdis $name did not start" >&2; cat "$d"/*.log "$d/webdis.out" >&2; exit 1; }
+    start_webdis_peer "$srv_cpu" "$w/redis-$1" "$2"
+    port="$peer_port"
+    http_pids+=("${peer_started[@]}")
+    watch["redis ($1)"]="${peer_started[0]}"
+    watch["webdis ($1)"]="${peer_started[1]}"
+    peer_pids[webdis]+=" ${peer_procs[*]}"
   }
 
-  # The ASP.NET Core peer: Kestrel on 127.0.0.1, workstation GC (on one core the runtime would not
-  # use server GC anyway; saying so makes it the same on any machine), the template's logging.
+  # The ASP.NET Core peer, durable or not.
   start_aspnet() { # name durable(true|false)
-    local name="$1" i
-    : >"$w/aspnet-$name.out"
-    DOTNET_gcServer=0 "${prio[@]+"${prio[@]}"}" taskset -c "$srv_cpu" dotnet "$asp_dir/AspNetKv.dll" --contentRoot "$asp_dir" \
-      --urls "http://127.0.0.1:0" --DataDir "$w/aspnet-$name" --Durable "$2" >"$w/aspnet-$name.out" 2>&1 &
-    http_pids+=($!)
-    watch["ASP.NET Core ($name)"]=$!
-    peer_pids[aspnet]+=" $!"
-    port=""
-    for i in $(seq 1 300); do
-      port="$(awk -F: '/Now listening on: http:\/\/127\.0\.0\.1:[0-9]+/ { print $NF; exit }' "$w/aspnet-$name.out")"
-      [ -n "$port" ] && return 0
-      sleep 0.1
-    done
-    echo "error: the ASP.NET Core peer $name did not start:" >&2
-    cat "$w/aspnet-$name.out" >&2
-    exit 1
+    start_aspnet_peer "$srv_cpu" "$w/aspnet-$1" "$2" "$w/aspnet-$1.out"
+    port="$peer_port"
+    http_pids+=("${peer_started[@]}")
+    watch["ASP.NET Core ($1)"]="${peer_started[0]}"
+    peer_pids[aspnet]+=" ${peer_procs[*]}"
   }
 
   start_ceiling() {

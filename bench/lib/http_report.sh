@@ -252,7 +252,7 @@ http_report() {
     echo "  POST and latency cells use a server with \`--durability always\` (fdatasync, shared by concurrent"
     echo "  writes, before the answer); the batched POST and mixed cells one with \`--durability batched\` (synced"
     echo "  within 1 s)."
-    echo "- **nginx**: one worker (\`worker_cpu_affinity $cpumask\`), the values as static files (\`sendfile on\`,"
+    echo "- **nginx**: one worker (\`worker_cpu_affinity $(nginx_cpumask "$srv_cpu")\`), the values as static files (\`sendfile on\`,"
     echo "  \`access_log off\`); writes with WebDAV \`PUT\` (\`bench/http/nginx.conf.in\`), which never fsyncs, so"
     echo "  its batched and mixed cells are a no-durability comparison."
     echo "- **Redis via webdis**: redis-server with \`appendonly yes\` and no RDB snapshots, on a unix socket, with"

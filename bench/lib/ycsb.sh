@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # bench/lib/ycsb.sh: bench/run.sh ycsb: YCSB's core workloads A, B, C and F over HTTP -> bench/results/ycsb.md, ycsb.png.
 # Sourced by bench/run.sh, which sets root, out and results and runs from the repository root; uses
-# free_port, wait_http, wrk_ms and build_kv from bench/lib/http.sh.
+# wrk_ms and build_kv from bench/lib/http.sh, and the peers' start functions from bench/lib/common.sh.
 
 # Issue 15: the YCSB core workloads a key-value store is usually compared on, against EmbedKv in each
 # durability mode and the HTTP peers of bench/run.sh http that can store and read a record:
@@ -98,7 +98,6 @@ ycsb() {
   build_kv
   ycsb_has aspnet && dotnet build bench/peers/AspNetKv -c Release -nologo -v q
   local dll="bench/EmbedKv.Benchmarks/bin/Release/net10.0/EmbedKv.Benchmarks.dll"
-  local asp_dir="$root/bench/peers/AspNetKv/bin/Release/net10.0"
 
   # Global, not local: the EXIT trap runs after the function's locals are gone. The data goes too:
   # gigabytes in a tmpfs must not outlive an interrupted run.
@@ -119,7 +118,7 @@ ycsb() {
   }
   trap ycsb_cleanup EXIT
 
-  # --- servers, all pinned to the server core (after bench/lib/http.sh's start_* functions) -----
+  # --- servers, all pinned to the server core ---------------------------------------------------
   # Each sets $port; pids go to ycsb_pids (stopped at the end) and peer_pids (CPU time per cell).
   local port
   declare -A peer_pids=()
@@ -141,74 +140,31 @@ ycsb() {
     cat "$w/$1.err" >&2
     exit 1
   }
+  # nginx, webdis and ASP.NET Core: bench/lib/common.sh's start_*_peer.
   # nginx: bench/http/nginx.conf.in as is, rooted in $fdir/nginx; records are served from /dav/ (the
   # WebDAV location, whose GET is a static file) so that reads and PUTs address the same files.
   ycsb_start_nginx() {
-    local ng="$fdir/nginx" cpumask
-    cpumask="1$(printf '%*s' "$srv_cpu" '' | tr ' ' '0')" # worker_cpu_affinity: lowest core rightmost
-    port="$(free_port)"
-    sed -e "s|@OUT@|$ng|g" -e "s|@PORT@|$port|g" -e "s|@CPUMASK@|$cpumask|g" bench/http/nginx.conf.in >"$ng/nginx.conf"
-    "$nginx_bin" -t -c "$ng/nginx.conf" -g 'daemon off;' 2>"$w/nginx-test.log" || { cat "$w/nginx-test.log" >&2; exit 1; }
-    taskset -c "$srv_cpu" "$nginx_bin" -c "$ng/nginx.conf" -g 'daemon off;' >"$w/nginx.out" 2>&1 &
-    ycsb_pids+=($!)
-    wait_http "http://127.0.0.1:$port/dav/user0" || { echo "error: nginx did not start" >&2; cat "$ng/error.log" >&2; exit 1; }
-    peer_pids[nginx]="${ycsb_pids[-1]} $(cat /proc/"${ycsb_pids[-1]}"/task/*/children)" # master and worker
+    start_nginx_peer "$srv_cpu" "$fdir/nginx" /dav/user0
+    port="$peer_port"
+    ycsb_pids+=("${peer_started[@]}")
+    peer_pids[nginx]="${peer_procs[*]}"
   }
   # Redis with appendfsync always (and no AOF rewrite: the load would set one off, a fork writing
   # the whole data set again during the cells), on a Unix socket, webdis in front on TCP.
   local redis_sock="$w/redis/redis.sock"
   ycsb_start_webdis() {
-    local d="$w/redis" i
-    mkdir -p "$d"
-    ycsb_data+=("$d")
-    taskset -c "$srv_cpu" redis-server --port 0 --unixsocket "$redis_sock" --unixsocketperm 700 --dir "$d" \
-      --appendonly yes --appendfsync always --auto-aof-rewrite-percentage 0 --save "" --daemonize no \
-      --logfile "$d/redis.log" >/dev/null 2>&1 &
-    ycsb_pids+=($!)
-    peer_pids[webdis]=$!
-    for i in $(seq 1 100); do
-      [ -S "$redis_sock" ] && break
-      sleep 0.1
-    done
-    port="$(free_port)"
-    cat >"$d/webdis.json" <<EOF
-{
-  "redis_host": "$redis_sock",
-  "redis_port": 0,
-  "redis_auth": null,
-  "http_host": "127.0.0.1",
-  "http_port": $port,
-  "threads": ${BENCH_WEBDIS_THREADS:-1},
-  "pool_size": ${BENCH_WEBDIS_POOL:-20},
-  "daemonize": false,
-  "database": 0,
-  "acl": [ { "disabled": ["DEBUG"] } ],
-  "verbosity": 1,
-  "logfile": "$d/webdis.log"
-}
-EOF
-    taskset -c "$srv_cpu" webdis "$d/webdis.json" >"$d/webdis.out" 2>&1 &
-    ycsb_pids+=($!)
-    peer_pids[webdis]+=" $!"
-    wait_http "http://127.0.0.1:$port/PING" || { echo "error: webdis did not start" >&2; cat "$d"/*.log >&2; exit 1; }
+    ycsb_data+=("$w/redis")
+    start_webdis_peer "$srv_cpu" "$w/redis" always --auto-aof-rewrite-percentage 0
+    port="$peer_port"
+    ycsb_pids+=("${peer_started[@]}")
+    peer_pids[webdis]="${peer_procs[*]}"
   }
   # The ASP.NET Core peer, durable (FileOptions.WriteThrough), its files in $fdir/aspnet.
   ycsb_start_aspnet() {
-    local i
-    : >"$w/aspnet.out"
-    DOTNET_gcServer=0 taskset -c "$srv_cpu" dotnet "$asp_dir/AspNetKv.dll" --contentRoot "$asp_dir" \
-      --urls "http://127.0.0.1:0" --DataDir "$fdir/aspnet" --Durable true >"$w/aspnet.out" 2>&1 &
-    ycsb_pids+=($!)
-    peer_pids[aspnet]=$!
-    port=""
-    for i in $(seq 1 300); do
-      port="$(awk -F: '/Now listening on: http:\/\/127\.0\.0\.1:[0-9]+/ { print $NF; exit }' "$w/aspnet.out")"
-      [ -n "$port" ] && return 0
-      sleep 0.1
-    done
-    echo "error: the ASP.NET Core peer did not start:" >&2
-    cat "$w/aspnet.out" >&2
-    exit 1
+    start_aspnet_peer "$srv_cpu" "$fdir/aspnet" true "$w/aspnet.out"
+    port="$peer_port"
+    ycsb_pids+=("${peer_started[@]}")
+    peer_pids[aspnet]="${peer_procs[*]}"
   }
 
   ycsb_alive() {
