@@ -59,6 +59,8 @@ namespace EmbedKv.Host.Tests.Infrastructure
         }
 
         /// <summary>The built embedkv.dll, in server/EmbedKv.Host's output for this test run's configuration.</summary>
+        public static string BuiltProgram => ChildPrograms.PathOf("server", "EmbedKv.Host", "embedkv");
+
         /// <summary>Writes <paramref name="text"/> to the host's stdin and closes it (for commands that read stdin).</summary>
         public void Input(string text)
         {
@@ -66,15 +68,20 @@ namespace EmbedKv.Host.Tests.Infrastructure
             _process.StandardInput.Close();
         }
 
-        public static string BuiltProgram => ChildPrograms.PathOf("server", "EmbedKv.Host", "embedkv");
-
         /// <summary>
         /// Starts <paramref name="program"/> (default: the built embedkv.dll; "run" for `dotnet run`) in <paramref name="workingDirectory"/>.
         /// The child gets this process's environment without any EMBEDKV_* or EMBEDKVRT_* variable, plus <paramref name="environment"/>.
         /// </summary>
         public static HostProcess Start(string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string? program = null)
+            => StartExecutable(workingDirectory, ChildPrograms.DotnetHost(), new[] { program ?? BuiltProgram }.Concat(args), environment);
+
+        /// <summary>
+        /// As <see cref="Start"/>, for a host that <paramref name="executable"/> runs with <paramref name="args"/>
+        /// (an emulator and a published host, EmulatedHost), not the built embedkv.dll under dotnet.
+        /// </summary>
+        public static HostProcess StartExecutable(string workingDirectory, string executable, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
         {
-            var start = new ProcessStartInfo(ChildPrograms.DotnetHost())
+            var start = new ProcessStartInfo(executable)
             {
                 WorkingDirectory = workingDirectory,
                 RedirectStandardInput = true, // not the test runner's
@@ -82,7 +89,6 @@ namespace EmbedKv.Host.Tests.Infrastructure
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
-            start.ArgumentList.Add(program ?? BuiltProgram);
             foreach (string arg in args)
             {
                 start.ArgumentList.Add(arg);
@@ -111,7 +117,7 @@ namespace EmbedKv.Host.Tests.Infrastructure
             var host = new HostProcess(process, workingDirectory);
             process.OutputDataReceived += (_, e) => host.Received(host._stdout, e.Data);
             process.ErrorDataReceived += (_, e) => host.Received(host._stderr, e.Data);
-            Assert.True(process.Start(), "dotnet did not start");
+            Assert.True(process.Start(), executable + " did not start");
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             return host;

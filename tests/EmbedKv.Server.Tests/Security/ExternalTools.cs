@@ -63,7 +63,8 @@ namespace EmbedKv.Server.Tests.Security
             return (curl.ExitCode, output.Trim(), errors.GetAwaiter().GetResult());
         }
 
-        private static string? Find(string name, string usual)
+        /// <summary>The tool at <paramref name="usual"/>, or else the first <paramref name="name"/> on PATH; null if neither exists.</summary>
+        internal static string? Find(string name, string usual)
         {
             if (File.Exists(usual))
             {
