@@ -29,8 +29,20 @@ namespace EmbedKv.Runtime.Interop
 
         private const string LibC = "libc.so.6";
 
+        /// <summary>A generated call's number where the table marks the call missing on that architecture: it answers -ENOSYS.</summary>
+        public const int Missing = -1;
+
+        /// <summary>A generated call's number on an architecture its table does not describe: it throws <see cref="PlatformNotSupportedException"/>.</summary>
+        public const int Undescribed = -2;
+
         private static readonly List<nint> MappedPages = new List<nint>();
         private static int s_warned;
+
+        /// <summary>
+        /// Whether this process runs on aarch64, where generated code takes the aarch64 stubs, constants and
+        /// structs. Read-only after the type initializes, so the JIT folds every test of it to a constant.
+        /// </summary>
+        public static bool IsAarch64 { get; } = RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
 
         /// <summary>How syscalls are made in this process.</summary>
         internal static StubMode Mode { get; private set; } = StubMode.MachineCode;
@@ -51,16 +63,24 @@ namespace EmbedKv.Runtime.Interop
         }
 
         /// <summary>
-        /// Copies the stubs' machine code into a fresh page and makes it read-execute. The page is
-        /// never writable and executable at once: it is mapped read-write, filled, then flipped.
+        /// Copies the process architecture's stubs into a fresh page and makes it read-execute. The page
+        /// is never writable and executable at once: it is mapped read-write, filled, then flipped.
         /// </summary>
-        /// <param name="code">The machine code of every stub, at most one page.</param>
+        /// <param name="x86_64">The machine code of every x86_64 stub, at most one page.</param>
+        /// <param name="aarch64">The machine code of every aarch64 stub, or empty if the table does not describe aarch64.</param>
         /// <returns>The page's address, or 0 if calls must use <see cref="Fallback"/>.</returns>
-        public static nint Map(ReadOnlySpan<byte> code)
+        public static nint Map(ReadOnlySpan<byte> x86_64, ReadOnlySpan<byte> aarch64)
         {
             if (UnsupportedReason(OperatingSystem.IsLinux(), RuntimeInformation.ProcessArchitecture) is not null)
             {
                 // Fallback throws the PlatformNotSupportedException at the call, not in a type initializer.
+                return 0;
+            }
+
+            ReadOnlySpan<byte> code = IsAarch64 ? aarch64 : x86_64;
+            if (code.IsEmpty)
+            {
+                // The table describes no stubs for this architecture; Fallback throws at the call, naming it.
                 return 0;
             }
 
@@ -81,7 +101,10 @@ namespace EmbedKv.Runtime.Interop
 
             code.CopyTo(new Span<byte>((void*)page, code.Length));
 
-            // SELinux's deny_execmem and systemd's MemoryDenyWriteExecute refuse exactly this step.
+            // SELinux's deny_execmem and systemd's MemoryDenyWriteExecute refuse exactly this step. On
+            // aarch64 the instruction cache needs no maintenance from us: the page has never been
+            // executable, and Linux cleans the data cache and invalidates the instruction cache for a
+            // user page when its mapping first becomes executable (docs/syscalls.md, "Instruction cache").
             if (mprotect(page, size, Sys.PROT_READ | Sys.PROT_EXEC) != 0)
             {
                 var errno = new Errno(Marshal.GetLastPInvokeError());
@@ -102,7 +125,8 @@ namespace EmbedKv.Runtime.Interop
         /// Makes a syscall through libc's <c>syscall()</c> and returns the kernel's raw result
         /// (-errno on failure), as a stub would. Slower than a stub: used only where stubs cannot run.
         /// </summary>
-        /// <param name="number">The syscall number.</param>
+        /// <param name="x86_64">The number on x86_64, <see cref="Missing"/> or <see cref="Undescribed"/>.</param>
+        /// <param name="aarch64">The number on aarch64, <see cref="Missing"/> or <see cref="Undescribed"/>.</param>
         /// <param name="a1">First argument, widened to 64 bits.</param>
         /// <param name="a2">Second argument.</param>
         /// <param name="a3">Third argument.</param>
@@ -110,14 +134,27 @@ namespace EmbedKv.Runtime.Interop
         /// <param name="a5">Fifth argument.</param>
         /// <param name="a6">Sixth argument.</param>
         /// <returns>The kernel's result; -4095..-1 is the negated errno.</returns>
-        public static nint Fallback(long number, nint a1, nint a2, nint a3, nint a4, nint a5, nint a6)
+        public static nint Fallback(int x86_64, int aarch64, nint a1, nint a2, nint a3, nint a4, nint a5, nint a6)
         {
             ThrowIfUnsupported(OperatingSystem.IsLinux(), RuntimeInformation.ProcessArchitecture);
-            nint result = syscall((nint)number, a1, a2, a3, a4, a5, a6);
+            int number = IsAarch64 ? aarch64 : x86_64;
+            if (number == Undescribed)
+            {
+                throw new PlatformNotSupportedException(
+                    "The syscalls.json these stubs were generated from does not describe " + RuntimeInformation.ProcessArchitecture
+                    + "; add it to the table's \"architectures\" (docs/syscalls.md).");
+            }
+
+            if (number == Missing)
+            {
+                return -Sys.ENOSYS;
+            }
+
+            nint result = syscall(number, a1, a2, a3, a4, a5, a6);
             return result == -1 ? -Marshal.GetLastPInvokeError() : result;
         }
 
-        /// <summary>Throws <see cref="PlatformNotSupportedException"/> unless the platform is Linux on x86_64.</summary>
+        /// <summary>Throws <see cref="PlatformNotSupportedException"/> unless the platform is Linux on x86_64 or aarch64.</summary>
         internal static void ThrowIfUnsupported(bool isLinux, Architecture architecture)
         {
             string? unsupported = UnsupportedReason(isLinux, architecture);
@@ -129,9 +166,9 @@ namespace EmbedKv.Runtime.Interop
 
         /// <summary>Why syscall stubs cannot work on this platform, or null if they can.</summary>
         internal static string? UnsupportedReason(bool isLinux, Architecture architecture)
-            => isLinux && architecture == Architecture.X64
+            => isLinux && architecture is Architecture.X64 or Architecture.Arm64
                 ? null
-                : "EmbedKv makes Linux x86_64 system calls directly; this process runs on "
+                : "EmbedKv makes Linux x86_64 and aarch64 system calls directly; this process runs on "
                   + (isLinux ? "Linux" : RuntimeInformation.OSDescription) + " " + architecture + ".";
 
         private static string? ForcedFallbackReason()
@@ -165,9 +202,10 @@ namespace EmbedKv.Runtime.Interop
         [LibraryImport(LibC, SetLastError = true)]
         private static partial int munmap(nint addr, nuint length);
 
-        // syscall() is variadic in C. On x86_64 System V, integer arguments of a variadic call travel in
-        // the same registers as fixed ones, and glibc's syscall() is assembly that reads them straight
-        // from those registers, so a fixed seven-argument signature calls it correctly.
+        // syscall() is variadic in C. On x86_64 System V and on Linux's AAPCS64, integer arguments of a
+        // variadic call travel in the same registers as fixed ones, and glibc's syscall() is assembly
+        // that reads them straight from those registers, so a fixed seven-argument signature calls it
+        // correctly on both.
         [LibraryImport(LibC, SetLastError = true)]
         private static partial nint syscall(nint number, nint a1, nint a2, nint a3, nint a4, nint a5, nint a6);
     }
