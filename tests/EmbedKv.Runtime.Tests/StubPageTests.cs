@@ -96,6 +96,12 @@ namespace EmbedKv.Runtime.Tests
         public void FallbackTakesThisArchitecturesNumber()
             => Assert.Equal(Environment.ProcessId, (int)StubPage.Fallback(39, 172, 0, 0, 0, 0, 0, 0));
 
+        // On x86_64 libgcc's __clear_cache is an empty function; this shows that the import aarch64 relies
+        // on resolves in a .NET process and runs over a mapped stub page (the emulated host runs it for real).
+        [Fact]
+        public void TheInstructionCacheSynchronizationResolvesAndRunsOverTheStubPage()
+            => Assert.Null(StubPage.SynchronizeInstructionCache(Assert.Single(StubPage.Pages), 16));
+
         [Fact]
         public void TheFallbackVariableIsNotAHostSetting()
             => Assert.False(StubPage.ForceFallbackVariable.StartsWith("EMBEDKV_", StringComparison.OrdinalIgnoreCase));

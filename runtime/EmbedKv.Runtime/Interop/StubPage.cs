@@ -1,5 +1,6 @@
-// The only file in EmbedKv.Runtime that calls libc, and why: before any stub exists, something must
-// map the page the stubs live in (mmap, mprotect), and where the system forbids executable memory the
+// The only file in EmbedKv.Runtime that calls native libraries, and why: before any stub exists, something
+// must map the page the stubs live in (libc's mmap and mprotect) and, on aarch64, make the instruction
+// cache see what was written (libgcc's __clear_cache); where the system forbids executable memory the
 // stubs cannot exist at all, so calls fall back to libc's syscall(). Everything else uses the stubs.
 using System;
 using System.Collections.Generic;
@@ -28,6 +29,11 @@ namespace EmbedKv.Runtime.Interop
         public const string ForceFallbackSwitch = "EmbedKv.Runtime.ForceSyscallFallback";
 
         private const string LibC = "libc.so.6";
+
+        // GCC's runtime, which every glibc process on aarch64 has loaded (libstdc++ and the unwinder need it).
+        // Its __clear_cache is the cache maintenance __builtin___clear_cache stands for; on aarch64 it is real
+        // code (dc cvau, ic ivau, dsb ish, isb), where on x86_64 it is an empty function, and it is never called there.
+        private const string GccRuntime = "libgcc_s.so.1";
 
         /// <summary>A generated call's number where the table marks the call missing on that architecture: it answers -ENOSYS.</summary>
         public const int Missing = -1;
@@ -101,15 +107,20 @@ namespace EmbedKv.Runtime.Interop
 
             code.CopyTo(new Span<byte>((void*)page, code.Length));
 
-            // SELinux's deny_execmem and systemd's MemoryDenyWriteExecute refuse exactly this step. On
-            // aarch64 the instruction cache needs no maintenance from us: the page has never been
-            // executable, and Linux cleans the data cache and invalidates the instruction cache for a
-            // user page when its mapping first becomes executable (docs/syscalls.md, "Instruction cache").
+            // SELinux's deny_execmem and systemd's MemoryDenyWriteExecute refuse exactly this step.
             if (mprotect(page, size, Sys.PROT_READ | Sys.PROT_EXEC) != 0)
             {
                 var errno = new Errno(Marshal.GetLastPInvokeError());
                 munmap(page, size);
                 UseFallback("the system forbids executable memory (mprotect PROT_EXEC: " + errno + ")");
+                return 0;
+            }
+
+            string? incoherent = IsAarch64 ? SynchronizeInstructionCache(page, code.Length) : null;
+            if (incoherent is not null)
+            {
+                munmap(page, size);
+                UseFallback(incoherent);
                 return 0;
             }
 
@@ -171,6 +182,28 @@ namespace EmbedKv.Runtime.Interop
                 : "EmbedKv makes Linux x86_64 and aarch64 system calls directly; this process runs on "
                   + (isLinux ? "Linux" : RuntimeInformation.OSDescription) + " " + architecture + ".";
 
+        /// <summary>
+        /// Makes the instruction cache see the stubs just written through the data cache, which aarch64,
+        /// unlike x86_64, does not do by itself: cleans the data cache and invalidates the instruction
+        /// cache to the point of unification over the code, then synchronizes this core. Recent kernels
+        /// also do it when an anonymous page first becomes executable, but the ABI leaves it to the
+        /// program that wrote the code, as every JIT does. No other core can hold stale instructions for
+        /// the page: it was never executable before, and they reach it only after the type initializer
+        /// that mapped it has published its address (docs/syscalls.md, "Instruction cache").
+        /// </summary>
+        internal static string? SynchronizeInstructionCache(nint start, int length)
+        {
+            try
+            {
+                ClearCache(start, start + length);
+                return null;
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                return "the instruction cache cannot be synchronized over the stub page (" + GccRuntime + " __clear_cache: " + e.Message + ")";
+            }
+        }
+
         private static string? ForcedFallbackReason()
         {
             if (Environment.GetEnvironmentVariable(ForceFallbackVariable) == "1")
@@ -201,6 +234,9 @@ namespace EmbedKv.Runtime.Interop
 
         [LibraryImport(LibC, SetLastError = true)]
         private static partial int munmap(nint addr, nuint length);
+
+        [LibraryImport(GccRuntime, EntryPoint = "__clear_cache")]
+        private static partial void ClearCache(nint start, nint end);
 
         // syscall() is variadic in C. On x86_64 System V and on Linux's AAPCS64, integer arguments of a
         // variadic call travel in the same registers as fixed ones, and glibc's syscall() is assembly
