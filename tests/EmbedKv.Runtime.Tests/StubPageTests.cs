@@ -66,17 +66,41 @@ namespace EmbedKv.Runtime.Tests
 
         [Theory]
         [InlineData(false, Architecture.X64)]
-        [InlineData(true, Architecture.Arm64)]
         [InlineData(false, Architecture.Arm64)]
+        [InlineData(true, Architecture.Arm)]
+        [InlineData(true, Architecture.RiscV64)]
         public void OtherPlatformsGetPlatformNotSupported(bool isLinux, Architecture architecture)
         {
             var error = Assert.Throws<PlatformNotSupportedException>(() => StubPage.ThrowIfUnsupported(isLinux, architecture));
-            Assert.StartsWith("EmbedKv makes Linux x86_64 system calls directly; this process runs on ", error.Message);
+            Assert.StartsWith("EmbedKv makes Linux x86_64 and aarch64 system calls directly; this process runs on ", error.Message);
             Assert.Contains(architecture.ToString(), error.Message);
         }
 
+        [Theory]
+        [InlineData(Architecture.X64)]
+        [InlineData(Architecture.Arm64)]
+        public void LinuxX64AndArm64AreSupported(Architecture architecture) => StubPage.ThrowIfUnsupported(true, architecture);
+
         [Fact]
-        public void LinuxX64IsSupported() => StubPage.ThrowIfUnsupported(true, Architecture.X64);
+        public void FallbackAnswersEnosysForACallTheTableMarksMissingHere()
+            => Assert.Equal(-Sys.ENOSYS, StubPage.Fallback(StubPage.Missing, StubPage.Missing, 0, 0, 0, 0, 0, 0));
+
+        [Fact]
+        public void FallbackRefusesAnArchitectureTheTableDoesNotDescribe()
+        {
+            var error = Assert.Throws<PlatformNotSupportedException>(() => StubPage.Fallback(StubPage.Undescribed, StubPage.Undescribed, 0, 0, 0, 0, 0, 0));
+            Assert.Contains("does not describe " + RuntimeInformation.ProcessArchitecture, error.Message);
+        }
+
+        [Fact]
+        public void FallbackTakesThisArchitecturesNumber()
+            => Assert.Equal(Environment.ProcessId, (int)StubPage.Fallback(39, 172, 0, 0, 0, 0, 0, 0));
+
+        // On x86_64 libgcc's __clear_cache is an empty function; this shows that the import aarch64 relies
+        // on resolves in a .NET process and runs over a mapped stub page (the emulated host runs it for real).
+        [Fact]
+        public void TheInstructionCacheSynchronizationResolvesAndRunsOverTheStubPage()
+            => Assert.Null(StubPage.SynchronizeInstructionCache(Assert.Single(StubPage.Pages), 16));
 
         [Fact]
         public void TheFallbackVariableIsNotAHostSetting()

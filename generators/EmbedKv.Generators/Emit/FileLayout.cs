@@ -23,7 +23,7 @@ namespace EmbedKv.Generators.Emit
             SourceWriter w = Begin(table);
             if (withSummary)
             {
-                w.Line("/// <summary>Linux x86_64 system calls, their constants and structs, generated from syscalls.json (table version " + table.Version + ").</summary>");
+                w.Line("/// <summary>Linux system calls (" + string.Join(", ", table.Architectures) + "), their constants and structs, generated from syscalls.json (table version " + table.Version + ").</summary>");
             }
 
             return w.Open(Visibility(table) + " static unsafe partial class " + table.ClassName);

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using EmbedKv.Generators.Model;
@@ -17,52 +18,52 @@ namespace EmbedKv.Generators.Emit
              .Line("public const int TableVersion = " + table.Version.ToString(CultureInfo.InvariantCulture) + ";")
              .Line();
 
-            EmitStubCode(w, table);
-            w.Line("// The stub page, mapped read-execute once; 0 when the runtime falls back to libc's syscall().")
-             .Line("private static readonly nint s_page = " + StubPage + ".Map(StubCode);");
+            EmitStubCode(w, table, Architecture.X86_64);
+            bool aarch64 = table.Architectures.Contains(Architecture.Aarch64);
+            if (aarch64)
+            {
+                EmitStubCode(w, table, Architecture.Aarch64);
+            }
 
-            // A call x86_64 lacks takes no stub slot, so the stubs after it sit where they would without it.
-            int slot = 0;
-            foreach (SyscallModel syscall in table.Syscalls)
+            // A table that does not describe aarch64 maps no page there; its calls then throw PlatformNotSupportedException.
+            w.Line("// The stub page of the process's architecture, mapped read-execute once; 0 when the runtime falls back to libc's syscall().")
+             .Line("private static readonly nint s_page = " + StubPage + ".Map(" + CodeName(Architecture.X86_64) + ", "
+                   + (aarch64 ? CodeName(Architecture.Aarch64) : "default") + ");");
+
+            for (int i = 0; i < table.Syscalls.Count; i++)
             {
                 w.Line();
-                if (syscall.NumberOn(Architecture.X86_64) is int number)
-                {
-                    EmitMethod(w, syscall, number, slot++ * StubLayout.StubSize);
-                }
-                else
-                {
-                    EmitMissingMethod(w, syscall);
-                }
+                EmitMethod(w, table, table.Syscalls[i], StubImage.Offset(i));
             }
 
             return new GeneratedFile(table.ClassName + ".Syscalls.g.cs", FileLayout.EndClass(w));
         }
 
-        private static void EmitStubCode(SourceWriter w, TableModel table)
+        private static void EmitStubCode(SourceWriter w, TableModel table, Architecture architecture)
         {
-            w.Line("// Every stub's machine code, " + StubLayout.StubSize + " bytes apart in table order.");
-            foreach (string line in EndingNote(table.StubReturn))
+            w.Line("// Every " + architecture + " stub's machine code, " + StubLayout.StubSize + " bytes apart in table order.");
+            string[] note = architecture == Architecture.X86_64
+                ? EndingNote(table.StubReturn)
+                : new[] { "Each is movz x8, #NR; svc #0; ret: AAPCS64 passes arguments in x0-x5, where the kernel reads them." };
+            foreach (string line in note)
             {
                 w.Line("// " + line);
             }
 
-            w.Line("private static global::System.ReadOnlySpan<byte> StubCode => new byte[]")
+            w.Line("private static global::System.ReadOnlySpan<byte> " + CodeName(architecture) + " => new byte[]")
              .Open(string.Empty);
-            int slot = 0;
-            foreach (SyscallModel syscall in table.Syscalls)
+            IReadOnlyList<StubSlot> slots = StubImage.For(table, architecture);
+            for (int i = 0; i < slots.Count; i++)
             {
-                if (syscall.NumberOn(Architecture.X86_64) is not int number)
-                {
-                    continue;
-                }
-
-                string bytes = string.Join(", ", StubCode.For(syscall, number, table.StubReturn).Select(b => "0x" + b.ToString("X2", CultureInfo.InvariantCulture)));
-                w.Line(bytes + ", // " + Offset(slot++ * StubLayout.StubSize) + " " + syscall.Name + ": " + StubCode.Describe(syscall, number, table.StubReturn));
+                string bytes = string.Join(", ", slots[i].Code.Select(b => "0x" + b.ToString("X2", CultureInfo.InvariantCulture)));
+                w.Line(bytes + ", // " + Offset(StubImage.Offset(i)) + " " + slots[i].Syscall.Name + ": " + slots[i].Assembly);
             }
 
             w.Close(";").Line();
         }
+
+        private static string CodeName(Architecture architecture)
+            => architecture == Architecture.Aarch64 ? "Aarch64StubCode" : "X86_64StubCode";
 
         /// <summary>Which return sequence the stubs use, and why ret is the default (docs/syscalls.md, "Stub return").</summary>
         private static string[] EndingNote(StubReturn ending)
@@ -82,12 +83,12 @@ namespace EmbedKv.Generators.Emit
                     "with pop rcx; jmp rcx instead, faster where the ret after syscall mispredicts, unsafe under CET.",
                 };
 
-        private static void EmitMethod(SourceWriter w, SyscallModel syscall, int number, int offset)
+        private static void EmitMethod(SourceWriter w, TableModel table, SyscallModel syscall, int offset)
         {
             string waits = syscall.Blocking
                 ? "May block: the call leaves cooperative GC mode, so the GC can run while it waits."
                 : "Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.";
-            w.Line("/// <summary>Calls <c>" + syscall.Name + "</c> (x86_64 syscall " + number + "). " + waits + "</summary>");
+            w.Line("/// <summary>Calls <c>" + syscall.Name + "</c> (" + Numbers(table, syscall) + "). " + waits + "</summary>");
             EmitDocTail(w, syscall);
 
             string parameters = Parameters(syscall);
@@ -99,20 +100,21 @@ namespace EmbedKv.Generators.Emit
             w.Line("public static nint " + syscall.MethodName + "(" + parameters + ")")
              .Line("    => s_page != 0")
              .Line("        ? ((" + pointerType + ")(s_page + " + Offset(offset) + "))(" + registers + ")")
-             .Line("        : " + StubPage + ".Fallback(" + number + ", " + fallbackArgs + ");");
+             .Line("        : " + StubPage + ".Fallback(" + FallbackNumber(table, syscall, Architecture.X86_64) + ", "
+                   + FallbackNumber(table, syscall, Architecture.Aarch64) + ", " + fallbackArgs + ");");
         }
 
-        /// <summary>
-        /// A call the table marks missing on x86_64 keeps its method, so code calling it compiles for
-        /// every architecture, but answers as the kernel answers an unknown number: -ENOSYS.
-        /// </summary>
-        private static void EmitMissingMethod(SourceWriter w, SyscallModel syscall)
-        {
-            w.Line("/// <summary><c>" + syscall.Name + "</c>, which x86_64 lacks (syscalls.json marks it missing there): returns -ENOSYS without entering the kernel.</summary>");
-            EmitDocTail(w, syscall);
-            w.Line("public static nint " + syscall.MethodName + "(" + Parameters(syscall) + ")")
-             .Line("    => -38;");
-        }
+        /// <summary>"x86_64 syscall 0, aarch64 syscall 63", naming where the table marks the call missing.</summary>
+        private static string Numbers(TableModel table, SyscallModel syscall)
+            => string.Join(", ", table.Architectures.Select(a => syscall.NumberOn(a) is int n
+                ? a + " syscall " + n.ToString(CultureInfo.InvariantCulture)
+                : "missing on " + a + ", where it returns -ENOSYS"));
+
+        /// <summary>The number libc's syscall() gets on <paramref name="architecture"/>, or why there is none.</summary>
+        private static string FallbackNumber(TableModel table, SyscallModel syscall, Architecture architecture)
+            => !table.Architectures.Contains(architecture) ? StubPage + ".Undescribed"
+                : syscall.NumberOn(architecture) is int n ? n.ToString(CultureInfo.InvariantCulture)
+                : StubPage + ".Missing";
 
         private static void EmitDocTail(SourceWriter w, SyscallModel syscall)
         {

@@ -12,7 +12,7 @@ namespace EmbedKv.Runtime.Descriptors
     /// </summary>
     internal static unsafe class OpenDescriptors
     {
-        private const int DirectoryFlags = Sys.O_DIRECTORY | Sys.O_RDONLY | Sys.O_CLOEXEC;
+        private static readonly int DirectoryFlags = Sys.O_DIRECTORY | Sys.O_RDONLY | Sys.O_CLOEXEC;
         private const int BufferSize = 4096;
 
         /// <summary>Counts the open descriptors, not counting the one this count opens to read the directory.</summary>

@@ -16,6 +16,11 @@ namespace EmbedKv.Runtime.Events
 
         private readonly FileDescriptor _fd;
 
+        // aarch64's epoll_event is 16 bytes with natural alignment, x86_64's is packed into 12, and the
+        // signatures take x86_64's: on aarch64 the kernel fills this buffer, whose entries Wait copies
+        // into the caller's. Allocated at the first wait, sized to the largest span seen.
+        private Interop.Aarch64.EpollEvent[]? _aarch64Events;
+
         private Epoll(FileDescriptor fd) => _fd = fd;
 
         /// <summary>The epoll descriptor.</summary>
@@ -50,17 +55,14 @@ namespace EmbedKv.Runtime.Events
         /// <returns>How many entries of <paramref name="events"/> were filled (0 on timeout or interruption).</returns>
         public int Wait(Span<EpollEvent> events, int timeoutMilliseconds)
         {
+            if (StubPage.IsAarch64)
+            {
+                return WaitAarch64(events, timeoutMilliseconds);
+            }
+
             fixed (EpollEvent* p = events)
             {
-                // epoll_pwait rather than epoll_wait, which arm64's generic syscall table lacks; with no
-                // signal mask it is epoll_wait.
-                nint result = Sys.EpollPwait(_fd.Value, p, events.Length, timeoutMilliseconds, null, KernelSigsetSize);
-                if (result == -Sys.EINTR)
-                {
-                    return 0;
-                }
-
-                return (int)Syscall.Check(result, "epoll_pwait");
+                return Ready(PollWait(p, events.Length, timeoutMilliseconds));
             }
         }
 
@@ -69,8 +71,41 @@ namespace EmbedKv.Runtime.Events
 
         private nint Control(int operation, int fd, uint events, ulong data)
         {
+            if (StubPage.IsAarch64)
+            {
+                var wide = new Interop.Aarch64.EpollEvent { Events = events, Data = data };
+                return Sys.EpollCtl(_fd.Value, operation, fd, (EpollEvent*)&wide);
+            }
+
             var interest = new EpollEvent { Events = events, Data = data };
             return Sys.EpollCtl(_fd.Value, operation, fd, &interest);
         }
+
+        // epoll_pwait rather than epoll_wait, which arm64's generic syscall table lacks; with no signal
+        // mask it is epoll_wait.
+        private nint PollWait(EpollEvent* events, int count, int timeoutMilliseconds)
+            => Sys.EpollPwait(_fd.Value, events, count, timeoutMilliseconds, null, KernelSigsetSize);
+
+        private int WaitAarch64(Span<EpollEvent> events, int timeoutMilliseconds)
+        {
+            if (_aarch64Events is null || _aarch64Events.Length < events.Length)
+            {
+                _aarch64Events = new Interop.Aarch64.EpollEvent[events.Length];
+            }
+
+            fixed (Interop.Aarch64.EpollEvent* wide = _aarch64Events)
+            {
+                int ready = Ready(PollWait((EpollEvent*)wide, events.Length, timeoutMilliseconds));
+                for (int i = 0; i < ready; i++)
+                {
+                    events[i] = new EpollEvent { Events = wide[i].Events, Data = wide[i].Data };
+                }
+
+                return ready;
+            }
+        }
+
+        private static int Ready(nint result)
+            => result == -Sys.EINTR ? 0 : (int)Syscall.Check(result, "epoll_pwait");
     }
 }

@@ -18,7 +18,7 @@ namespace EmbedKv.Runtime.Files
     /// </summary>
     internal sealed unsafe class DirectoryHandle : IDisposable
     {
-        private const int DirectoryFlags = Sys.O_DIRECTORY | Sys.O_RDONLY | Sys.O_CLOEXEC;
+        private static readonly int DirectoryFlags = Sys.O_DIRECTORY | Sys.O_RDONLY | Sys.O_CLOEXEC;
         private const int ListBufferSize = 32 * 1024;
 
         // getdents64 reads from the descriptor's shared position, so two listings at once would interleave.

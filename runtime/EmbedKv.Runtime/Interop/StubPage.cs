@@ -1,5 +1,6 @@
-// The only file in EmbedKv.Runtime that calls libc, and why: before any stub exists, something must
-// map the page the stubs live in (mmap, mprotect), and where the system forbids executable memory the
+// The only file in EmbedKv.Runtime that calls native libraries, and why: before any stub exists, something
+// must map the page the stubs live in (libc's mmap and mprotect) and, on aarch64, make the instruction
+// cache see what was written (libgcc's __clear_cache); where the system forbids executable memory the
 // stubs cannot exist at all, so calls fall back to libc's syscall(). Everything else uses the stubs.
 using System;
 using System.Collections.Generic;
@@ -29,8 +30,25 @@ namespace EmbedKv.Runtime.Interop
 
         private const string LibC = "libc.so.6";
 
+        // GCC's runtime, which every glibc process on aarch64 has loaded (libstdc++ and the unwinder need it).
+        // Its __clear_cache is the cache maintenance __builtin___clear_cache stands for; on aarch64 it is real
+        // code (dc cvau, ic ivau, dsb ish, isb), where on x86_64 it is an empty function, and it is never called there.
+        private const string GccRuntime = "libgcc_s.so.1";
+
+        /// <summary>A generated call's number where the table marks the call missing on that architecture: it answers -ENOSYS.</summary>
+        public const int Missing = -1;
+
+        /// <summary>A generated call's number on an architecture its table does not describe: it throws <see cref="PlatformNotSupportedException"/>.</summary>
+        public const int Undescribed = -2;
+
         private static readonly List<nint> MappedPages = new List<nint>();
         private static int s_warned;
+
+        /// <summary>
+        /// Whether this process runs on aarch64, where generated code takes the aarch64 stubs, constants and
+        /// structs. Read-only after the type initializes, so the JIT folds every test of it to a constant.
+        /// </summary>
+        public static bool IsAarch64 { get; } = RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
 
         /// <summary>How syscalls are made in this process.</summary>
         internal static StubMode Mode { get; private set; } = StubMode.MachineCode;
@@ -51,16 +69,24 @@ namespace EmbedKv.Runtime.Interop
         }
 
         /// <summary>
-        /// Copies the stubs' machine code into a fresh page and makes it read-execute. The page is
-        /// never writable and executable at once: it is mapped read-write, filled, then flipped.
+        /// Copies the process architecture's stubs into a fresh page and makes it read-execute. The page
+        /// is never writable and executable at once: it is mapped read-write, filled, then flipped.
         /// </summary>
-        /// <param name="code">The machine code of every stub, at most one page.</param>
+        /// <param name="x86_64">The machine code of every x86_64 stub, at most one page.</param>
+        /// <param name="aarch64">The machine code of every aarch64 stub, or empty if the table does not describe aarch64.</param>
         /// <returns>The page's address, or 0 if calls must use <see cref="Fallback"/>.</returns>
-        public static nint Map(ReadOnlySpan<byte> code)
+        public static nint Map(ReadOnlySpan<byte> x86_64, ReadOnlySpan<byte> aarch64)
         {
             if (UnsupportedReason(OperatingSystem.IsLinux(), RuntimeInformation.ProcessArchitecture) is not null)
             {
                 // Fallback throws the PlatformNotSupportedException at the call, not in a type initializer.
+                return 0;
+            }
+
+            ReadOnlySpan<byte> code = IsAarch64 ? aarch64 : x86_64;
+            if (code.IsEmpty)
+            {
+                // The table describes no stubs for this architecture; Fallback throws at the call, naming it.
                 return 0;
             }
 
@@ -90,6 +116,14 @@ namespace EmbedKv.Runtime.Interop
                 return 0;
             }
 
+            string? incoherent = IsAarch64 ? SynchronizeInstructionCache(page, code.Length) : null;
+            if (incoherent is not null)
+            {
+                munmap(page, size);
+                UseFallback(incoherent);
+                return 0;
+            }
+
             lock (MappedPages)
             {
                 MappedPages.Add(page);
@@ -102,7 +136,8 @@ namespace EmbedKv.Runtime.Interop
         /// Makes a syscall through libc's <c>syscall()</c> and returns the kernel's raw result
         /// (-errno on failure), as a stub would. Slower than a stub: used only where stubs cannot run.
         /// </summary>
-        /// <param name="number">The syscall number.</param>
+        /// <param name="x86_64">The number on x86_64, <see cref="Missing"/> or <see cref="Undescribed"/>.</param>
+        /// <param name="aarch64">The number on aarch64, <see cref="Missing"/> or <see cref="Undescribed"/>.</param>
         /// <param name="a1">First argument, widened to 64 bits.</param>
         /// <param name="a2">Second argument.</param>
         /// <param name="a3">Third argument.</param>
@@ -110,14 +145,27 @@ namespace EmbedKv.Runtime.Interop
         /// <param name="a5">Fifth argument.</param>
         /// <param name="a6">Sixth argument.</param>
         /// <returns>The kernel's result; -4095..-1 is the negated errno.</returns>
-        public static nint Fallback(long number, nint a1, nint a2, nint a3, nint a4, nint a5, nint a6)
+        public static nint Fallback(int x86_64, int aarch64, nint a1, nint a2, nint a3, nint a4, nint a5, nint a6)
         {
             ThrowIfUnsupported(OperatingSystem.IsLinux(), RuntimeInformation.ProcessArchitecture);
-            nint result = syscall((nint)number, a1, a2, a3, a4, a5, a6);
+            int number = IsAarch64 ? aarch64 : x86_64;
+            if (number == Undescribed)
+            {
+                throw new PlatformNotSupportedException(
+                    "The syscalls.json these stubs were generated from does not describe " + RuntimeInformation.ProcessArchitecture
+                    + "; add it to the table's \"architectures\" (docs/syscalls.md).");
+            }
+
+            if (number == Missing)
+            {
+                return -Sys.ENOSYS;
+            }
+
+            nint result = syscall(number, a1, a2, a3, a4, a5, a6);
             return result == -1 ? -Marshal.GetLastPInvokeError() : result;
         }
 
-        /// <summary>Throws <see cref="PlatformNotSupportedException"/> unless the platform is Linux on x86_64.</summary>
+        /// <summary>Throws <see cref="PlatformNotSupportedException"/> unless the platform is Linux on x86_64 or aarch64.</summary>
         internal static void ThrowIfUnsupported(bool isLinux, Architecture architecture)
         {
             string? unsupported = UnsupportedReason(isLinux, architecture);
@@ -129,10 +177,32 @@ namespace EmbedKv.Runtime.Interop
 
         /// <summary>Why syscall stubs cannot work on this platform, or null if they can.</summary>
         internal static string? UnsupportedReason(bool isLinux, Architecture architecture)
-            => isLinux && architecture == Architecture.X64
+            => isLinux && architecture is Architecture.X64 or Architecture.Arm64
                 ? null
-                : "EmbedKv makes Linux x86_64 system calls directly; this process runs on "
+                : "EmbedKv makes Linux x86_64 and aarch64 system calls directly; this process runs on "
                   + (isLinux ? "Linux" : RuntimeInformation.OSDescription) + " " + architecture + ".";
+
+        /// <summary>
+        /// Makes the instruction cache see the stubs just written through the data cache, which aarch64,
+        /// unlike x86_64, does not do by itself: cleans the data cache and invalidates the instruction
+        /// cache to the point of unification over the code, then synchronizes this core. Recent kernels
+        /// also do it when an anonymous page first becomes executable, but the ABI leaves it to the
+        /// program that wrote the code, as every JIT does. No other core can hold stale instructions for
+        /// the page: it was never executable before, and they reach it only after the type initializer
+        /// that mapped it has published its address (docs/syscalls.md, "Instruction cache").
+        /// </summary>
+        internal static string? SynchronizeInstructionCache(nint start, int length)
+        {
+            try
+            {
+                ClearCache(start, start + length);
+                return null;
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                return "the instruction cache cannot be synchronized over the stub page (" + GccRuntime + " __clear_cache: " + e.Message + ")";
+            }
+        }
 
         private static string? ForcedFallbackReason()
         {
@@ -165,9 +235,13 @@ namespace EmbedKv.Runtime.Interop
         [LibraryImport(LibC, SetLastError = true)]
         private static partial int munmap(nint addr, nuint length);
 
-        // syscall() is variadic in C. On x86_64 System V, integer arguments of a variadic call travel in
-        // the same registers as fixed ones, and glibc's syscall() is assembly that reads them straight
-        // from those registers, so a fixed seven-argument signature calls it correctly.
+        [LibraryImport(GccRuntime, EntryPoint = "__clear_cache")]
+        private static partial void ClearCache(nint start, nint end);
+
+        // syscall() is variadic in C. On x86_64 System V and on Linux's AAPCS64, integer arguments of a
+        // variadic call travel in the same registers as fixed ones, and glibc's syscall() is assembly
+        // that reads them straight from those registers, so a fixed seven-argument signature calls it
+        // correctly on both.
         [LibraryImport(LibC, SetLastError = true)]
         private static partial nint syscall(nint number, nint a1, nint a2, nint a3, nint a4, nint a5, nint a6);
     }

@@ -6,17 +6,17 @@
 
 namespace Probe.Interop
 {
-    /// <summary>Linux x86_64 system calls, their constants and structs, generated from syscalls.json (table version 7).</summary>
+    /// <summary>Linux system calls (x86_64), their constants and structs, generated from syscalls.json (table version 7).</summary>
     internal static unsafe partial class Calls
     {
         /// <summary>Version of syscalls.json this class was generated from.</summary>
         public const int TableVersion = 7;
 
-        // Every stub's machine code, 16 bytes apart in table order.
+        // Every x86_64 stub's machine code, 16 bytes apart in table order.
         // Stubs end with ret ("stubReturn": "ret", the default): it matches the caller's call, so the
         // return stack buffer stays balanced and CET shadow stacks hold. "stubReturn": "jump" ends them
         // with pop rcx; jmp rcx instead, faster where the ret after syscall mispredicts, unsafe under CET.
-        private static global::System.ReadOnlySpan<byte> StubCode => new byte[]
+        private static global::System.ReadOnlySpan<byte> X86_64StubCode => new byte[]
         {
             0xB8, 0x27, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x000 no_args: mov eax, 39; syscall; ret
             0xB8, 0x01, 0x00, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x010 scalars: mov eax, 1; mov r10, rcx; syscall; ret
@@ -24,8 +24,8 @@ namespace Probe.Interop
             0xB8, 0x03, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x030 three: mov eax, 3; syscall; ret
         };
 
-        // The stub page, mapped read-execute once; 0 when the runtime falls back to libc's syscall().
-        private static readonly nint s_page = global::EmbedKv.Runtime.Interop.StubPage.Map(StubCode);
+        // The stub page of the process's architecture, mapped read-execute once; 0 when the runtime falls back to libc's syscall().
+        private static readonly nint s_page = global::EmbedKv.Runtime.Interop.StubPage.Map(X86_64StubCode, default);
 
         /// <summary>Calls <c>no_args</c> (x86_64 syscall 39). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/getpid.2.html"/>.</remarks>
@@ -33,7 +33,7 @@ namespace Probe.Interop
         public static nint NoArgs()
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint>)(s_page + 0x000))()
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(39, 0, 0, 0, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(39, global::EmbedKv.Runtime.Interop.StubPage.Undescribed, 0, 0, 0, 0, 0, 0);
 
         /// <summary>Calls <c>scalars</c> (x86_64 syscall 1). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://example.org/scalars"/>.</remarks>
@@ -47,7 +47,7 @@ namespace Probe.Interop
         public static nint Scalars(int @in, uint @event, long @object, ulong u64, nint n, nuint un)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint>)(s_page + 0x010))(@in, unchecked((nint)@event), unchecked((nint)@object), unchecked((nint)u64), n, unchecked((nint)un))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(1, @in, unchecked((nint)@event), unchecked((nint)@object), unchecked((nint)u64), n, unchecked((nint)un));
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(1, global::EmbedKv.Runtime.Interop.StubPage.Undescribed, @in, unchecked((nint)@event), unchecked((nint)@object), unchecked((nint)u64), n, unchecked((nint)un));
 
         /// <summary>Calls <c>pointers</c> (x86_64 syscall 2). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://example.org/pointers"/>.</remarks>
@@ -60,7 +60,7 @@ namespace Probe.Interop
         public static nint Pointers(byte* bytes, int* ints, void* anything, Pair* pair, ulong* longs)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint, nint, nint>)(s_page + 0x020))((nint)bytes, (nint)ints, (nint)anything, (nint)pair, (nint)longs)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(2, (nint)bytes, (nint)ints, (nint)anything, (nint)pair, (nint)longs, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(2, global::EmbedKv.Runtime.Interop.StubPage.Undescribed, (nint)bytes, (nint)ints, (nint)anything, (nint)pair, (nint)longs, 0);
 
         /// <summary>Calls <c>three</c> (x86_64 syscall 3). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://example.org/three"/>.</remarks>
@@ -71,6 +71,6 @@ namespace Probe.Interop
         public static nint Three(sbyte* a, ushort* b, nuint* c)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x030))((nint)a, (nint)b, (nint)c)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(3, (nint)a, (nint)b, (nint)c, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(3, global::EmbedKv.Runtime.Interop.StubPage.Undescribed, (nint)a, (nint)b, (nint)c, 0, 0, 0);
     }
 }

@@ -6,19 +6,19 @@
 
 namespace Probe.Jump
 {
-    /// <summary>Linux x86_64 system calls, their constants and structs, generated from syscalls.json (table version 1).</summary>
+    /// <summary>Linux system calls (x86_64), their constants and structs, generated from syscalls.json (table version 1).</summary>
     internal static unsafe partial class JumpCalls
     {
         /// <summary>Version of syscalls.json this class was generated from.</summary>
         public const int TableVersion = 1;
 
-        // Every stub's machine code, 16 bytes apart in table order.
+        // Every x86_64 stub's machine code, 16 bytes apart in table order.
         // Stubs end with pop rcx; jmp rcx ("stubReturn": "jump"), not the default ret: where the kernel's
         // exit mitigations leave the return stack buffer unable to predict the ret after syscall, the jump
         // is predicted from the branch target buffer instead. The price: the caller's call is never matched
         // by a ret, so the return stack buffer is one entry off for the caller's own returns, and a
         // process with CET shadow stacks enabled would fault at the caller's next ret.
-        private static global::System.ReadOnlySpan<byte> StubCode => new byte[]
+        private static global::System.ReadOnlySpan<byte> X86_64StubCode => new byte[]
         {
             0xB8, 0x27, 0x00, 0x00, 0x00, 0x0F, 0x05, 0x59, 0xFF, 0xE1, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x000 getpid: mov eax, 39; syscall; pop rcx; jmp rcx
             0xB8, 0x25, 0x01, 0x00, 0x00, 0x0F, 0x05, 0x59, 0xFF, 0xE1, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x010 pipe2: mov eax, 293; syscall; pop rcx; jmp rcx
@@ -30,8 +30,8 @@ namespace Probe.Jump
             0xB8, 0x11, 0x00, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0x59, 0xFF, 0xE1, 0xCC, 0xCC, 0xCC, // 0x070 pread64: mov eax, 17; mov r10, rcx; syscall; pop rcx; jmp rcx
         };
 
-        // The stub page, mapped read-execute once; 0 when the runtime falls back to libc's syscall().
-        private static readonly nint s_page = global::EmbedKv.Runtime.Interop.StubPage.Map(StubCode);
+        // The stub page of the process's architecture, mapped read-execute once; 0 when the runtime falls back to libc's syscall().
+        private static readonly nint s_page = global::EmbedKv.Runtime.Interop.StubPage.Map(X86_64StubCode, default);
 
         /// <summary>Calls <c>getpid</c> (x86_64 syscall 39). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/getpid.2.html"/>.</remarks>
@@ -39,7 +39,7 @@ namespace Probe.Jump
         public static nint Getpid()
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint>)(s_page + 0x000))()
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(39, 0, 0, 0, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(39, global::EmbedKv.Runtime.Interop.StubPage.Undescribed, 0, 0, 0, 0, 0, 0);
 
         /// <summary>Calls <c>pipe2</c> (x86_64 syscall 293). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/pipe.2.html"/>.</remarks>
@@ -49,7 +49,7 @@ namespace Probe.Jump
         public static nint Pipe2(int* pipefd, int flags)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint>)(s_page + 0x010))((nint)pipefd, flags)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(293, (nint)pipefd, flags, 0, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(293, global::EmbedKv.Runtime.Interop.StubPage.Undescribed, (nint)pipefd, flags, 0, 0, 0, 0);
 
         /// <summary>Calls <c>read</c> (x86_64 syscall 0). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/read.2.html"/>.</remarks>
@@ -60,7 +60,7 @@ namespace Probe.Jump
         public static nint Read(int fd, byte* buf, nuint count)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x020))(fd, (nint)buf, unchecked((nint)count))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(0, fd, (nint)buf, unchecked((nint)count), 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(0, global::EmbedKv.Runtime.Interop.StubPage.Undescribed, fd, (nint)buf, unchecked((nint)count), 0, 0, 0);
 
         /// <summary>Calls <c>write</c> (x86_64 syscall 1). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/write.2.html"/>.</remarks>
@@ -71,7 +71,7 @@ namespace Probe.Jump
         public static nint Write(int fd, byte* buf, nuint count)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x030))(fd, (nint)buf, unchecked((nint)count))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(1, fd, (nint)buf, unchecked((nint)count), 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(1, global::EmbedKv.Runtime.Interop.StubPage.Undescribed, fd, (nint)buf, unchecked((nint)count), 0, 0, 0);
 
         /// <summary>Calls <c>close</c> (x86_64 syscall 3). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/close.2.html"/>.</remarks>
@@ -80,7 +80,7 @@ namespace Probe.Jump
         public static nint Close(int fd)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint>)(s_page + 0x040))(fd)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(3, fd, 0, 0, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(3, global::EmbedKv.Runtime.Interop.StubPage.Undescribed, fd, 0, 0, 0, 0, 0);
 
         /// <summary>Calls <c>openat</c> (x86_64 syscall 257). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/open.2.html"/>.</remarks>
@@ -92,7 +92,7 @@ namespace Probe.Jump
         public static nint Openat(int dirfd, byte* pathname, int flags, uint mode)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x050))(dirfd, (nint)pathname, flags, unchecked((nint)mode))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(257, dirfd, (nint)pathname, flags, unchecked((nint)mode), 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(257, global::EmbedKv.Runtime.Interop.StubPage.Undescribed, dirfd, (nint)pathname, flags, unchecked((nint)mode), 0, 0);
 
         /// <summary>Calls <c>pwrite64</c> (x86_64 syscall 18). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/pwrite.2.html"/>.</remarks>
@@ -104,7 +104,7 @@ namespace Probe.Jump
         public static nint Pwrite64(int fd, byte* buf, nuint count, long offset)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x060))(fd, (nint)buf, unchecked((nint)count), unchecked((nint)offset))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(18, fd, (nint)buf, unchecked((nint)count), unchecked((nint)offset), 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(18, global::EmbedKv.Runtime.Interop.StubPage.Undescribed, fd, (nint)buf, unchecked((nint)count), unchecked((nint)offset), 0, 0);
 
         /// <summary>Calls <c>pread64</c> (x86_64 syscall 17). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/pread.2.html"/>.</remarks>
@@ -116,6 +116,6 @@ namespace Probe.Jump
         public static nint Pread64(int fd, byte* buf, nuint count, long offset)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x070))(fd, (nint)buf, unchecked((nint)count), unchecked((nint)offset))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(17, fd, (nint)buf, unchecked((nint)count), unchecked((nint)offset), 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(17, global::EmbedKv.Runtime.Interop.StubPage.Undescribed, fd, (nint)buf, unchecked((nint)count), unchecked((nint)offset), 0, 0);
     }
 }

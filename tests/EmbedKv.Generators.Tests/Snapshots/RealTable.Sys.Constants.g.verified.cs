@@ -102,15 +102,15 @@ namespace EmbedKv.Runtime.Interop
         /// <summary><c>O_DSYNC</c>, of the <c>OpenFlags</c> constants.</summary>
         public const int O_DSYNC = 0x1000;
         /// <summary><c>O_DIRECTORY</c>, of the <c>OpenFlags</c> constants.</summary>
-        public const int O_DIRECTORY = 0x10000;
+        public static readonly int O_DIRECTORY = global::EmbedKv.Runtime.Interop.StubPage.IsAarch64 ? 0x4000 : 0x10000;
         /// <summary><c>O_NOFOLLOW</c>, of the <c>OpenFlags</c> constants.</summary>
-        public const int O_NOFOLLOW = 0x20000;
+        public static readonly int O_NOFOLLOW = global::EmbedKv.Runtime.Interop.StubPage.IsAarch64 ? 0x8000 : 0x20000;
         /// <summary><c>O_CLOEXEC</c>, of the <c>OpenFlags</c> constants.</summary>
         public const int O_CLOEXEC = 0x80000;
         /// <summary><c>O_SYNC</c>, of the <c>OpenFlags</c> constants.</summary>
         public const int O_SYNC = 0x101000;
         /// <summary><c>O_TMPFILE</c>, of the <c>OpenFlags</c> constants.</summary>
-        public const int O_TMPFILE = 0x410000;
+        public static readonly int O_TMPFILE = global::EmbedKv.Runtime.Interop.StubPage.IsAarch64 ? 0x404000 : 0x410000;
 
         // AtFlags
         /// <summary><c>AT_FDCWD</c>, of the <c>AtFlags</c> constants.</summary>

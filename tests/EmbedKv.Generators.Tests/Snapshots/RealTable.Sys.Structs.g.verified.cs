@@ -76,7 +76,7 @@ namespace EmbedKv.Runtime.Interop
         public fixed byte Path[108];
     }
 
-    /// <summary>The kernel's <c>struct epoll_event</c>.</summary>
+    /// <summary>The kernel's <c>struct epoll_event</c>. Its aarch64 layout differs: see <see cref="Aarch64.EpollEvent"/>.</summary>
     [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential, Pack = 1)]
     internal unsafe partial struct EpollEvent
     {
@@ -86,7 +86,7 @@ namespace EmbedKv.Runtime.Interop
         public ulong Data;
     }
 
-    /// <summary>The kernel's <c>struct stat</c>.</summary>
+    /// <summary>The kernel's <c>struct stat</c>. Its aarch64 layout differs: see <see cref="Aarch64.Stat"/>.</summary>
     [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential)]
     internal unsafe partial struct Stat
     {
@@ -136,5 +136,62 @@ namespace EmbedKv.Runtime.Interop
         public ulong Cur;
         /// <summary><c>rlim_max</c>.</summary>
         public ulong Max;
+    }
+
+    namespace Aarch64
+    {
+        /// <summary>The kernel's <c>struct epoll_event</c>. Its aarch64 layout, which differs from x86_64's <see cref="global::EmbedKv.Runtime.Interop.EpollEvent"/>.</summary>
+        [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential)]
+        internal unsafe partial struct EpollEvent
+        {
+            /// <summary><c>events</c>.</summary>
+            public uint Events;
+            /// <summary><c>data</c>.</summary>
+            public ulong Data;
+        }
+
+        /// <summary>The kernel's <c>struct stat</c>. Its aarch64 layout, which differs from x86_64's <see cref="global::EmbedKv.Runtime.Interop.Stat"/>.</summary>
+        [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential)]
+        internal unsafe partial struct Stat
+        {
+            /// <summary><c>st_dev</c>.</summary>
+            public ulong Dev;
+            /// <summary><c>st_ino</c>.</summary>
+            public ulong Ino;
+            /// <summary><c>st_mode</c>.</summary>
+            public uint Mode;
+            /// <summary><c>st_nlink</c>.</summary>
+            public uint Nlink;
+            /// <summary><c>st_uid</c>.</summary>
+            public uint Uid;
+            /// <summary><c>st_gid</c>.</summary>
+            public uint Gid;
+            /// <summary><c>st_rdev</c>.</summary>
+            public ulong Rdev;
+            /// <summary>Padding.</summary>
+            public ulong Pad1;
+            /// <summary><c>st_size</c>.</summary>
+            public long Size;
+            /// <summary><c>st_blksize</c>.</summary>
+            public int BlkSize;
+            /// <summary>Padding.</summary>
+            public int Pad2;
+            /// <summary><c>st_blocks</c>.</summary>
+            public long Blocks;
+            /// <summary><c>st_atim.tv_sec</c>.</summary>
+            public long ATimeSec;
+            /// <summary><c>st_atim.tv_nsec</c>.</summary>
+            public long ATimeNsec;
+            /// <summary><c>st_mtim.tv_sec</c>.</summary>
+            public long MTimeSec;
+            /// <summary><c>st_mtim.tv_nsec</c>.</summary>
+            public long MTimeNsec;
+            /// <summary><c>st_ctim.tv_sec</c>.</summary>
+            public long CTimeSec;
+            /// <summary><c>st_ctim.tv_nsec</c>.</summary>
+            public long CTimeNsec;
+            /// <summary>Padding.</summary>
+            public fixed int Reserved[2];
+        }
     }
 }

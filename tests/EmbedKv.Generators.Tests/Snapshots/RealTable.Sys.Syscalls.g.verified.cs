@@ -6,17 +6,17 @@
 
 namespace EmbedKv.Runtime.Interop
 {
-    /// <summary>Linux x86_64 system calls, their constants and structs, generated from syscalls.json (table version 7).</summary>
+    /// <summary>Linux system calls (x86_64, aarch64), their constants and structs, generated from syscalls.json (table version 7).</summary>
     internal static unsafe partial class Sys
     {
         /// <summary>Version of syscalls.json this class was generated from.</summary>
         public const int TableVersion = 7;
 
-        // Every stub's machine code, 16 bytes apart in table order.
+        // Every x86_64 stub's machine code, 16 bytes apart in table order.
         // Stubs end with ret ("stubReturn": "ret", the default): it matches the caller's call, so the
         // return stack buffer stays balanced and CET shadow stacks hold. "stubReturn": "jump" ends them
         // with pop rcx; jmp rcx instead, faster where the ret after syscall mispredicts, unsafe under CET.
-        private static global::System.ReadOnlySpan<byte> StubCode => new byte[]
+        private static global::System.ReadOnlySpan<byte> X86_64StubCode => new byte[]
         {
             0xB8, 0x00, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x000 read: mov eax, 0; syscall; ret
             0xB8, 0x01, 0x00, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x010 write: mov eax, 1; syscall; ret
@@ -84,10 +84,80 @@ namespace EmbedKv.Runtime.Interop
             0xB8, 0x46, 0x01, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x3F0 copy_file_range: mov eax, 326; mov r10, rcx; syscall; ret
         };
 
-        // The stub page, mapped read-execute once; 0 when the runtime falls back to libc's syscall().
-        private static readonly nint s_page = global::EmbedKv.Runtime.Interop.StubPage.Map(StubCode);
+        // Every aarch64 stub's machine code, 16 bytes apart in table order.
+        // Each is movz x8, #NR; svc #0; ret: AAPCS64 passes arguments in x0-x5, where the kernel reads them.
+        private static global::System.ReadOnlySpan<byte> Aarch64StubCode => new byte[]
+        {
+            0xE8, 0x07, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x000 read: movz x8, #63; svc #0; ret
+            0x08, 0x08, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x010 write: movz x8, #64; svc #0; ret
+            0x28, 0x07, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x020 close: movz x8, #57; svc #0; ret
+            0x08, 0x0A, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x030 fstat: movz x8, #80; svc #0; ret
+            0xC8, 0x07, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x040 lseek: movz x8, #62; svc #0; ret
+            0xC8, 0x1B, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x050 mmap: movz x8, #222; svc #0; ret
+            0x48, 0x1C, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x060 mprotect: movz x8, #226; svc #0; ret
+            0xE8, 0x1A, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x070 munmap: movz x8, #215; svc #0; ret
+            0x08, 0x1B, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x080 mremap: movz x8, #216; svc #0; ret
+            0x68, 0x08, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x090 pread64: movz x8, #67; svc #0; ret
+            0x88, 0x08, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x0A0 pwrite64: movz x8, #68; svc #0; ret
+            0x28, 0x08, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x0B0 readv: movz x8, #65; svc #0; ret
+            0x48, 0x08, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x0C0 writev: movz x8, #66; svc #0; ret
+            0x28, 0x1D, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x0D0 madvise: movz x8, #233; svc #0; ret
+            0x88, 0x15, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x0E0 getpid: movz x8, #172; svc #0; ret
+            0xE8, 0x08, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x0F0 sendfile: movz x8, #71; svc #0; ret
+            0xC8, 0x18, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x100 socket: movz x8, #198; svc #0; ret
+            0x68, 0x19, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x110 connect: movz x8, #203; svc #0; ret
+            0xC8, 0x19, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x120 sendto: movz x8, #206; svc #0; ret
+            0xE8, 0x19, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x130 recvfrom: movz x8, #207; svc #0; ret
+            0x48, 0x1A, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x140 shutdown: movz x8, #210; svc #0; ret
+            0x08, 0x19, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x150 bind: movz x8, #200; svc #0; ret
+            0x28, 0x19, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x160 listen: movz x8, #201; svc #0; ret
+            0x88, 0x19, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x170 getsockname: movz x8, #204; svc #0; ret
+            0xA8, 0x19, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x180 getpeername: movz x8, #205; svc #0; ret
+            0xE8, 0x18, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x190 socketpair: movz x8, #199; svc #0; ret
+            0x08, 0x1A, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x1A0 setsockopt: movz x8, #208; svc #0; ret
+            0x28, 0x1A, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x1B0 getsockopt: movz x8, #209; svc #0; ret
+            0x28, 0x10, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x1C0 kill: movz x8, #129; svc #0; ret
+            0x08, 0x14, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x1D0 uname: movz x8, #160; svc #0; ret
+            0x28, 0x03, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x1E0 fcntl: movz x8, #25; svc #0; ret
+            0x08, 0x04, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x1F0 flock: movz x8, #32; svc #0; ret
+            0x48, 0x0A, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x200 fsync: movz x8, #82; svc #0; ret
+            0x68, 0x0A, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x210 fdatasync: movz x8, #83; svc #0; ret
+            0xC8, 0x05, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x220 ftruncate: movz x8, #46; svc #0; ret
+            0x88, 0x06, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x230 fchmod: movz x8, #52; svc #0; ret
+            0xE8, 0x14, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x240 prctl: movz x8, #167; svc #0; ret
+            0x48, 0x16, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x250 gettid: movz x8, #178; svc #0; ret
+            0x48, 0x0F, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x260 sched_setaffinity: movz x8, #122; svc #0; ret
+            0x68, 0x0F, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x270 sched_getaffinity: movz x8, #123; svc #0; ret
+            0xA8, 0x07, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x280 getdents64: movz x8, #61; svc #0; ret
+            0xE8, 0x1B, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x290 fadvise64: movz x8, #223; svc #0; ret
+            0x28, 0x0E, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x2A0 clock_gettime: movz x8, #113; svc #0; ret
+            0x68, 0x0E, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x2B0 clock_nanosleep: movz x8, #115; svc #0; ret
+            0xC8, 0x0B, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x2C0 exit_group: movz x8, #94; svc #0; ret
+            0xA8, 0x02, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x2D0 epoll_ctl: movz x8, #21; svc #0; ret
+            0x68, 0x10, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x2E0 tgkill: movz x8, #131; svc #0; ret
+            0x08, 0x07, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x2F0 openat: movz x8, #56; svc #0; ret
+            0x48, 0x04, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x300 mkdirat: movz x8, #34; svc #0; ret
+            0xE8, 0x09, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x310 newfstatat: movz x8, #79; svc #0; ret
+            0x68, 0x04, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x320 unlinkat: movz x8, #35; svc #0; ret
+            0xA8, 0x04, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x330 linkat: movz x8, #37; svc #0; ret
+            0xA8, 0x06, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x340 fchmodat: movz x8, #53; svc #0; ret
+            0xC8, 0x02, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x350 epoll_pwait: movz x8, #22; svc #0; ret
+            0xE8, 0x05, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x360 fallocate: movz x8, #47; svc #0; ret
+            0x48, 0x1E, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x370 accept4: movz x8, #242; svc #0; ret
+            0x68, 0x02, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x380 eventfd2: movz x8, #19; svc #0; ret
+            0x88, 0x02, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x390 epoll_create1: movz x8, #20; svc #0; ret
+            0x08, 0x03, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x3A0 dup3: movz x8, #24; svc #0; ret
+            0x68, 0x07, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x3B0 pipe2: movz x8, #59; svc #0; ret
+            0xA8, 0x20, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x3C0 prlimit64: movz x8, #261; svc #0; ret
+            0x88, 0x22, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x3D0 renameat2: movz x8, #276; svc #0; ret
+            0xC8, 0x22, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x3E0 getrandom: movz x8, #278; svc #0; ret
+            0xA8, 0x23, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x3F0 copy_file_range: movz x8, #285; svc #0; ret
+        };
 
-        /// <summary>Calls <c>read</c> (x86_64 syscall 0). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        // The stub page of the process's architecture, mapped read-execute once; 0 when the runtime falls back to libc's syscall().
+        private static readonly nint s_page = global::EmbedKv.Runtime.Interop.StubPage.Map(X86_64StubCode, Aarch64StubCode);
+
+        /// <summary>Calls <c>read</c> (x86_64 syscall 0, aarch64 syscall 63). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/read.2.html"/>.</remarks>
         /// <param name="fd"><c>int</c>.</param>
         /// <param name="buf"><c>byte*</c>.</param>
@@ -96,9 +166,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Read(int fd, byte* buf, nuint count)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x000))(fd, (nint)buf, unchecked((nint)count))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(0, fd, (nint)buf, unchecked((nint)count), 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(0, 63, fd, (nint)buf, unchecked((nint)count), 0, 0, 0);
 
-        /// <summary>Calls <c>write</c> (x86_64 syscall 1). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>write</c> (x86_64 syscall 1, aarch64 syscall 64). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/write.2.html"/>.</remarks>
         /// <param name="fd"><c>int</c>.</param>
         /// <param name="buf"><c>byte*</c>.</param>
@@ -107,18 +177,18 @@ namespace EmbedKv.Runtime.Interop
         public static nint Write(int fd, byte* buf, nuint count)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x010))(fd, (nint)buf, unchecked((nint)count))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(1, fd, (nint)buf, unchecked((nint)count), 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(1, 64, fd, (nint)buf, unchecked((nint)count), 0, 0, 0);
 
-        /// <summary>Calls <c>close</c> (x86_64 syscall 3). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>close</c> (x86_64 syscall 3, aarch64 syscall 57). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/close.2.html"/>.</remarks>
         /// <param name="fd"><c>int</c>.</param>
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Close(int fd)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint>)(s_page + 0x020))(fd)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(3, fd, 0, 0, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(3, 57, fd, 0, 0, 0, 0, 0);
 
-        /// <summary>Calls <c>fstat</c> (x86_64 syscall 5). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>fstat</c> (x86_64 syscall 5, aarch64 syscall 80). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/stat.2.html"/>.</remarks>
         /// <param name="fd"><c>int</c>.</param>
         /// <param name="statbuf"><c>Stat*</c>.</param>
@@ -126,9 +196,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Fstat(int fd, Stat* statbuf)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint>)(s_page + 0x030))(fd, (nint)statbuf)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(5, fd, (nint)statbuf, 0, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(5, 80, fd, (nint)statbuf, 0, 0, 0, 0);
 
-        /// <summary>Calls <c>lseek</c> (x86_64 syscall 8). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>lseek</c> (x86_64 syscall 8, aarch64 syscall 62). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/lseek.2.html"/>.</remarks>
         /// <param name="fd"><c>int</c>.</param>
         /// <param name="offset"><c>long</c>.</param>
@@ -137,9 +207,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Lseek(int fd, long offset, int whence)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint>)(s_page + 0x040))(fd, unchecked((nint)offset), whence)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(8, fd, unchecked((nint)offset), whence, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(8, 62, fd, unchecked((nint)offset), whence, 0, 0, 0);
 
-        /// <summary>Calls <c>mmap</c> (x86_64 syscall 9). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>mmap</c> (x86_64 syscall 9, aarch64 syscall 222). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/mmap.2.html"/>.</remarks>
         /// <param name="addr"><c>void*</c>.</param>
         /// <param name="length"><c>nuint</c>.</param>
@@ -151,9 +221,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Mmap(void* addr, nuint length, int prot, int flags, int fd, long offset)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint>)(s_page + 0x050))((nint)addr, unchecked((nint)length), prot, flags, fd, unchecked((nint)offset))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(9, (nint)addr, unchecked((nint)length), prot, flags, fd, unchecked((nint)offset));
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(9, 222, (nint)addr, unchecked((nint)length), prot, flags, fd, unchecked((nint)offset));
 
-        /// <summary>Calls <c>mprotect</c> (x86_64 syscall 10). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>mprotect</c> (x86_64 syscall 10, aarch64 syscall 226). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/mprotect.2.html"/>.</remarks>
         /// <param name="addr"><c>void*</c>.</param>
         /// <param name="len"><c>nuint</c>.</param>
@@ -162,9 +232,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Mprotect(void* addr, nuint len, int prot)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint>)(s_page + 0x060))((nint)addr, unchecked((nint)len), prot)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(10, (nint)addr, unchecked((nint)len), prot, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(10, 226, (nint)addr, unchecked((nint)len), prot, 0, 0, 0);
 
-        /// <summary>Calls <c>munmap</c> (x86_64 syscall 11). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>munmap</c> (x86_64 syscall 11, aarch64 syscall 215). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/mmap.2.html"/>.</remarks>
         /// <param name="addr"><c>void*</c>.</param>
         /// <param name="length"><c>nuint</c>.</param>
@@ -172,9 +242,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Munmap(void* addr, nuint length)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint>)(s_page + 0x070))((nint)addr, unchecked((nint)length))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(11, (nint)addr, unchecked((nint)length), 0, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(11, 215, (nint)addr, unchecked((nint)length), 0, 0, 0, 0);
 
-        /// <summary>Calls <c>mremap</c> (x86_64 syscall 25). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>mremap</c> (x86_64 syscall 25, aarch64 syscall 216). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/mremap.2.html"/>.</remarks>
         /// <param name="old_address"><c>void*</c>.</param>
         /// <param name="old_size"><c>nuint</c>.</param>
@@ -185,9 +255,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Mremap(void* old_address, nuint old_size, nuint new_size, int flags, void* new_address)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint, nint, nint>)(s_page + 0x080))((nint)old_address, unchecked((nint)old_size), unchecked((nint)new_size), flags, (nint)new_address)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(25, (nint)old_address, unchecked((nint)old_size), unchecked((nint)new_size), flags, (nint)new_address, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(25, 216, (nint)old_address, unchecked((nint)old_size), unchecked((nint)new_size), flags, (nint)new_address, 0);
 
-        /// <summary>Calls <c>pread64</c> (x86_64 syscall 17). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>pread64</c> (x86_64 syscall 17, aarch64 syscall 67). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/pread.2.html"/>.</remarks>
         /// <param name="fd"><c>int</c>.</param>
         /// <param name="buf"><c>byte*</c>.</param>
@@ -197,9 +267,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Pread64(int fd, byte* buf, nuint count, long offset)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x090))(fd, (nint)buf, unchecked((nint)count), unchecked((nint)offset))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(17, fd, (nint)buf, unchecked((nint)count), unchecked((nint)offset), 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(17, 67, fd, (nint)buf, unchecked((nint)count), unchecked((nint)offset), 0, 0);
 
-        /// <summary>Calls <c>pwrite64</c> (x86_64 syscall 18). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>pwrite64</c> (x86_64 syscall 18, aarch64 syscall 68). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/pwrite.2.html"/>.</remarks>
         /// <param name="fd"><c>int</c>.</param>
         /// <param name="buf"><c>byte*</c>.</param>
@@ -209,9 +279,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Pwrite64(int fd, byte* buf, nuint count, long offset)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x0A0))(fd, (nint)buf, unchecked((nint)count), unchecked((nint)offset))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(18, fd, (nint)buf, unchecked((nint)count), unchecked((nint)offset), 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(18, 68, fd, (nint)buf, unchecked((nint)count), unchecked((nint)offset), 0, 0);
 
-        /// <summary>Calls <c>readv</c> (x86_64 syscall 19). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>readv</c> (x86_64 syscall 19, aarch64 syscall 65). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/readv.2.html"/>.</remarks>
         /// <param name="fd"><c>int</c>.</param>
         /// <param name="iov"><c>IoVec*</c>.</param>
@@ -220,9 +290,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Readv(int fd, IoVec* iov, int iovcnt)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x0B0))(fd, (nint)iov, iovcnt)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(19, fd, (nint)iov, iovcnt, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(19, 65, fd, (nint)iov, iovcnt, 0, 0, 0);
 
-        /// <summary>Calls <c>writev</c> (x86_64 syscall 20). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>writev</c> (x86_64 syscall 20, aarch64 syscall 66). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/readv.2.html"/>.</remarks>
         /// <param name="fd"><c>int</c>.</param>
         /// <param name="iov"><c>IoVec*</c>.</param>
@@ -231,9 +301,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Writev(int fd, IoVec* iov, int iovcnt)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x0C0))(fd, (nint)iov, iovcnt)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(20, fd, (nint)iov, iovcnt, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(20, 66, fd, (nint)iov, iovcnt, 0, 0, 0);
 
-        /// <summary>Calls <c>madvise</c> (x86_64 syscall 28). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>madvise</c> (x86_64 syscall 28, aarch64 syscall 233). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/madvise.2.html"/>.</remarks>
         /// <param name="addr"><c>void*</c>.</param>
         /// <param name="length"><c>nuint</c>.</param>
@@ -242,17 +312,17 @@ namespace EmbedKv.Runtime.Interop
         public static nint Madvise(void* addr, nuint length, int advice)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x0D0))((nint)addr, unchecked((nint)length), advice)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(28, (nint)addr, unchecked((nint)length), advice, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(28, 233, (nint)addr, unchecked((nint)length), advice, 0, 0, 0);
 
-        /// <summary>Calls <c>getpid</c> (x86_64 syscall 39). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>getpid</c> (x86_64 syscall 39, aarch64 syscall 172). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/getpid.2.html"/>.</remarks>
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Getpid()
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint>)(s_page + 0x0E0))()
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(39, 0, 0, 0, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(39, 172, 0, 0, 0, 0, 0, 0);
 
-        /// <summary>Calls <c>sendfile</c> (x86_64 syscall 40). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>sendfile</c> (x86_64 syscall 40, aarch64 syscall 71). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/sendfile.2.html"/>.</remarks>
         /// <param name="out_fd"><c>int</c>.</param>
         /// <param name="in_fd"><c>int</c>.</param>
@@ -262,9 +332,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Sendfile(int out_fd, int in_fd, long* offset, nuint count)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x0F0))(out_fd, in_fd, (nint)offset, unchecked((nint)count))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(40, out_fd, in_fd, (nint)offset, unchecked((nint)count), 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(40, 71, out_fd, in_fd, (nint)offset, unchecked((nint)count), 0, 0);
 
-        /// <summary>Calls <c>socket</c> (x86_64 syscall 41). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>socket</c> (x86_64 syscall 41, aarch64 syscall 198). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/socket.2.html"/>.</remarks>
         /// <param name="domain"><c>int</c>: from the <c>AddressFamily</c> constants (<see cref="AF_UNSPEC"/>, <see cref="AF_UNIX"/>, <see cref="AF_INET"/>, <see cref="AF_INET6"/>).</param>
         /// <param name="type"><c>int</c>: from the <c>SocketType</c> constants (<see cref="SOCK_STREAM"/>, <see cref="SOCK_DGRAM"/>, <see cref="SOCK_NONBLOCK"/>, <see cref="SOCK_CLOEXEC"/>).</param>
@@ -273,9 +343,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Socket(int domain, int type, int protocol)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint>)(s_page + 0x100))(domain, type, protocol)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(41, domain, type, protocol, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(41, 198, domain, type, protocol, 0, 0, 0);
 
-        /// <summary>Calls <c>connect</c> (x86_64 syscall 42). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>connect</c> (x86_64 syscall 42, aarch64 syscall 203). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/connect.2.html"/>.</remarks>
         /// <param name="sockfd"><c>int</c>.</param>
         /// <param name="addr"><c>SockAddr*</c>.</param>
@@ -284,9 +354,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Connect(int sockfd, SockAddr* addr, uint addrlen)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x110))(sockfd, (nint)addr, unchecked((nint)addrlen))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(42, sockfd, (nint)addr, unchecked((nint)addrlen), 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(42, 203, sockfd, (nint)addr, unchecked((nint)addrlen), 0, 0, 0);
 
-        /// <summary>Calls <c>sendto</c> (x86_64 syscall 44). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>sendto</c> (x86_64 syscall 44, aarch64 syscall 206). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/send.2.html"/>.</remarks>
         /// <param name="sockfd"><c>int</c>.</param>
         /// <param name="buf"><c>byte*</c>.</param>
@@ -298,9 +368,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Sendto(int sockfd, byte* buf, nuint len, int flags, SockAddr* dest_addr, uint addrlen)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint>)(s_page + 0x120))(sockfd, (nint)buf, unchecked((nint)len), flags, (nint)dest_addr, unchecked((nint)addrlen))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(44, sockfd, (nint)buf, unchecked((nint)len), flags, (nint)dest_addr, unchecked((nint)addrlen));
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(44, 206, sockfd, (nint)buf, unchecked((nint)len), flags, (nint)dest_addr, unchecked((nint)addrlen));
 
-        /// <summary>Calls <c>recvfrom</c> (x86_64 syscall 45). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>recvfrom</c> (x86_64 syscall 45, aarch64 syscall 207). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/recv.2.html"/>.</remarks>
         /// <param name="sockfd"><c>int</c>.</param>
         /// <param name="buf"><c>byte*</c>.</param>
@@ -312,9 +382,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Recvfrom(int sockfd, byte* buf, nuint len, int flags, SockAddr* src_addr, uint* addrlen)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint>)(s_page + 0x130))(sockfd, (nint)buf, unchecked((nint)len), flags, (nint)src_addr, (nint)addrlen)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(45, sockfd, (nint)buf, unchecked((nint)len), flags, (nint)src_addr, (nint)addrlen);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(45, 207, sockfd, (nint)buf, unchecked((nint)len), flags, (nint)src_addr, (nint)addrlen);
 
-        /// <summary>Calls <c>shutdown</c> (x86_64 syscall 48). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>shutdown</c> (x86_64 syscall 48, aarch64 syscall 210). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/shutdown.2.html"/>.</remarks>
         /// <param name="sockfd"><c>int</c>.</param>
         /// <param name="how"><c>int</c>: from the <c>ShutdownHow</c> constants (<see cref="SHUT_RD"/>, <see cref="SHUT_WR"/>, <see cref="SHUT_RDWR"/>).</param>
@@ -322,9 +392,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Shutdown(int sockfd, int how)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint>)(s_page + 0x140))(sockfd, how)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(48, sockfd, how, 0, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(48, 210, sockfd, how, 0, 0, 0, 0);
 
-        /// <summary>Calls <c>bind</c> (x86_64 syscall 49). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>bind</c> (x86_64 syscall 49, aarch64 syscall 200). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/bind.2.html"/>.</remarks>
         /// <param name="sockfd"><c>int</c>.</param>
         /// <param name="addr"><c>SockAddr*</c>.</param>
@@ -333,9 +403,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Bind(int sockfd, SockAddr* addr, uint addrlen)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint>)(s_page + 0x150))(sockfd, (nint)addr, unchecked((nint)addrlen))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(49, sockfd, (nint)addr, unchecked((nint)addrlen), 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(49, 200, sockfd, (nint)addr, unchecked((nint)addrlen), 0, 0, 0);
 
-        /// <summary>Calls <c>listen</c> (x86_64 syscall 50). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>listen</c> (x86_64 syscall 50, aarch64 syscall 201). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/listen.2.html"/>.</remarks>
         /// <param name="sockfd"><c>int</c>.</param>
         /// <param name="backlog"><c>int</c>.</param>
@@ -343,9 +413,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Listen(int sockfd, int backlog)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint>)(s_page + 0x160))(sockfd, backlog)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(50, sockfd, backlog, 0, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(50, 201, sockfd, backlog, 0, 0, 0, 0);
 
-        /// <summary>Calls <c>getsockname</c> (x86_64 syscall 51). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>getsockname</c> (x86_64 syscall 51, aarch64 syscall 204). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/getsockname.2.html"/>.</remarks>
         /// <param name="sockfd"><c>int</c>.</param>
         /// <param name="addr"><c>SockAddr*</c>.</param>
@@ -354,9 +424,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Getsockname(int sockfd, SockAddr* addr, uint* addrlen)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint>)(s_page + 0x170))(sockfd, (nint)addr, (nint)addrlen)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(51, sockfd, (nint)addr, (nint)addrlen, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(51, 204, sockfd, (nint)addr, (nint)addrlen, 0, 0, 0);
 
-        /// <summary>Calls <c>getpeername</c> (x86_64 syscall 52). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>getpeername</c> (x86_64 syscall 52, aarch64 syscall 205). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/getpeername.2.html"/>.</remarks>
         /// <param name="sockfd"><c>int</c>.</param>
         /// <param name="addr"><c>SockAddr*</c>.</param>
@@ -365,9 +435,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Getpeername(int sockfd, SockAddr* addr, uint* addrlen)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint>)(s_page + 0x180))(sockfd, (nint)addr, (nint)addrlen)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(52, sockfd, (nint)addr, (nint)addrlen, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(52, 205, sockfd, (nint)addr, (nint)addrlen, 0, 0, 0);
 
-        /// <summary>Calls <c>socketpair</c> (x86_64 syscall 53). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>socketpair</c> (x86_64 syscall 53, aarch64 syscall 199). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/socketpair.2.html"/>.</remarks>
         /// <param name="domain"><c>int</c>: from the <c>AddressFamily</c> constants (<see cref="AF_UNSPEC"/>, <see cref="AF_UNIX"/>, <see cref="AF_INET"/>, <see cref="AF_INET6"/>).</param>
         /// <param name="type"><c>int</c>: from the <c>SocketType</c> constants (<see cref="SOCK_STREAM"/>, <see cref="SOCK_DGRAM"/>, <see cref="SOCK_NONBLOCK"/>, <see cref="SOCK_CLOEXEC"/>).</param>
@@ -377,9 +447,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Socketpair(int domain, int type, int protocol, int* sv)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint, nint>)(s_page + 0x190))(domain, type, protocol, (nint)sv)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(53, domain, type, protocol, (nint)sv, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(53, 199, domain, type, protocol, (nint)sv, 0, 0);
 
-        /// <summary>Calls <c>setsockopt</c> (x86_64 syscall 54). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>setsockopt</c> (x86_64 syscall 54, aarch64 syscall 208). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/getsockopt.2.html"/>.</remarks>
         /// <param name="sockfd"><c>int</c>.</param>
         /// <param name="level"><c>int</c>: from the <c>SocketLevel</c> constants (<see cref="SOL_SOCKET"/>, <see cref="IPPROTO_IP"/>, <see cref="IPPROTO_TCP"/>, <see cref="IPPROTO_IPV6"/>).</param>
@@ -390,9 +460,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Setsockopt(int sockfd, int level, int optname, void* optval, uint optlen)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint, nint, nint>)(s_page + 0x1A0))(sockfd, level, optname, (nint)optval, unchecked((nint)optlen))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(54, sockfd, level, optname, (nint)optval, unchecked((nint)optlen), 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(54, 208, sockfd, level, optname, (nint)optval, unchecked((nint)optlen), 0);
 
-        /// <summary>Calls <c>getsockopt</c> (x86_64 syscall 55). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>getsockopt</c> (x86_64 syscall 55, aarch64 syscall 209). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/getsockopt.2.html"/>.</remarks>
         /// <param name="sockfd"><c>int</c>.</param>
         /// <param name="level"><c>int</c>: from the <c>SocketLevel</c> constants (<see cref="SOL_SOCKET"/>, <see cref="IPPROTO_IP"/>, <see cref="IPPROTO_TCP"/>, <see cref="IPPROTO_IPV6"/>).</param>
@@ -403,9 +473,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Getsockopt(int sockfd, int level, int optname, void* optval, uint* optlen)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint, nint, nint>)(s_page + 0x1B0))(sockfd, level, optname, (nint)optval, (nint)optlen)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(55, sockfd, level, optname, (nint)optval, (nint)optlen, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(55, 209, sockfd, level, optname, (nint)optval, (nint)optlen, 0);
 
-        /// <summary>Calls <c>kill</c> (x86_64 syscall 62). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>kill</c> (x86_64 syscall 62, aarch64 syscall 129). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/kill.2.html"/>.</remarks>
         /// <param name="pid"><c>int</c>.</param>
         /// <param name="sig"><c>int</c>: from the <c>Signals</c> constants (<see cref="SIGINT"/>, <see cref="SIGKILL"/>, <see cref="SIGPIPE"/>, <see cref="SIGTERM"/>).</param>
@@ -413,18 +483,18 @@ namespace EmbedKv.Runtime.Interop
         public static nint Kill(int pid, int sig)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint>)(s_page + 0x1C0))(pid, sig)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(62, pid, sig, 0, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(62, 129, pid, sig, 0, 0, 0, 0);
 
-        /// <summary>Calls <c>uname</c> (x86_64 syscall 63). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>uname</c> (x86_64 syscall 63, aarch64 syscall 160). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/uname.2.html"/>.</remarks>
         /// <param name="buf"><c>byte*</c>.</param>
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Uname(byte* buf)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint>)(s_page + 0x1D0))((nint)buf)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(63, (nint)buf, 0, 0, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(63, 160, (nint)buf, 0, 0, 0, 0, 0);
 
-        /// <summary>Calls <c>fcntl</c> (x86_64 syscall 72). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>fcntl</c> (x86_64 syscall 72, aarch64 syscall 25). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/fcntl.2.html"/>.</remarks>
         /// <param name="fd"><c>int</c>.</param>
         /// <param name="cmd"><c>int</c>: from the <c>Fcntl</c> constants (<see cref="F_GETFD"/>, <see cref="F_SETFD"/>, <see cref="F_GETFL"/>, <see cref="F_SETFL"/>, <see cref="F_SETPIPE_SZ"/>, <see cref="F_GETPIPE_SZ"/>, <see cref="FD_CLOEXEC"/>).</param>
@@ -433,9 +503,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Fcntl(int fd, int cmd, ulong arg)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x1E0))(fd, cmd, unchecked((nint)arg))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(72, fd, cmd, unchecked((nint)arg), 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(72, 25, fd, cmd, unchecked((nint)arg), 0, 0, 0);
 
-        /// <summary>Calls <c>flock</c> (x86_64 syscall 73). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>flock</c> (x86_64 syscall 73, aarch64 syscall 32). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/flock.2.html"/>.</remarks>
         /// <param name="fd"><c>int</c>.</param>
         /// <param name="operation"><c>int</c>: from the <c>FlockOp</c> constants (<see cref="LOCK_SH"/>, <see cref="LOCK_EX"/>, <see cref="LOCK_NB"/>, <see cref="LOCK_UN"/>).</param>
@@ -443,27 +513,27 @@ namespace EmbedKv.Runtime.Interop
         public static nint Flock(int fd, int operation)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint>)(s_page + 0x1F0))(fd, operation)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(73, fd, operation, 0, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(73, 32, fd, operation, 0, 0, 0, 0);
 
-        /// <summary>Calls <c>fsync</c> (x86_64 syscall 74). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>fsync</c> (x86_64 syscall 74, aarch64 syscall 82). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/fsync.2.html"/>.</remarks>
         /// <param name="fd"><c>int</c>.</param>
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Fsync(int fd)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint>)(s_page + 0x200))(fd)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(74, fd, 0, 0, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(74, 82, fd, 0, 0, 0, 0, 0);
 
-        /// <summary>Calls <c>fdatasync</c> (x86_64 syscall 75). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>fdatasync</c> (x86_64 syscall 75, aarch64 syscall 83). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/fsync.2.html"/>.</remarks>
         /// <param name="fd"><c>int</c>.</param>
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Fdatasync(int fd)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint>)(s_page + 0x210))(fd)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(75, fd, 0, 0, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(75, 83, fd, 0, 0, 0, 0, 0);
 
-        /// <summary>Calls <c>ftruncate</c> (x86_64 syscall 77). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>ftruncate</c> (x86_64 syscall 77, aarch64 syscall 46). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/truncate.2.html"/>.</remarks>
         /// <param name="fd"><c>int</c>.</param>
         /// <param name="length"><c>long</c>.</param>
@@ -471,9 +541,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Ftruncate(int fd, long length)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint>)(s_page + 0x220))(fd, unchecked((nint)length))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(77, fd, unchecked((nint)length), 0, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(77, 46, fd, unchecked((nint)length), 0, 0, 0, 0);
 
-        /// <summary>Calls <c>fchmod</c> (x86_64 syscall 91). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>fchmod</c> (x86_64 syscall 91, aarch64 syscall 52). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/chmod.2.html"/>.</remarks>
         /// <param name="fd"><c>int</c>.</param>
         /// <param name="mode"><c>uint</c>: from the <c>FileMode</c> constants (<see cref="S_IFMT"/>, <see cref="S_IFDIR"/>, <see cref="S_IFREG"/>, <see cref="S_IFLNK"/>, <see cref="S_IFSOCK"/>, <see cref="S_IRWXU"/>, <see cref="S_IRUSR"/>, <see cref="S_IWUSR"/>, <see cref="S_IXUSR"/>, <see cref="S_IRGRP"/>, <see cref="S_IWGRP"/>, <see cref="S_IXGRP"/>, <see cref="S_IROTH"/>, <see cref="S_IWOTH"/>, <see cref="S_IXOTH"/>).</param>
@@ -481,9 +551,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Fchmod(int fd, uint mode)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint>)(s_page + 0x230))(fd, unchecked((nint)mode))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(91, fd, unchecked((nint)mode), 0, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(91, 52, fd, unchecked((nint)mode), 0, 0, 0, 0);
 
-        /// <summary>Calls <c>prctl</c> (x86_64 syscall 157). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>prctl</c> (x86_64 syscall 157, aarch64 syscall 167). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/prctl.2.html"/>.</remarks>
         /// <param name="option"><c>int</c>: from the <c>Prctl</c> constants (<see cref="PR_SET_NAME"/>, <see cref="PR_GET_NAME"/>).</param>
         /// <param name="arg2"><c>ulong</c>.</param>
@@ -494,17 +564,17 @@ namespace EmbedKv.Runtime.Interop
         public static nint Prctl(int option, ulong arg2, ulong arg3, ulong arg4, ulong arg5)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint, nint, nint>)(s_page + 0x240))(option, unchecked((nint)arg2), unchecked((nint)arg3), unchecked((nint)arg4), unchecked((nint)arg5))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(157, option, unchecked((nint)arg2), unchecked((nint)arg3), unchecked((nint)arg4), unchecked((nint)arg5), 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(157, 167, option, unchecked((nint)arg2), unchecked((nint)arg3), unchecked((nint)arg4), unchecked((nint)arg5), 0);
 
-        /// <summary>Calls <c>gettid</c> (x86_64 syscall 186). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>gettid</c> (x86_64 syscall 186, aarch64 syscall 178). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/gettid.2.html"/>.</remarks>
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Gettid()
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint>)(s_page + 0x250))()
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(186, 0, 0, 0, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(186, 178, 0, 0, 0, 0, 0, 0);
 
-        /// <summary>Calls <c>sched_setaffinity</c> (x86_64 syscall 203). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>sched_setaffinity</c> (x86_64 syscall 203, aarch64 syscall 122). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/sched_setaffinity.2.html"/>.</remarks>
         /// <param name="pid"><c>int</c>.</param>
         /// <param name="cpusetsize"><c>nuint</c>.</param>
@@ -513,9 +583,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint SchedSetaffinity(int pid, nuint cpusetsize, ulong* mask)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint>)(s_page + 0x260))(pid, unchecked((nint)cpusetsize), (nint)mask)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(203, pid, unchecked((nint)cpusetsize), (nint)mask, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(203, 122, pid, unchecked((nint)cpusetsize), (nint)mask, 0, 0, 0);
 
-        /// <summary>Calls <c>sched_getaffinity</c> (x86_64 syscall 204). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>sched_getaffinity</c> (x86_64 syscall 204, aarch64 syscall 123). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/sched_setaffinity.2.html"/>.</remarks>
         /// <param name="pid"><c>int</c>.</param>
         /// <param name="cpusetsize"><c>nuint</c>.</param>
@@ -524,9 +594,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint SchedGetaffinity(int pid, nuint cpusetsize, ulong* mask)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint>)(s_page + 0x270))(pid, unchecked((nint)cpusetsize), (nint)mask)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(204, pid, unchecked((nint)cpusetsize), (nint)mask, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(204, 123, pid, unchecked((nint)cpusetsize), (nint)mask, 0, 0, 0);
 
-        /// <summary>Calls <c>getdents64</c> (x86_64 syscall 217). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>getdents64</c> (x86_64 syscall 217, aarch64 syscall 61). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/getdents.2.html"/>.</remarks>
         /// <param name="fd"><c>int</c>.</param>
         /// <param name="dirp"><c>byte*</c>.</param>
@@ -535,9 +605,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Getdents64(int fd, byte* dirp, nuint count)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x280))(fd, (nint)dirp, unchecked((nint)count))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(217, fd, (nint)dirp, unchecked((nint)count), 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(217, 61, fd, (nint)dirp, unchecked((nint)count), 0, 0, 0);
 
-        /// <summary>Calls <c>fadvise64</c> (x86_64 syscall 221). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>fadvise64</c> (x86_64 syscall 221, aarch64 syscall 223). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/posix_fadvise.2.html"/>.</remarks>
         /// <param name="fd"><c>int</c>.</param>
         /// <param name="offset"><c>long</c>.</param>
@@ -547,9 +617,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Fadvise64(int fd, long offset, long len, int advice)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x290))(fd, unchecked((nint)offset), unchecked((nint)len), advice)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(221, fd, unchecked((nint)offset), unchecked((nint)len), advice, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(221, 223, fd, unchecked((nint)offset), unchecked((nint)len), advice, 0, 0);
 
-        /// <summary>Calls <c>clock_gettime</c> (x86_64 syscall 228). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>clock_gettime</c> (x86_64 syscall 228, aarch64 syscall 113). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/clock_getres.2.html"/>.</remarks>
         /// <param name="clockid"><c>int</c>: from the <c>ClockId</c> constants (<see cref="CLOCK_REALTIME"/>, <see cref="CLOCK_MONOTONIC"/>, <see cref="CLOCK_REALTIME_COARSE"/>, <see cref="CLOCK_MONOTONIC_COARSE"/>, <see cref="CLOCK_BOOTTIME"/>).</param>
         /// <param name="tp"><c>TimeSpec*</c>.</param>
@@ -557,9 +627,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint ClockGettime(int clockid, TimeSpec* tp)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint>)(s_page + 0x2A0))(clockid, (nint)tp)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(228, clockid, (nint)tp, 0, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(228, 113, clockid, (nint)tp, 0, 0, 0, 0);
 
-        /// <summary>Calls <c>clock_nanosleep</c> (x86_64 syscall 230). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>clock_nanosleep</c> (x86_64 syscall 230, aarch64 syscall 115). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/clock_nanosleep.2.html"/>.</remarks>
         /// <param name="clockid"><c>int</c>: from the <c>ClockId</c> constants (<see cref="CLOCK_REALTIME"/>, <see cref="CLOCK_MONOTONIC"/>, <see cref="CLOCK_REALTIME_COARSE"/>, <see cref="CLOCK_MONOTONIC_COARSE"/>, <see cref="CLOCK_BOOTTIME"/>).</param>
         /// <param name="flags"><c>int</c>: from the <c>TimerFlags</c> constants (<see cref="TIMER_ABSTIME"/>).</param>
@@ -569,18 +639,18 @@ namespace EmbedKv.Runtime.Interop
         public static nint ClockNanosleep(int clockid, int flags, TimeSpec* request, TimeSpec* remain)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x2B0))(clockid, flags, (nint)request, (nint)remain)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(230, clockid, flags, (nint)request, (nint)remain, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(230, 115, clockid, flags, (nint)request, (nint)remain, 0, 0);
 
-        /// <summary>Calls <c>exit_group</c> (x86_64 syscall 231). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>exit_group</c> (x86_64 syscall 231, aarch64 syscall 94). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/exit_group.2.html"/>.</remarks>
         /// <param name="status"><c>int</c>.</param>
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint ExitGroup(int status)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint>)(s_page + 0x2C0))(status)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(231, status, 0, 0, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(231, 94, status, 0, 0, 0, 0, 0);
 
-        /// <summary>Calls <c>epoll_ctl</c> (x86_64 syscall 233). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>epoll_ctl</c> (x86_64 syscall 233, aarch64 syscall 21). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/epoll_ctl.2.html"/>.</remarks>
         /// <param name="epfd"><c>int</c>.</param>
         /// <param name="op"><c>int</c>: from the <c>EpollCtl</c> constants (<see cref="EPOLL_CTL_ADD"/>, <see cref="EPOLL_CTL_DEL"/>, <see cref="EPOLL_CTL_MOD"/>).</param>
@@ -590,9 +660,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint EpollCtl(int epfd, int op, int fd, EpollEvent* @event)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint, nint>)(s_page + 0x2D0))(epfd, op, fd, (nint)@event)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(233, epfd, op, fd, (nint)@event, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(233, 21, epfd, op, fd, (nint)@event, 0, 0);
 
-        /// <summary>Calls <c>tgkill</c> (x86_64 syscall 234). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>tgkill</c> (x86_64 syscall 234, aarch64 syscall 131). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/tkill.2.html"/>.</remarks>
         /// <param name="tgid"><c>int</c>.</param>
         /// <param name="tid"><c>int</c>.</param>
@@ -601,9 +671,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Tgkill(int tgid, int tid, int sig)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint>)(s_page + 0x2E0))(tgid, tid, sig)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(234, tgid, tid, sig, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(234, 131, tgid, tid, sig, 0, 0, 0);
 
-        /// <summary>Calls <c>openat</c> (x86_64 syscall 257). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>openat</c> (x86_64 syscall 257, aarch64 syscall 56). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/open.2.html"/>.</remarks>
         /// <param name="dirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
         /// <param name="pathname"><c>byte*</c>.</param>
@@ -613,9 +683,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Openat(int dirfd, byte* pathname, int flags, uint mode)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x2F0))(dirfd, (nint)pathname, flags, unchecked((nint)mode))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(257, dirfd, (nint)pathname, flags, unchecked((nint)mode), 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(257, 56, dirfd, (nint)pathname, flags, unchecked((nint)mode), 0, 0);
 
-        /// <summary>Calls <c>mkdirat</c> (x86_64 syscall 258). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>mkdirat</c> (x86_64 syscall 258, aarch64 syscall 34). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/mkdir.2.html"/>.</remarks>
         /// <param name="dirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
         /// <param name="pathname"><c>byte*</c>.</param>
@@ -624,9 +694,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Mkdirat(int dirfd, byte* pathname, uint mode)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x300))(dirfd, (nint)pathname, unchecked((nint)mode))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(258, dirfd, (nint)pathname, unchecked((nint)mode), 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(258, 34, dirfd, (nint)pathname, unchecked((nint)mode), 0, 0, 0);
 
-        /// <summary>Calls <c>newfstatat</c> (x86_64 syscall 262). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>newfstatat</c> (x86_64 syscall 262, aarch64 syscall 79). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/stat.2.html"/>.</remarks>
         /// <param name="dirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
         /// <param name="pathname"><c>byte*</c>.</param>
@@ -636,9 +706,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Newfstatat(int dirfd, byte* pathname, Stat* statbuf, int flags)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x310))(dirfd, (nint)pathname, (nint)statbuf, flags)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(262, dirfd, (nint)pathname, (nint)statbuf, flags, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(262, 79, dirfd, (nint)pathname, (nint)statbuf, flags, 0, 0);
 
-        /// <summary>Calls <c>unlinkat</c> (x86_64 syscall 263). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>unlinkat</c> (x86_64 syscall 263, aarch64 syscall 35). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/unlink.2.html"/>.</remarks>
         /// <param name="dirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
         /// <param name="pathname"><c>byte*</c>.</param>
@@ -647,9 +717,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Unlinkat(int dirfd, byte* pathname, int flags)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x320))(dirfd, (nint)pathname, flags)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(263, dirfd, (nint)pathname, flags, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(263, 35, dirfd, (nint)pathname, flags, 0, 0, 0);
 
-        /// <summary>Calls <c>linkat</c> (x86_64 syscall 265). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>linkat</c> (x86_64 syscall 265, aarch64 syscall 37). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/link.2.html"/>.</remarks>
         /// <param name="olddirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
         /// <param name="oldpath"><c>byte*</c>.</param>
@@ -660,9 +730,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Linkat(int olddirfd, byte* oldpath, int newdirfd, byte* newpath, int flags)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint, nint, nint>)(s_page + 0x330))(olddirfd, (nint)oldpath, newdirfd, (nint)newpath, flags)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(265, olddirfd, (nint)oldpath, newdirfd, (nint)newpath, flags, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(265, 37, olddirfd, (nint)oldpath, newdirfd, (nint)newpath, flags, 0);
 
-        /// <summary>Calls <c>fchmodat</c> (x86_64 syscall 268). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>fchmodat</c> (x86_64 syscall 268, aarch64 syscall 53). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/chmod.2.html"/>.</remarks>
         /// <param name="dirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
         /// <param name="pathname"><c>byte*</c>.</param>
@@ -671,9 +741,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Fchmodat(int dirfd, byte* pathname, uint mode)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x340))(dirfd, (nint)pathname, unchecked((nint)mode))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(268, dirfd, (nint)pathname, unchecked((nint)mode), 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(268, 53, dirfd, (nint)pathname, unchecked((nint)mode), 0, 0, 0);
 
-        /// <summary>Calls <c>epoll_pwait</c> (x86_64 syscall 281). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>epoll_pwait</c> (x86_64 syscall 281, aarch64 syscall 22). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/epoll_wait.2.html"/>.</remarks>
         /// <param name="epfd"><c>int</c>.</param>
         /// <param name="events"><c>EpollEvent*</c>.</param>
@@ -685,9 +755,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint EpollPwait(int epfd, EpollEvent* events, int maxevents, int timeout, ulong* sigmask, nuint sigsetsize)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint>)(s_page + 0x350))(epfd, (nint)events, maxevents, timeout, (nint)sigmask, unchecked((nint)sigsetsize))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(281, epfd, (nint)events, maxevents, timeout, (nint)sigmask, unchecked((nint)sigsetsize));
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(281, 22, epfd, (nint)events, maxevents, timeout, (nint)sigmask, unchecked((nint)sigsetsize));
 
-        /// <summary>Calls <c>fallocate</c> (x86_64 syscall 285). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>fallocate</c> (x86_64 syscall 285, aarch64 syscall 47). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/fallocate.2.html"/>.</remarks>
         /// <param name="fd"><c>int</c>.</param>
         /// <param name="mode"><c>int</c>: from the <c>FallocateMode</c> constants (<see cref="FALLOC_FL_KEEP_SIZE"/>, <see cref="FALLOC_FL_PUNCH_HOLE"/>).</param>
@@ -697,9 +767,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Fallocate(int fd, int mode, long offset, long len)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x360))(fd, mode, unchecked((nint)offset), unchecked((nint)len))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(285, fd, mode, unchecked((nint)offset), unchecked((nint)len), 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(285, 47, fd, mode, unchecked((nint)offset), unchecked((nint)len), 0, 0);
 
-        /// <summary>Calls <c>accept4</c> (x86_64 syscall 288). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>accept4</c> (x86_64 syscall 288, aarch64 syscall 242). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/accept.2.html"/>.</remarks>
         /// <param name="sockfd"><c>int</c>.</param>
         /// <param name="addr"><c>SockAddr*</c>.</param>
@@ -709,9 +779,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Accept4(int sockfd, SockAddr* addr, uint* addrlen, int flags)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x370))(sockfd, (nint)addr, (nint)addrlen, flags)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(288, sockfd, (nint)addr, (nint)addrlen, flags, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(288, 242, sockfd, (nint)addr, (nint)addrlen, flags, 0, 0);
 
-        /// <summary>Calls <c>eventfd2</c> (x86_64 syscall 290). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>eventfd2</c> (x86_64 syscall 290, aarch64 syscall 19). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/eventfd.2.html"/>.</remarks>
         /// <param name="initval"><c>uint</c>.</param>
         /// <param name="flags"><c>int</c>: from the <c>EventFdFlags</c> constants (<see cref="EFD_SEMAPHORE"/>, <see cref="EFD_NONBLOCK"/>, <see cref="EFD_CLOEXEC"/>).</param>
@@ -719,18 +789,18 @@ namespace EmbedKv.Runtime.Interop
         public static nint Eventfd2(uint initval, int flags)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint>)(s_page + 0x380))(unchecked((nint)initval), flags)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(290, unchecked((nint)initval), flags, 0, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(290, 19, unchecked((nint)initval), flags, 0, 0, 0, 0);
 
-        /// <summary>Calls <c>epoll_create1</c> (x86_64 syscall 291). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>epoll_create1</c> (x86_64 syscall 291, aarch64 syscall 20). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/epoll_create.2.html"/>.</remarks>
         /// <param name="flags"><c>int</c>: from the <c>EpollCreateFlags</c> constants (<see cref="EPOLL_CLOEXEC"/>).</param>
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint EpollCreate1(int flags)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint>)(s_page + 0x390))(flags)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(291, flags, 0, 0, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(291, 20, flags, 0, 0, 0, 0, 0);
 
-        /// <summary>Calls <c>dup3</c> (x86_64 syscall 292). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>dup3</c> (x86_64 syscall 292, aarch64 syscall 24). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/dup.2.html"/>.</remarks>
         /// <param name="oldfd"><c>int</c>.</param>
         /// <param name="newfd"><c>int</c>.</param>
@@ -739,9 +809,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Dup3(int oldfd, int newfd, int flags)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x3A0))(oldfd, newfd, flags)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(292, oldfd, newfd, flags, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(292, 24, oldfd, newfd, flags, 0, 0, 0);
 
-        /// <summary>Calls <c>pipe2</c> (x86_64 syscall 293). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>pipe2</c> (x86_64 syscall 293, aarch64 syscall 59). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/pipe.2.html"/>.</remarks>
         /// <param name="pipefd"><c>int*</c>.</param>
         /// <param name="flags"><c>int</c>: from the <c>OpenFlags</c> constants (<see cref="O_RDONLY"/>, <see cref="O_WRONLY"/>, <see cref="O_RDWR"/>, <see cref="O_CREAT"/>, <see cref="O_EXCL"/>, <see cref="O_TRUNC"/>, <see cref="O_APPEND"/>, <see cref="O_NONBLOCK"/>, <see cref="O_DSYNC"/>, <see cref="O_DIRECTORY"/>, <see cref="O_NOFOLLOW"/>, <see cref="O_CLOEXEC"/>, <see cref="O_SYNC"/>, <see cref="O_TMPFILE"/>).</param>
@@ -749,9 +819,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Pipe2(int* pipefd, int flags)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint>)(s_page + 0x3B0))((nint)pipefd, flags)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(293, (nint)pipefd, flags, 0, 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(293, 59, (nint)pipefd, flags, 0, 0, 0, 0);
 
-        /// <summary>Calls <c>prlimit64</c> (x86_64 syscall 302). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
+        /// <summary>Calls <c>prlimit64</c> (x86_64 syscall 302, aarch64 syscall 261). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/getrlimit.2.html"/>.</remarks>
         /// <param name="pid"><c>int</c>.</param>
         /// <param name="resource"><c>int</c>: from the <c>RlimitResource</c> constants (<see cref="RLIMIT_NOFILE"/>).</param>
@@ -761,9 +831,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Prlimit64(int pid, int resource, RLimit* new_limit, RLimit* old_limit)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint, nint>)(s_page + 0x3C0))(pid, resource, (nint)new_limit, (nint)old_limit)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(302, pid, resource, (nint)new_limit, (nint)old_limit, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(302, 261, pid, resource, (nint)new_limit, (nint)old_limit, 0, 0);
 
-        /// <summary>Calls <c>renameat2</c> (x86_64 syscall 316). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>renameat2</c> (x86_64 syscall 316, aarch64 syscall 276). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/rename.2.html"/>.</remarks>
         /// <param name="olddirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
         /// <param name="oldpath"><c>byte*</c>.</param>
@@ -774,9 +844,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Renameat2(int olddirfd, byte* oldpath, int newdirfd, byte* newpath, uint flags)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint, nint, nint>)(s_page + 0x3D0))(olddirfd, (nint)oldpath, newdirfd, (nint)newpath, unchecked((nint)flags))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(316, olddirfd, (nint)oldpath, newdirfd, (nint)newpath, unchecked((nint)flags), 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(316, 276, olddirfd, (nint)oldpath, newdirfd, (nint)newpath, unchecked((nint)flags), 0);
 
-        /// <summary>Calls <c>getrandom</c> (x86_64 syscall 318). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>getrandom</c> (x86_64 syscall 318, aarch64 syscall 278). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/getrandom.2.html"/>.</remarks>
         /// <param name="buf"><c>byte*</c>.</param>
         /// <param name="buflen"><c>nuint</c>.</param>
@@ -785,9 +855,9 @@ namespace EmbedKv.Runtime.Interop
         public static nint Getrandom(byte* buf, nuint buflen, uint flags)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint>)(s_page + 0x3E0))((nint)buf, unchecked((nint)buflen), unchecked((nint)flags))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(318, (nint)buf, unchecked((nint)buflen), unchecked((nint)flags), 0, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(318, 278, (nint)buf, unchecked((nint)buflen), unchecked((nint)flags), 0, 0, 0);
 
-        /// <summary>Calls <c>copy_file_range</c> (x86_64 syscall 326). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>copy_file_range</c> (x86_64 syscall 326, aarch64 syscall 285). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/copy_file_range.2.html"/>.</remarks>
         /// <param name="fd_in"><c>int</c>.</param>
         /// <param name="off_in"><c>long*</c>.</param>
@@ -799,6 +869,6 @@ namespace EmbedKv.Runtime.Interop
         public static nint CopyFileRange(int fd_in, long* off_in, int fd_out, long* off_out, nuint len, uint flags)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint>)(s_page + 0x3F0))(fd_in, (nint)off_in, fd_out, (nint)off_out, unchecked((nint)len), unchecked((nint)flags))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(326, fd_in, (nint)off_in, fd_out, (nint)off_out, unchecked((nint)len), unchecked((nint)flags));
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(326, 285, fd_in, (nint)off_in, fd_out, (nint)off_out, unchecked((nint)len), unchecked((nint)flags));
     }
 }

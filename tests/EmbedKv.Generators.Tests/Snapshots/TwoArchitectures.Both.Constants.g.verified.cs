@@ -12,6 +12,6 @@ namespace Probe.Interop
         /// <summary><c>O_CREAT</c>, of the <c>OpenFlags</c> constants.</summary>
         public const int O_CREAT = 0x40;
         /// <summary><c>O_DIRECTORY</c>, of the <c>OpenFlags</c> constants.</summary>
-        public const int O_DIRECTORY = 0x10000;
+        public static readonly int O_DIRECTORY = global::EmbedKv.Runtime.Interop.StubPage.IsAarch64 ? 0x4000 : 0x10000;
     }
 }

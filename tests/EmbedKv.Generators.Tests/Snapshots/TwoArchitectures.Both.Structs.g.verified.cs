@@ -6,7 +6,7 @@
 
 namespace Probe.Interop
 {
-    /// <summary>The kernel's <c>struct epoll_event</c>.</summary>
+    /// <summary>The kernel's <c>struct epoll_event</c>. Its aarch64 layout differs: see <see cref="Aarch64.Event"/>.</summary>
     [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential, Pack = 1)]
     internal unsafe partial struct Event
     {
@@ -16,7 +16,7 @@ namespace Probe.Interop
         public ulong Data;
     }
 
-    /// <summary>The kernel's <c>struct counts</c>.</summary>
+    /// <summary>The kernel's <c>struct counts</c>. Its aarch64 layout differs: see <see cref="Aarch64.Counts"/>.</summary>
     [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential)]
     internal unsafe partial struct Counts
     {
@@ -24,5 +24,28 @@ namespace Probe.Interop
         public ulong Links;
         /// <summary><c>mode</c>.</summary>
         public uint Mode;
+    }
+
+    namespace Aarch64
+    {
+        /// <summary>The kernel's <c>struct epoll_event</c>. Its aarch64 layout, which differs from x86_64's <see cref="global::Probe.Interop.Event"/>.</summary>
+        [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential)]
+        internal unsafe partial struct Event
+        {
+            /// <summary><c>events</c>.</summary>
+            public uint Events;
+            /// <summary><c>data</c>.</summary>
+            public ulong Data;
+        }
+
+        /// <summary>The kernel's <c>struct counts</c>. Its aarch64 layout, which differs from x86_64's <see cref="global::Probe.Interop.Counts"/>.</summary>
+        [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential)]
+        internal unsafe partial struct Counts
+        {
+            /// <summary><c>mode</c>.</summary>
+            public uint Mode;
+            /// <summary><c>links</c>.</summary>
+            public uint Links;
+        }
     }
 }

@@ -6,26 +6,36 @@
 
 namespace Probe.Interop
 {
-    /// <summary>Linux x86_64 system calls, their constants and structs, generated from syscalls.json (table version 1).</summary>
+    /// <summary>Linux system calls (x86_64, aarch64), their constants and structs, generated from syscalls.json (table version 1).</summary>
     internal static unsafe partial class Both
     {
         /// <summary>Version of syscalls.json this class was generated from.</summary>
         public const int TableVersion = 1;
 
-        // Every stub's machine code, 16 bytes apart in table order.
+        // Every x86_64 stub's machine code, 16 bytes apart in table order.
         // Stubs end with ret ("stubReturn": "ret", the default): it matches the caller's call, so the
         // return stack buffer stays balanced and CET shadow stacks hold. "stubReturn": "jump" ends them
         // with pop rcx; jmp rcx instead, faster where the ret after syscall mispredicts, unsafe under CET.
-        private static global::System.ReadOnlySpan<byte> StubCode => new byte[]
+        private static global::System.ReadOnlySpan<byte> X86_64StubCode => new byte[]
         {
             0xB8, 0xE8, 0x00, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x000 epoll_wait: mov eax, 232; mov r10, rcx; syscall; ret
-            0xB8, 0x01, 0x01, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x010 openat: mov eax, 257; mov r10, rcx; syscall; ret
+            0x48, 0xC7, 0xC0, 0xDA, 0xFF, 0xFF, 0xFF, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x010 only_elsewhere: mov rax, -38; ret (missing on x86_64)
+            0xB8, 0x01, 0x01, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x020 openat: mov eax, 257; mov r10, rcx; syscall; ret
         };
 
-        // The stub page, mapped read-execute once; 0 when the runtime falls back to libc's syscall().
-        private static readonly nint s_page = global::EmbedKv.Runtime.Interop.StubPage.Map(StubCode);
+        // Every aarch64 stub's machine code, 16 bytes apart in table order.
+        // Each is movz x8, #NR; svc #0; ret: AAPCS64 passes arguments in x0-x5, where the kernel reads them.
+        private static global::System.ReadOnlySpan<byte> Aarch64StubCode => new byte[]
+        {
+            0xA0, 0x04, 0x80, 0x92, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, 0x00, 0x00, 0x20, 0xD4, // 0x000 epoll_wait: movn x0, #37; ret (missing on aarch64: -ENOSYS)
+            0x88, 0x3E, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x010 only_elsewhere: movz x8, #500; svc #0; ret
+            0x08, 0x07, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x020 openat: movz x8, #56; svc #0; ret
+        };
 
-        /// <summary>Calls <c>epoll_wait</c> (x86_64 syscall 232). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        // The stub page of the process's architecture, mapped read-execute once; 0 when the runtime falls back to libc's syscall().
+        private static readonly nint s_page = global::EmbedKv.Runtime.Interop.StubPage.Map(X86_64StubCode, Aarch64StubCode);
+
+        /// <summary>Calls <c>epoll_wait</c> (x86_64 syscall 232, missing on aarch64, where it returns -ENOSYS). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/epoll_wait.2.html"/>.</remarks>
         /// <param name="epfd"><c>int</c>.</param>
         /// <param name="events"><c>Event*</c>.</param>
@@ -35,16 +45,18 @@ namespace Probe.Interop
         public static nint EpollWait(int epfd, Event* events, int maxevents, int timeout)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x000))(epfd, (nint)events, maxevents, timeout)
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(232, epfd, (nint)events, maxevents, timeout, 0, 0);
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(232, global::EmbedKv.Runtime.Interop.StubPage.Missing, epfd, (nint)events, maxevents, timeout, 0, 0);
 
-        /// <summary><c>only_elsewhere</c>, which x86_64 lacks (syscalls.json marks it missing there): returns -ENOSYS without entering the kernel.</summary>
+        /// <summary>Calls <c>only_elsewhere</c> (missing on x86_64, where it returns -ENOSYS, aarch64 syscall 500). Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.</summary>
         /// <remarks>Manual page: <see href="https://example.org/only_elsewhere"/>.</remarks>
         /// <param name="flags"><c>int</c>: from the <c>OpenFlags</c> constants (<see cref="O_CREAT"/>, <see cref="O_DIRECTORY"/>).</param>
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint OnlyElsewhere(int flags)
-            => -38;
+            => s_page != 0
+                ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint>)(s_page + 0x010))(flags)
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(global::EmbedKv.Runtime.Interop.StubPage.Missing, 500, flags, 0, 0, 0, 0, 0);
 
-        /// <summary>Calls <c>openat</c> (x86_64 syscall 257). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <summary>Calls <c>openat</c> (x86_64 syscall 257, aarch64 syscall 56). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/open.2.html"/>.</remarks>
         /// <param name="dirfd"><c>int</c>.</param>
         /// <param name="pathname"><c>byte*</c>.</param>
@@ -53,7 +65,7 @@ namespace Probe.Interop
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Openat(int dirfd, byte* pathname, int flags, uint mode)
             => s_page != 0
-                ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x010))(dirfd, (nint)pathname, flags, unchecked((nint)mode))
-                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(257, dirfd, (nint)pathname, flags, unchecked((nint)mode), 0, 0);
+                ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x020))(dirfd, (nint)pathname, flags, unchecked((nint)mode))
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(257, 56, dirfd, (nint)pathname, flags, unchecked((nint)mode), 0, 0);
     }
 }
