@@ -17,7 +17,8 @@ namespace EmbedKv.Host.Tests
     /// The host as a user on arm64 Linux runs it: published self-contained for linux-arm64 (<see cref="Aarch64Publish"/>)
     /// and started under qemu-aarch64, so every syscall goes through the arm64 stubs and reaches a real kernel,
     /// on loopback and a real data directory, driven by curl and a raw socket. The emulator proves behaviour
-    /// only; it says nothing about speed (docs/syscalls.md, "Running the arm64 host").
+    /// only; it says nothing about speed (docs/syscalls.md, "Running the arm64 host"). Every emulated start
+    /// costs seconds, so the tests share one host, each with keys of its own, except the restart's.
     /// </summary>
     public sealed class Aarch64EmulationTests : IClassFixture<Aarch64Publish>, IDisposable
     {
@@ -43,8 +44,7 @@ namespace EmbedKv.Host.Tests
             Assert.Equal(Elf.MachineAarch64, Elf.Machine(program));
             Assert.Equal(Elf.MachineAarch64, Elf.Machine(Path.Combine(_published.Output, "libcoreclr.so")));
 
-            using HostProcess host = Start();
-            StartupLine line = host.WaitForListening();
+            (HostProcess host, StartupLine line) = _published.SharedHost();
             Assert.Equal("127.0.0.1", line.BaseAddress.Host);
 
             // The process is the emulator, and the runtime mapped into it is the published arm64 one: an x64
@@ -55,14 +55,13 @@ namespace EmbedKv.Host.Tests
             Assert.Contains(Path.Combine(_published.Output, "libcoreclr.so"), maps, StringComparison.Ordinal);
 
             Assert.Equal("404", Curl(line.BaseAddress + "absent").Output);
-            Stop(host);
+            AssertQuiet(host);
         }
 
         [Fact]
         public void PutGetHeadAndDeleteWithCurl()
         {
-            using HostProcess host = Start();
-            StartupLine line = host.WaitForListening();
+            (HostProcess host, StartupLine line) = _published.SharedHost();
             string url = line.BaseAddress + "greeting";
 
             Assert.Equal("201", Curl("-X", "PUT", "--data-binary", "hello", url).Output);
@@ -80,14 +79,13 @@ namespace EmbedKv.Host.Tests
             Assert.Equal("204", Curl("-X", "DELETE", url).Output);
             Assert.Equal("404", Curl("-X", "DELETE", url).Output);
             Get(url, "404");
-            Stop(host);
+            AssertQuiet(host);
         }
 
         [Fact]
         public async Task APipelinedBatchOnOneConnectionIsAnsweredInOrder()
         {
-            using HostProcess host = Start();
-            StartupLine line = host.WaitForListening();
+            (HostProcess host, StartupLine line) = _published.SharedHost();
 
             // curl does not pipeline: the batch is written by hand, all of it in one send before any answer is read.
             byte[] streamed = Random(40_000, seed: 2); // past the 16 KiB body area, in the middle of the batch
@@ -119,14 +117,13 @@ namespace EmbedKv.Host.Tests
 
             await send;
             Assert.True(connection.WaitClosed(TimeSpan.FromSeconds(30)), "the connection stayed open after Connection: close");
-            Stop(host);
+            AssertQuiet(host);
         }
 
         [Fact]
         public void AChunkedUploadWithCurlIsStoredWhole()
         {
-            using HostProcess host = Start();
-            StartupLine line = host.WaitForListening();
+            (HostProcess host, StartupLine line) = _published.SharedHost();
             string url = line.BaseAddress + "chunked";
             byte[] value = Random(300_000, seed: 3);
             string upload = _dir.File("chunked.bin");
@@ -137,7 +134,7 @@ namespace EmbedKv.Host.Tests
             Assert.Contains("> Transfer-Encoding: chunked", verbose, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain("> Content-Length", verbose, StringComparison.OrdinalIgnoreCase);
             Assert.Equal(value, Get(url, "200"));
-            Stop(host);
+            AssertQuiet(host);
         }
 
         [Fact]
@@ -178,6 +175,9 @@ namespace EmbedKv.Host.Tests
         }
 
         private static string Resolved(string path) => new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
+
+        /// <summary>The shared host has said nothing on stderr: no error logged, no runtime or emulator complaint.</summary>
+        private static void AssertQuiet(HostProcess host) => Assert.True(host.Stderr.Count == 0, host.Describe());
 
         /// <summary>SIGTERM, then a clean exit: code 0, the last line, and nothing on stderr (a runtime or emulator complaint would be there).</summary>
         private static void Stop(HostProcess host)

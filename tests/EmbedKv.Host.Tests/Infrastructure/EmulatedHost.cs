@@ -76,9 +76,6 @@ namespace EmbedKv.Host.Tests.Infrastructure
         /// <summary>e_machine of an arm64 program (EM_AARCH64).</summary>
         public const ushort MachineAarch64 = 183;
 
-        /// <summary>e_machine of an x86_64 program (EM_X86_64).</summary>
-        public const ushort MachineX86_64 = 62;
-
         /// <summary>The e_machine of the 64-bit little-endian ELF file at <paramref name="path"/>; fails the test if it is not one.</summary>
         public static ushort Machine(string path)
         {
