@@ -1,4 +1,3 @@
-using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
 using EmbedKv.Generators.Emit;
@@ -15,7 +14,7 @@ namespace EmbedKv.Generators.Tests
     /// </summary>
     public sealed class ArchitectureModelTests
     {
-        private static readonly string RealTable = File.ReadAllText(RepositoryPaths.SyscallsJson);
+        private static readonly string RealTable = Tables.Real;
 
         [Fact]
         public void RealTableCarriesAarch64NumbersValuesAndLayouts()
@@ -44,7 +43,7 @@ namespace EmbedKv.Generators.Tests
         [Fact]
         public void MissingIsNullOnThatArchitectureOnly()
         {
-            TableModel table = Bind(File.ReadAllText(Path.Combine(RepositoryPaths.TestProject, "Tables", "two-architectures.json")));
+            TableModel table = Bind(Tables.Test("two-architectures.json"));
 
             SyscallModel wait = table.Syscalls.Single(s => s.Name == "epoll_wait");
             Assert.Equal(232, wait.NumberOn(Architecture.X86_64));
@@ -101,14 +100,7 @@ namespace EmbedKv.Generators.Tests
         private static TableModel BoundTable(GeneratorRunResult result)
             => ((GenerationResult)Outputs(result, SyscallGenerator.Steps.Bind).Single().Value).Table!;
 
-        private static TableModel Bind(string table)
-        {
-            GeneratorDriver driver = GeneratorHarness.CreateDriver(table, trackSteps: true)
-                .RunGenerators(GeneratorHarness.CreateCompilation("class A { }"));
-            var result = (GenerationResult)Outputs(driver.GetRunResult().Results.Single(), SyscallGenerator.Steps.Bind).Single().Value;
-            Assert.Empty(result.Diagnostics);
-            return result.Table!;
-        }
+        private static TableModel Bind(string table) => Tables.Bind(table);
 
         private static System.Collections.Generic.List<(object Value, IncrementalStepRunReason Reason)> Outputs(GeneratorRunResult result, string step)
             => result.TrackedSteps[step].SelectMany(run => run.Outputs).ToList();

@@ -10,13 +10,10 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Reflection;
-using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Loader;
 using System.Runtime.Versioning;
 using EmbedKv.Generators.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Emit;
 
 namespace EmbedKv.Generators.Tests
 {
@@ -151,38 +148,16 @@ namespace EmbedKv.Generators.Tests
         /// <summary>Generates and compiles the table with the given ending, loads it, and returns its Driver and stub page.</summary>
         private static Type Load(string ending, out nint page)
         {
-            string table = File.ReadAllText(Path.Combine(RepositoryPaths.TestProject, "Tables", "jump-ending.json"))
+            string table = Tables.Test("jump-ending.json")
                 .Replace("\"stubReturn\": \"jump\"", "\"stubReturn\": \"" + ending + "\"");
-            GeneratorDriver generator = GeneratorHarness.CreateDriver(table)
-                .RunGeneratorsAndUpdateCompilation(GeneratorHarness.CreateCompilation(Driver), out Compilation output, out _);
-            Assert.Empty(generator.GetRunResult().Diagnostics);
 
-            using var image = new MemoryStream();
-            EmitResult emitted = output.Emit(image);
-            Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
-            image.Position = 0;
-
-            // A context of its own per ending: both assemblies are named Consumer. EmbedKv.Runtime, which
-            // the generated code calls to map its page, resolves to the copy this test already loaded.
-            Assembly assembly = new AssemblyLoadContext("stubReturn-" + ending).LoadFromStream(image);
-            Type calls = assembly.GetType("Probe.Jump.JumpCalls", throwOnError: true)!;
-            FieldInfo pageField = calls.GetField("s_page", BindingFlags.NonPublic | BindingFlags.Static)!;
-            page = (nint)pageField.GetValue(null)!;
-            Assert.True(page != 0, "the stub page was not mapped (" + EmbedKv.Runtime.Interop.StubPage.FallbackReason + ")");
+            // A context of its own per ending: both assemblies are named Consumer.
+            Assembly assembly = GeneratedAssembly.Load(table, Driver, "stubReturn-" + ending);
+            page = GeneratedAssembly.StubPage(assembly, "Probe.Jump.JumpCalls");
             return assembly.GetType("Probe.Jump.Driver", throwOnError: true)!;
         }
 
         private static object Invoke(Type driver, string method, params object[] arguments)
-        {
-            try
-            {
-                return driver.GetMethod(method)!.Invoke(null, arguments)!;
-            }
-            catch (TargetInvocationException e) when (e.InnerException is not null)
-            {
-                ExceptionDispatchInfo.Capture(e.InnerException).Throw();
-                throw;
-            }
-        }
+            => GeneratedAssembly.Invoke(driver, method, arguments);
     }
 }

@@ -7,6 +7,7 @@ using System.Linq;
 using System.Security;
 using System.Xml.Linq;
 using EmbedKv.Package.Tests.Infrastructure;
+using EmbedKv.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace EmbedKv.Package.Tests
@@ -120,7 +121,18 @@ namespace EmbedKv.Package.Tests
                 "PUT 201",
                 "GET hello from the package",
                 "uname 0 Linux",
-                "stub from Consumer, table version 1");
+                "stub from Consumer, table version 1",
+                "on X64");
+
+            // Step 2 for a linux-arm64 consumer: the same project published self-contained for arm64 and run under
+            // qemu-aarch64 serves keys through the package's aarch64 stubs and calls uname through its own.
+            AssertPrints(
+                RunOnArm64(PublishForArm64(consumer), Path.Combine(_package.Root, "run2-arm64")),
+                "PUT 201",
+                "GET hello from the package",
+                "uname 0 Linux",
+                "stub from Consumer, table version 1",
+                "on Arm64");
 
             // Step 3: add the EmbedKv.Client package; serve with data in a temporary directory and use the server
             // through EmbedKvClient, registered with services.AddEmbedKvClient(configuration).
@@ -217,6 +229,34 @@ namespace EmbedKv.Package.Tests
             Directory.CreateDirectory(workingDirectory);
             CommandResult run = DotnetCli.Run(
                 workingDirectory, RunTimeout, null, Path.Combine(consumer, "bin", "Debug", "net10.0", "Consumer.dll"));
+            _output.WriteLine(run.CommandLine + ": " + Seconds(run));
+            return run.AssertSucceeded();
+        }
+
+        private string PublishForArm64(string consumer)
+        {
+            string output = Path.Combine(_package.Root, "arm64");
+            CommandResult publish = DotnetCli.Run(
+                consumer,
+                PackedPackage.BuildTimeout,
+                new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(_package.Root, "packages") },
+                "publish", "-r", "linux-arm64", "--self-contained", "-o", output, "-p:EmbedKvVersion=" + _package.Version, "-p:NuGetAudit=false",
+                "-warnaserror", "-tl:off", "--disable-build-servers");
+            _output.WriteLine(publish.CommandLine + ": " + Seconds(publish));
+            publish.AssertBuiltWithoutWarnings();
+            return Path.Combine(output, "Consumer");
+        }
+
+        private CommandResult RunOnArm64(string program, string workingDirectory)
+        {
+            Directory.CreateDirectory(workingDirectory);
+            string emulator = Arm64Emulator.Require();
+
+            // No ICU for arm64 on the machine: the invariant culture is all the consumer needs.
+            CommandResult run = DotnetCli.RunProgram(
+                emulator, "qemu-aarch64", workingDirectory, RunTimeout,
+                new Dictionary<string, string> { ["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "1" },
+                "-L", Arm64Emulator.SysRoot, program);
             _output.WriteLine(run.CommandLine + ": " + Seconds(run));
             return run.AssertSucceeded();
         }

@@ -238,7 +238,7 @@ namespace EmbedKv.Runtime.Tests
             using var directory = DirectoryHandle.Open(_root);
             Assert.Equal(1234, directory.FileLength("sized"));
             var error = Assert.Throws<SyscallException>(() => directory.FileLength("unsized"));
-            Assert.Equal("newfstatat " + _root + "/unsized: ENOENT (No such file or directory)", error.Message);
+            Assert.Equal("statx " + _root + "/unsized: ENOENT (No such file or directory)", error.Message);
         }
 
         [Fact]

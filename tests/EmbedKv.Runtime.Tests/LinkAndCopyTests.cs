@@ -6,7 +6,7 @@ using EmbedKv.Runtime.Interop;
 
 namespace EmbedKv.Runtime.Tests
 {
-    /// <summary>Modes (fchmod, fstat), hard links (linkat) and range copies (copy_file_range or a buffer) on real files.</summary>
+    /// <summary>Modes (fchmod, statx), hard links (linkat) and range copies (copy_file_range or a buffer) on real files.</summary>
     [SupportedOSPlatform("linux")]
     public sealed class LinkAndCopyTests : IDisposable
     {

@@ -119,10 +119,17 @@ namespace EmbedKv.Runtime.Tests
 
                     Assert.Equal(data, back);
 
-                    Stat stat;
-                    Syscall.Check(Sys.Fstat(file.Value, &stat), "fstat");
-                    Assert.Equal(100 + data.Length, stat.Size);
-                    Assert.Equal(new FileInfo(path).Length, stat.Size);
+                    // Five arguments: the fourth travels in r10, the fifth in r8.
+                    Statx statx;
+                    fixed (byte* empty = "\0"u8)
+                    {
+                        Syscall.Check(Sys.Statx(file.Value, empty, Sys.AT_EMPTY_PATH, Sys.STATX_TYPE | Sys.STATX_SIZE, &statx), "statx");
+                    }
+
+                    Assert.Equal(Sys.STATX_TYPE | Sys.STATX_SIZE, statx.Mask & (Sys.STATX_TYPE | Sys.STATX_SIZE));
+                    Assert.Equal(Sys.S_IFREG, statx.Mode & Sys.S_IFMT);
+                    Assert.Equal((ulong)(100 + data.Length), statx.Size);
+                    Assert.Equal(new FileInfo(path).Length, (long)statx.Size);
                 }
             }
             finally

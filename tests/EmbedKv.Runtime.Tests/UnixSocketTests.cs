@@ -61,12 +61,14 @@ namespace EmbedKv.Runtime.Tests
             string path = PathIn("kv.sock");
             UnixListener crashed = UnixListeningSocket.Open(path);
             crashed.Descriptor.Dispose(); // closed without removing its file, as kill -9 leaves it
-            Stat stale = StatOf(path);
+            FileStatus stale = StatOf(path);
             Assert.Equal(-Sys.ECONNREFUSED, (int)UnixListeningSocket.Probe(UnixEndpoint.Parse(path)));
 
             using UnixListener listener = UnixListeningSocket.Open(path);
-            Stat now = StatOf(path);
-            Assert.True(now.Ino != stale.Ino || now.CTimeNsec != stale.CTimeNsec || now.CTimeSec != stale.CTimeSec, "the stale file is still there");
+            FileStatus now = StatOf(path);
+            Assert.True(
+                !now.IsSameFile(stale) || now.ChangeTimeNanoseconds != stale.ChangeTimeNanoseconds || now.ChangeTimeSeconds != stale.ChangeTimeSeconds,
+                "the stale file is still there");
             using Socket client = Connect(path);
             SocketOps.Close(AcceptWithin(listener.Descriptor.Value));
         }
@@ -78,13 +80,13 @@ namespace EmbedKv.Runtime.Tests
             using var held = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             held.Bind(new UnixDomainSocketEndPoint(path));
             held.Listen();
-            ulong inode = StatOf(path).Ino;
+            ulong inode = StatOf(path).Inode;
 
             var error = Assert.Throws<SyscallException>(() => UnixListeningSocket.Open(path));
             Assert.Equal("bind unix:" + path + " (another server is listening there): EADDRINUSE (Address already in use)", error.Message);
             Assert.Equal(Sys.EADDRINUSE, error.Errno.Value);
 
-            Assert.Equal(inode, StatOf(path).Ino);
+            Assert.Equal(inode, StatOf(path).Inode);
             using Socket client = Connect(path);
             using Socket accepted = held.Accept();
         }
@@ -277,10 +279,10 @@ namespace EmbedKv.Runtime.Tests
             return socket;
         }
 
-        private static unsafe Stat StatOf(string path)
+        private static FileStatus StatOf(string path)
         {
-            Syscall.Check(UnixSocketFile.Lstat(path, out Stat stat), "newfstatat", path);
-            return stat;
+            Syscall.Check(UnixSocketFile.Lstat(path, out FileStatus status), "statx", path);
+            return status;
         }
 
         private static string ReadToEnd(Socket socket)

@@ -6,7 +6,7 @@ namespace EmbedKv.Generators.Model
     /// </summary>
     internal static class StubLayout
     {
-        /// <summary>Each stub gets 16 bytes, so its entry stays aligned (at most 11 bytes are code, 13 with the jump ending).</summary>
+        /// <summary>Each stub gets 16 bytes, so its entry stays aligned (x86_64: at most 11 bytes of code, 13 with the jump ending; aarch64: 12).</summary>
         public const int StubSize = 16;
 
         /// <summary>Every stub of a table must fit one page: 256 stubs at most (EKV010).</summary>

@@ -12,8 +12,10 @@ namespace EmbedKv.Runtime.Descriptors
     /// </summary>
     internal static unsafe class OpenDescriptors
     {
-        private static readonly int DirectoryFlags = Sys.O_DIRECTORY | Sys.O_RDONLY | Sys.O_CLOEXEC;
         private const int BufferSize = 4096;
+
+        // Not const: O_DIRECTORY differs by architecture, so the generated constant is a static readonly field.
+        private static readonly int DirectoryFlags = Sys.O_DIRECTORY | Sys.O_RDONLY | Sys.O_CLOEXEC;
 
         /// <summary>Counts the open descriptors, not counting the one this count opens to read the directory.</summary>
         /// <returns>The count.</returns>

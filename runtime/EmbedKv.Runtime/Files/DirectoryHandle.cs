@@ -18,8 +18,10 @@ namespace EmbedKv.Runtime.Files
     /// </summary>
     internal sealed unsafe class DirectoryHandle : IDisposable
     {
-        private static readonly int DirectoryFlags = Sys.O_DIRECTORY | Sys.O_RDONLY | Sys.O_CLOEXEC;
         private const int ListBufferSize = 32 * 1024;
+
+        // Not const: O_DIRECTORY differs by architecture, so the generated constant is a static readonly field.
+        private static readonly int DirectoryFlags = Sys.O_DIRECTORY | Sys.O_RDONLY | Sys.O_CLOEXEC;
 
         // getdents64 reads from the descriptor's shared position, so two listings at once would interleave.
         private readonly object _listLock = new object();
@@ -90,7 +92,7 @@ namespace EmbedKv.Runtime.Files
             return directory;
         }
 
-        /// <summary>The directory's mode bits (fstat's st_mode without the file type): 0700 is 0x1C0.</summary>
+        /// <summary>The directory's mode bits (statx's stx_mode without the file type): 0700 is 0x1C0.</summary>
         public uint Permissions
         {
             get
@@ -196,21 +198,21 @@ namespace EmbedKv.Runtime.Files
         public bool TryDelete(string name) => Unlink(name, missingIsFalse: true);
 
         /// <summary>
-        /// Whether anything is named <paramref name="name"/> here (newfstatat, AT_SYMLINK_NOFOLLOW: a
+        /// Whether anything is named <paramref name="name"/> here (statx, AT_SYMLINK_NOFOLLOW: a
         /// dangling symbolic link exists too, as it would make a CreateNew open fail).
         /// </summary>
         /// <param name="name">A name in this directory.</param>
         /// <returns>True if the name exists.</returns>
-        public bool Exists(string name) => StatAt(name, Sys.AT_SYMLINK_NOFOLLOW, missingIsFalse: true, out _);
+        public bool Exists(string name) => StatAt(name, Sys.AT_SYMLINK_NOFOLLOW, fields: 0 /* that the name resolves is the answer */, missingIsFalse: true, out _);
 
-        /// <summary>The size in bytes of the file <paramref name="name"/> (newfstatat, following symbolic links as opening would).</summary>
+        /// <summary>The size in bytes of the file <paramref name="name"/> (statx, following symbolic links as opening would).</summary>
         /// <param name="name">A name in this directory.</param>
         /// <returns>The size.</returns>
-        /// <exception cref="SyscallException">newfstatat failed (ENOENT if there is no such file).</exception>
+        /// <exception cref="SyscallException">statx failed (ENOENT if there is no such file).</exception>
         public long FileLength(string name)
         {
-            StatAt(name, 0, missingIsFalse: false, out Stat stat);
-            return stat.Size;
+            StatAt(name, 0, Sys.STATX_SIZE, missingIsFalse: false, out FileStatus status);
+            return status.Size;
         }
 
         /// <summary>
@@ -226,7 +228,7 @@ namespace EmbedKv.Runtime.Files
 
         /// <summary>
         /// The names of the regular files in the directory, sorted ordinally (getdents64). Entries of
-        /// unknown type (filesystems that report DT_UNKNOWN) are looked up with newfstatat; directories,
+        /// unknown type (filesystems that report DT_UNKNOWN) are looked up with statx; directories,
         /// symbolic links and other special files are left out. A name that is not valid UTF-8 comes back
         /// with U+FFFD in place of the bad bytes.
         /// </summary>
@@ -358,13 +360,11 @@ namespace EmbedKv.Runtime.Files
         // would not survive a round trip through a string).
         private bool IsRegularFile(int fd, ReadOnlySpan<byte> name)
         {
-            Stat stat;
+            FileStatus status;
             nint result;
             fixed (byte* p = &MemoryMarshal.GetReference(name))
             {
-                result = Syscall.RetryInterrupted(
-                    (Fd: fd, Name: (nint)p, Stat: (nint)(&stat)),
-                    static s => Sys.Newfstatat(s.Fd, (byte*)s.Name, (Stat*)s.Stat, Sys.AT_SYMLINK_NOFOLLOW));
+                result = FileStatus.TryAt(fd, p, Sys.AT_SYMLINK_NOFOLLOW, Sys.STATX_TYPE, out status);
             }
 
             // Deleted between getdents64 and now: it is not a file any more.
@@ -375,10 +375,15 @@ namespace EmbedKv.Runtime.Files
 
             if (Syscall.IsError(result))
             {
-                Syscall.Throw(result, "newfstatat", Combine(Encoding.UTF8.GetString(name)));
+                Syscall.Throw(result, "statx", Combine(Encoding.UTF8.GetString(name)));
             }
 
-            return (stat.Mode & Sys.S_IFMT) == Sys.S_IFREG;
+            if (!status.IsComplete)
+            {
+                status.ThrowIncomplete(Combine(Encoding.UTF8.GetString(name)));
+            }
+
+            return status.Type == Sys.S_IFREG;
         }
 
         private static DirectoryHandle OpenTrimmed(string trimmed)
@@ -394,13 +399,22 @@ namespace EmbedKv.Runtime.Files
         private bool Unlink(string name, bool missingIsFalse)
             => AtName("unlinkat", name, missingIsFalse, 0, static s => Sys.Unlinkat(s.Fd, (byte*)s.Name, s.Args));
 
-        private bool StatAt(string name, int flags, bool missingIsFalse, out Stat stat)
+        private bool StatAt(string name, int flags, uint fields, bool missingIsFalse, out FileStatus status)
         {
-            stat = default;
-            fixed (Stat* s = &stat)
+            FileStatus found;
+            bool exists = AtName(
+                "statx",
+                name,
+                missingIsFalse,
+                (Status: (nint)(&found), Flags: flags, Fields: fields),
+                static s => FileStatus.TryAt(s.Fd, (byte*)s.Name, s.Args.Flags, s.Args.Fields, out *(FileStatus*)s.Args.Status));
+            if (exists && !found.IsComplete)
             {
-                return AtName("newfstatat", name, missingIsFalse, (Stat: (nint)s, Flags: flags), static s => Sys.Newfstatat(s.Fd, (byte*)s.Name, (Stat*)s.Args.Stat, s.Args.Flags));
+                found.ThrowIncomplete(Combine(name));
             }
+
+            status = exists ? found : default;
+            return exists;
         }
 
         // Makes an *at call on a name in this directory. ENOENT is false where the caller allows a

@@ -31,19 +31,17 @@ namespace EmbedKv.Runtime.Files
         /// <summary>The path the file was opened with; used in every error message.</summary>
         public string Path { get; }
 
-        /// <summary>The file's size in bytes (fstat).</summary>
+        /// <summary>The file's size in bytes (statx).</summary>
         public long Length
         {
             get
             {
                 using var lease = DescriptorLease.Acquire(Descriptor);
-                Stat stat;
-                Syscall.Check(Syscall.RetryInterrupted((lease.Fd, Stat: (nint)(&stat)), static s => Sys.Fstat(s.Fd, (Stat*)s.Stat)), "fstat", Path);
-                return stat.Size;
+                return FileStatus.Of(lease.Fd, Sys.STATX_SIZE, Path).Size;
             }
         }
 
-        /// <summary>The file's mode bits (fstat's st_mode without the file type): 0600 is 0x180.</summary>
+        /// <summary>The file's mode bits (statx's stx_mode without the file type): 0600 is 0x180.</summary>
         public uint Permissions
         {
             get
@@ -256,13 +254,8 @@ namespace EmbedKv.Runtime.Files
         /// <inheritdoc/>
         public override string ToString() => Path;
 
-        /// <summary>fstat's mode bits of a leased descriptor (a file's or a directory's).</summary>
-        internal static uint PermissionsOf(int fd, string path)
-        {
-            Stat stat;
-            Syscall.Check(Syscall.RetryInterrupted((Fd: fd, Stat: (nint)(&stat)), static s => Sys.Fstat(s.Fd, (Stat*)s.Stat)), "fstat", path);
-            return stat.Mode & 0xFFFu;
-        }
+        /// <summary>statx's mode bits of a leased descriptor (a file's or a directory's).</summary>
+        internal static uint PermissionsOf(int fd, string path) => FileStatus.Of(fd, Sys.STATX_MODE, path).Permissions;
 
         /// <summary>fchmod of a leased descriptor (a file's or a directory's).</summary>
         internal static void SetPermissionsOf(int fd, uint permissions, string path)

@@ -1,6 +1,7 @@
 // Opening a Unix stream listener safely: what a crash left behind is replaced, a live server or a file
 // that is no socket is refused, and the permissions are exact before anyone can connect.
 using System;
+using EmbedKv.Runtime.Files;
 using EmbedKv.Runtime.Interop;
 
 namespace EmbedKv.Runtime.Net
@@ -116,14 +117,14 @@ namespace EmbedKv.Runtime.Net
         private static bool ClearStale(in UnixEndpoint endpoint)
         {
             string path = endpoint.Path;
-            nint result = UnixSocketFile.Lstat(path, out Stat found);
+            nint result = UnixSocketFile.Lstat(path, out FileStatus found);
             if (result == -Sys.ENOENT)
             {
                 return true;
             }
 
-            Syscall.Check(result, "newfstatat", path);
-            if ((found.Mode & Sys.S_IFMT) != Sys.S_IFSOCK)
+            Syscall.Check(result, "statx", path);
+            if (found.Type != Sys.S_IFSOCK)
             {
                 throw InUse(endpoint, "a " + UnixSocketFile.TypeOf(found.Mode) + " is there; only a stale socket is replaced");
             }
@@ -146,14 +147,14 @@ namespace EmbedKv.Runtime.Net
             }
 
             // Remove only the socket that was probed: if the path changed meanwhile, let bind report it.
-            result = UnixSocketFile.Lstat(path, out Stat again);
+            result = UnixSocketFile.Lstat(path, out FileStatus again);
             if (result == -Sys.ENOENT)
             {
                 return true;
             }
 
-            Syscall.Check(result, "newfstatat", path);
-            if (again.Dev != found.Dev || again.Ino != found.Ino)
+            Syscall.Check(result, "statx", path);
+            if (!again.IsSameFile(found))
             {
                 return false;
             }
@@ -173,7 +174,7 @@ namespace EmbedKv.Runtime.Net
 
             // fchmodat follows a symbolic link: had the path been swapped between bind and now, the mode
             // went elsewhere. Refuse to listen on a socket whose permissions were not set.
-            Syscall.Check(UnixSocketFile.Lstat(file.Path, out Stat now), "newfstatat", file.Path);
+            Syscall.Check(UnixSocketFile.Lstat(file.Path, out FileStatus now), "statx", file.Path);
             return file.Changed(now);
         }
 

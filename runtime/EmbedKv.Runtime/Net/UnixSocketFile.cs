@@ -11,26 +11,19 @@ namespace EmbedKv.Runtime.Net
     /// </summary>
     internal readonly unsafe struct UnixSocketFile
     {
-        private readonly long _changedSeconds;
-        private readonly long _changedNanoseconds;
+        /// <summary>What <see cref="Lstat"/> asks for: the type, the inode and the change time (the device always comes).</summary>
+        private const uint IdentityFields = Sys.STATX_TYPE | Sys.STATX_INO | Sys.STATX_CTIME;
 
-        private UnixSocketFile(string path, in Stat stat)
+        private readonly FileStatus _bound;
+
+        private UnixSocketFile(string path, in FileStatus status)
         {
             Path = path;
-            Device = stat.Dev;
-            Inode = stat.Ino;
-            _changedSeconds = stat.CTimeSec;
-            _changedNanoseconds = stat.CTimeNsec;
+            _bound = status;
         }
 
         /// <summary>The path.</summary>
         public string Path { get; }
-
-        /// <summary>st_dev when it was bound.</summary>
-        public ulong Device { get; }
-
-        /// <summary>st_ino when it was bound.</summary>
-        public ulong Inode { get; }
 
         /// <summary>Records what is at <paramref name="path"/> now, which must be a socket; after its last chmod, which changes its ctime.</summary>
         /// <param name="path">The path just bound.</param>
@@ -38,31 +31,40 @@ namespace EmbedKv.Runtime.Net
         /// <exception cref="SyscallException">It is gone or is no socket: someone replaced it straight after the bind.</exception>
         public static UnixSocketFile Of(string path)
         {
-            nint result = Lstat(path, out Stat stat);
-            Syscall.Check(result, "newfstatat", path);
-            if ((stat.Mode & Sys.S_IFMT) != Sys.S_IFSOCK)
+            nint result = Lstat(path, out FileStatus status);
+            Syscall.Check(result, "statx", path);
+            if (status.Type != Sys.S_IFSOCK)
             {
-                throw new SyscallException("bind", Errno.FromResult(-Sys.EEXIST), "unix:" + path + " (replaced by a " + TypeOf(stat.Mode) + " straight after the bind)");
+                throw new SyscallException("bind", Errno.FromResult(-Sys.EEXIST), "unix:" + path + " (replaced by a " + TypeOf(status.Mode) + " straight after the bind)");
             }
 
-            return new UnixSocketFile(path, stat);
+            return new UnixSocketFile(path, status);
         }
 
-        /// <summary>lstat: what is at the path itself, a symbolic link not followed.</summary>
+        /// <summary>
+        /// lstat, by statx with AT_SYMLINK_NOFOLLOW: what is at the path itself, a symbolic link not
+        /// followed. Reports the type, device, inode and change time.
+        /// </summary>
         /// <param name="path">The path.</param>
-        /// <param name="stat">Its status, if it exists.</param>
+        /// <param name="status">Its status, if it exists.</param>
         /// <returns>0 or -errno (-ENOENT when nothing is there).</returns>
-        public static nint Lstat(string path, out Stat stat)
+        /// <exception cref="SyscallException">The filesystem did not report the type, inode or change time.</exception>
+        public static nint Lstat(string path, out FileStatus status)
         {
-            stat = default;
+            nint result;
             using var name = new Utf8Path(path, stackalloc byte[Utf8Path.StackLimit]);
             fixed (byte* p = name)
-            fixed (Stat* s = &stat)
             {
-                return Syscall.RetryInterrupted(
-                    (Name: (nint)p, Stat: (nint)s),
-                    static a => Sys.Newfstatat(Sys.AT_FDCWD, (byte*)a.Name, (Stat*)a.Stat, Sys.AT_SYMLINK_NOFOLLOW));
+                result = FileStatus.TryAt(Sys.AT_FDCWD, p, Sys.AT_SYMLINK_NOFOLLOW, IdentityFields, out status);
             }
+
+            // Without them a file could not be told from its replacement.
+            if (!Syscall.IsError(result) && !status.IsComplete)
+            {
+                status.ThrowIncomplete(path);
+            }
+
+            return result;
         }
 
         /// <summary>unlink.</summary>
@@ -91,7 +93,7 @@ namespace EmbedKv.Runtime.Net
         }
 
         /// <summary>"regular file", "directory", …, for messages.</summary>
-        /// <param name="mode">st_mode.</param>
+        /// <param name="mode">stx_mode.</param>
         /// <returns>The name of the file type.</returns>
         public static string TypeOf(uint mode) => (mode & Sys.S_IFMT) switch
         {
@@ -103,24 +105,25 @@ namespace EmbedKv.Runtime.Net
         };
 
         /// <summary>The identity of this file after a change of its own (a chmod), which moved its ctime.</summary>
-        /// <param name="stat">An lstat of the path, which must still be this socket's inode.</param>
+        /// <param name="status">An <see cref="Lstat"/> of the path, which must still be this socket's inode.</param>
         /// <returns>The identity to compare with from now on.</returns>
-        public UnixSocketFile Changed(in Stat stat)
+        public UnixSocketFile Changed(in FileStatus status)
         {
-            if (stat.Dev != Device || stat.Ino != Inode || (stat.Mode & Sys.S_IFMT) != Sys.S_IFSOCK)
+            if (!status.IsSameFile(_bound) || status.Type != Sys.S_IFSOCK)
             {
-                throw new SyscallException("bind", Errno.FromResult(-Sys.EEXIST), "unix:" + Path + " (the socket file was replaced by another " + TypeOf(stat.Mode) + ")");
+                throw new SyscallException("bind", Errno.FromResult(-Sys.EEXIST), "unix:" + Path + " (the socket file was replaced by another " + TypeOf(status.Mode) + ")");
             }
 
-            return new UnixSocketFile(Path, stat);
+            return new UnixSocketFile(Path, status);
         }
 
-        /// <summary>True if <paramref name="stat"/> describes this very file.</summary>
-        /// <param name="stat">What an lstat of the path found.</param>
+        /// <summary>True if <paramref name="status"/> describes this very file.</summary>
+        /// <param name="status">What an <see cref="Lstat"/> of the path found.</param>
         /// <returns>Same device, inode and ctime, and still a socket.</returns>
-        public bool Is(in Stat stat)
-            => stat.Dev == Device && stat.Ino == Inode && stat.CTimeSec == _changedSeconds && stat.CTimeNsec == _changedNanoseconds
-                && (stat.Mode & Sys.S_IFMT) == Sys.S_IFSOCK;
+        public bool Is(in FileStatus status)
+            => status.IsSameFile(_bound)
+                && status.ChangeTimeSeconds == _bound.ChangeTimeSeconds && status.ChangeTimeNanoseconds == _bound.ChangeTimeNanoseconds
+                && status.Type == Sys.S_IFSOCK;
 
         /// <summary>
         /// Unlinks the path if it is still this socket. Another server that found ours stale (closed,
@@ -135,14 +138,14 @@ namespace EmbedKv.Runtime.Net
         /// <exception cref="SyscallException">lstat or unlink failed otherwise ("unlinkat /run/x.sock: EACCES ...").</exception>
         public bool RemoveIfOurs()
         {
-            nint result = Lstat(Path, out Stat stat);
+            nint result = Lstat(Path, out FileStatus status);
             if (result == -Sys.ENOENT)
             {
                 return false;
             }
 
-            Syscall.Check(result, "newfstatat", Path);
-            if (!Is(stat))
+            Syscall.Check(result, "statx", Path);
+            if (!Is(status))
             {
                 return false;
             }

@@ -121,6 +121,8 @@ namespace EmbedKv.Runtime.Interop
         public const int AT_SYMLINK_NOFOLLOW = 0x100;
         /// <summary><c>AT_EMPTY_PATH</c>, of the <c>AtFlags</c> constants.</summary>
         public const int AT_EMPTY_PATH = 0x1000;
+        /// <summary><c>AT_STATX_SYNC_AS_STAT</c>, of the <c>AtFlags</c> constants.</summary>
+        public const int AT_STATX_SYNC_AS_STAT = 0x0;
 
         // FileMode
         /// <summary><c>S_IFMT</c>, of the <c>FileMode</c> constants.</summary>
@@ -153,6 +155,20 @@ namespace EmbedKv.Runtime.Interop
         public const uint S_IWOTH = 0x2;
         /// <summary><c>S_IXOTH</c>, of the <c>FileMode</c> constants.</summary>
         public const uint S_IXOTH = 0x1;
+
+        // StatxMask
+        /// <summary><c>STATX_TYPE</c>, of the <c>StatxMask</c> constants.</summary>
+        public const uint STATX_TYPE = 0x1;
+        /// <summary><c>STATX_MODE</c>, of the <c>StatxMask</c> constants.</summary>
+        public const uint STATX_MODE = 0x2;
+        /// <summary><c>STATX_CTIME</c>, of the <c>StatxMask</c> constants.</summary>
+        public const uint STATX_CTIME = 0x80;
+        /// <summary><c>STATX_INO</c>, of the <c>StatxMask</c> constants.</summary>
+        public const uint STATX_INO = 0x100;
+        /// <summary><c>STATX_SIZE</c>, of the <c>StatxMask</c> constants.</summary>
+        public const uint STATX_SIZE = 0x200;
+        /// <summary><c>STATX_BASIC_STATS</c>, of the <c>StatxMask</c> constants.</summary>
+        public const uint STATX_BASIC_STATS = 0x7FF;
 
         // SeekWhence
         /// <summary><c>SEEK_SET</c>, of the <c>SeekWhence</c> constants.</summary>

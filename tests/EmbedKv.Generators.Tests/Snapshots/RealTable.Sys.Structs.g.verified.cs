@@ -128,6 +128,76 @@ namespace EmbedKv.Runtime.Interop
         public fixed long Reserved[3];
     }
 
+    /// <summary>The kernel's <c>struct statx</c>.</summary>
+    [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential)]
+    internal unsafe partial struct Statx
+    {
+        /// <summary><c>stx_mask</c>.</summary>
+        public uint Mask;
+        /// <summary><c>stx_blksize</c>.</summary>
+        public uint BlkSize;
+        /// <summary><c>stx_attributes</c>.</summary>
+        public ulong Attributes;
+        /// <summary><c>stx_nlink</c>.</summary>
+        public uint Nlink;
+        /// <summary><c>stx_uid</c>.</summary>
+        public uint Uid;
+        /// <summary><c>stx_gid</c>.</summary>
+        public uint Gid;
+        /// <summary><c>stx_mode</c>.</summary>
+        public ushort Mode;
+        /// <summary>Padding.</summary>
+        public ushort Spare0;
+        /// <summary><c>stx_ino</c>.</summary>
+        public ulong Ino;
+        /// <summary><c>stx_size</c>.</summary>
+        public ulong Size;
+        /// <summary><c>stx_blocks</c>.</summary>
+        public ulong Blocks;
+        /// <summary><c>stx_attributes_mask</c>.</summary>
+        public ulong AttributesMask;
+        /// <summary><c>stx_atime.tv_sec</c>.</summary>
+        public long ATimeSec;
+        /// <summary><c>stx_atime.tv_nsec</c>.</summary>
+        public uint ATimeNsec;
+        /// <summary>Padding.</summary>
+        public int ATimeReserved;
+        /// <summary><c>stx_btime.tv_sec</c>.</summary>
+        public long BTimeSec;
+        /// <summary><c>stx_btime.tv_nsec</c>.</summary>
+        public uint BTimeNsec;
+        /// <summary>Padding.</summary>
+        public int BTimeReserved;
+        /// <summary><c>stx_ctime.tv_sec</c>.</summary>
+        public long CTimeSec;
+        /// <summary><c>stx_ctime.tv_nsec</c>.</summary>
+        public uint CTimeNsec;
+        /// <summary>Padding.</summary>
+        public int CTimeReserved;
+        /// <summary><c>stx_mtime.tv_sec</c>.</summary>
+        public long MTimeSec;
+        /// <summary><c>stx_mtime.tv_nsec</c>.</summary>
+        public uint MTimeNsec;
+        /// <summary>Padding.</summary>
+        public int MTimeReserved;
+        /// <summary><c>stx_rdev_major</c>.</summary>
+        public uint RdevMajor;
+        /// <summary><c>stx_rdev_minor</c>.</summary>
+        public uint RdevMinor;
+        /// <summary><c>stx_dev_major</c>.</summary>
+        public uint DevMajor;
+        /// <summary><c>stx_dev_minor</c>.</summary>
+        public uint DevMinor;
+        /// <summary><c>stx_mnt_id</c>.</summary>
+        public ulong MntId;
+        /// <summary><c>stx_dio_mem_align</c>.</summary>
+        public uint DioMemAlign;
+        /// <summary><c>stx_dio_offset_align</c>.</summary>
+        public uint DioOffsetAlign;
+        /// <summary>Padding.</summary>
+        public fixed ulong Spare3[12];
+    }
+
     /// <summary>The kernel's <c>struct rlimit</c>.</summary>
     [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential)]
     internal unsafe partial struct RLimit

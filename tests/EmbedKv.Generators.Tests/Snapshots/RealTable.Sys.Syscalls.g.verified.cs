@@ -82,6 +82,7 @@ namespace EmbedKv.Runtime.Interop
             0xB8, 0x3C, 0x01, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x3D0 renameat2: mov eax, 316; mov r10, rcx; syscall; ret
             0xB8, 0x3E, 0x01, 0x00, 0x00, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x3E0 getrandom: mov eax, 318; syscall; ret
             0xB8, 0x46, 0x01, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x3F0 copy_file_range: mov eax, 326; mov r10, rcx; syscall; ret
+            0xB8, 0x4C, 0x01, 0x00, 0x00, 0x49, 0x89, 0xCA, 0x0F, 0x05, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, // 0x400 statx: mov eax, 332; mov r10, rcx; syscall; ret
         };
 
         // Every aarch64 stub's machine code, 16 bytes apart in table order.
@@ -152,6 +153,7 @@ namespace EmbedKv.Runtime.Interop
             0x88, 0x22, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x3D0 renameat2: movz x8, #276; svc #0; ret
             0xC8, 0x22, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x3E0 getrandom: movz x8, #278; svc #0; ret
             0xA8, 0x23, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x3F0 copy_file_range: movz x8, #285; svc #0; ret
+            0x68, 0x24, 0x80, 0xD2, 0x01, 0x00, 0x00, 0xD4, 0xC0, 0x03, 0x5F, 0xD6, 0x00, 0x00, 0x20, 0xD4, // 0x400 statx: movz x8, #291; svc #0; ret
         };
 
         // The stub page of the process's architecture, mapped read-execute once; 0 when the runtime falls back to libc's syscall().
@@ -675,7 +677,7 @@ namespace EmbedKv.Runtime.Interop
 
         /// <summary>Calls <c>openat</c> (x86_64 syscall 257, aarch64 syscall 56). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/open.2.html"/>.</remarks>
-        /// <param name="dirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
+        /// <param name="dirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>, <see cref="AT_STATX_SYNC_AS_STAT"/>).</param>
         /// <param name="pathname"><c>byte*</c>.</param>
         /// <param name="flags"><c>int</c>: from the <c>OpenFlags</c> constants (<see cref="O_RDONLY"/>, <see cref="O_WRONLY"/>, <see cref="O_RDWR"/>, <see cref="O_CREAT"/>, <see cref="O_EXCL"/>, <see cref="O_TRUNC"/>, <see cref="O_APPEND"/>, <see cref="O_NONBLOCK"/>, <see cref="O_DSYNC"/>, <see cref="O_DIRECTORY"/>, <see cref="O_NOFOLLOW"/>, <see cref="O_CLOEXEC"/>, <see cref="O_SYNC"/>, <see cref="O_TMPFILE"/>).</param>
         /// <param name="mode"><c>uint</c>: from the <c>FileMode</c> constants (<see cref="S_IFMT"/>, <see cref="S_IFDIR"/>, <see cref="S_IFREG"/>, <see cref="S_IFLNK"/>, <see cref="S_IFSOCK"/>, <see cref="S_IRWXU"/>, <see cref="S_IRUSR"/>, <see cref="S_IWUSR"/>, <see cref="S_IXUSR"/>, <see cref="S_IRGRP"/>, <see cref="S_IWGRP"/>, <see cref="S_IXGRP"/>, <see cref="S_IROTH"/>, <see cref="S_IWOTH"/>, <see cref="S_IXOTH"/>).</param>
@@ -687,7 +689,7 @@ namespace EmbedKv.Runtime.Interop
 
         /// <summary>Calls <c>mkdirat</c> (x86_64 syscall 258, aarch64 syscall 34). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/mkdir.2.html"/>.</remarks>
-        /// <param name="dirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
+        /// <param name="dirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>, <see cref="AT_STATX_SYNC_AS_STAT"/>).</param>
         /// <param name="pathname"><c>byte*</c>.</param>
         /// <param name="mode"><c>uint</c>: from the <c>FileMode</c> constants (<see cref="S_IFMT"/>, <see cref="S_IFDIR"/>, <see cref="S_IFREG"/>, <see cref="S_IFLNK"/>, <see cref="S_IFSOCK"/>, <see cref="S_IRWXU"/>, <see cref="S_IRUSR"/>, <see cref="S_IWUSR"/>, <see cref="S_IXUSR"/>, <see cref="S_IRGRP"/>, <see cref="S_IWGRP"/>, <see cref="S_IXGRP"/>, <see cref="S_IROTH"/>, <see cref="S_IWOTH"/>, <see cref="S_IXOTH"/>).</param>
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
@@ -698,10 +700,10 @@ namespace EmbedKv.Runtime.Interop
 
         /// <summary>Calls <c>newfstatat</c> (x86_64 syscall 262, aarch64 syscall 79). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/stat.2.html"/>.</remarks>
-        /// <param name="dirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
+        /// <param name="dirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>, <see cref="AT_STATX_SYNC_AS_STAT"/>).</param>
         /// <param name="pathname"><c>byte*</c>.</param>
         /// <param name="statbuf"><c>Stat*</c>.</param>
-        /// <param name="flags"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
+        /// <param name="flags"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>, <see cref="AT_STATX_SYNC_AS_STAT"/>).</param>
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Newfstatat(int dirfd, byte* pathname, Stat* statbuf, int flags)
             => s_page != 0
@@ -710,9 +712,9 @@ namespace EmbedKv.Runtime.Interop
 
         /// <summary>Calls <c>unlinkat</c> (x86_64 syscall 263, aarch64 syscall 35). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/unlink.2.html"/>.</remarks>
-        /// <param name="dirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
+        /// <param name="dirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>, <see cref="AT_STATX_SYNC_AS_STAT"/>).</param>
         /// <param name="pathname"><c>byte*</c>.</param>
-        /// <param name="flags"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
+        /// <param name="flags"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>, <see cref="AT_STATX_SYNC_AS_STAT"/>).</param>
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Unlinkat(int dirfd, byte* pathname, int flags)
             => s_page != 0
@@ -721,11 +723,11 @@ namespace EmbedKv.Runtime.Interop
 
         /// <summary>Calls <c>linkat</c> (x86_64 syscall 265, aarch64 syscall 37). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/link.2.html"/>.</remarks>
-        /// <param name="olddirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
+        /// <param name="olddirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>, <see cref="AT_STATX_SYNC_AS_STAT"/>).</param>
         /// <param name="oldpath"><c>byte*</c>.</param>
-        /// <param name="newdirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
+        /// <param name="newdirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>, <see cref="AT_STATX_SYNC_AS_STAT"/>).</param>
         /// <param name="newpath"><c>byte*</c>.</param>
-        /// <param name="flags"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
+        /// <param name="flags"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>, <see cref="AT_STATX_SYNC_AS_STAT"/>).</param>
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
         public static nint Linkat(int olddirfd, byte* oldpath, int newdirfd, byte* newpath, int flags)
             => s_page != 0
@@ -734,7 +736,7 @@ namespace EmbedKv.Runtime.Interop
 
         /// <summary>Calls <c>fchmodat</c> (x86_64 syscall 268, aarch64 syscall 53). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/chmod.2.html"/>.</remarks>
-        /// <param name="dirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
+        /// <param name="dirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>, <see cref="AT_STATX_SYNC_AS_STAT"/>).</param>
         /// <param name="pathname"><c>byte*</c>.</param>
         /// <param name="mode"><c>uint</c>: from the <c>FileMode</c> constants (<see cref="S_IFMT"/>, <see cref="S_IFDIR"/>, <see cref="S_IFREG"/>, <see cref="S_IFLNK"/>, <see cref="S_IFSOCK"/>, <see cref="S_IRWXU"/>, <see cref="S_IRUSR"/>, <see cref="S_IWUSR"/>, <see cref="S_IXUSR"/>, <see cref="S_IRGRP"/>, <see cref="S_IWGRP"/>, <see cref="S_IXGRP"/>, <see cref="S_IROTH"/>, <see cref="S_IWOTH"/>, <see cref="S_IXOTH"/>).</param>
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
@@ -835,9 +837,9 @@ namespace EmbedKv.Runtime.Interop
 
         /// <summary>Calls <c>renameat2</c> (x86_64 syscall 316, aarch64 syscall 276). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
         /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/rename.2.html"/>.</remarks>
-        /// <param name="olddirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
+        /// <param name="olddirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>, <see cref="AT_STATX_SYNC_AS_STAT"/>).</param>
         /// <param name="oldpath"><c>byte*</c>.</param>
-        /// <param name="newdirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>).</param>
+        /// <param name="newdirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>, <see cref="AT_STATX_SYNC_AS_STAT"/>).</param>
         /// <param name="newpath"><c>byte*</c>.</param>
         /// <param name="flags"><c>uint</c>.</param>
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
@@ -870,5 +872,18 @@ namespace EmbedKv.Runtime.Interop
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint>)(s_page + 0x3F0))(fd_in, (nint)off_in, fd_out, (nint)off_out, unchecked((nint)len), unchecked((nint)flags))
                 : global::EmbedKv.Runtime.Interop.StubPage.Fallback(326, 285, fd_in, (nint)off_in, fd_out, (nint)off_out, unchecked((nint)len), unchecked((nint)flags));
+
+        /// <summary>Calls <c>statx</c> (x86_64 syscall 332, aarch64 syscall 291). May block: the call leaves cooperative GC mode, so the GC can run while it waits.</summary>
+        /// <remarks>Manual page: <see href="https://man7.org/linux/man-pages/man2/statx.2.html"/>.</remarks>
+        /// <param name="dirfd"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>, <see cref="AT_STATX_SYNC_AS_STAT"/>).</param>
+        /// <param name="pathname"><c>byte*</c>.</param>
+        /// <param name="flags"><c>int</c>: from the <c>AtFlags</c> constants (<see cref="AT_FDCWD"/>, <see cref="AT_REMOVEDIR"/>, <see cref="AT_SYMLINK_NOFOLLOW"/>, <see cref="AT_EMPTY_PATH"/>, <see cref="AT_STATX_SYNC_AS_STAT"/>).</param>
+        /// <param name="mask"><c>uint</c>: from the <c>StatxMask</c> constants (<see cref="STATX_TYPE"/>, <see cref="STATX_MODE"/>, <see cref="STATX_CTIME"/>, <see cref="STATX_INO"/>, <see cref="STATX_SIZE"/>, <see cref="STATX_BASIC_STATS"/>).</param>
+        /// <param name="statxbuf"><c>Statx*</c>.</param>
+        /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
+        public static nint Statx(int dirfd, byte* pathname, int flags, uint mask, Statx* statxbuf)
+            => s_page != 0
+                ? ((delegate* unmanaged<nint, nint, nint, nint, nint, nint>)(s_page + 0x400))(dirfd, (nint)pathname, flags, unchecked((nint)mask), (nint)statxbuf)
+                : global::EmbedKv.Runtime.Interop.StubPage.Fallback(332, 291, dirfd, (nint)pathname, flags, unchecked((nint)mask), (nint)statxbuf, 0);
     }
 }

@@ -8,6 +8,12 @@ namespace Probe.Interop
 {
     internal static unsafe partial class Both
     {
+        // Errno
+        /// <summary><c>EAGAIN</c>: Resource temporarily unavailable.</summary>
+        public const int EAGAIN = 11;
+        /// <summary><c>EDEADLK</c>: Resource deadlock avoided.</summary>
+        public static readonly int EDEADLK = global::EmbedKv.Runtime.Interop.StubPage.IsAarch64 ? 45 : 35;
+
         // OpenFlags
         /// <summary><c>O_CREAT</c>, of the <c>OpenFlags</c> constants.</summary>
         public const int O_CREAT = 0x40;

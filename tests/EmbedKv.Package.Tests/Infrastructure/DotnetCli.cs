@@ -14,8 +14,12 @@ namespace EmbedKv.Package.Tests.Infrastructure
     internal static class DotnetCli
     {
         public static CommandResult Run(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
+            => RunProgram(EmbedKv.Server.Tests.Infrastructure.ChildPrograms.DotnetHost(), "dotnet", workingDirectory, timeout, environment, arguments);
+
+        /// <summary>Runs another program (an emulator running a published app, say) the same way.</summary>
+        public static CommandResult RunProgram(string program, string displayName, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
         {
-            var start = new ProcessStartInfo(EmbedKv.Server.Tests.Infrastructure.ChildPrograms.DotnetHost())
+            var start = new ProcessStartInfo(program)
             {
                 WorkingDirectory = workingDirectory,
                 RedirectStandardOutput = true,
@@ -60,7 +64,7 @@ namespace EmbedKv.Package.Tests.Infrastructure
             }
 
             var clock = Stopwatch.StartNew();
-            using Process process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+            using Process process = Process.Start(start) ?? throw new InvalidOperationException(displayName + " did not start");
             process.OutputDataReceived += (_, e) => Append(e.Data, isStandardOutput: true);
             process.ErrorDataReceived += (_, e) => Append(e.Data, isStandardOutput: false);
             process.BeginOutputReadLine();
@@ -72,7 +76,7 @@ namespace EmbedKv.Package.Tests.Infrastructure
             }
 
             process.WaitForExit(); // also waits for the last lines of output
-            string commandLine = "dotnet " + string.Join(" ", arguments);
+            string commandLine = displayName + " " + string.Join(" ", arguments);
             lock (output)
             {
                 return new CommandResult(commandLine, workingDirectory, exited ? process.ExitCode : null, output.ToString(), standardOutput.ToString(), clock.Elapsed);

@@ -1,5 +1,7 @@
 // Step 2 of tests/EmbedKv.Package.Tests: step 1's program, plus a call to the uname stub that the package's
-// generator made in this project from its own syscalls.json.
+// generator made in this project from its own syscalls.json; the test runs it on x86_64 and, published for
+// linux-arm64, under qemu-aarch64.
+using System.Runtime.InteropServices;
 using System.Text;
 using EmbedKv.Server;
 
@@ -23,3 +25,4 @@ unsafe
 
 Console.WriteLine($"uname {result} {Encoding.ASCII.GetString(utsname, 0, Array.IndexOf(utsname, (byte)0))}");
 Console.WriteLine($"stub from {typeof(Consumer.Sys).Assembly.GetName().Name}, table version {Consumer.Sys.TableVersion}");
+Console.WriteLine($"on {RuntimeInformation.ProcessArchitecture}");
