@@ -6,6 +6,7 @@ using System.Linq;
 using System.Text;
 using System.Threading.Tasks;
 using EmbedKv.Host.Tests.Infrastructure;
+using EmbedKv.Server.Tests.Infrastructure;
 using EmbedKv.Server.Tests.Security;
 using EmbedKv.Server.Tests.Server;
 using EmbedKv.Server.Tests.Storage;
@@ -50,7 +51,7 @@ namespace EmbedKv.Host.Tests
             // The process is the emulator, and the runtime mapped into it is the published arm64 one: an x64
             // runtime from elsewhere (a dotnet on PATH, say) cannot be what serves.
             string pid = host.Id.ToString(CultureInfo.InvariantCulture);
-            Assert.Equal(Resolved(Emulator.Qemu), Resolved("/proc/" + pid + "/exe"));
+            Assert.Equal(Resolved(Arm64Emulator.Qemu), Resolved("/proc/" + pid + "/exe"));
             string maps = File.ReadAllText("/proc/" + pid + "/maps");
             Assert.Contains(Path.Combine(_published.Output, "libcoreclr.so"), maps, StringComparison.Ordinal);
 

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using EmbedKv.Package.Tests.Infrastructure;
+using EmbedKv.Server.Tests.Infrastructure;
 using EmbedKv.Server.Tests.Storage;
 
 namespace EmbedKv.Host.Tests.Infrastructure
@@ -29,7 +30,7 @@ namespace EmbedKv.Host.Tests.Infrastructure
             Output = Path.Combine(_dir.Path, "publish");
 
             // Without the emulator the publish would be for nothing: every test fails on the missing tool at once.
-            if (Emulator.Missing() is not null)
+            if (Arm64Emulator.Missing() is not null)
             {
                 return;
             }
@@ -59,7 +60,7 @@ namespace EmbedKv.Host.Tests.Infrastructure
         /// <summary>The published apphost; fails the calling test, saying what to install or with the publish's whole output, if there is none.</summary>
         internal string Program()
         {
-            Emulator.AssertInstalled();
+            Arm64Emulator.Require();
             Assert.True(Result is not null, "the publish was not run");
             Result!.AssertSucceeded();
             string program = Path.Combine(Output, "embedkv");
