@@ -11,6 +11,9 @@ namespace EmbedKv.Generators.Emit
     {
         private const string StubPage = "global::EmbedKv.Runtime.Interop.StubPage";
 
+        /// <summary>The id of the warning at each use of a call some architecture lacks (docs/syscalls.md, "Diagnostics").</summary>
+        private const string MissingCallDiagnostic = "EKV014";
+
         public static GeneratedFile Emit(TableModel table)
         {
             SourceWriter w = FileLayout.BeginClass(table, withSummary: true);
@@ -90,6 +93,7 @@ namespace EmbedKv.Generators.Emit
                 : "Never blocks: the call skips the GC transition (SuppressGCTransition) and costs little more than the instruction.";
             w.Line("/// <summary>Calls <c>" + syscall.Name + "</c> (" + Numbers(table, syscall) + "). " + waits + "</summary>");
             EmitDocTail(w, syscall);
+            EmitMissingWarning(w, table, syscall);
 
             string parameters = Parameters(syscall);
             string registers = string.Join(", ", syscall.Arguments.Select(Widen));
@@ -102,6 +106,21 @@ namespace EmbedKv.Generators.Emit
              .Line("        ? ((" + pointerType + ")(s_page + " + Offset(offset) + "))(" + registers + ")")
              .Line("        : " + StubPage + ".Fallback(" + FallbackNumber(table, syscall, Architecture.X86_64) + ", "
                    + FallbackNumber(table, syscall, Architecture.Aarch64) + ", " + fallbackArgs + ");");
+        }
+
+        /// <summary>
+        /// A call some architecture lacks is marked so that every use of it is a compiler warning, EKV014 (an error
+        /// where warnings are): code that calls it compiles, but says so, since it gets -ENOSYS on that architecture.
+        /// Code that checks the architecture first suppresses the warning where it calls.
+        /// </summary>
+        private static void EmitMissingWarning(SourceWriter w, TableModel table, SyscallModel syscall)
+        {
+            string[] lacking = table.Architectures.Where(a => syscall.NumberOn(a) is null).Select(a => a.Name).ToArray();
+            if (lacking.Length > 0)
+            {
+                w.Line("[global::System.Obsolete(\"" + syscall.Name + " is missing on " + string.Join(" and ", lacking)
+                       + " (syscalls.json), where it returns -ENOSYS\", DiagnosticId = \"" + MissingCallDiagnostic + "\")]");
+            }
         }
 
         /// <summary>"x86_64 syscall 0, aarch64 syscall 63", naming where the table marks the call missing.</summary>

@@ -42,6 +42,7 @@ namespace Probe.Interop
         /// <param name="maxevents"><c>int</c>.</param>
         /// <param name="timeout"><c>int</c>.</param>
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
+        [global::System.Obsolete("epoll_wait is missing on aarch64 (syscalls.json), where it returns -ENOSYS", DiagnosticId = "EKV014")]
         public static nint EpollWait(int epfd, Event* events, int maxevents, int timeout)
             => s_page != 0
                 ? ((delegate* unmanaged<nint, nint, nint, nint, nint>)(s_page + 0x000))(epfd, (nint)events, maxevents, timeout)
@@ -51,6 +52,7 @@ namespace Probe.Interop
         /// <remarks>Manual page: <see href="https://example.org/only_elsewhere"/>.</remarks>
         /// <param name="flags"><c>int</c>: from the <c>OpenFlags</c> constants (<see cref="O_CREAT"/>, <see cref="O_DIRECTORY"/>).</param>
         /// <returns>The kernel's result; a value in -4095..-1 is the negated errno.</returns>
+        [global::System.Obsolete("only_elsewhere is missing on x86_64 (syscalls.json), where it returns -ENOSYS", DiagnosticId = "EKV014")]
         public static nint OnlyElsewhere(int flags)
             => s_page != 0
                 ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint>)(s_page + 0x010))(flags)
