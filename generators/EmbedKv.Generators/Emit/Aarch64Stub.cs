@@ -29,31 +29,23 @@ namespace EmbedKv.Generators.Emit
             if (syscall.NumberOn(Architecture.Aarch64) is int number)
             {
                 // movz x8, #imm16 (1 10 100101 00 imm16 Rd): the binder keeps aarch64 numbers far below 65536.
-                Add(code, 0xD2800000u | ((uint)number << 5) | 8);
-                Add(code, Svc0);
+                StubImage.AddLittleEndian(code, 0xD2800000u | ((uint)number << 5) | 8);
+                StubImage.AddLittleEndian(code, Svc0);
                 assembly = "movz x8, #" + number + "; svc #0; ret";
             }
             else
             {
-                Add(code, NoSuchCall);
+                StubImage.AddLittleEndian(code, NoSuchCall);
                 assembly = "movn x0, #37; ret (missing on aarch64: -ENOSYS)";
             }
 
-            Add(code, Ret);
+            StubImage.AddLittleEndian(code, Ret);
             while (code.Count < StubLayout.StubSize)
             {
-                Add(code, Brk0);
+                StubImage.AddLittleEndian(code, Brk0);
             }
 
             return new StubSlot(syscall, code.ToArray(), assembly);
-        }
-
-        private static void Add(List<byte> code, uint instruction)
-        {
-            code.Add((byte)instruction);
-            code.Add((byte)(instruction >> 8));
-            code.Add((byte)(instruction >> 16));
-            code.Add((byte)(instruction >> 24));
         }
     }
 }

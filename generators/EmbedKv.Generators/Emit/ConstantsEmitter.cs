@@ -1,4 +1,3 @@
-using System.Linq;
 using EmbedKv.Generators.Model;
 
 namespace EmbedKv.Generators.Emit
@@ -11,8 +10,6 @@ namespace EmbedKv.Generators.Emit
     /// </summary>
     internal static class ConstantsEmitter
     {
-        private const string IsAarch64 = "global::EmbedKv.Runtime.Interop.StubPage.IsAarch64";
-
         public static GeneratedFile? Emit(TableModel table)
         {
             if (table.ConstantGroups.Count == 0)
@@ -47,12 +44,12 @@ namespace EmbedKv.Generators.Emit
         private static string Declaration(TableModel table, ConstantGroupModel group, ConstantModel constant)
         {
             string x86_64 = constant.On(Architecture.X86_64).Literal;
-            if (!table.Architectures.Contains(Architecture.Aarch64) || constant.On(Architecture.Aarch64).Value == constant.On(Architecture.X86_64).Value)
+            if (!ArchitectureChoice.Differs(table, a => constant.On(a).Value))
             {
                 return "public const " + group.Type + " " + constant.Name + " = " + x86_64 + ";";
             }
 
-            return "public static readonly " + group.Type + " " + constant.Name + " = " + IsAarch64 + " ? " + constant.On(Architecture.Aarch64).Literal + " : " + x86_64 + ";";
+            return "public static readonly " + group.Type + " " + constant.Name + " = " + ArchitectureChoice.IsAarch64 + " ? " + constant.On(Architecture.Aarch64).Literal + " : " + x86_64 + ";";
         }
     }
 }

@@ -12,8 +12,6 @@ namespace EmbedKv.Generators.Emit
     /// </summary>
     internal static class ErrnoEmitter
     {
-        private const string IsAarch64 = "global::EmbedKv.Runtime.Interop.StubPage.IsAarch64";
-
         public static GeneratedFile? Emit(TableModel table)
         {
             ConstantGroupModel? errno = table.ConstantGroups.FirstOrDefault(g => g.IsErrno);
@@ -39,15 +37,13 @@ namespace EmbedKv.Generators.Emit
         /// <summary>The body of a lookup: one switch, or aarch64's and x86_64's where their values differ.</summary>
         private static void EmitLookup(SourceWriter w, TableModel table, ConstantGroupModel errno, string signature, Func<ConstantModel, string> result)
         {
-            bool differs = table.Architectures.Contains(Architecture.Aarch64)
-                && errno.Constants.Any(c => c.On(Architecture.Aarch64).Value != c.On(Architecture.X86_64).Value);
-            if (!differs)
+            if (!errno.Constants.Any(c => ArchitectureChoice.Differs(table, a => c.On(a).Value)))
             {
                 EmitSwitch(w.Open(signature + " => errno switch"), errno, Architecture.X86_64, result).Close(";");
                 return;
             }
 
-            EmitSwitch(w.Open(signature + " => " + IsAarch64 + " ? errno switch"), errno, Architecture.Aarch64, result).Close();
+            EmitSwitch(w.Open(signature + " => " + ArchitectureChoice.IsAarch64 + " ? errno switch"), errno, Architecture.Aarch64, result).Close();
             EmitSwitch(w.Open(": errno switch"), errno, Architecture.X86_64, result).Close(";");
         }
 

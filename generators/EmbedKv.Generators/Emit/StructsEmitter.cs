@@ -60,16 +60,7 @@ namespace EmbedKv.Generators.Emit
 
         /// <summary>Whether <paramref name="model"/> needs a second type: the table describes aarch64 and its layout there is not x86_64's.</summary>
         private static bool Differs(TableModel table, StructModel model)
-        {
-            if (!table.Architectures.Contains(Architecture.Aarch64))
-            {
-                return false;
-            }
-
-            StructLayoutModel x86_64 = model.On(Architecture.X86_64);
-            StructLayoutModel aarch64 = model.On(Architecture.Aarch64);
-            return x86_64.Pack != aarch64.Pack || !x86_64.Fields.Equals(aarch64.Fields);
-        }
+            => ArchitectureChoice.Differs(table, a => (model.On(a).Pack, model.On(a).Fields));
 
         private static void EmitStruct(SourceWriter w, TableModel table, StructModel model, Architecture architecture, string? note)
         {

@@ -27,5 +27,14 @@ namespace EmbedKv.Generators.Emit
 
         /// <summary>Where <paramref name="index"/>'s slot starts in the page.</summary>
         public static int Offset(int index) => index * StubLayout.StubSize;
+
+        /// <summary>Appends a 32-bit value least significant byte first, as both architectures store it (an x86_64 immediate, an aarch64 instruction word).</summary>
+        public static void AddLittleEndian(List<byte> code, uint value)
+        {
+            code.Add((byte)value);
+            code.Add((byte)(value >> 8));
+            code.Add((byte)(value >> 16));
+            code.Add((byte)(value >> 24));
+        }
     }
 }

@@ -23,14 +23,14 @@ namespace EmbedKv.Generators.Emit
             {
                 // mov rax, imm32 (REX.W C7 /0, sign-extended): a call x86_64 lacks answers as an unknown number would.
                 code.AddRange(new byte[] { 0x48, 0xC7, 0xC0 });
-                AddInt32(code, NoSuchCall);
+                StubImage.AddLittleEndian(code, unchecked((uint)NoSuchCall));
                 AddEnding(code, ending);
                 return new StubSlot(syscall, Padded(code), "mov rax, " + NoSuchCall + "; " + Ending(ending) + " (missing on x86_64)");
             }
 
             // mov eax, imm32 (B8 id): writing eax zero-extends into rax.
             code.Add(0xB8);
-            AddInt32(code, number);
+            StubImage.AddLittleEndian(code, (uint)number);
             if (syscall.Arguments.Count >= 4)
             {
                 // mov r10, rcx (REX.W+B 89 /r, ModRM 11 001 010).
@@ -59,14 +59,6 @@ namespace EmbedKv.Generators.Emit
             {
                 code.Add(0xC3); // ret
             }
-        }
-
-        private static void AddInt32(List<byte> code, int value)
-        {
-            code.Add((byte)value);
-            code.Add((byte)(value >> 8));
-            code.Add((byte)(value >> 16));
-            code.Add((byte)(value >> 24));
         }
 
         // Pad with int3 so a stray jump into the gap traps instead of running on.
