@@ -1,0 +1,6 @@
+namespace EmbedKv.Etcd
+{
+    internal static class Placeholder
+    {
+    }
+}
