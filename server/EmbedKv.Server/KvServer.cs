@@ -17,7 +17,7 @@ namespace EmbedKv.Server
     /// </summary>
     public sealed class KvServer : IDisposable, IAsyncDisposable
     {
-        private readonly KvStore _store;
+        private readonly KvStore? _store;
         private readonly List<EventLoop> _loops;
         private readonly List<FileDescriptor> _listeners;
         private readonly UnixListener? _unix;
@@ -57,7 +57,7 @@ namespace EmbedKv.Server
             }
         }
 
-        private KvServer(KvServerOptions options, KvStore store, List<EventLoop> loops, List<FileDescriptor> listeners, UnixListener? unix, SharedCounter open, KvMetrics metrics, InetEndpoint? endpoint, int maxConnections)
+        private KvServer(KvServerOptions options, KvStore? store, List<EventLoop> loops, List<FileDescriptor> listeners, UnixListener? unix, SharedCounter open, KvMetrics metrics, InetEndpoint? endpoint, int maxConnections)
         {
             _unix = unix;
             MaxConnections = maxConnections;
@@ -93,7 +93,8 @@ namespace EmbedKv.Server
         public Uri BaseAddress => new Uri(Port < 0 ? "http://localhost/" : "http://" + Address + "/");
 
         /// <summary>The store behind the server (keys, disk use, recovery report).</summary>
-        public KvStore Store => _store;
+        /// <exception cref="InvalidOperationException">The server runs on a remote backend (<see cref="KvServerOptions.Backend"/>), not on a local store.</exception>
+        public KvStore Store => _store ?? throw new InvalidOperationException("this server's keys are in " + Options.Backend!.Description + ", not in a local store");
 
         /// <summary>The "EmbedKv" meter this server's instruments are on (see docs/server.md, Metrics).</summary>
         internal KvMetrics Metrics => _metrics;
@@ -121,9 +122,14 @@ namespace EmbedKv.Server
             ArgumentNullException.ThrowIfNull(options);
             options.Validate();
             KvMetrics? metrics = null;
-            StoreOptions storeOptions = options.StoreOptions();
-            storeOptions.BatchCommitted = writes => metrics?.BatchCommitted(writes);
-            KvStore store = openStore(storeOptions);
+            KvStore? store = null;
+            if (options.Backend is null)
+            {
+                StoreOptions storeOptions = options.StoreOptions();
+                storeOptions.BatchCommitted = writes => metrics?.BatchCommitted(writes);
+                store = openStore(storeOptions);
+            }
+
             var loops = new List<EventLoop>();
             var listeners = new List<FileDescriptor>();
             UnixListener? unix = null;
@@ -189,7 +195,15 @@ namespace EmbedKv.Server
                 }
 
                 string address = bound is null ? unix!.ToString() : unix is null ? bound.Value.ToString() : bound.Value + " and " + unix;
-                ServerLog.Listening(options.Logger, address, options.Workers, options.DataDirectory, store.Count, options.Durability.ToString());
+                if (store is null)
+                {
+                    ServerLog.ListeningOnBackend(options.Logger, address, options.Workers, options.Backend!.Description);
+                }
+                else
+                {
+                    ServerLog.Listening(options.Logger, address, options.Workers, options.DataDirectory, store.Count, options.Durability.ToString());
+                }
+
                 return new KvServer(options, store, loops, listeners, unix, open, metrics, bound, maxConnections);
             }
             catch
@@ -206,7 +220,7 @@ namespace EmbedKv.Server
 
                 unix?.Dispose();
                 metrics?.Dispose();
-                store.Dispose();
+                store?.Dispose();
                 throw;
             }
         }
@@ -278,7 +292,7 @@ namespace EmbedKv.Server
 
                 _unix?.Dispose();
                 _metrics.Dispose();
-                _store.Dispose();
+                _store?.Dispose();
                 ServerLog.Stopped(Options.Logger, Address);
             }
         }

@@ -35,6 +35,15 @@ namespace EmbedKv.Server
         /// <summary>Data directory (default ./embedkv-data).</summary>
         public string DataDirectory { get; set; } = "embedkv-data";
 
+        /// <summary>
+        /// Where keys and values live: null (the default) for the local log-structured store in
+        /// <see cref="DataDirectory"/>; otherwise a remote store such as EmbedKv.Etcd's, which then serves the
+        /// same HTTP API and makes <see cref="DataDirectory"/>, <see cref="Durability"/> and the compaction and
+        /// segment settings moot (docs/etcd.md). The server does not dispose it: whoever made it does, after
+        /// the server has stopped.
+        /// </summary>
+        public Backends.IKvBackend? Backend { get; set; }
+
         /// <summary>Event-loop threads (default: the processor count).</summary>
         public int Workers { get; set; } = Environment.ProcessorCount;
 

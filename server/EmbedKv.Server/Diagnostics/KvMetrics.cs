@@ -26,7 +26,6 @@ namespace EmbedKv.Server.Diagnostics
 
         private readonly Meter _meter;
         private readonly bool _ownsMeter;
-        private readonly KvStore _store;
         private readonly SharedCounter _open;
         private readonly List<RequestStats> _loops = new List<RequestStats>();
         private readonly Dictionary<int, KeyValuePair<string, object?>[]> _requestTags = new Dictionary<int, KeyValuePair<string, object?>[]>();
@@ -34,9 +33,8 @@ namespace EmbedKv.Server.Diagnostics
         private readonly Histogram<int> _batchSize;
         private volatile bool _stopped;
 
-        public KvMetrics(IMeterFactory? factory, string address, int port, KvStore store, SharedCounter open, AccessFailures failures)
+        public KvMetrics(IMeterFactory? factory, string address, int port, KvStore? store, SharedCounter open, AccessFailures failures)
         {
-            _store = store;
             _open = open;
             var tags = new[]
             {
@@ -60,13 +58,18 @@ namespace EmbedKv.Server.Diagnostics
                 new Measurement<long>(failures.Forbidden, new KeyValuePair<string, object?>("reason", "forbidden")),
             }, "{request}", "Requests refused for want of a valid token (missing: none sent; invalid: unknown or malformed) or of its scope or prefix (forbidden); each logged at most once a second per client address, event 130.");
             _meter.CreateObservableUpDownCounter("embedkv.connections.open", () => _open.Value, "{connection}", "Client connections open now.");
-            _meter.CreateObservableUpDownCounter("embedkv.keys", () => Stopped ? 0 : _store.Count, "{key}", "Keys stored.");
-            _meter.CreateObservableUpDownCounter("embedkv.storage.size", () => Stopped ? 0 : _store.DiskBytes, "By", "Bytes of segment files on disk, dead records included.");
-            _meter.CreateObservableCounter("embedkv.storage.syncs", () => Stopped ? 0 : _store.SyncBatches, "{sync}", "Commit rounds that made at least one write durable (one fdatasync per touched segment).");
-            _meter.CreateObservableCounter("embedkv.storage.synced_writes", () => Stopped ? 0 : _store.SyncedWrites, "{write}", "Writes completed by those rounds.");
             _batchSize = _meter.CreateHistogram<int>("embedkv.storage.sync.batch_size", "{write}", "Writes covered by one commit round.",
                 tags: null, advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = new[] { 1, 2, 4, 8, 16, 32, 64, 128, 256, 1024 } });
-            _meter.CreateObservableCounter("embedkv.storage.compactions", () => Stopped ? 0 : _store.Compactions, "{merge}", "Merges of segments that finished.");
+            if (store is null)
+            {
+                return; // on a remote backend: the local store's instruments would only ever read 0
+            }
+
+            _meter.CreateObservableUpDownCounter("embedkv.keys", () => Stopped ? 0 : store.Count, "{key}", "Keys stored.");
+            _meter.CreateObservableUpDownCounter("embedkv.storage.size", () => Stopped ? 0 : store.DiskBytes, "By", "Bytes of segment files on disk, dead records included.");
+            _meter.CreateObservableCounter("embedkv.storage.syncs", () => Stopped ? 0 : store.SyncBatches, "{sync}", "Commit rounds that made at least one write durable (one fdatasync per touched segment).");
+            _meter.CreateObservableCounter("embedkv.storage.synced_writes", () => Stopped ? 0 : store.SyncedWrites, "{write}", "Writes completed by those rounds.");
+            _meter.CreateObservableCounter("embedkv.storage.compactions", () => Stopped ? 0 : store.Compactions, "{merge}", "Merges of segments that finished.");
         }
 
         public Meter Meter => _meter;

@@ -15,6 +15,10 @@ namespace EmbedKv.Server.Diagnostics
             Message = "EmbedKv listening on http://{Address}/ with {Workers} loops; data in {DataDirectory} ({Keys} keys recovered, durability {Durability})")]
         public static partial void Listening(ILogger logger, string address, int workers, string dataDirectory, long keys, string durability);
 
+        [LoggerMessage(EventId = 103, Level = LogLevel.Information,
+            Message = "EmbedKv listening on http://{Address}/ with {Workers} loops; keys in {Backend}")]
+        public static partial void ListeningOnBackend(ILogger logger, string address, int workers, string backend);
+
         [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "EmbedKv on {Address} stopped")]
         public static partial void Stopped(ILogger logger, string address);
 

@@ -25,6 +25,9 @@ namespace EmbedKv.Server.Http
         /// <summary>The declared body is larger than the largest value (RFC 9110 §15.5.14: 413, answered before reading it).</summary>
         ValueTooLarge,
 
+        /// <summary>The declared body is larger than the store behind the server takes in one request (etcd's request limit; RFC 9110 §15.5.14: 413).</summary>
+        ValueTooLargeForBackend,
+
         /// <summary>A method the server does not offer on keys (RFC 9110 §15.5.6: 405 with Allow).</summary>
         MethodNotAllowed,
 

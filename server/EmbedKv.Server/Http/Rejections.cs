@@ -18,6 +18,7 @@ namespace EmbedKv.Server.Http
             Set(table, RejectReason.TooManyHeaders, 431, "too many request header fields", always: true);
             Set(table, RejectReason.KeyTooLong, 414, "key too long", always: false);
             Set(table, RejectReason.ValueTooLarge, 413, "value too large", always: true);
+            Set(table, RejectReason.ValueTooLargeForBackend, 413, "value too large for this server's backend: etcd takes a request of at most its --max-request-bytes (1.5 MiB by default), key and value together; etcd is for small values (docs/etcd.md)", always: true);
             Set(table, RejectReason.MethodNotAllowed, 405, "method not allowed; use GET, HEAD, PUT, POST or DELETE", always: false, extra: "Allow: GET, HEAD, PUT, POST, DELETE\r\n");
             Set(table, RejectReason.UnknownTransferCoding, 501, "transfer coding not implemented; use chunked", always: true);
             Set(table, RejectReason.VersionNotSupported, 505, "HTTP version not supported; use HTTP/1.1 or HTTP/1.0", always: true);

@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using EmbedKv.Runtime.Memory;
 using EmbedKv.Server.Http;
-using EmbedKv.Server.Http.Conditions;
 using EmbedKv.Server.Http.Exchange;
 using EmbedKv.Server.Kv.Access;
 using EmbedKv.Server.Storage;
@@ -20,7 +19,7 @@ namespace EmbedKv.Server.Kv
     /// done, so a request never waits for the disk in the middle of the loop's turn (the loop may sync its
     /// queued writes itself once it has nothing else to do: docs/storage.md). The rules are in docs/api.md.
     /// </summary>
-    internal sealed unsafe class KvHandler : IRequestHandler
+    internal sealed unsafe class KvHandler : IKvHandler
     {
         // Values up to this size are kept in the handler's area and stored in one write; larger ones stream
         // into an upload as they arrive.
@@ -224,7 +223,7 @@ namespace EmbedKv.Server.Kv
                 // failure queueing one more answer, until the output area overflowed (a crash on a full disk).
                 Abort();
                 bool full = e is StorageFullException;
-                _responses.Text(full ? 507 : 500, full ? DiskFullText : "the value could not be stored\n"u8, close: true);
+                _responses.Text(full ? 507 : 500, full ? ValueAnswers.DiskFullText : "the value could not be stored\n"u8, close: true);
             }
 
             return false;
@@ -259,43 +258,15 @@ namespace EmbedKv.Server.Kv
         }
 
         /// <summary>The store finished this connection's write: its answer, with the new version as ETag (and its Expires, if it has a ttl).</summary>
-        public void OnStored(WriteOutcome outcome, ulong version)
+        public bool OnStored(WriteOutcome outcome, ulong version)
         {
             if (_admin.Answer())
             {
-                return;
+                return true;
             }
 
-            var fields = new ValueFields(_fields);
-            switch (outcome)
-            {
-                case WriteOutcome.Created:
-                    fields.ETag(version);
-                    fields.Expires(_expires); // the expiry as stored (its clock, whole seconds), so a writer need not read it back
-                    _responses.Head(201, 0, octetStream: false, fields.Written);
-                    break;
-                case WriteOutcome.Replaced:
-                    fields.ETag(version);
-                    fields.Expires(_expires);
-                    _responses.Head(204, -1, octetStream: false, fields.Written);
-                    break;
-                case WriteOutcome.Deleted:
-                    _responses.Head(204, -1, octetStream: false);
-                    break;
-                case WriteOutcome.NotFound:
-                    _responses.Text(404, "not found\n"u8);
-                    break;
-                case WriteOutcome.PreconditionFailed:
-                    _responses.Text(412, PreconditionFailedText);
-                    break;
-                case WriteOutcome.DiskFull:
-                    _responses.Text(507, DiskFullText);
-                    break;
-                default:
-                    // The store refuses writes until it is reopened (a failed sync): nothing was stored.
-                    _responses.Text(500, "the write could not be stored\n"u8);
-                    break;
-            }
+            ValueAnswers.Written(_responses, _fields, outcome, version, _expires);
+            return true;
         }
 
         public void Abort()
@@ -305,15 +276,6 @@ namespace EmbedKv.Server.Kv
             _upload = null;
             upload?.Abort();
         }
-
-        /// <summary>
-        /// RFC 4918 §11.5 (507 Insufficient Storage): the server cannot store the representation. The store
-        /// takes writes again once space is freed, without a restart, so the client may retry; reads go on.
-        /// </summary>
-        private static ReadOnlySpan<byte> DiskFullText => "the disk is full: nothing was stored; retry once space is freed\n"u8;
-
-        /// <summary>RFC 9110 §15.5.13: If-Match or If-None-Match did not hold; nothing was changed.</summary>
-        private static ReadOnlySpan<byte> PreconditionFailedText => "precondition failed: the key's current version does not match If-Match or If-None-Match\n"u8;
 
         private void Store()
         {
@@ -355,7 +317,6 @@ namespace EmbedKv.Server.Kv
         private HandlerReply Read(bool mayWait)
         {
             bool exists = _store.TryGet(Key, out StoredValue value);
-            var fields = new ValueFields(_fields);
             ConditionVerdict verdict = _conditions.Evaluate(_method, exists, value.Version);
             if (mayWait && Waits(verdict, exists))
             {
@@ -374,49 +335,15 @@ namespace EmbedKv.Server.Kv
                 return HandlerReply.Pending;
             }
 
-            switch (verdict)
+            if (!ValueAnswers.ReadHead(_responses, _fields, _method, _conditions, verdict, exists, value.Length, value.Version, value.Expires, out long start, out long count))
             {
-                case ConditionVerdict.PreconditionFailed:
-                    value.Release();
-                    _responses.Text(412, PreconditionFailedText);
-                    return HandlerReply.Answered;
-                case ConditionVerdict.NotModified:
-                    // RFC 9110 §15.4.5: the fields a 200 would have carried that describe the value, no body.
-                    fields.ETag(value.Version);
-                    fields.Expires(value.Expires);
-                    value.Release();
-                    _responses.Head(304, -1, octetStream: false, fields.Written);
-                    return HandlerReply.Answered;
-            }
-
-            if (!exists)
-            {
-                _responses.Text(404, "not found\n"u8);
-                return HandlerReply.Answered;
-            }
-
-            // Range is defined for GET only (RFC 9110 §14.2): a HEAD describes the whole value.
-            ByteRange range = _method == HttpMethod.Get ? _conditions.RangeFor(value.Version, value.Length) : default;
-            if (range.Kind == RangeKind.Unsatisfiable)
-            {
-                fields.UnsatisfiedRange(value.Length);
                 value.Release();
-                _responses.Text(416, "range not satisfiable\n"u8, _responses.ConnectionEnds, fields.Written);
                 return HandlerReply.Answered;
             }
 
-            fields.ETag(value.Version);
-            fields.AcceptRanges();
-            fields.Expires(value.Expires);
-            if (range.Kind == RangeKind.Partial)
+            if (count != value.Length)
             {
-                fields.ContentRange(range.Start, range.Count, value.Length);
-                value = value.Slice(range.Start, range.Count);
-                _responses.Head(206, value.Length, octetStream: true, fields.Written);
-            }
-            else
-            {
-                _responses.Head(200, value.Length, octetStream: true, fields.Written);
+                value = value.Slice(start, count);
             }
 
             bool sendsBody = _method == HttpMethod.Get && value.Length > 0;
@@ -454,7 +381,7 @@ namespace EmbedKv.Server.Kv
         private void List()
         {
             ListingQuery query = _listingQuery!;
-            ReadOnlySpan<byte> prefix = NarrowedPrefix(query.Prefix, _tokenPrefix.Span, out bool disjoint);
+            ReadOnlySpan<byte> prefix = ListingQuery.NarrowedPrefix(query.Prefix, _tokenPrefix.Span, out bool disjoint);
             _listed ??= new ListedKey[ListingBatch];
             _listedKeys ??= new byte[ListingBatch * 64];
             _cursor ??= new byte[_maxKeyLength];
@@ -501,44 +428,7 @@ namespace EmbedKv.Server.Kv
             }
 
             writer.End(cursor.Slice(0, cursorLength), hasNext: more && written > 0);
-            int length = writer.Length;
-            _responses.JsonHead(200, length);
-            if (_method == HttpMethod.Get && length <= InlineValueLimit && length <= _responses.Room.Length)
-            {
-                writer.Written.CopyTo(_responses.Room);
-                _responses.Body(length);
-                _pages.Return(page);
-            }
-            else if (_method == HttpMethod.Get)
-            {
-                _sink.Send(page, length, _pages);
-            }
-            else
-            {
-                _pages.Return(page);
-            }
-        }
-
-        /// <summary>
-        /// The prefix a listing walks when its token reaches only keys under <paramref name="tokenPrefix"/>: the
-        /// longer of the two when one extends the other, and none at all (<paramref name="disjoint"/>) when
-        /// they part ways, so a prefix-limited token never sees a key it could not read.
-        /// </summary>
-        private static ReadOnlySpan<byte> NarrowedPrefix(ReadOnlySpan<byte> asked, ReadOnlySpan<byte> tokenPrefix, out bool disjoint)
-        {
-            disjoint = false;
-            if (asked.StartsWith(tokenPrefix))
-            {
-                return asked;
-            }
-
-            if (tokenPrefix.StartsWith(asked))
-            {
-                return tokenPrefix;
-            }
-
-            disjoint = true;
-            return asked;
+            ListingAnswer.Send(page, writer.Length, _method, _responses, _sink, _pages);
         }
 
         /// <summary>Copies a small value behind its head in the output, so both leave in one send.</summary>

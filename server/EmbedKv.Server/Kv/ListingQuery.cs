@@ -94,5 +94,27 @@ namespace EmbedKv.Server.Kv
 
             return limit is >= 1 and <= MaxLimit;
         }
+
+        /// <summary>
+        /// The prefix a listing walks when its token reaches only keys under <paramref name="tokenPrefix"/>: the
+        /// longer of the two when one extends the other, and none at all (<paramref name="disjoint"/>) when
+        /// they part ways, so a prefix-limited token never sees a key it could not read.
+        /// </summary>
+        public static ReadOnlySpan<byte> NarrowedPrefix(ReadOnlySpan<byte> asked, ReadOnlySpan<byte> tokenPrefix, out bool disjoint)
+        {
+            disjoint = false;
+            if (asked.StartsWith(tokenPrefix))
+            {
+                return asked;
+            }
+
+            if (tokenPrefix.StartsWith(asked))
+            {
+                return tokenPrefix;
+            }
+
+            disjoint = true;
+            return asked;
+        }
     }
 }

@@ -69,6 +69,44 @@ namespace EmbedKv.Server.Kv
         public Precondition ForWrite
             => Precondition.Http(HasIfMatch, IfMatchAny, _match.AsSpan(0, _matchCount), HasIfNoneMatch, IfNoneMatchAny, _noneMatch.AsSpan(0, _noneMatchCount));
 
+        /// <summary>
+        /// The conditions as one <see cref="WriteCondition"/>, where they are one: none, <c>If-Match: *</c>,
+        /// <c>If-None-Match: *</c>, or <c>If-Match</c> with a single tag. A remote backend checks such a condition
+        /// inside the write itself; for the others (lists, both fields at once) it reads first and pins the state it read.
+        /// </summary>
+        public bool TryAsWriteCondition(out WriteCondition condition)
+        {
+            condition = WriteCondition.None;
+            if (HasIfMatch && HasIfNoneMatch)
+            {
+                return false;
+            }
+
+            if (HasIfNoneMatch)
+            {
+                condition = WriteCondition.IfAbsent;
+                return IfNoneMatchAny;
+            }
+
+            if (HasIfMatch)
+            {
+                if (IfMatchAny)
+                {
+                    condition = WriteCondition.IfExists;
+                    return true;
+                }
+
+                if (_matchCount != 1)
+                {
+                    return false;
+                }
+
+                condition = WriteCondition.IfVersion(_match[0]);
+            }
+
+            return true;
+        }
+
         /// <summary>Reads the validators from the head in <paramref name="input"/>; false if a list names too many of our tags.</summary>
         public bool Read(in RequestHead head, ReadOnlySpan<byte> input)
         {

@@ -53,7 +53,7 @@ namespace EmbedKv.Server.Loop
         // Answers a woken long-poll (a field, so handing it to WaitingReads allocates nothing).
         private readonly Action<SocketConnection, WaitingRead, long> _answerWait;
 
-        public EventLoop(int index, KvStore store, KvServerOptions options, IReadOnlyList<(FileDescriptor Socket, bool Shared)> listeners, SharedCounter open, int maxConnections, DescriptorShortage shortage, RequestStats stats, Kv.Access.AccessGuard guard)
+        public EventLoop(int index, KvStore? store, KvServerOptions options, IReadOnlyList<(FileDescriptor Socket, bool Shared)> listeners, SharedCounter open, int maxConnections, DescriptorShortage shortage, RequestStats stats, Kv.Access.AccessGuard guard)
         {
             _open = open;
             _maxConnections = maxConnections;
@@ -171,9 +171,9 @@ namespace EmbedKv.Server.Loop
         /// </summary>
         private int WaitForEvents(int timeout)
         {
-            if (_context.Store.HasWritesToCommitHere)
+            if (_context.Store is { HasWritesToCommitHere: true } store)
             {
-                if (timeout != 0 && _context.Options.CommitOnEventLoop && _context.Store.TryCommitQueuedWrites())
+                if (timeout != 0 && _context.Options.CommitOnEventLoop && store.TryCommitQueuedWrites())
                 {
                     // The answers are queued for this turn. Poll without sleeping rather than not at all: an
                     // idle loop that found more writes queued on its next turn would otherwise sync round after
@@ -181,7 +181,7 @@ namespace EmbedKv.Server.Loop
                     return _epoll.Wait(_events, 0);
                 }
 
-                _context.Store.HandOverQueuedWrites();
+                store.HandOverQueuedWrites();
             }
 
             return _epoll.Wait(_events, timeout);
@@ -504,6 +504,7 @@ namespace EmbedKv.Server.Loop
             }
 
             // Waiting requests are answered now, as their keys stand, rather than hold the stop up to 300 s.
+            _context.RemoteWaits.EndAll();
             _context.Waits.WakeAll();
             if (_context.Waits.HasWoken)
             {

@@ -1,12 +1,13 @@
 using System.Collections.Generic;
 using EmbedKv.Server.Http.Exchange;
 using EmbedKv.Server.Kv;
+using EmbedKv.Server.Kv.Remote;
 
 namespace EmbedKv.Server.Loop
 {
     /// <summary>
     /// What a connection needs only while a request is under way: the windows of its block, the HTTP/1.1
-    /// exchange and the key-value handler behind it. Kestrel pools its Http1Connection state the same way.
+    /// exchange and the key-value handler behind it (on the local store, or on a remote backend). Kestrel pools its Http1Connection state the same way.
     /// A connection rents a set when it is driven and gives it back when it goes idle, as it does its block,
     /// so an idle keep-alive connection holds only its socket's state: the split into parts cost 344 bytes
     /// per idle connection when each connection owned a set (224 bytes before the split, 568 after).
@@ -17,13 +18,15 @@ namespace EmbedKv.Server.Loop
         {
             Buffers = new ConnectionBuffers(context.Exchange.Layout);
             var responses = new ResponseComposer(context.Exchange, Buffers);
-            Handler = new KvHandler(context.Store, context.Options, context.Completions, Buffers, responses, connection, connection, connection, context.Pages, context.Guard);
+            Handler = context.Store is { } store
+                ? new KvHandler(store, context.Options, context.Completions, Buffers, responses, connection, connection, connection, context.Pages, context.Guard)
+                : new RemoteKvHandler(context.Options.Backend!, context.Options, context.Completions, Buffers, responses, connection, connection, context.Pages, context.Guard, context.RemoteWaits);
             Exchange = new Http1Exchange(context.Exchange, Buffers, responses, Handler, connection);
         }
 
         public ConnectionBuffers Buffers { get; }
 
-        public KvHandler Handler { get; }
+        public IKvHandler Handler { get; }
 
         public Http1Exchange Exchange { get; }
 

@@ -2,28 +2,35 @@ using EmbedKv.Server.Http;
 using EmbedKv.Server.Http.Exchange;
 using EmbedKv.Server.Kv;
 using EmbedKv.Server.Kv.Access;
+using EmbedKv.Server.Kv.Remote;
 using EmbedKv.Server.Storage;
+using EmbedKv.Server.Storage.Watch;
 
 namespace EmbedKv.Server.Loop
 {
-    /// <summary>What every connection of one event loop shares: the store, the options, the exchanges' context, the buffers.</summary>
+    /// <summary>What every connection of one event loop shares: the store (or the remote backend), the options, the exchanges' context, the buffers.</summary>
     internal sealed class LoopContext
     {
-        public LoopContext(KvStore store, KvServerOptions options, LoopCompletions completions, LoopKeyChanges keyChanges, RequestStats stats, AccessGuard guard)
+        public LoopContext(KvStore? store, KvServerOptions options, LoopCompletions completions, LoopKeyChanges keyChanges, RequestStats stats, AccessGuard guard)
         {
             Guard = guard.ForLoop();
             Store = store;
             Options = options;
             Completions = completions;
             KeyChanges = keyChanges;
-            Waits = new WaitingReads(store.Changes, keyChanges);
+            // On a remote backend nothing parks here (its waits are the backend's watches): a feed of its own, never fed.
+            Waits = new WaitingReads(store?.Changes ?? new KeyChangeFeed(), keyChanges);
             Exchange = new ExchangeContext(options.Limits, stats, KvHandler.AreaSize(options.Limits));
             Buffers = new BufferPool(Exchange.Layout.BlockSize);
             Pages = new ListingPages();
             Parts = new ExchangeParts.Pool(this);
         }
 
-        public KvStore Store { get; }
+        /// <summary>The local store; null when the server runs on a remote backend (<see cref="KvServerOptions.Backend"/>).</summary>
+        public KvStore? Store { get; }
+
+        /// <summary>This loop's long-polls on a remote backend, ended when the server stops.</summary>
+        public RemoteWaits RemoteWaits { get; } = new RemoteWaits();
 
         public KvServerOptions Options { get; }
 

@@ -167,8 +167,10 @@ namespace EmbedKv.Server.Loop
             _depth++;
             try
             {
-                parts.Handler.OnStored(outcome, version);
-                parts.Exchange.Complete(now);
+                if (parts.Handler.OnStored(outcome, version))
+                {
+                    parts.Exchange.Complete(now);
+                }
             }
             finally
             {
@@ -372,14 +374,14 @@ namespace EmbedKv.Server.Loop
             long due = long.MaxValue;
             if (read.Expires != 0)
             {
-                long untilExpiry = (read.Expires * 1000L) - _context.Store.Options.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+                long untilExpiry = (read.Expires * 1000L) - _context.Store!.Options.Clock.GetUtcNow().ToUnixTimeMilliseconds();
                 due = now + Math.Max(0, untilExpiry);
             }
 
             _context.Waits.Add(waiting, this, now + read.WaitMilliseconds, due);
 
             // Watched from now on; a change made since the handler looked would otherwise be missed.
-            if (read.LookAgain(_context.Store))
+            if (read.LookAgain(_context.Store!))
             {
                 _context.Waits.Wake(waiting);
             }
@@ -403,7 +405,7 @@ namespace EmbedKv.Server.Loop
             {
                 // Due by its value's expiry: watched again first, then looked at, so no change falls between.
                 _context.Waits.Requeue(waiting, now + ExpiryRecheckMilliseconds);
-                if (!read.LookAgain(_context.Store))
+                if (!read.LookAgain(_context.Store!))
                 {
                     return; // the store's clock does not show the expiry yet
                 }

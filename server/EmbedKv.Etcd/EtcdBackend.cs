@@ -1,0 +1,103 @@
+using System;
+using System.Threading.Tasks;
+using EmbedKv.Server.Backends;
+using EmbedKv.Server.Storage;
+
+namespace EmbedKv.Etcd
+{
+    /// <summary>
+    /// <see cref="EtcdStore"/> behind EmbedKv's HTTP API (<see cref="EmbedKv.Server.KvServerOptions.Backend"/>): each
+    /// call from an event loop copies its spans, starts the etcd call on gRPC's own I/O and returns; the outcome
+    /// goes to the loop through the reply. The event loops never wait on the network.
+    /// </summary>
+    public sealed class EtcdBackend : IKvBackend, IDisposable
+    {
+        private readonly EtcdStore _store;
+
+        /// <summary>A backend on a cluster of its own making.</summary>
+        /// <param name="options">The cluster's endpoints and the limits.</param>
+        public EtcdBackend(EtcdStoreOptions options)
+        {
+            _store = EtcdStore.Connect(options);
+            Description = "etcd at " + string.Join(",", options.Endpoints);
+        }
+
+        /// <summary>The store the backend calls (for reads and writes outside HTTP).</summary>
+        public EtcdStore Store => _store;
+
+        /// <inheritdoc/>
+        public string Description { get; }
+
+        /// <inheritdoc/>
+        public long MaxValueLength(int keyLength) => _store.Options.MaxValueLength(keyLength);
+
+        /// <inheritdoc/>
+        public void BeginGet(ReadOnlySpan<byte> key, IBackendReply reply)
+            => Report(_store.GetAsync(key.ToArray(), reply.Cancellation), reply, read => reply.Read(read));
+
+        /// <inheritdoc/>
+        public void BeginPut(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, WriteCondition condition, TimeSpan? timeToLive, IBackendReply reply)
+        {
+            Task<WriteResult> put;
+            try
+            {
+                put = _store.PutAsync(key.ToArray(), value.ToArray(), condition, timeToLive, reply.Cancellation);
+            }
+            catch (ArgumentException e)
+            {
+                reply.Failed(e.Message); // over the request limit: the handler refuses such a value before its body
+                return;
+            }
+
+            Report(put, reply, result => reply.Written(result));
+        }
+
+        /// <inheritdoc/>
+        public void BeginDelete(ReadOnlySpan<byte> key, WriteCondition condition, IBackendReply reply)
+            => Report(_store.DeleteAsync(key.ToArray(), condition, reply.Cancellation), reply, result => reply.Written(result));
+
+        /// <inheritdoc/>
+        public void BeginList(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> after, int limit, IBackendReply reply)
+            => Report(_store.ListAsync(prefix.ToArray(), after.ToArray(), limit, reply.Cancellation), reply, listing => reply.Listed(listing.Keys, listing.More));
+
+        /// <inheritdoc/>
+        public void BeginWait(ReadOnlySpan<byte> key, long revision, TimeSpan timeout, IBackendReply reply)
+            => Report(_store.WaitForChangeAsync(key.ToArray(), revision, timeout, reply.Cancellation), reply, changed => reply.Waited(changed));
+
+        /// <summary>Closes the connection to the cluster.</summary>
+        public void Dispose() => _store.Dispose();
+
+        /// <summary>
+        /// Sends the task's outcome to the reply once it ends, on the thread that ends it: a value to
+        /// <paramref name="done"/>, an unreachable cluster to Unavailable, an abandoned request to a wait's
+        /// false (a reply nobody waits for anymore is dropped by the server), anything else to Failed.
+        /// </summary>
+        private static void Report<T>(Task<T> task, IBackendReply reply, Action<T> done)
+        {
+            task.ContinueWith(
+                finished =>
+                {
+                    if (finished.IsCompletedSuccessfully)
+                    {
+                        done(finished.Result);
+                        return;
+                    }
+
+                    Exception? failure = finished.Exception?.GetBaseException();
+                    if (finished.IsCanceled || failure is OperationCanceledException)
+                    {
+                        reply.Waited(false);
+                    }
+                    else if (failure is EtcdUnavailableException unavailable)
+                    {
+                        reply.Unavailable(unavailable.Message);
+                    }
+                    else
+                    {
+                        reply.Failed(failure?.Message ?? "the etcd call failed");
+                    }
+                },
+                TaskScheduler.Default);
+        }
+    }
+}

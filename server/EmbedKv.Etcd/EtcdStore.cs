@@ -1,0 +1,295 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+using dotnet_etcd;
+using dotnet_etcd.interfaces;
+using EmbedKv.Server.Backends;
+using EmbedKv.Server.Storage;
+using Etcdserverpb;
+using Google.Protobuf;
+using Grpc.Core;
+using Mvccpb;
+
+namespace EmbedKv.Etcd
+{
+    /// <summary>
+    /// EmbedKv's key-value operations on an etcd v3 cluster (docs/etcd.md): a value's bytes are stored raw
+    /// under its key, its version is the key's <c>mod_revision</c>, a condition is a Txn compare in the same
+    /// request as the write, expiry is a lease, and waiting for a change is a watch from the revision read.
+    /// Every call is bounded by <see cref="EtcdStoreOptions.RequestTimeout"/> and fails with
+    /// <see cref="EtcdUnavailableException"/> rather than hang. Thread-safe; one per process is enough.
+    /// </summary>
+    /// <remarks>
+    /// Reads are linearizable (etcd's default for Range), so a write acknowledged through one EmbedKv
+    /// instance is seen by a read through any other instance that starts after it.
+    /// </remarks>
+    public sealed class EtcdStore : IDisposable
+    {
+        private readonly EtcdClient _client;
+        private readonly IConnection _connection;
+        private readonly LeaseExpiries _expiries;
+        private readonly string _endpoints;
+
+        private EtcdStore(EtcdStoreOptions options, EtcdClient client)
+        {
+            Options = options;
+            _client = client;
+            _connection = client.GetConnection();
+            _endpoints = string.Join(",", options.Endpoints);
+            _expiries = new LeaseExpiries();
+        }
+
+        /// <summary>The options it was connected with.</summary>
+        public EtcdStoreOptions Options { get; }
+
+        /// <summary>Makes a store for the cluster at <paramref name="options"/>' endpoints. Connects lazily: an unreachable cluster fails the first call, not this one.</summary>
+        /// <param name="options">Endpoints and limits; validated here.</param>
+        /// <returns>The store.</returns>
+        /// <exception cref="ArgumentException">The options are invalid.</exception>
+        public static EtcdStore Connect(EtcdStoreOptions options)
+        {
+            ArgumentNullException.ThrowIfNull(options);
+            options.Validate();
+            // Values up to the cluster's request limit come back in one answer, and a listing batch carries
+            // ListBatch of them: gRPC's default 4 MiB receive limit would refuse such answers.
+            var client = new EtcdClient(string.Join(",", options.Endpoints), configureChannelOptions: channel => channel.MaxReceiveMessageSize = null);
+            return new EtcdStore(options, client);
+        }
+
+        /// <summary>Reads <paramref name="key"/>.</summary>
+        /// <param name="key">The key, not empty.</param>
+        /// <param name="cancellation">Gives up early.</param>
+        /// <returns>The value with its version and expiry, or none if the key does not exist (an expired key does not), and the cluster's revision at the read.</returns>
+        /// <exception cref="EtcdUnavailableException">The cluster did not answer in time.</exception>
+        public async Task<BackendRead> GetAsync(ReadOnlyMemory<byte> key, CancellationToken cancellation = default)
+        {
+            CheckKey(key);
+            RangeResponse response = await Call("get", (deadline, token) => _connection.KVClient.RangeAsync(new RangeRequest { Key = ByteString.CopyFrom(key.Span) }, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation).ConfigureAwait(false);
+            if (response.Kvs.Count == 0)
+            {
+                return new BackendRead(null, response.Header.Revision);
+            }
+
+            KeyValue kv = response.Kvs[0];
+            long expires = kv.Lease == 0 ? 0 : await ExpiryOf(kv.Lease, cancellation).ConfigureAwait(false);
+            byte[] value = kv.Value.ToByteArray();
+            return new BackendRead(new BackendValue(value, new ValueInfo(value.Length, (ulong)kv.ModRevision, expires)), response.Header.Revision);
+        }
+
+        /// <summary>Stores <paramref name="value"/> under <paramref name="key"/> if <paramref name="condition"/> holds, in one Txn.</summary>
+        /// <param name="key">The key, not empty.</param>
+        /// <param name="value">The value; with the key it must fit the cluster's request limit (<see cref="EtcdStoreOptions.MaxValueLength"/>).</param>
+        /// <param name="condition">What the key's current state must be.</param>
+        /// <param name="timeToLive">Expire the value after this long (a lease; etcd raises it to its minimum, about 2 s).</param>
+        /// <param name="cancellation">Gives up early; the write may still be applied.</param>
+        /// <returns>Created or Replaced with the new version, or PreconditionFailed.</returns>
+        /// <exception cref="ArgumentOutOfRangeException">The value is over the request limit.</exception>
+        /// <exception cref="EtcdUnavailableException">The cluster did not answer in time; the write may or may not have been applied.</exception>
+        public async Task<WriteResult> PutAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, WriteCondition condition, TimeSpan? timeToLive = null, CancellationToken cancellation = default)
+        {
+            CheckKey(key);
+            long limit = Options.MaxValueLength(key.Length);
+            if (value.Length > limit)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value.Length, "etcd takes requests of at most " + Options.MaxRequestBytes + " bytes (--max-request-bytes), so a value under this key can have at most " + Math.Max(0, limit) + " bytes");
+            }
+
+            if (!EtcdRequests.CanHold(condition))
+            {
+                return new WriteResult(WriteOutcome.PreconditionFailed, 0);
+            }
+
+            long lease = 0;
+            long expires = 0;
+            if (timeToLive is { } ttl)
+            {
+                (lease, expires) = await GrantLease(ttl, cancellation).ConfigureAwait(false);
+            }
+
+            TxnRequest txn = EtcdRequests.Put(ByteString.CopyFrom(key.Span), ByteString.CopyFrom(value.Span), lease, condition);
+            TxnResponse response = await Call("put", (deadline, token) => _connection.KVClient.TxnAsync(txn, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation).ConfigureAwait(false);
+            if (!response.Succeeded)
+            {
+                if (lease != 0)
+                {
+                    _expiries.Forget(lease);
+                    await RevokeQuietly(lease).ConfigureAwait(false);
+                }
+
+                return new WriteResult(WriteOutcome.PreconditionFailed, 0);
+            }
+
+            if (lease != 0)
+            {
+                _expiries.Remember(lease, expires);
+            }
+
+            bool replaced = response.Responses[0].ResponsePut.PrevKv is not null;
+            return new WriteResult(replaced ? WriteOutcome.Replaced : WriteOutcome.Created, (ulong)response.Header.Revision);
+        }
+
+        /// <summary>Deletes <paramref name="key"/> if <paramref name="condition"/> holds, in one Txn.</summary>
+        /// <param name="key">The key, not empty.</param>
+        /// <param name="condition">What the key's current state must be.</param>
+        /// <param name="cancellation">Gives up early; the delete may still be applied.</param>
+        /// <returns>Deleted (with the cluster's revision), NotFound, or PreconditionFailed.</returns>
+        /// <exception cref="EtcdUnavailableException">The cluster did not answer in time.</exception>
+        public async Task<WriteResult> DeleteAsync(ReadOnlyMemory<byte> key, WriteCondition condition, CancellationToken cancellation = default)
+        {
+            CheckKey(key);
+            if (!EtcdRequests.CanHold(condition))
+            {
+                return new WriteResult(WriteOutcome.PreconditionFailed, 0);
+            }
+
+            TxnRequest txn = EtcdRequests.Delete(ByteString.CopyFrom(key.Span), condition);
+            TxnResponse response = await Call("delete", (deadline, token) => _connection.KVClient.TxnAsync(txn, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation).ConfigureAwait(false);
+            if (!response.Succeeded)
+            {
+                return new WriteResult(WriteOutcome.PreconditionFailed, 0);
+            }
+
+            return response.Responses[0].ResponseDeleteRange.Deleted > 0
+                ? new WriteResult(WriteOutcome.Deleted, (ulong)response.Header.Revision)
+                : new WriteResult(WriteOutcome.NotFound, 0);
+        }
+
+        /// <summary>
+        /// Up to <paramref name="limit"/> keys starting with <paramref name="prefix"/> and after
+        /// <paramref name="after"/>, in byte order, fetched <see cref="EtcdStoreOptions.ListBatch"/> at a time.
+        /// </summary>
+        /// <param name="prefix">Only keys starting with this (empty: all).</param>
+        /// <param name="after">Only keys after this one (empty: from the first).</param>
+        /// <param name="limit">At most this many, at least 1.</param>
+        /// <param name="cancellation">Gives up early.</param>
+        /// <returns>The keys, and whether more follow.</returns>
+        /// <exception cref="EtcdUnavailableException">The cluster did not answer in time.</exception>
+        public async Task<EtcdListing> ListAsync(ReadOnlyMemory<byte> prefix, ReadOnlyMemory<byte> after, int limit, CancellationToken cancellation = default)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+            var keys = new List<BackendListedKey>(Math.Min(limit, Options.ListBatch));
+            byte[] cursor = after.ToArray();
+            long revision = 0;
+            while (true)
+            {
+                int batch = Math.Min(Options.ListBatch, limit - keys.Count);
+                RangeRequest range = EtcdRequests.List(prefix.Span, cursor, batch);
+                // Every batch after the first reads at the first one's revision: one consistent picture.
+                range.Revision = revision;
+                RangeResponse response = await Call("list", (deadline, token) => _connection.KVClient.RangeAsync(range, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation).ConfigureAwait(false);
+                revision = response.Header.Revision;
+                foreach (KeyValue kv in response.Kvs)
+                {
+                    keys.Add(new BackendListedKey(kv.Key.ToByteArray(), kv.Value.Length, (ulong)kv.ModRevision));
+                }
+
+                if (!response.More || response.Kvs.Count == 0)
+                {
+                    return new EtcdListing(keys, More: false);
+                }
+
+                if (keys.Count == limit)
+                {
+                    return new EtcdListing(keys, More: true);
+                }
+
+                cursor = keys[^1].Key;
+            }
+        }
+
+        /// <summary>
+        /// Waits until <paramref name="key"/> changes after <paramref name="revision"/> (a write, a delete, or
+        /// its lease expiring), or until <paramref name="timeout"/>. A watch from revision + 1 sees every change
+        /// after the read that gave <paramref name="revision"/>, so no change between that read and this call
+        /// is missed. A member that fails mid-wait is replaced by another, from the same revision.
+        /// </summary>
+        /// <param name="key">The key, not empty.</param>
+        /// <param name="revision"><see cref="BackendRead.Revision"/> of the read the caller answered from.</param>
+        /// <param name="timeout">The longest to wait.</param>
+        /// <param name="cancellation">Gives up early.</param>
+        /// <returns>True if the key changed (or the cluster compacted past <paramref name="revision"/>, so the caller should read again); false if the time ran out.</returns>
+        /// <exception cref="EtcdUnavailableException">No member could be watched for <see cref="EtcdStoreOptions.RequestTimeout"/>.</exception>
+        public Task<bool> WaitForChangeAsync(ReadOnlyMemory<byte> key, long revision, TimeSpan timeout, CancellationToken cancellation = default)
+        {
+            CheckKey(key);
+            return new KeyWatch(_connection.WatchClient, Options.RequestTimeout, _endpoints).WaitAsync(ByteString.CopyFrom(key.Span), revision, timeout, cancellation);
+        }
+
+        /// <summary>Closes the connection to the cluster.</summary>
+        public void Dispose() => _client.Dispose();
+
+        private static void CheckKey(ReadOnlyMemory<byte> key)
+        {
+            if (key.IsEmpty)
+            {
+                throw new ArgumentException("etcd has no empty key", nameof(key));
+            }
+        }
+
+        /// <summary>
+        /// A lease that ends the value after <paramref name="ttl"/>, in whole seconds rounded up; the expiry it
+        /// reports is taken from the TTL etcd granted (it raises a TTL below its minimum).
+        /// </summary>
+        private async Task<(long Lease, long ExpiresAt)> GrantLease(TimeSpan ttl, CancellationToken cancellation)
+        {
+            long seconds = Math.Max(1, (long)Math.Ceiling(ttl.TotalSeconds));
+            long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            LeaseGrantResponse grant = await Call("lease grant", (deadline, token) => _connection.LeaseClient.LeaseGrantAsync(new LeaseGrantRequest { TTL = seconds }, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation).ConfigureAwait(false);
+            return (grant.ID, now + grant.TTL);
+        }
+
+        /// <summary>When a key on <paramref name="lease"/> expires: remembered from the grant, else asked of the cluster once.</summary>
+        private async Task<long> ExpiryOf(long lease, CancellationToken cancellation)
+        {
+            if (_expiries.TryGet(lease, out long expires))
+            {
+                return expires;
+            }
+
+            long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            LeaseTimeToLiveResponse alive = await Call("lease ttl", (deadline, token) => _connection.LeaseClient.LeaseTimeToLiveAsync(new LeaseTimeToLiveRequest { ID = lease }, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation).ConfigureAwait(false);
+            // -1: the lease ran out between the read and this question; the key is gone by now.
+            expires = alive.TTL < 0 ? now : now + alive.TTL;
+            _expiries.Remember(lease, expires);
+            return expires;
+        }
+
+        private async Task RevokeQuietly(long lease)
+        {
+            try
+            {
+                await Call("lease revoke", (deadline, token) => _connection.LeaseClient.LeaseRevokeAsync(new LeaseRevokeRequest { ID = lease }, deadline: deadline, cancellationToken: token).ResponseAsync, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (EtcdUnavailableException)
+            {
+                // An unused lease only ends at its TTL: it holds no key.
+            }
+        }
+
+        /// <summary>One call with the request timeout as its deadline; a deadline or an unreachable cluster becomes <see cref="EtcdUnavailableException"/>.</summary>
+        private async Task<T> Call<T>(string what, Func<DateTime, CancellationToken, Task<T>> call, CancellationToken cancellation)
+        {
+            try
+            {
+                return await call(DateTime.UtcNow + Options.RequestTimeout, cancellation).ConfigureAwait(false);
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.DeadlineExceeded or StatusCode.Unavailable)
+            {
+                throw new EtcdUnavailableException("etcd " + what + ": " + e.StatusCode + " from " + _endpoints + " within " + Options.RequestTimeout.TotalSeconds + " s: " + e.Status.Detail, e);
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellation.IsCancellationRequested)
+            {
+                throw new OperationCanceledException("etcd " + what + " was cancelled", e, cancellation);
+            }
+            catch (Exception e) when (!cancellation.IsCancellationRequested && e is OperationCanceledException or HttpRequestException or IOException)
+            {
+                // A member killed mid-call can end the HTTP/2 stream under gRPC's retry without a status:
+                // as unknown an outcome as a deadline.
+                throw new EtcdUnavailableException("etcd " + what + ": the connection to " + _endpoints + " broke: " + e.Message, e);
+            }
+        }
+    }
+}

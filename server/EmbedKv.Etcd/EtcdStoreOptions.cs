@@ -1,0 +1,73 @@
+using System;
+using System.Collections.Generic;
+
+namespace EmbedKv.Etcd
+{
+    /// <summary>How <see cref="EtcdStore"/> reaches its cluster and what it refuses before asking it.</summary>
+    public sealed class EtcdStoreOptions
+    {
+        /// <summary>etcd's default <c>--max-request-bytes</c>: 1.5 MiB.</summary>
+        public const int DefaultMaxRequestBytes = 1536 * 1024;
+
+        /// <summary>
+        /// Room a put's request takes beyond its value and its key's two copies (in the compare and in the
+        /// put): the Txn's other fields, the raft request's header and their protobuf framing. Checked against
+        /// a real cluster with the longest request a put makes (EtcdLimitTests), with a margin.
+        /// </summary>
+        public const int RequestOverheadBytes = 512;
+
+        /// <summary>The cluster's client URLs (<c>http://127.0.0.1:2379</c>); calls go round-robin, and a member that fails is skipped.</summary>
+        public IList<string> Endpoints { get; set; } = new List<string>();
+
+        /// <summary>
+        /// The longest one call to the cluster may take before the store gives up and throws
+        /// <see cref="EtcdUnavailableException"/>: a cluster without a leader or out of reach is an answer
+        /// (503 over HTTP), never a hang.
+        /// </summary>
+        public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+        /// <summary>The cluster's <c>--max-request-bytes</c>; a write that would exceed it is refused before it is sent.</summary>
+        public int MaxRequestBytes { get; set; } = DefaultMaxRequestBytes;
+
+        /// <summary>Keys a listing fetches per Range call: etcd sends values with keys, so this bounds one answer's size.</summary>
+        public int ListBatch { get; set; } = 64;
+
+        /// <summary>The largest value a key of <paramref name="keyLength"/> bytes can carry in one request.</summary>
+        /// <param name="keyLength">The key's length in bytes.</param>
+        /// <returns>The limit in bytes; 0 or less if the key alone leaves no room.</returns>
+        public long MaxValueLength(int keyLength) => (long)MaxRequestBytes - RequestOverheadBytes - (2L * keyLength);
+
+        /// <summary>Throws if the options cannot work, naming the setting.</summary>
+        /// <exception cref="ArgumentException">An endpoint is missing or not an http(s) URL, or a limit is out of range.</exception>
+        public void Validate()
+        {
+            if (Endpoints.Count == 0)
+            {
+                throw new ArgumentException("Etcd:Endpoints: at least one client URL is needed (http://127.0.0.1:2379)", nameof(Endpoints));
+            }
+
+            foreach (string endpoint in Endpoints)
+            {
+                if (!Uri.TryCreate(endpoint, UriKind.Absolute, out Uri? uri) || (uri.Scheme != "http" && uri.Scheme != "https") || uri.AbsolutePath != "/")
+                {
+                    throw new ArgumentException("Etcd:Endpoints: '" + endpoint + "' is not a client URL such as http://127.0.0.1:2379", nameof(Endpoints));
+                }
+            }
+
+            if (RequestTimeout <= TimeSpan.Zero)
+            {
+                throw new ArgumentException("Etcd:RequestTimeout must be positive", nameof(RequestTimeout));
+            }
+
+            if (MaxRequestBytes <= RequestOverheadBytes)
+            {
+                throw new ArgumentException("Etcd:MaxRequestBytes must exceed " + RequestOverheadBytes, nameof(MaxRequestBytes));
+            }
+
+            if (ListBatch < 1)
+            {
+                throw new ArgumentException("Etcd:ListBatch must be at least 1", nameof(ListBatch));
+            }
+        }
+    }
+}

@@ -1,6 +1,0 @@
-namespace EmbedKv.Etcd
-{
-    internal static class Placeholder
-    {
-    }
-}
