@@ -37,20 +37,7 @@ namespace EmbedKv.Etcd
 
         /// <inheritdoc/>
         public void BeginPut(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, WriteCondition condition, TimeSpan? timeToLive, IBackendReply reply)
-        {
-            Task<WriteResult> put;
-            try
-            {
-                put = _store.PutAsync(key.ToArray(), value.ToArray(), condition, timeToLive, reply.Cancellation);
-            }
-            catch (ArgumentException e)
-            {
-                reply.Failed(e.Message); // over the request limit: the handler refuses such a value before its body
-                return;
-            }
-
-            Report(put, reply, result => reply.Written(result));
-        }
+            => Report(_store.PutAsync(key.ToArray(), value.ToArray(), condition, timeToLive, reply.Cancellation), reply, result => reply.Written(result));
 
         /// <inheritdoc/>
         public void BeginDelete(ReadOnlySpan<byte> key, WriteCondition condition, IBackendReply reply)
@@ -62,17 +49,18 @@ namespace EmbedKv.Etcd
 
         /// <inheritdoc/>
         public void BeginWait(ReadOnlySpan<byte> key, long revision, TimeSpan timeout, IBackendReply reply)
-            => Report(_store.WaitForChangeAsync(key.ToArray(), revision, timeout, reply.Cancellation), reply, changed => reply.Waited(changed));
+            => Report(_store.WaitForChangeAsync(key.ToArray(), revision, timeout, reply.Cancellation), reply, changed => reply.Waited(changed), isWait: true);
 
         /// <summary>Closes the connection to the cluster.</summary>
         public void Dispose() => _store.Dispose();
 
         /// <summary>
         /// Sends the task's outcome to the reply once it ends, on the thread that ends it: a value to
-        /// <paramref name="done"/>, an unreachable cluster to Unavailable, an abandoned request to a wait's
-        /// false (a reply nobody waits for anymore is dropped by the server), anything else to Failed.
+        /// <paramref name="done"/>, an unreachable cluster to Unavailable, a cancelled wait to false (the server
+        /// stops, and answers it as the key stands), anything else to Failed (a value over the limit, which the
+        /// server refuses before it asks).
         /// </summary>
-        private static void Report<T>(Task<T> task, IBackendReply reply, Action<T> done)
+        private static void Report<T>(Task<T> task, IBackendReply reply, Action<T> done, bool isWait = false)
         {
             task.ContinueWith(
                 finished =>
@@ -84,9 +72,13 @@ namespace EmbedKv.Etcd
                     }
 
                     Exception? failure = finished.Exception?.GetBaseException();
-                    if (finished.IsCanceled || failure is OperationCanceledException)
+                    if (isWait && (finished.IsCanceled || failure is OperationCanceledException))
                     {
-                        reply.Waited(false);
+                        reply.Waited(false); // ended early (the server stops): answered as the key stands
+                    }
+                    else if (finished.IsCanceled || failure is OperationCanceledException)
+                    {
+                        reply.Unavailable("the etcd call was cancelled"); // only an abandoned request is, and its reply is dropped
                     }
                     else if (failure is EtcdUnavailableException unavailable)
                     {

@@ -75,6 +75,13 @@ namespace EmbedKv.Etcd
 
             KeyValue kv = response.Kvs[0];
             long expires = kv.Lease == 0 ? 0 : await ExpiryOf(kv.Lease, cancellation).ConfigureAwait(false);
+            if (expires != 0 && expires <= DateTimeOffset.UtcNow.ToUnixTimeSeconds())
+            {
+                // Past its expiry, before the leader revoked its lease (a lessor tick and a Raft round later):
+                // absent, as its Expires said it would be.
+                return new BackendRead(null, response.Header.Revision);
+            }
+
             byte[] value = kv.Value.ToByteArray();
             return new BackendRead(new BackendValue(value, new ValueInfo(value.Length, (ulong)kv.ModRevision, expires)), response.Header.Revision);
         }
@@ -116,7 +123,7 @@ namespace EmbedKv.Etcd
                 if (lease != 0)
                 {
                     _expiries.Forget(lease);
-                    await RevokeQuietly(lease).ConfigureAwait(false);
+                    RevokeQuietly(lease); // not awaited: the answer does not wait for it
                 }
 
                 return new WriteResult(WriteOutcome.PreconditionFailed, 0);
@@ -257,26 +264,28 @@ namespace EmbedKv.Etcd
             return expires;
         }
 
-        private async Task RevokeQuietly(long lease)
+        private void RevokeQuietly(long lease)
         {
-            try
-            {
-                await Call("lease revoke", (deadline, token) => _connection.LeaseClient.LeaseRevokeAsync(new LeaseRevokeRequest { ID = lease }, deadline: deadline, cancellationToken: token).ResponseAsync, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (EtcdUnavailableException)
-            {
-                // An unused lease only ends at its TTL: it holds no key.
-            }
+            _ = _connection.LeaseClient.LeaseRevokeAsync(new LeaseRevokeRequest { ID = lease }, deadline: DateTime.UtcNow + Options.RequestTimeout).ResponseAsync.ContinueWith(
+                static revoke => _ = revoke.Exception, // an unused lease only ends at its TTL: it holds no key
+                TaskScheduler.Default);
         }
 
-        /// <summary>One call with the request timeout as its deadline; a deadline or an unreachable cluster becomes <see cref="EtcdUnavailableException"/>.</summary>
+        /// <summary>
+        /// One call with the request timeout as its deadline. Whatever leaves the outcome unknown becomes
+        /// <see cref="EtcdUnavailableException"/> (503 over HTTP, never a 500 that would say "refused"): a deadline,
+        /// no member reachable, a member killed mid-call (Internal, Unknown, or a Cancelled we did not ask for),
+        /// a member too busy (ResourceExhausted), and a listing's revision compacted between its batches (OutOfRange),
+        /// which a retry starts afresh.
+        /// </summary>
         private async Task<T> Call<T>(string what, Func<DateTime, CancellationToken, Task<T>> call, CancellationToken cancellation)
         {
             try
             {
                 return await call(DateTime.UtcNow + Options.RequestTimeout, cancellation).ConfigureAwait(false);
             }
-            catch (RpcException e) when (e.StatusCode is StatusCode.DeadlineExceeded or StatusCode.Unavailable)
+            catch (RpcException e) when (e.StatusCode is StatusCode.DeadlineExceeded or StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown
+                or StatusCode.ResourceExhausted or StatusCode.OutOfRange || (e.StatusCode == StatusCode.Cancelled && !cancellation.IsCancellationRequested))
             {
                 throw new EtcdUnavailableException("etcd " + what + ": " + e.StatusCode + " from " + _endpoints + " within " + Options.RequestTimeout.TotalSeconds + " s: " + e.Status.Detail, e);
             }

@@ -20,6 +20,8 @@ namespace EmbedKv.Etcd
     {
         private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(100);
 
+        private static readonly Metadata RequireLeader = new Metadata { { "hasleader", "true" } };
+
         private readonly Watch.WatchClient _client;
         private readonly TimeSpan _unavailableAfter;
         private readonly string _endpoints;
@@ -41,7 +43,9 @@ namespace EmbedKv.Etcd
             {
                 try
                 {
-                    using AsyncDuplexStreamingCall<WatchRequest, WatchResponse> call = _client.Watch(cancellationToken: window.Token);
+                    // hasleader: a member cut off from the leader ends the stream (Unavailable) instead of keeping
+                    // it open without events, so the wait moves to a member that sees the writes.
+                    using AsyncDuplexStreamingCall<WatchRequest, WatchResponse> call = _client.Watch(RequireLeader, cancellationToken: window.Token);
                     await call.RequestStream.WriteAsync(request, window.Token).ConfigureAwait(false);
                     while (await call.ResponseStream.MoveNext(window.Token).ConfigureAwait(false))
                     {

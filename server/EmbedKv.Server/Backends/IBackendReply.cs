@@ -31,10 +31,10 @@ namespace EmbedKv.Server.Backends
         void Waited(bool changed);
 
         /// <summary>The store could not be reached within the backend's time limit; nothing is known of a write's fate.</summary>
-        /// <param name="reason">What failed, for the log and the 503's body.</param>
+        /// <param name="reason">What failed (kept with the reply; the 503 itself names no cause).</param>
         void Unavailable(string reason);
 
-        /// <summary>The operation failed otherwise (the store refused the request); the answer is 500, and the reason is logged.</summary>
+        /// <summary>The operation failed otherwise (the store refused the request); the answer is 500.</summary>
         /// <param name="reason">What failed.</param>
         void Failed(string reason);
     }

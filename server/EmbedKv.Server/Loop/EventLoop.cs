@@ -91,6 +91,7 @@ namespace EmbedKv.Server.Loop
 
         public void Dispose()
         {
+            _context.Completions.Close();
             _epoll.Dispose();
             _wake.Dispose();
             foreach (LoopListener listener in _listeners)

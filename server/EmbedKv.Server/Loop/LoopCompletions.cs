@@ -25,6 +25,9 @@ namespace EmbedKv.Server.Loop
 
         public void OnWriteCompleted(ulong token, WriteOutcome outcome, ulong version) => _queue.Add((token, outcome, version));
 
+        /// <summary>The loop is ending: reports from now on are dropped (see <see cref="WakeQueue{T}.Close"/>).</summary>
+        public void Close() => _queue.Close();
+
         /// <summary>Takes everything queued; valid until the next call.</summary>
         public ReadOnlySpan<(ulong Token, WriteOutcome Outcome, ulong Version)> Drain() => _queue.Drain();
     }

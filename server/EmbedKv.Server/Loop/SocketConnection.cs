@@ -4,6 +4,7 @@ using EmbedKv.Runtime.Memory;
 using EmbedKv.Runtime.Net;
 using EmbedKv.Server.Http.Exchange;
 using EmbedKv.Server.Kv;
+using EmbedKv.Server.Kv.Remote;
 using EmbedKv.Server.Storage;
 
 namespace EmbedKv.Server.Loop
@@ -116,6 +117,13 @@ namespace EmbedKv.Server.Loop
             if ((events & (Sys.EPOLLIN | Sys.EPOLLRDHUP | Sys.EPOLLHUP | Sys.EPOLLERR)) != 0)
             {
                 _inputDrained = false;
+            }
+
+            if (_peerHungUp && _parts is { Handler: RemoteKvHandler { IsWaiting: true } })
+            {
+                // The same for a long-poll a remote backend watches for: closing abandons the watch.
+                Close();
+                return;
             }
 
             if (_waiting is not null)

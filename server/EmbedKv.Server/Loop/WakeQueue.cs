@@ -18,6 +18,7 @@ namespace EmbedKv.Server.Loop
         private int _count;
         private int _loopThreadId;
         private bool _signalled;
+        private bool _closed;
 
         public WakeQueue(EventFd wake) => _wake = wake;
 
@@ -45,6 +46,11 @@ namespace EmbedKv.Server.Loop
                     Array.Resize(ref _queue, _queue.Length * 2);
                 }
 
+                if (_closed)
+                {
+                    return; // the loop is gone, and its eventfd with it: a late report finds no one
+                }
+
                 _queue[_count++] = item;
                 signal = !_signalled && Environment.CurrentManagedThreadId != _loopThreadId;
                 _signalled |= signal;
@@ -57,6 +63,18 @@ namespace EmbedKv.Server.Loop
         }
 
         /// <summary>Takes everything queued; valid until the next call.</summary>
+        /// <summary>
+        /// The loop is ending: later reports are dropped rather than signal an eventfd that is about to be
+        /// closed, whose number the process may give to another file (a remote backend may report after a stop).
+        /// </summary>
+        public void Close()
+        {
+            lock (_lock)
+            {
+                _closed = true;
+            }
+        }
+
         public ReadOnlySpan<T> Drain()
         {
             lock (_lock)

@@ -72,6 +72,33 @@ namespace EmbedKv.Etcd.Tests.Http
         }
 
         [Fact]
+        public async Task A_client_hanging_up_during_a_long_poll_frees_its_connection_and_its_watch()
+        {
+            using ApiServer server = ApiServer.Start("etcd", _etcd.Cluster.ClientUrls);
+            using (var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+            {
+                await socket.ConnectAsync(IPAddress.Loopback, server.Server.Port);
+                await socket.SendAsync(Encoding.ASCII.GetBytes("GET " + server.Path("polled") + " HTTP/1.1\r\nHost: 127.0.0.1\r\nPrefer: wait=60\r\n\r\n"));
+                var waited = Stopwatch.StartNew();
+                while (server.Server.OpenConnections == 0 && waited.Elapsed < TimeSpan.FromSeconds(10))
+                {
+                    await Task.Delay(20);
+                }
+
+                await Task.Delay(300);
+                Assert.Equal(1, server.Server.OpenConnections);
+            }
+
+            // The client closed: the server closes too, long before the 60 s wait would have ended.
+            var closed = Stopwatch.StartNew();
+            while (server.Server.OpenConnections != 0)
+            {
+                Assert.True(closed.Elapsed < TimeSpan.FromSeconds(10), "the connection of a client that hung up stayed open through its long-poll");
+                await Task.Delay(50);
+            }
+        }
+
+        [Fact]
         public async Task Checkpoints_are_not_offered_on_etcd()
         {
             using ApiServer server = ApiServer.Start("etcd", _etcd.Cluster.ClientUrls, adminToken: true);

@@ -88,6 +88,9 @@ namespace EmbedKv.Server.Kv.Remote
 
         public long MaxBodyLength => _maxBody;
 
+        /// <summary>A long-poll the backend watches for: a client hanging up meanwhile closes the connection, which ends the watch.</summary>
+        public bool IsWaiting => _step == Step.Wait;
+
         private ReadOnlySpan<byte> Key => _key.AsSpan(0, _keyLength);
 
         public void Bind(IValueSink sink, IReadWaits waits, IClientPeer peer, ulong token)
@@ -236,6 +239,14 @@ namespace EmbedKv.Server.Kv.Remote
                 _waits.Remove(reply);
             }
 
+            if (!Fits(step, reply.Outcome))
+            {
+                // A backend reported something this step did not ask for: nothing is known of the outcome.
+                ShrinkBody();
+                _responses.Text(500, "the store behind this server answered out of turn\n"u8);
+                return true;
+            }
+
             switch (reply.Outcome)
             {
                 case RemoteOutcome.Unavailable:
@@ -270,6 +281,16 @@ namespace EmbedKv.Server.Kv.Remote
                     return false;
             }
         }
+
+        private static bool Fits(Step step, RemoteOutcome outcome) => outcome switch
+        {
+            RemoteOutcome.Unavailable or RemoteOutcome.Failed => true,
+            RemoteOutcome.Read => step is Step.Read or Step.ReadAfterWait or Step.PinRead,
+            RemoteOutcome.Written => step is Step.Write or Step.Delete,
+            RemoteOutcome.Listed => step == Step.List,
+            RemoteOutcome.Waited => step == Step.Wait,
+            _ => false,
+        };
 
         public void AnswerWait(ReadWait wait) => throw new InvalidOperationException("a remote backend's long-polls do not park");
 

@@ -54,8 +54,12 @@ namespace EmbedKv.Server.Kv.Remote
         /// <summary>Ends a wait early (the server stops): the backend reports it as run out, and the read is answered as the key stands.</summary>
         public void EndWait() => Cancel();
 
-        /// <summary>The request is given up (its connection closed): the backend stops, and its report, if any, finds no one.</summary>
-        public void Abandon() => Cancel();
+        /// <summary>The request is given up (its connection closed): the backend stops, and its report is dropped here.</summary>
+        public void Abandon()
+        {
+            Interlocked.Exchange(ref _reported, 1);
+            Cancel();
+        }
 
         public void Read(BackendRead read)
         {
@@ -121,7 +125,8 @@ namespace EmbedKv.Server.Kv.Remote
             _completions.OnWriteCompleted(_token, WriteOutcome.Created, 0);
         }
 
-        // Not disposed: it has no timer, and a backend may still hold its token when the report is made.
-        private void Cancel() => _cancel.Cancel();
+        // Not disposed: it has no timer, and a backend may still hold its token when the report is made. The
+        // token's callbacks (gRPC's) run on the thread pool, never inline on the event loop that cancels.
+        private void Cancel() => _ = _cancel.CancelAsync();
     }
 }
