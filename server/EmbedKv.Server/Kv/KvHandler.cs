@@ -31,7 +31,7 @@ namespace EmbedKv.Server.Kv
         // Values up to this size are copied behind their head and sent with it in one send; larger ones
         // go by sendfile. For small values the splice machinery of sendfile and a second syscall cost
         // more than copying a few KiB from the page cache (bench/results/http.md, profile).
-        private const int InlineValueLimit = 4096;
+        internal const int InlineValueLimit = 4096;
 
         private readonly KvStore _store;
         private readonly int _maxKeyLength;

@@ -1,7 +1,5 @@
 using System;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Threading.Tasks;
 using EmbedKv.Etcd.Tests.Infrastructure;
 using EmbedKv.Server.Storage;
@@ -61,7 +59,7 @@ namespace EmbedKv.Etcd.Tests.Backend
         [Fact]
         public async Task A_cluster_out_of_reach_is_an_error_within_the_request_timeout_never_a_hang()
         {
-            using EtcdStore lost = Stores.Connect(new[] { "http://127.0.0.1:" + UnusedPort() }, TimeSpan.FromSeconds(1));
+            using EtcdStore lost = Stores.Connect(new[] { "http://127.0.0.1:" + Stores.UnusedPort() }, TimeSpan.FromSeconds(1));
             var took = Stopwatch.StartNew();
 
             EtcdUnavailableException get = await Assert.ThrowsAsync<EtcdUnavailableException>(() => lost.GetAsync("k"u8.ToArray()));
@@ -71,13 +69,6 @@ namespace EmbedKv.Etcd.Tests.Backend
             Assert.Contains("etcd get", get.Message);
             Assert.Contains("127.0.0.1", get.Message);
             Assert.True(took.Elapsed < TimeSpan.FromSeconds(20), "three calls took " + took.Elapsed);
-        }
-
-        private static int UnusedPort()
-        {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            return ((IPEndPoint)socket.LocalEndPoint!).Port;
         }
     }
 }

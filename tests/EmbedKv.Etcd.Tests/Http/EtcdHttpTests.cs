@@ -46,14 +46,7 @@ namespace EmbedKv.Etcd.Tests.Http
         [Fact]
         public async Task A_cluster_out_of_reach_answers_503_with_retry_after_never_hangs()
         {
-            int port;
-            using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
-            {
-                probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-                port = ((IPEndPoint)probe.LocalEndPoint!).Port;
-            }
-
-            using ApiServer server = ApiServer.Start("etcd", new[] { "http://127.0.0.1:" + port }, requestTimeout: TimeSpan.FromSeconds(1));
+            using ApiServer server = ApiServer.Start("etcd", new[] { "http://127.0.0.1:" + Backend.Stores.UnusedPort() }, requestTimeout: TimeSpan.FromSeconds(1));
             var took = Stopwatch.StartNew();
             foreach (HttpRequestMessage request in new[]
             {

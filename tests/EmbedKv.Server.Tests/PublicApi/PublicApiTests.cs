@@ -15,10 +15,7 @@ namespace EmbedKv.Server.Tests.PublicApi
     /// </summary>
     public sealed class PublicApiTests
     {
-        /// <summary>Set to 1 to accept every received listing as the new verified one (as the generator snapshots do).</summary>
-        private const string AcceptVariable = "EMBEDKV_ACCEPT_SNAPSHOTS";
-
-        private const string AcceptCommand = AcceptVariable + "=1 dotnet test tests/EmbedKv.Server.Tests --filter FullyQualifiedName~PublicApi";
+        private const string AcceptCommand = VerifiedListing.AcceptVariable + "=1 dotnet test tests/EmbedKv.Server.Tests --filter FullyQualifiedName~PublicApi";
 
         [Theory]
         [InlineData("EmbedKv.Server")]
@@ -29,31 +26,7 @@ namespace EmbedKv.Server.Tests.PublicApi
         {
             // By name, not through one of its types: a type that moves must not break the test, only change the listing.
             string listing = PublicApiLister.Render(Assembly.Load(new AssemblyName(assembly)));
-            string directory = Path.Combine(RepositoryRoot(), "tests", "EmbedKv.Server.Tests", "PublicApi");
-            string verified = Path.Combine(directory, assembly + ".verified.txt");
-            string received = Path.Combine(directory, assembly + ".received.txt");
-            if (Environment.GetEnvironmentVariable(AcceptVariable) == "1")
-            {
-                File.WriteAllText(verified, listing);
-                File.Delete(received);
-                return;
-            }
-
-            if (File.Exists(verified) && File.ReadAllText(verified).Replace("\r\n", "\n", StringComparison.Ordinal) == listing)
-            {
-                File.Delete(received);
-                return;
-            }
-
-            File.WriteAllText(received, listing);
-            Assert.Fail(
-                "The public API of " + assembly + " is not the verified one"
-                + (File.Exists(verified) ? string.Empty : " (there is no verified listing yet)") + ".\n"
-                + "  received: " + received + "\n"
-                + "  verified: " + verified + "\n"
-                + "Compare them (diff -u verified received). If the change is deliberate, accept it and commit the\n"
-                + "changed .verified.txt with the change that made it:\n"
-                + "  " + AcceptCommand);
+            VerifiedListing.Check(listing, Path.Combine(VerifiedListing.RepositoryRoot(), "tests", "EmbedKv.Server.Tests", "PublicApi"), assembly, AcceptCommand);
         }
 
         [Fact]
@@ -86,17 +59,6 @@ namespace EmbedKv.Server.Tests.PublicApi
 
                 """.Replace("\r\n", "\n", StringComparison.Ordinal),
                 listing);
-        }
-
-        private static string RepositoryRoot()
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (!File.Exists(Path.Combine(dir.FullName, "EmbedKv.sln")))
-            {
-                dir = dir.Parent ?? throw new InvalidOperationException("no EmbedKv.sln above " + AppContext.BaseDirectory);
-            }
-
-            return dir.FullName;
         }
 
         /// <summary>A type of every kind of member the lister renders, and some it must leave out.</summary>
