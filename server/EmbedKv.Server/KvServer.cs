@@ -5,6 +5,7 @@ using EmbedKv.Runtime;
 using EmbedKv.Runtime.Net;
 using EmbedKv.Server.Diagnostics;
 using EmbedKv.Server.Kv.Access;
+using EmbedKv.Server.Kv.Remote;
 using EmbedKv.Server.Loop;
 using EmbedKv.Server.Storage;
 
@@ -141,6 +142,7 @@ namespace EmbedKv.Server
                 var open = new SharedCounter();
                 var failures = new AccessFailures(options.Logger);
                 var guard = new AccessGuard(TokenTable.From(options.Tokens), failures);
+                BackendHealth? health = options.Backend is null ? null : new BackendHealth(options.Logger, options.Backend.Description);
                 bool reusePort = options.ListenerMode == ListenerMode.ReusePort;
                 InetEndpoint? bound = null;
                 if (options.Port >= 0)
@@ -172,7 +174,7 @@ namespace EmbedKv.Server
                     unix = UnixListeningSocket.Open(options.UnixSocketPath, (uint)options.UnixSocketMode);
                 }
 
-                metrics = new KvMetrics(options.MeterFactory, bound?.ToString() ?? unix!.ToString(), bound?.Port ?? -1, store, open, failures);
+                metrics = new KvMetrics(options.MeterFactory, bound?.ToString() ?? unix!.ToString(), bound?.Port ?? -1, store, open, failures, health);
                 for (int i = 0; i < options.Workers; i++)
                 {
                     var loopListeners = new List<(FileDescriptor, bool)>();
@@ -186,7 +188,7 @@ namespace EmbedKv.Server
                         loopListeners.Add((unix.Descriptor, true)); // no SO_REUSEPORT for Unix sockets: all loops share it
                     }
 
-                    loops.Add(new EventLoop(i, store, options, loopListeners, open, maxConnections, shortage, metrics.AddLoop(), guard));
+                    loops.Add(new EventLoop(i, store, options, loopListeners, open, maxConnections, shortage, metrics.AddLoop(), guard, health));
                 }
 
                 foreach (EventLoop loop in loops)

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics.Metrics;
 using EmbedKv.Server.Http;
 using EmbedKv.Server.Kv.Access;
+using EmbedKv.Server.Kv.Remote;
 using EmbedKv.Server.Loop;
 using EmbedKv.Server.Storage;
 
@@ -33,7 +34,7 @@ namespace EmbedKv.Server.Diagnostics
         private readonly Histogram<int> _batchSize;
         private volatile bool _stopped;
 
-        public KvMetrics(IMeterFactory? factory, string address, int port, KvStore? store, SharedCounter open, AccessFailures failures)
+        public KvMetrics(IMeterFactory? factory, string address, int port, KvStore? store, SharedCounter open, AccessFailures failures, BackendHealth? backend)
         {
             _open = open;
             var tags = new[]
@@ -60,6 +61,15 @@ namespace EmbedKv.Server.Diagnostics
             _meter.CreateObservableUpDownCounter("embedkv.connections.open", () => _open.Value, "{connection}", "Client connections open now.");
             _batchSize = _meter.CreateHistogram<int>("embedkv.storage.sync.batch_size", "{write}", "Writes covered by one commit round.",
                 tags: null, advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = new[] { 1, 2, 4, 8, 16, 32, 64, 128, 256, 1024 } });
+            if (backend is not null)
+            {
+                _meter.CreateObservableCounter("embedkv.backend.failures", () => new[]
+                {
+                    new Measurement<long>(backend.UnavailableCount, new KeyValuePair<string, object?>("reason", "unavailable")),
+                    new Measurement<long>(backend.RefusedCount, new KeyValuePair<string, object?>("reason", "refused")),
+                }, "{request}", "Requests the remote backend did not answer in time (unavailable: 503) or refused (refused: 500); logged at most once every 5 s for each, events 140 and 141, and its recovery once, event 142.");
+            }
+
             if (store is null)
             {
                 return; // on a remote backend: the local store's instruments would only ever read 0

@@ -53,13 +53,13 @@ namespace EmbedKv.Server.Loop
         // Answers a woken long-poll (a field, so handing it to WaitingReads allocates nothing).
         private readonly Action<SocketConnection, WaitingRead, long> _answerWait;
 
-        public EventLoop(int index, KvStore? store, KvServerOptions options, IReadOnlyList<(FileDescriptor Socket, bool Shared)> listeners, SharedCounter open, int maxConnections, DescriptorShortage shortage, RequestStats stats, Kv.Access.AccessGuard guard)
+        public EventLoop(int index, KvStore? store, KvServerOptions options, IReadOnlyList<(FileDescriptor Socket, bool Shared)> listeners, SharedCounter open, int maxConnections, DescriptorShortage shortage, RequestStats stats, Kv.Access.AccessGuard guard, Kv.Remote.BackendHealth? backendHealth)
         {
             _open = open;
             _maxConnections = maxConnections;
             _epoll = Epoll.Create();
             _wake = EventFd.Create();
-            _context = new LoopContext(store, options, new LoopCompletions(_wake), new LoopKeyChanges(_wake), stats, guard);
+            _context = new LoopContext(store, options, new LoopCompletions(_wake), new LoopKeyChanges(_wake), stats, guard, backendHealth);
             _answerWait = AnswerWait;
             _listeners = new LoopListener[listeners.Count];
             for (int i = 0; i < listeners.Count; i++)

@@ -20,7 +20,7 @@ namespace EmbedKv.Server.Loop
             var responses = new ResponseComposer(context.Exchange, Buffers);
             Handler = context.Store is { } store
                 ? new KvHandler(store, context.Options, context.Completions, Buffers, responses, connection, connection, connection, context.Pages, context.Guard)
-                : new RemoteKvHandler(context.Options.Backend!, context.Options, context.Completions, Buffers, responses, connection, connection, context.Pages, context.Guard, context.RemoteWaits);
+                : new RemoteKvHandler(context.Options.Backend!, context.Options, context.Completions, Buffers, responses, connection, connection, context.Pages, context.Guard, context.RemoteWaits, context.BackendHealth!);
             Exchange = new Http1Exchange(context.Exchange, Buffers, responses, Handler, connection);
         }
 

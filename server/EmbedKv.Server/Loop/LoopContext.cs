@@ -11,8 +11,9 @@ namespace EmbedKv.Server.Loop
     /// <summary>What every connection of one event loop shares: the store (or the remote backend), the options, the exchanges' context, the buffers.</summary>
     internal sealed class LoopContext
     {
-        public LoopContext(KvStore? store, KvServerOptions options, LoopCompletions completions, LoopKeyChanges keyChanges, RequestStats stats, AccessGuard guard)
+        public LoopContext(KvStore? store, KvServerOptions options, LoopCompletions completions, LoopKeyChanges keyChanges, RequestStats stats, AccessGuard guard, BackendHealth? backendHealth)
         {
+            BackendHealth = backendHealth;
             Guard = guard.ForLoop();
             Store = store;
             Options = options;
@@ -28,6 +29,9 @@ namespace EmbedKv.Server.Loop
 
         /// <summary>The local store; null when the server runs on a remote backend (<see cref="KvServerOptions.Backend"/>).</summary>
         public KvStore? Store { get; }
+
+        /// <summary>The remote backend's failures, counted and logged for every loop; null on the local store.</summary>
+        public BackendHealth? BackendHealth { get; }
 
         /// <summary>This loop's long-polls on a remote backend, ended when the server stops.</summary>
         public RemoteWaits RemoteWaits { get; } = new RemoteWaits();

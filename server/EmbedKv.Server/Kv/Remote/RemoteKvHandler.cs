@@ -37,6 +37,7 @@ namespace EmbedKv.Server.Kv.Remote
         private readonly ListingPages _pages;
         private readonly AccessGuard _guard;
         private readonly RemoteWaits _waits;
+        private readonly BackendHealth _health;
         private readonly byte[] _key;
         private readonly byte[] _fields = new byte[ValueFields.MaxLength];
         private readonly RequestConditions _conditions = new RequestConditions();
@@ -55,7 +56,7 @@ namespace EmbedKv.Server.Kv.Remote
         private Step _step;
         private int _pinReads;
 
-        public RemoteKvHandler(IKvBackend backend, KvServerOptions options, IWriteCompletion completions, ConnectionBuffers buffers, ResponseComposer responses, IValueSink sink, IClientPeer peer, ListingPages pages, AccessGuard guard, RemoteWaits waits)
+        public RemoteKvHandler(IKvBackend backend, KvServerOptions options, IWriteCompletion completions, ConnectionBuffers buffers, ResponseComposer responses, IValueSink sink, IClientPeer peer, ListingPages pages, AccessGuard guard, RemoteWaits waits, BackendHealth health)
         {
             _backend = backend;
             _options = options;
@@ -67,6 +68,7 @@ namespace EmbedKv.Server.Kv.Remote
             _pages = pages;
             _guard = guard;
             _waits = waits;
+            _health = health;
             _key = new byte[options.Limits.MaxRequestLineBytes];
             _maxBody = options.MaxValueLength;
         }
@@ -242,6 +244,7 @@ namespace EmbedKv.Server.Kv.Remote
             if (!Fits(step, reply.Outcome))
             {
                 // A backend reported something this step did not ask for: nothing is known of the outcome.
+                _health.Refused("reported " + reply.Outcome + " to a request that asked for " + step, Environment.TickCount64);
                 ShrinkBody();
                 _responses.Text(500, "the store behind this server answered out of turn\n"u8);
                 return true;
@@ -250,15 +253,18 @@ namespace EmbedKv.Server.Kv.Remote
             switch (reply.Outcome)
             {
                 case RemoteOutcome.Unavailable:
+                    _health.Unavailable(reply.Reason ?? "no reason given", Environment.TickCount64);
                     ShrinkBody();
                     _responses.Text(503, "the store behind this server did not answer in time; nothing is known of a write's fate: retry, reading first if it was conditional\n"u8, _responses.ConnectionEnds, "Retry-After: 1\r\n"u8);
                     return true;
                 case RemoteOutcome.Failed:
+                    _health.Refused(reply.Reason ?? "no reason given", Environment.TickCount64);
                     ShrinkBody();
                     _responses.Text(500, "the store behind this server refused the request\n"u8);
                     return true;
             }
 
+            _health.Answered();
             switch (step)
             {
                 case Step.Read:
