@@ -28,7 +28,8 @@ namespace EmbedKv.Etcd
             new EtcdSetting(Name + ":KeyPrefix", "put before every key in etcd (UTF-8), so deployments can share a cluster", o => o.KeyPrefix.Length == 0 ? "none" : o.KeyPrefix, (o, v) => o.KeyPrefix = v),
             new EtcdSetting(Name + ":RequestTimeout", "longest one call to the cluster may take (503 beyond)", o => Show(o.RequestTimeout), (o, v) => o.RequestTimeout = Duration(v)),
             new EtcdSetting(Name + ":MaxRequestBytes", "the cluster's --max-request-bytes (413 for a value that would not fit)", o => Show(o.MaxRequestBytes), (o, v) => o.MaxRequestBytes = Int(v)),
-            new EtcdSetting(Name + ":ListBatch", "keys a listing fetches per Range call", o => Show(o.ListBatch), (o, v) => o.ListBatch = Int(v)),
+            new EtcdSetting(Name + ":ListBatch", "the most keys one Range call of a listing asks for", o => Show(o.ListBatch), (o, v) => o.ListBatch = Int(v)),
+            new EtcdSetting(Name + ":ListBudgetBytes", "bytes of values one listing page may fetch (a page of large values ends early)", o => Show(o.ListBudgetBytes), (o, v) => o.ListBudgetBytes = Long(v)),
         };
 
         /// <summary>Whether <paramref name="key"/> is <see cref="KvServerSettings.BackendKey"/>, the section, or a key in it (case-insensitive).</summary>

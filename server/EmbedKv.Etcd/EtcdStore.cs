@@ -168,8 +168,15 @@ namespace EmbedKv.Etcd
 
         /// <summary>
         /// Up to <paramref name="limit"/> keys starting with <paramref name="prefix"/> and after
-        /// <paramref name="after"/>, in byte order, fetched <see cref="EtcdStoreOptions.ListBatch"/> at a time.
+        /// <paramref name="after"/>, in byte order, fewer (with more to follow) once the values fetched with them
+        /// pass <see cref="EtcdStoreOptions.ListBudgetBytes"/>: etcd's Range sends every value with its key, and
+        /// the listing needs their sizes, so a page of large values must stop early rather than pull gigabytes.
         /// </summary>
+        /// <remarks>
+        /// The first Range asks for <see cref="FirstListBatch"/> keys; each later one for as many as the budget
+        /// left allows at the values' average size so far, at most <see cref="EtcdStoreOptions.ListBatch"/>: few
+        /// calls for small values, and at most the budget plus one first batch fetched for large ones.
+        /// </remarks>
         /// <param name="prefix">Only keys starting with this (empty: all).</param>
         /// <param name="after">Only keys after this one (empty: from the first).</param>
         /// <param name="limit">At most this many, at least 1.</param>
@@ -179,14 +186,15 @@ namespace EmbedKv.Etcd
         public async Task<EtcdListing> ListAsync(ReadOnlyMemory<byte> prefix, ReadOnlyMemory<byte> after, int limit, CancellationToken cancellation = default)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-            var keys = new List<BackendListedKey>(Math.Min(limit, Options.ListBatch));
+            var keys = new List<BackendListedKey>(Math.Min(limit, FirstListBatch));
             byte[] storedPrefix = Stored(prefix.Span).ToByteArray();
             // The cursor is a key as stored, under the store's own prefix; an empty one starts at the prefix.
             byte[] cursor = after.IsEmpty ? Array.Empty<byte>() : Stored(after.Span).ToByteArray();
             long revision = 0;
+            long fetched = 0;
+            int batch = Math.Min(Math.Min(FirstListBatch, Options.ListBatch), limit);
             while (true)
             {
-                int batch = Math.Min(Options.ListBatch, limit - keys.Count);
                 RangeRequest range = EtcdRequests.List(storedPrefix, cursor, batch);
                 // Every batch after the first reads at the first one's revision: one consistent picture.
                 range.Revision = revision;
@@ -195,6 +203,7 @@ namespace EmbedKv.Etcd
                 foreach (KeyValue kv in response.Kvs)
                 {
                     keys.Add(new BackendListedKey(kv.Key.Span.Slice(_keyPrefix.Length).ToArray(), kv.Value.Length, (ulong)kv.ModRevision));
+                    fetched += kv.Value.Length;
                 }
 
                 if (!response.More || response.Kvs.Count == 0)
@@ -202,11 +211,15 @@ namespace EmbedKv.Etcd
                     return new EtcdListing(keys, More: false);
                 }
 
-                if (keys.Count == limit)
+                // The budget left holds the next key only if it is no larger than those so far: else stop here.
+                long average = Math.Max(1, fetched / keys.Count);
+                long room = Options.ListBudgetBytes - fetched;
+                if (keys.Count == limit || room < average)
                 {
                     return new EtcdListing(keys, More: true);
                 }
 
+                batch = (int)Math.Min(room / average, Math.Min(Options.ListBatch, limit - keys.Count));
                 cursor = response.Kvs[^1].Key.ToByteArray();
             }
         }
@@ -231,6 +244,9 @@ namespace EmbedKv.Etcd
 
         /// <summary>Closes the connection to the cluster.</summary>
         public void Dispose() => _client.Dispose();
+
+        /// <summary>Keys the first Range of a listing asks for, before the values' size is known.</summary>
+        internal const int FirstListBatch = 8;
 
         private static void CheckKey(ReadOnlyMemory<byte> key)
         {

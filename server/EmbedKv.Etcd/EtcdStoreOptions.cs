@@ -37,8 +37,15 @@ namespace EmbedKv.Etcd
         /// <summary>The cluster's <c>--max-request-bytes</c>; a write that would exceed it is refused before it is sent.</summary>
         public int MaxRequestBytes { get; set; } = DefaultMaxRequestBytes;
 
-        /// <summary>Keys a listing fetches per Range call: etcd sends values with keys, so this bounds one answer's size.</summary>
-        public int ListBatch { get; set; } = 64;
+        /// <summary>The most keys one Range call of a listing asks for; fewer when the values are large (<see cref="ListBudgetBytes"/>).</summary>
+        public int ListBatch { get; set; } = 1000;
+
+        /// <summary>
+        /// Bytes of values one listing page may fetch: etcd sends every value with its key (the listing needs
+        /// their sizes), so past this a page ends early, with more to follow, rather than pull up to its
+        /// <c>limit</c> of large values (10,000 of 1.5 MiB would be 15 GB for one page).
+        /// </summary>
+        public long ListBudgetBytes { get; set; } = 8 * 1024 * 1024;
 
         /// <summary>The largest value a key of <paramref name="keyLength"/> bytes can carry in one request.</summary>
         /// <param name="keyLength">The key's length in bytes.</param>
@@ -84,6 +91,11 @@ namespace EmbedKv.Etcd
             if (ListBatch < 1)
             {
                 throw new ArgumentException("Etcd:ListBatch must be at least 1", nameof(ListBatch));
+            }
+
+            if (ListBudgetBytes < 1)
+            {
+                throw new ArgumentException("Etcd:ListBudgetBytes must be at least 1", nameof(ListBudgetBytes));
             }
         }
     }

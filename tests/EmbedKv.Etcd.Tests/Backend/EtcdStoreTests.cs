@@ -195,6 +195,34 @@ namespace EmbedKv.Etcd.Tests.Backend
         }
 
         [Fact]
+        public async Task A_listing_of_large_values_ends_early_at_its_byte_budget_and_the_cursor_gets_the_rest()
+        {
+            byte[] prefix = Stores.UniqueKey("budget/");
+            using EtcdStore budgeted = EtcdStore.Connect(new EtcdStoreOptions { Endpoints = _store.Options.Endpoints, ListBudgetBytes = 1024 * 1024 });
+            for (int i = 0; i < 20; i++)
+            {
+                await budgeted.PutAsync(prefix.Concat(new[] { (byte)('a' + i) }).ToArray(), new byte[100 * 1024], WriteCondition.None);
+            }
+
+            // 100 KiB values, a 1 MiB budget: the first Range takes 8 (800 KiB), the next as many as the 224 KiB
+            // left allows (2), and the page ends there, well short of its limit, with more to follow.
+            EtcdListing first = await budgeted.ListAsync(prefix, ReadOnlyMemory<byte>.Empty, 100);
+            Assert.True(first.More);
+            Assert.Equal(10, first.Keys.Count);
+
+            var listed = first.Keys.ToList();
+            EtcdListing page = first;
+            while (page.More)
+            {
+                page = await budgeted.ListAsync(prefix, listed[^1].Key, 100);
+                Assert.True(page.Keys.Sum(k => k.Length) <= (1024 * 1024) + (EtcdStore.FirstListBatch * 100 * 1024));
+                listed.AddRange(page.Keys);
+            }
+
+            Assert.Equal(Enumerable.Range(0, 20).Select(i => (char)('a' + i)), listed.Select(k => (char)k.Key[^1]));
+        }
+
+        [Fact]
         public async Task A_wait_ends_when_the_key_changes()
         {
             byte[] key = Stores.UniqueKey("wait");

@@ -28,12 +28,14 @@ namespace EmbedKv.Etcd.Tests.Configuration
                 ("etcd:keyprefix", "app/"),
                 ("Etcd:RequestTimeout", "1500ms"),
                 ("Etcd:MaxRequestBytes", "10485760"),
-                ("Etcd:ListBatch", "16")));
+                ("Etcd:ListBatch", "16"),
+                ("Etcd:ListBudgetBytes", "1048576")));
             Assert.Equal(new[] { "http://127.0.0.1:2379", "http://127.0.0.1:22379" }, options.Endpoints);
             Assert.Equal("app/", options.KeyPrefix);
             Assert.Equal(TimeSpan.FromMilliseconds(1500), options.RequestTimeout);
             Assert.Equal(10485760, options.MaxRequestBytes);
             Assert.Equal(16, options.ListBatch);
+            Assert.Equal(1048576, options.ListBudgetBytes);
         }
 
         [Fact]
@@ -78,7 +80,7 @@ namespace EmbedKv.Etcd.Tests.Configuration
         {
             var defaults = new EtcdStoreOptions();
             Assert.Equal(
-                new[] { "Etcd:Endpoints=none", "Etcd:KeyPrefix=none", "Etcd:RequestTimeout=5s", "Etcd:MaxRequestBytes=1572864", "Etcd:ListBatch=64" },
+                new[] { "Etcd:Endpoints=none", "Etcd:KeyPrefix=none", "Etcd:RequestTimeout=5s", "Etcd:MaxRequestBytes=1572864", "Etcd:ListBatch=1000", "Etcd:ListBudgetBytes=8388608" },
                 Array.ConvertAll(System.Linq.Enumerable.ToArray(EtcdSettings.All), s => s.Key + "=" + s.Show(defaults)));
         }
 
