@@ -33,6 +33,7 @@ namespace EmbedKv.Etcd
         private readonly LeaseExpiries _expiries;
         private readonly string _endpoints;
         private readonly byte[] _keyPrefix;
+        private readonly WatchHub _watches;
 
         private EtcdStore(EtcdStoreOptions options, EtcdClient client)
         {
@@ -42,6 +43,7 @@ namespace EmbedKv.Etcd
             _endpoints = string.Join(",", options.Endpoints);
             _expiries = new LeaseExpiries();
             _keyPrefix = options.KeyPrefixBytes;
+            _watches = new WatchHub(_connection.WatchClient, options.RequestTimeout, _endpoints);
         }
 
         /// <summary>The options it was connected with.</summary>
@@ -239,11 +241,18 @@ namespace EmbedKv.Etcd
         public Task<bool> WaitForChangeAsync(ReadOnlyMemory<byte> key, long revision, TimeSpan timeout, CancellationToken cancellation = default)
         {
             CheckKey(key);
-            return new KeyWatch(_connection.WatchClient, Options.RequestTimeout, _endpoints).WaitAsync(Stored(key.Span), revision, timeout, cancellation);
+            return _watches.WaitAsync(Stored(key.Span), revision, timeout, cancellation);
         }
 
-        /// <summary>Closes the connection to the cluster.</summary>
-        public void Dispose() => _client.Dispose();
+        /// <summary>Closes the connection to the cluster; waits still open end as cancelled.</summary>
+        public void Dispose()
+        {
+            _watches.Dispose();
+            _client.Dispose();
+        }
+
+        /// <summary>The waits' shared watch stream (for tests).</summary>
+        internal WatchHub Watches => _watches;
 
         /// <summary>Keys the first Range of a listing asks for, before the values' size is known.</summary>
         internal const int FirstListBatch = 8;
