@@ -29,7 +29,7 @@ namespace EmbedKv.Etcd
         public string Description { get; }
 
         /// <inheritdoc/>
-        public long MaxValueLength(int keyLength) => _store.Options.MaxValueLength(keyLength);
+        public long MaxValueLength(int keyLength) => _store.MaxValueLength(keyLength);
 
         /// <inheritdoc/>
         public void BeginGet(ReadOnlySpan<byte> key, IBackendReply reply)

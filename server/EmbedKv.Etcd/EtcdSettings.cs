@@ -45,7 +45,7 @@ namespace EmbedKv.Etcd
 
         /// <summary>
         /// Whether <paramref name="settings"/> choose etcd: <c>Backend</c> is <c>Etcd</c> (case-insensitive);
-        /// absent or <c>Local</c> choose the store on disk. Any other name is refused.
+        /// absent, empty or <c>Local</c> choose the store on disk. Any other name is refused.
         /// </summary>
         /// <param name="settings">The settings, as for <see cref="KvServerSettings.Apply"/>.</param>
         /// <returns>True for etcd.</returns>
@@ -54,7 +54,7 @@ namespace EmbedKv.Etcd
         {
             ArgumentNullException.ThrowIfNull(settings);
             string? backend = settings.LastOrDefault(e => e.Key.Equals(KvServerSettings.BackendKey, StringComparison.OrdinalIgnoreCase)).Value?.Trim();
-            if (backend is null || backend.Equals(KvServerSettings.LocalBackend, StringComparison.OrdinalIgnoreCase))
+            if (string.IsNullOrEmpty(backend) || backend.Equals(KvServerSettings.LocalBackend, StringComparison.OrdinalIgnoreCase))
             {
                 return false;
             }

@@ -42,7 +42,7 @@ namespace EmbedKv.Etcd
             _connection = client.GetConnection();
             _endpoints = string.Join(",", options.Endpoints);
             _expiries = new LeaseExpiries();
-            _keyPrefix = options.KeyPrefixBytes;
+            _keyPrefix = options.KeyPrefixBytes; // fixed at connection: the options may be changed after it
             _watches = new WatchHub(_connection.WatchClient, options.RequestTimeout, _endpoints);
         }
 
@@ -102,7 +102,7 @@ namespace EmbedKv.Etcd
         public async Task<WriteResult> PutAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, WriteCondition condition, TimeSpan? timeToLive = null, CancellationToken cancellation = default)
         {
             CheckKey(key);
-            long limit = Options.MaxValueLength(key.Length);
+            long limit = MaxValueLength(key.Length);
             if (value.Length > limit)
             {
                 throw new ArgumentOutOfRangeException(nameof(value), value.Length, "etcd takes requests of at most " + Options.MaxRequestBytes + " bytes (--max-request-bytes), so a value under this key can have at most " + Math.Max(0, limit) + " bytes");
@@ -176,8 +176,10 @@ namespace EmbedKv.Etcd
         /// </summary>
         /// <remarks>
         /// The first Range asks for <see cref="FirstListBatch"/> keys; each later one for as many as the budget
-        /// left allows at the values' average size so far, at most <see cref="EtcdStoreOptions.ListBatch"/>: few
-        /// calls for small values, and at most the budget plus one first batch fetched for large ones.
+        /// left holds at the largest value seen so far, at most twice the batch before and at most
+        /// <see cref="EtcdStoreOptions.ListBatch"/>. Sizes seen are no promise of sizes to come (small keys may sort
+        /// before large ones), so what a page fetches is bounded by the budget plus one Range call: at most
+        /// ListBatch values of the cluster's largest size, and far less when the sizes are even.
         /// </remarks>
         /// <param name="prefix">Only keys starting with this (empty: all).</param>
         /// <param name="after">Only keys after this one (empty: from the first).</param>
@@ -194,18 +196,25 @@ namespace EmbedKv.Etcd
             byte[] cursor = after.IsEmpty ? Array.Empty<byte>() : Stored(after.Span).ToByteArray();
             long revision = 0;
             long fetched = 0;
+            long largest = 1;
             int batch = Math.Min(Math.Min(FirstListBatch, Options.ListBatch), limit);
             while (true)
             {
                 RangeRequest range = EtcdRequests.List(storedPrefix, cursor, batch);
-                // Every batch after the first reads at the first one's revision: one consistent picture.
+                // Every batch after the first reads at the first one's revision: one consistent picture. (A Range
+                // at a past revision answers with the current one in its header, so only the first sets it.)
                 range.Revision = revision;
                 RangeResponse response = await Call("list", (deadline, token) => _connection.KVClient.RangeAsync(range, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation).ConfigureAwait(false);
-                revision = response.Header.Revision;
+                if (revision == 0)
+                {
+                    revision = response.Header.Revision;
+                }
+
                 foreach (KeyValue kv in response.Kvs)
                 {
                     keys.Add(new BackendListedKey(kv.Key.Span.Slice(_keyPrefix.Length).ToArray(), kv.Value.Length, (ulong)kv.ModRevision));
                     fetched += kv.Value.Length;
+                    largest = Math.Max(largest, kv.Value.Length);
                 }
 
                 if (!response.More || response.Kvs.Count == 0)
@@ -213,16 +222,19 @@ namespace EmbedKv.Etcd
                     return new EtcdListing(keys, More: false);
                 }
 
-                // The budget left holds the next key only if it is no larger than those so far: else stop here.
-                long average = Math.Max(1, fetched / keys.Count);
+                // The budget left holds the next key only if it is no larger than the largest so far: else stop here.
                 long room = Options.ListBudgetBytes - fetched;
-                if (keys.Count == limit || room < average)
+                if (keys.Count == limit || room < largest)
                 {
                     return new EtcdListing(keys, More: true);
                 }
 
-                batch = (int)Math.Min(room / average, Math.Min(Options.ListBatch, limit - keys.Count));
+                batch = (int)Math.Min(Math.Min(room / largest, 2L * batch), Math.Min(Options.ListBatch, limit - keys.Count));
                 cursor = response.Kvs[^1].Key.ToByteArray();
+                if (BetweenListBatches is { } between)
+                {
+                    await between().ConfigureAwait(false);
+                }
             }
         }
 
@@ -250,6 +262,15 @@ namespace EmbedKv.Etcd
             _watches.Dispose();
             _client.Dispose();
         }
+
+        /// <summary>The largest value a key of <paramref name="keyLength"/> bytes can carry, with this store's key prefix (fixed at connection).</summary>
+        /// <param name="keyLength">The key's length in bytes, without the prefix.</param>
+        /// <returns>The limit in bytes; 0 or less if the key alone leaves no room.</returns>
+        public long MaxValueLength(int keyLength)
+            => (long)Options.MaxRequestBytes - EtcdStoreOptions.RequestOverheadBytes - (2L * ((long)keyLength + _keyPrefix.Length));
+
+        /// <summary>For tests: runs between two Range calls of a listing, where another client's write may land.</summary>
+        internal Func<Task>? BetweenListBatches { get; set; }
 
         /// <summary>The waits' shared watch stream (for tests).</summary>
         internal WatchHub Watches => _watches;

@@ -25,6 +25,11 @@ namespace EmbedKv.Etcd
         /// <c>grpc-proxy --namespace</c> does. Clients never see it: a key "a" is "PREFIXa" in etcd, and a
         /// listing lists only keys under it, without it.
         /// </summary>
+        /// <remarks>
+        /// Isolation holds only between prefixes none of which starts another: "orders/" and "orders/eu/" overlap
+        /// (the first sees the second's key "123" as its "eu/123"), as do "app" and "app2", and a deployment with
+        /// no prefix sees every key. End each prefix with a separator ("orders/", "billing/").
+        /// </remarks>
         public string KeyPrefix { get; set; } = string.Empty;
 
         /// <summary>
@@ -38,7 +43,11 @@ namespace EmbedKv.Etcd
         public int MaxRequestBytes { get; set; } = DefaultMaxRequestBytes;
 
         /// <summary>The most keys one Range call of a listing asks for; fewer when the values are large (<see cref="ListBudgetBytes"/>).</summary>
-        public int ListBatch { get; set; } = 1000;
+        /// <remarks>
+        /// It also bounds what one call can fetch beyond <see cref="ListBudgetBytes"/> when values grow along
+        /// the listing: 64 values at etcd's 1.5 MiB limit are 96 MiB.
+        /// </remarks>
+        public int ListBatch { get; set; } = 64;
 
         /// <summary>
         /// Bytes of values one listing page may fetch: etcd sends every value with its key (the listing needs

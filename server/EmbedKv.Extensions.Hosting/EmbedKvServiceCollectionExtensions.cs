@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using EmbedKv.Extensions.Hosting;
 using EmbedKv.Server;
@@ -21,25 +22,23 @@ namespace Microsoft.Extensions.DependencyInjection
         /// </summary>
         /// <remarks>
         /// <c>Backend</c> other than <c>Local</c> names a backend from its own package, which reads the section
-        /// of that name and sets <see cref="KvServerOptions.Backend"/>: <c>Backend = Etcd</c> with the
-        /// <c>Etcd</c> section needs EmbedKv.Etcd's <c>services.AddEmbedKvEtcd(configuration)</c> as well, and
-        /// the host's start fails, saying so, without it.
+        /// of that name (a <see cref="BackendSection"/> it registers) and sets <see cref="KvServerOptions.Backend"/>:
+        /// <c>Backend = Etcd</c> with the <c>Etcd</c> section needs EmbedKv.Etcd's
+        /// <c>services.AddEmbedKvEtcd(configuration)</c> as well, and the host's start fails, saying so, without it.
         /// </remarks>
         /// <param name="services">The services.</param>
         /// <param name="configuration">The section holding the server's settings.</param>
         /// <returns>The services, for chaining.</returns>
         public static IServiceCollection AddEmbedKv(this IServiceCollection services, IConfiguration configuration)
         {
+            ArgumentNullException.ThrowIfNull(services);
             ArgumentNullException.ThrowIfNull(configuration);
-            services.AddEmbedKv(options => Bind(configuration, options));
-            string? backend = OtherBackend(configuration);
-            if (backend is not null)
-            {
-                services.AddOptions<KvServerOptions>().Validate(
-                    options => options.Backend is not null,
-                    KvServerSettings.BackendKey + " is " + backend + ", but no such backend is registered: add its package's services.AddEmbedKv" + backend + "(configuration), such as EmbedKv.Etcd's AddEmbedKvEtcd");
-            }
-
+            AddServer(services);
+            services.AddOptions<KvServerOptions>()
+                .Configure<IEnumerable<BackendSection>>((options, sections) => Bind(configuration, options, sections))
+                .Validate(
+                    options => options.Backend is not null || OtherBackend(configuration) is null,
+                    KvServerSettings.BackendKey + " names a backend that is not registered: add the services of the package that provides it (for Etcd, EmbedKv.Etcd's services.AddEmbedKvEtcd(configuration))");
             return services;
         }
 
@@ -51,7 +50,15 @@ namespace Microsoft.Extensions.DependencyInjection
         {
             ArgumentNullException.ThrowIfNull(services);
             ArgumentNullException.ThrowIfNull(configure);
-            services.AddOptions<KvServerOptions>().Configure(configure).ValidateOnStart();
+            AddServer(services);
+            services.AddOptions<KvServerOptions>().Configure(configure);
+            return services;
+        }
+
+        /// <summary>The server itself, once however often it is added: validated options and the hosted service.</summary>
+        private static void AddServer(IServiceCollection services)
+        {
+            services.AddOptions<KvServerOptions>().ValidateOnStart();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KvServerOptions>, KvServerOptionsValidator>());
             if (!services.Any(d => d.ServiceType == typeof(EmbedKvHostedService)))
             {
@@ -59,20 +66,18 @@ namespace Microsoft.Extensions.DependencyInjection
                 services.AddSingleton<EmbedKvHostedService>();
                 services.AddHostedService(provider => provider.GetRequiredService<EmbedKvHostedService>());
             }
-
-            return services;
         }
 
         /// <summary>
         /// Reads the section through the server's settings table; a setting it cannot take fails the Options way.
-        /// The Backend key, and the section of the backend it names, belong to that backend's package.
+        /// The Backend key, the sections backend packages registered, and the section of the backend the key
+        /// names (registered or not: its absence is the validation's to report) belong to someone else.
         /// </summary>
-        private static void Bind(IConfiguration section, KvServerOptions options)
+        private static void Bind(IConfiguration section, KvServerOptions options, IEnumerable<BackendSection> sections)
         {
             try
             {
-                string? backend = OtherBackend(section);
-                string[] theirs = backend is null ? new[] { KvServerSettings.BackendKey } : new[] { KvServerSettings.BackendKey, backend };
+                string[] theirs = sections.Select(s => s.Name).Append(KvServerSettings.BackendKey).Append(OtherBackend(section) ?? KvServerSettings.BackendKey).ToArray();
                 KvServerSettings.Apply(section.AsEnumerable(makePathsRelative: true), options, theirs);
             }
             catch (InvalidSettingException e)

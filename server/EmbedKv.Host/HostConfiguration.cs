@@ -29,9 +29,6 @@ namespace EmbedKv.Host
         public static IDictionary<string, string> SwitchMappings { get; } =
             KvServerSettings.All.Where(s => s.Switch is not null).ToDictionary(s => s.Switch!, s => s.Key, StringComparer.OrdinalIgnoreCase);
 
-        /// <summary>The environment variable the host reads <paramref name="setting"/> from: EMBEDKV_ and the key, with ':' as "__".</summary>
-        public static string EnvironmentVariable(Setting setting) => EnvironmentVariable(setting.Key);
-
         /// <summary>The environment variable the host reads <paramref name="key"/> from: EMBEDKV_ and the key, with ':' as "__".</summary>
         public static string EnvironmentVariable(string key) =>
             EnvironmentPrefix + key.Replace(":", "__", StringComparison.Ordinal).ToUpperInvariant();

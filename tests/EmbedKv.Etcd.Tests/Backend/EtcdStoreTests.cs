@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
+using System.Text;
 using System.Threading.Tasks;
 using EmbedKv.Etcd.Tests.Infrastructure;
 using EmbedKv.Server.Backends;
@@ -220,6 +222,66 @@ namespace EmbedKv.Etcd.Tests.Backend
             }
 
             Assert.Equal(Enumerable.Range(0, 20).Select(i => (char)('a' + i)), listed.Select(k => (char)k.Key[^1]));
+        }
+
+        [Fact]
+        public async Task A_listing_whose_values_grow_along_it_stays_near_its_budget()
+        {
+            // Small keys sorting before large ones: the first batch's sizes promise nothing of the next.
+            byte[] prefix = Stores.UniqueKey("growing/");
+            using EtcdStore budgeted = EtcdStore.Connect(new EtcdStoreOptions { Endpoints = _store.Options.Endpoints, ListBudgetBytes = 1024 * 1024 });
+            for (int i = 0; i < 8; i++)
+            {
+                await budgeted.PutAsync(prefix.Concat(Encoding.ASCII.GetBytes("a" + i)).ToArray(), new byte[1], WriteCondition.None);
+            }
+
+            for (int i = 0; i < 40; i++)
+            {
+                await budgeted.PutAsync(prefix.Concat(Encoding.ASCII.GetBytes("b" + i.ToString("D2"))).ToArray(), new byte[256 * 1024], WriteCondition.None);
+            }
+
+            // The 8 small ones leave the whole budget, but the next batch may only double (16 of 256 KiB: 4 MiB,
+            // the budget plus one call), not take ListBatch (64: 16 MiB); then pages of 8 large ones each.
+            var pages = new List<int>();
+            var listed = new List<BackendListedKey>();
+            EtcdListing page;
+            do
+            {
+                page = await budgeted.ListAsync(prefix, listed.Count == 0 ? ReadOnlyMemory<byte>.Empty : listed[^1].Key, 1000);
+                pages.Add(page.Keys.Count);
+                listed.AddRange(page.Keys);
+            }
+            while (page.More);
+
+            Assert.Equal(new[] { 24, 8, 8, 8 }, pages);
+            Assert.Equal(48, listed.Select(k => Encoding.ASCII.GetString(k.Key)).Distinct().Count());
+        }
+
+        [Fact]
+        public async Task Every_batch_of_a_listing_reads_at_the_first_batchs_revision()
+        {
+            byte[] prefix = Stores.UniqueKey("pinned/");
+            using EtcdStore lister = EtcdStore.Connect(new EtcdStoreOptions { Endpoints = _store.Options.Endpoints, ListBatch = 1 });
+            for (int i = 0; i < 6; i++)
+            {
+                await lister.PutAsync(prefix.Concat(new[] { (byte)('0' + i) }).ToArray(), "v"u8.ToArray(), WriteCondition.None);
+            }
+
+            // Between every two batches another client deletes the last key and adds one past it: a listing that
+            // read each batch at a newer revision would miss "5" or show "9".
+            int round = 0;
+            lister.BetweenListBatches = async () =>
+            {
+                if (++round == 2)
+                {
+                    await _store.DeleteAsync(prefix.Concat("5"u8.ToArray()).ToArray(), WriteCondition.None);
+                    await _store.PutAsync(prefix.Concat("9"u8.ToArray()).ToArray(), "v"u8.ToArray(), WriteCondition.None);
+                }
+            };
+
+            EtcdListing all = await lister.ListAsync(prefix, ReadOnlyMemory<byte>.Empty, 100);
+            Assert.True(round >= 3, "the listing took " + round + " batches");
+            Assert.Equal("012345", string.Concat(all.Keys.Select(k => (char)k.Key[^1])));
         }
 
         [Fact]

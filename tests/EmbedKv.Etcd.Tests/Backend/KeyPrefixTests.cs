@@ -52,10 +52,10 @@ namespace EmbedKv.Etcd.Tests.Backend
         [Fact]
         public async Task Two_prefixes_on_one_cluster_list_and_read_only_their_own_keys_without_the_prefix()
         {
-            // The second prefix lies under the first, the hardest case: the first sees it as its key "other/x3".
-            string a = Encoding.UTF8.GetString(Stores.UniqueKey("ns-a/"));
-            using EtcdStore first = Stores.Connect(_shared.Cluster.ClientUrls, keyPrefix: a);
-            using EtcdStore second = Stores.Connect(_shared.Cluster.ClientUrls, keyPrefix: a + "other/");
+            // Neighbours in byte order, neither starting the other (docs: overlapping prefixes are not isolated).
+            string a = Encoding.UTF8.GetString(Stores.UniqueKey("ns/"));
+            using EtcdStore first = Stores.Connect(_shared.Cluster.ClientUrls, keyPrefix: a + "one/");
+            using EtcdStore second = Stores.Connect(_shared.Cluster.ClientUrls, keyPrefix: a + "one-b/");
             foreach (string key in new[] { "x1", "x2", "y" })
             {
                 await first.PutAsync(Encoding.UTF8.GetBytes(key), "1"u8.ToArray(), WriteCondition.None);
@@ -72,6 +72,9 @@ namespace EmbedKv.Etcd.Tests.Backend
             EtcdListing theirs = await second.ListAsync(ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty, 100);
             Assert.Equal("x3", Encoding.UTF8.GetString(Assert.Single(theirs.Keys).Key));
             Assert.False(theirs.More);
+            EtcdListing ours = await first.ListAsync(ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty, 100);
+            Assert.Equal(new[] { "x1", "x2", "y" }, ours.Keys.Select(k => Encoding.UTF8.GetString(k.Key)));
+            Assert.False(ours.More);
         }
 
         [Fact]

@@ -13,6 +13,7 @@ namespace EmbedKv.Etcd.Tests.Configuration
             Assert.True(EtcdSettings.ChoosesEtcd(Pairs(("Backend", "Etcd"))));
             Assert.True(EtcdSettings.ChoosesEtcd(Pairs(("backend", " etcd "))));
             Assert.False(EtcdSettings.ChoosesEtcd(Pairs(("Backend", "Local"))));
+            Assert.False(EtcdSettings.ChoosesEtcd(Pairs(("Backend", " "))));
             Assert.False(EtcdSettings.ChoosesEtcd(Pairs(("Port", "1"))));
             InvalidSettingException e = Assert.Throws<InvalidSettingException>(() => EtcdSettings.ChoosesEtcd(Pairs(("Backend", "consul"))));
             Assert.Equal("invalid setting Backend: 'consul' is not one of Local, Etcd", e.Message);
@@ -80,7 +81,7 @@ namespace EmbedKv.Etcd.Tests.Configuration
         {
             var defaults = new EtcdStoreOptions();
             Assert.Equal(
-                new[] { "Etcd:Endpoints=none", "Etcd:KeyPrefix=none", "Etcd:RequestTimeout=5s", "Etcd:MaxRequestBytes=1572864", "Etcd:ListBatch=1000", "Etcd:ListBudgetBytes=8388608" },
+                new[] { "Etcd:Endpoints=none", "Etcd:KeyPrefix=none", "Etcd:RequestTimeout=5s", "Etcd:MaxRequestBytes=1572864", "Etcd:ListBatch=64", "Etcd:ListBudgetBytes=8388608" },
                 Array.ConvertAll(System.Linq.Enumerable.ToArray(EtcdSettings.All), s => s.Key + "=" + s.Show(defaults)));
         }
 

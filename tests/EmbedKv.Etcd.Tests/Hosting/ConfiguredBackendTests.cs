@@ -144,12 +144,41 @@ namespace EmbedKv.Etcd.Tests.Hosting
             await host.StopAsync();
         }
 
+        [Theory]
+        [InlineData("Local")]
+        [InlineData("")]
+        public async Task A_generic_host_with_AddEmbedKvEtcd_and_Backend_Local_or_empty_serves_from_its_data_directory(string backend)
+        {
+            // The same configuration as on etcd but the one key: the Etcd section is left alone, not refused.
+            var settings = new Dictionary<string, string?>
+            {
+                ["EmbedKv:Port"] = "0",
+                ["EmbedKv:Workers"] = "1",
+                ["EmbedKv:DataDirectory"] = System.IO.Path.Combine(_dir.Path, "local-" + backend.Length),
+                ["EmbedKv:Backend"] = backend,
+                ["EmbedKv:Etcd:Endpoints:0"] = _etcd.Cluster.ClientUrls[0],
+                ["EmbedKv:Etcd:KeyPrefix"] = "not-used/",
+            };
+            using IHost host = Build(settings, etcd: true);
+            await host.StartAsync();
+            EmbedKvHostedService service = host.Services.GetRequiredService<EmbedKvHostedService>();
+            Assert.Null(service.Server.Options.Backend);
+            using (var client = new HttpClient { BaseAddress = service.Server.BaseAddress })
+            {
+                using HttpResponseMessage put = await client.PutAsync("answer", new StringContent("42"));
+                Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+            }
+
+            Assert.Equal(1, service.Server.Store.Count);
+            await host.StopAsync();
+        }
+
         [Fact]
         public async Task A_generic_host_told_Backend_Etcd_without_AddEmbedKvEtcd_fails_its_start_saying_what_to_add()
         {
             using IHost host = Build(new Dictionary<string, string?> { ["EmbedKv:Port"] = "0", ["EmbedKv:Backend"] = "Etcd", ["EmbedKv:Etcd:Endpoints"] = _etcd.Cluster.ClientUrls[0] }, etcd: false);
             OptionsValidationException e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
-            Assert.Contains("Backend is Etcd, but no such backend is registered: add its package's services.AddEmbedKvEtcd(configuration)", e.Message, StringComparison.Ordinal);
+            Assert.Contains("Backend names a backend that is not registered: add the services of the package that provides it (for Etcd, EmbedKv.Etcd's services.AddEmbedKvEtcd(configuration))", e.Message, StringComparison.Ordinal);
         }
 
         [Fact]

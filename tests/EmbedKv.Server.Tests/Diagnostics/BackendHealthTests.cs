@@ -7,10 +7,13 @@ namespace EmbedKv.Server.Tests.Diagnostics
 {
     /// <summary>
     /// A remote backend's failures: every one counted, each kind logged at most once per 5 s with how many went
-    /// unlogged, and the first answer after an outage logged once. The clock is the test's, so nothing sleeps.
+    /// unlogged, and the first answer a quiet period after the last failure logged once. The clock is the test's,
+    /// so nothing sleeps.
     /// </summary>
     public sealed class BackendHealthTests
     {
+        private const long Quiet = BackendHealth.QuietMilliseconds;
+
         private readonly RecordingLogger _log = new RecordingLogger();
 
         [Fact]
@@ -23,9 +26,10 @@ namespace EmbedKv.Server.Tests.Diagnostics
                 health.Unavailable("DeadlineExceeded", now);
             }
 
-            health.Unavailable("DeadlineExceeded", 1000 + BackendHealth.QuietMilliseconds);
-            health.Answered();
-            health.Answered();
+            health.Unavailable("DeadlineExceeded", 1000 + Quiet);
+            health.Answered(1000 + Quiet + 1); // failures too recent to call the outage over
+            health.Answered(1000 + Quiet + Quiet);
+            health.Answered(1000 + Quiet + Quiet + 1);
 
             Assert.Equal(101, health.UnavailableCount);
             Assert.Equal(
@@ -39,14 +43,28 @@ namespace EmbedKv.Server.Tests.Diagnostics
         }
 
         [Fact]
-        public void The_next_outage_is_logged_at_once_and_refusals_are_errors_of_their_own()
+        public void A_backend_failing_every_other_request_is_one_line_per_quiet_period_not_two_per_failure()
+        {
+            var health = new BackendHealth(_log, "b");
+            for (long now = 0; now < 100; now += 2)
+            {
+                health.Unavailable("flapping", now);
+                health.Answered(now + 1);
+            }
+
+            Assert.Equal(50, health.UnavailableCount);
+            Assert.Equal(140, Assert.Single(_log.Entries).EventId.Id);
+        }
+
+        [Fact]
+        public void The_next_outage_is_logged_again_and_refusals_are_errors_of_their_own()
         {
             var health = new BackendHealth(_log, "b");
             health.Unavailable("first", 0);
-            health.Answered();
-            health.Unavailable("second", 10); // within 5 s of the first, but a new outage
-            health.Refused("value over the limit", 20);
-            health.Refused("value over the limit", 30);
+            health.Answered(Quiet);
+            health.Unavailable("second", Quiet + 10);
+            health.Refused("value over the limit", Quiet + 20);
+            health.Refused("value over the limit", Quiet + 30);
 
             Assert.Equal(2, health.UnavailableCount);
             Assert.Equal(2, health.RefusedCount);

@@ -1,3 +1,4 @@
+using System;
 using System.Threading;
 using Microsoft.Extensions.Logging;
 
@@ -7,8 +8,10 @@ namespace EmbedKv.Server.Kv.Remote
     /// A remote backend's failures, shared by every loop: counted for the meter (embedkv.backend.failures) and
     /// logged at most once per <see cref="QuietMilliseconds"/> for each kind, with how many went unlogged in
     /// between, so that a cluster out of reach under load is a few lines a minute rather than one per request,
-    /// and an operator still sees when it started, how bad it is, and (event 142) when it ended. A request
-    /// answered normally costs one volatile read here; only failures and the first answer after them lock.
+    /// and an operator still sees when it started, how bad it is, and (event 142) when it ended: at the first
+    /// answer after a quiet period without failures, so that a backend failing every other request (a partial
+    /// outage) is still a few lines, not two per failure. A request answered normally costs one volatile read
+    /// here; only failures, and answers while failures are recent, lock.
     /// </summary>
     internal sealed class BackendHealth
     {
@@ -23,6 +26,7 @@ namespace EmbedKv.Server.Kv.Remote
         private long _unavailableCount;
         private long _refusedCount;
         private long _unansweredStreak;
+        private long _lastFailureAt;
         private volatile bool _failing;
 
         public BackendHealth(ILogger logger, string backend)
@@ -47,6 +51,7 @@ namespace EmbedKv.Server.Kv.Remote
             lock (_gate)
             {
                 _unansweredStreak++;
+                _lastFailureAt = now;
                 _failing = true;
                 if (!_unavailable.MayLog(now, out suppressed))
                 {
@@ -75,26 +80,29 @@ namespace EmbedKv.Server.Kv.Remote
             BackendLog.Refused(_logger, _backend, reason, suppressed);
         }
 
-        /// <summary>A request the backend answered; after requests it did not, says once that it answers again.</summary>
+        /// <summary>A request the backend answered: once failures are a quiet period old, says once that it answers again.</summary>
         public void Answered()
         {
-            if (!_failing)
+            if (_failing)
             {
-                return;
+                Answered(Environment.TickCount64);
             }
+        }
 
+        /// <summary>As <see cref="Answered()"/>, at <paramref name="now"/> (milliseconds on a monotonic clock).</summary>
+        internal void Answered(long now)
+        {
             long unanswered;
             lock (_gate)
             {
-                if (!_failing)
+                if (!_failing || now - _lastFailureAt < QuietMilliseconds)
                 {
-                    return;
+                    return; // healthy, or failures too recent to call it over
                 }
 
                 _failing = false;
                 unanswered = _unansweredStreak;
                 _unansweredStreak = 0;
-                _unavailable.Reset();
             }
 
             BackendLog.AnswersAgain(_logger, _backend, unanswered);
@@ -119,13 +127,6 @@ namespace EmbedKv.Server.Kv.Remote
                 _suppressed = 0;
                 _loggedAt = now;
                 return true;
-            }
-
-            /// <summary>After a recovery, the next outage's first failure is logged at once.</summary>
-            public void Reset()
-            {
-                _loggedAt = long.MinValue;
-                _suppressed = 0;
             }
         }
     }
