@@ -1,87 +1,13 @@
-using System.Globalization;
-using System.Linq;
-using System.Net;
-using System.Net.Http;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Threading;
-using System.Threading.Tasks;
-using EmbedKv.Server.Tests.Server;
+using EmbedKv.Server.Tests.Api.Contract;
 
 namespace EmbedKv.Server.Tests.Api
 {
-    /// <summary>
-    /// Read-modify-write from many clients at once, with HttpClient (docs/api.md, issue 13): compare-and-set
-    /// with If-Match loses no update, and of two clients creating one key with If-None-Match: * exactly one
-    /// wins. Durable writes (the default), so conditions meet writes still waiting for their sync.
-    /// </summary>
-    public sealed class LostUpdateTests
+    /// <summary>The lost-update suite (<see cref="LostUpdateContract"/>) on the local store.</summary>
+    public sealed class LostUpdateTests : LostUpdateContract
     {
-        [Fact]
-        public async Task SixtyFourClientsIncrementingWithIfMatchLoseNoUpdate()
+        public LostUpdateTests()
+            : base(LocalBackend.Instance)
         {
-            const int Clients = 64, Increments = 200;
-            using TestServer server = TestServer.Start();
-            using HttpClient setup = server.Client();
-            Assert.Equal(HttpStatusCode.Created, (await setup.PutAsync("/counter", new StringContent("0"))).StatusCode);
-
-            int successes = 0, conflicts = 0;
-            await Task.WhenAll(Enumerable.Range(0, Clients).Select(async _ =>
-            {
-                using HttpClient client = server.Client();
-                for (int done = 0; done < Increments;)
-                {
-                    using HttpResponseMessage read = await client.GetAsync("/counter");
-                    Assert.Equal(HttpStatusCode.OK, read.StatusCode);
-                    EntityTagHeaderValue etag = read.Headers.ETag!;
-                    Assert.False(etag.IsWeak);
-                    long value = long.Parse(await read.Content.ReadAsStringAsync(), CultureInfo.InvariantCulture);
-
-                    using var write = new HttpRequestMessage(HttpMethod.Put, "/counter") { Content = new StringContent((value + 1).ToString(CultureInfo.InvariantCulture)) };
-                    write.Headers.IfMatch.Add(etag);
-                    using HttpResponseMessage written = await client.SendAsync(write);
-                    if (written.StatusCode == HttpStatusCode.PreconditionFailed)
-                    {
-                        Interlocked.Increment(ref conflicts);
-                        continue;
-                    }
-
-                    Assert.Equal(HttpStatusCode.NoContent, written.StatusCode);
-                    Assert.NotEqual(etag, written.Headers.ETag);
-                    Interlocked.Increment(ref successes);
-                    done++;
-                }
-            }));
-
-            Assert.Equal(Clients * Increments, successes);
-            Assert.Equal(successes.ToString(CultureInfo.InvariantCulture), await setup.GetStringAsync("/counter"));
-            Assert.True(conflicts > 0, "64 clients never collided: the test did not test the race");
-        }
-
-        [Fact]
-        public async Task OfTwoClientsCreatingOneKeyExactlyOneWins()
-        {
-            using TestServer server = TestServer.Start();
-            using HttpClient first = server.Client();
-            using HttpClient second = server.Client();
-            for (int round = 0; round < 200; round++)
-            {
-                string key = "/race-" + round;
-                HttpResponseMessage[] answers = await Task.WhenAll(
-                    CreateOnly(first, key, "first"),
-                    CreateOnly(second, key, "second"));
-                HttpStatusCode[] statuses = answers.Select(a => a.StatusCode).OrderBy(s => (int)s).ToArray();
-                Assert.Equal(new[] { HttpStatusCode.Created, HttpStatusCode.PreconditionFailed }, statuses);
-                string winner = answers[0].StatusCode == HttpStatusCode.Created ? "first" : "second";
-                Assert.Equal(winner, await first.GetStringAsync(key));
-            }
-        }
-
-        private static Task<HttpResponseMessage> CreateOnly(HttpClient client, string key, string value)
-        {
-            var request = new HttpRequestMessage(HttpMethod.Put, key) { Content = new StringContent(value, Encoding.UTF8) };
-            request.Headers.IfNoneMatch.Add(EntityTagHeaderValue.Any);
-            return client.SendAsync(request);
         }
     }
 }

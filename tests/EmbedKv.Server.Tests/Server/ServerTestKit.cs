@@ -7,37 +7,62 @@ using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
 using System.Text;
+using EmbedKv.Server.Backends;
 using EmbedKv.Server.Tests.Storage;
 
 namespace EmbedKv.Server.Tests.Server
 {
-    /// <summary>A real server on 127.0.0.1, port 0, two loops, over its own temporary data directory.</summary>
+    /// <summary>
+    /// A real server on 127.0.0.1, port 0, two loops, over its own temporary data directory; or, made by
+    /// <see cref="OnBackend"/>, over a backend such as etcd's (the API suites in Api/Contract run on both).
+    /// </summary>
     internal sealed class TestServer : IDisposable
     {
-        private readonly TempDirectory _dir;
+        private readonly TempDirectory? _dir;
+        private readonly IDisposable? _backend;
 
-        private TestServer(TempDirectory dir, KvServer server)
+        private TestServer(KvServer server, TempDirectory? dir, IDisposable? backend)
         {
-            _dir = dir;
             Server = server;
+            _dir = dir;
+            _backend = backend;
         }
 
         public KvServer Server { get; }
 
         public int Port => Server.Port;
 
-        public string DataDirectory => _dir.Path;
+        public string DataDirectory => _dir?.Path ?? throw new InvalidOperationException("this server's keys are in " + Server.Options.Backend!.Description);
 
         public static TestServer Start(Action<KvServerOptions>? configure = null)
         {
             var dir = new TempDirectory();
             try
             {
-                return new TestServer(dir, KvServer.Start(Options(dir.Path, configure)));
+                return new TestServer(KvServer.Start(Options(dir.Path, configure)), dir, null);
             }
             catch
             {
                 dir.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>
+        /// A server on <paramref name="backend"/> instead of a data directory, with the same options otherwise;
+        /// <paramref name="owned"/> (what holds the backend's connections) is disposed after the server stops.
+        /// </summary>
+        public static TestServer OnBackend(IKvBackend backend, IDisposable owned, Action<KvServerOptions>? configure = null)
+        {
+            try
+            {
+                var options = new KvServerOptions { Port = 0, Backend = backend, Workers = 2 };
+                configure?.Invoke(options);
+                return new TestServer(KvServer.Start(options), null, owned);
+            }
+            catch
+            {
+                owned.Dispose();
                 throw;
             }
         }
@@ -59,7 +84,8 @@ namespace EmbedKv.Server.Tests.Server
         public void Dispose()
         {
             Server.Dispose();
-            _dir.Dispose();
+            _backend?.Dispose();
+            _dir?.Dispose();
         }
     }
 
@@ -200,6 +226,18 @@ namespace EmbedKv.Server.Tests.Server
             }
 
             return new RawResponse(statusLine, status, headers, body);
+        }
+
+        /// <summary>Sends <paramref name="request"/> and reads its answer, which must have <paramref name="status"/> (else the test fails showing the body).</summary>
+        public RawResponse Exchange(string request, int status, bool toHead = false) => Exchange(Encoding.Latin1.GetBytes(request), status, toHead);
+
+        /// <inheritdoc cref="Exchange(string, int, bool)"/>
+        public RawResponse Exchange(byte[] request, int status, bool toHead = false)
+        {
+            Send(request);
+            RawResponse response = ReadResponse(toHead);
+            Assert.True(status == response.Status, "expected " + status + ", got " + response.StatusLine + " " + response.BodyText);
+            return response;
         }
 
         /// <summary>
