@@ -3,17 +3,22 @@
 // its `put` and `range` commands do, as one cell per run:
 //   dotnet EmbedKv.EtcdBench.dll --endpoints URL[,URL...] --op put|txn|range --clients N [--conns C]
 //       [--seconds 5] [--warmup 1] [--keys 10000] [--prefix grpc/] [--key get64] [--value-size 64]
+//       [--server-cpu 1 --client-cpu 0 --etcd-pids PID,PID,PID --hz 100]
 // --clients callers in a closed loop (each sends its next request when the last is answered), spread over
 // --conns EtcdClient instances (each one gRPC channel, with one HTTP/2 connection per endpoint, round-robin
 // across them, as EmbedKv.Etcd connects). put: a plain Put of --value-size bytes to PREFIX p<1..KEYS>, a
 // random key per request (`benchmark put`); txn: the same put as EmbedKv sends it, a Txn of one Put with
 // prev_kv; range: a linearizable Range of --key (`benchmark range KEY --consistency=l`). After --warmup
-// seconds not counted, --seconds measured: prints one line "ops errors seconds ops_per_s p50_us p99_us"
-// (latency from before the call to the answer in hand, nearest rank). Exits 1 if any call failed.
+// seconds not counted, --seconds measured: prints one line "ops errors seconds ops_per_s p50_us p99_us
+// server_core_busy% client_core_busy% etcd_cpu_us_per_op" (latency from before the call to the answer in
+// hand, nearest rank; the cores' busy share from /proc/stat and the CPU time of the --etcd-pids processes,
+// in --hz ticks, over the measured window only, which the calling script cannot see from outside). Exits 1
+// if any call failed.
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -53,6 +58,12 @@ namespace EmbedKv.EtcdBench
             string prefix = options.GetValueOrDefault("--prefix", "grpc/");
             ByteString rangeKey = ByteString.CopyFromUtf8(options.GetValueOrDefault("--key", "get64"));
             ByteString value = ByteString.CopyFromUtf8(new string('v', Int(options, "--value-size", 64)));
+            int serverCpu = Int(options, "--server-cpu", 1);
+            int clientCpu = Int(options, "--client-cpu", 0);
+            int hz = Int(options, "--hz", 100);
+            int[] etcdPids = options.TryGetValue("--etcd-pids", out string? pids)
+                ? pids.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(pid => int.Parse(pid, CultureInfo.InvariantCulture)).ToArray()
+                : Array.Empty<int>();
             ByteString[] keys = Enumerable.Range(1, keyCount).Select(n => ByteString.CopyFromUtf8(prefix + "p" + n.ToString(CultureInfo.InvariantCulture))).ToArray();
             if (op is not ("put" or "txn" or "range"))
             {
@@ -79,18 +90,21 @@ namespace EmbedKv.EtcdBench
                 }
 
                 await Task.Delay(TimeSpan.FromSeconds(warmup)).ConfigureAwait(false);
+                Ticks before = Ticks.Read(serverCpu, clientCpu, etcdPids);
                 long start = Stopwatch.GetTimestamp();
                 run.Measure();
                 await Task.Delay(TimeSpan.FromSeconds(seconds)).ConfigureAwait(false);
                 run.Stop();
                 double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                Ticks after = Ticks.Read(serverCpu, clientCpu, etcdPids);
                 Caller[] done = await Task.WhenAll(callers).ConfigureAwait(false);
                 long[] times = done.SelectMany(caller => caller.Times).ToArray();
                 Array.Sort(times);
                 long ops = times.Length;
                 long errors = done.Sum(caller => caller.Errors);
+                double etcdPerOp = (after.Processes - before.Processes) * 1e6 / hz / Math.Max(ops, 1);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{ops} {errors} {elapsed:F3} {ops / elapsed:F0} {Micros(times, 0.50):F0} {Micros(times, 0.99):F0}"));
+                    $"{ops} {errors} {elapsed:F3} {ops / elapsed:F0} {Micros(times, 0.50):F0} {Micros(times, 0.99):F0} {Ticks.Busy(before.Server, after.Server):F0} {Ticks.Busy(before.Client, after.Client):F0} {etcdPerOp:F1}"));
                 return errors == 0 ? 0 : 1;
             }
             finally
@@ -200,6 +214,51 @@ namespace EmbedKv.EtcdBench
 
         private static double Double(Dictionary<string, string> options, string name, double fallback)
             => options.TryGetValue(name, out string? text) ? double.Parse(text, CultureInfo.InvariantCulture) : fallback;
+
+        /// <summary>Busy and total ticks of the two cores (every process on them), and the CPU ticks of some processes.</summary>
+        private readonly record struct Ticks((long Busy, long Total) Server, (long Busy, long Total) Client, long Processes)
+        {
+            public static Ticks Read(int serverCpu, int clientCpu, int[] pids)
+            {
+                (long Busy, long Total) server = (0, 0), client = (0, 0);
+                foreach (string line in File.ReadLines("/proc/stat"))
+                {
+                    string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    if (f.Length < 9 || !f[0].StartsWith("cpu", StringComparison.Ordinal) || f[0] == "cpu")
+                    {
+                        continue;
+                    }
+
+                    // user nice system idle iowait irq softirq steal: all but idle and iowait are busy.
+                    long[] v = f.Skip(1).Take(8).Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+                    long busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+                    int core = int.Parse(f[0].AsSpan(3), CultureInfo.InvariantCulture);
+                    if (core == serverCpu)
+                    {
+                        server = (busy, busy + v[3] + v[4]);
+                    }
+
+                    if (core == clientCpu)
+                    {
+                        client = (busy, busy + v[3] + v[4]);
+                    }
+                }
+
+                long processes = 0;
+                foreach (int pid in pids)
+                {
+                    // utime and stime are fields 14 and 15, counted from after the command name in parentheses.
+                    string stat = File.ReadAllText("/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/stat");
+                    string[] f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    processes += long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture);
+                }
+
+                return new Ticks(server, client, processes);
+            }
+
+            public static double Busy((long Busy, long Total) before, (long Busy, long Total) after)
+                => after.Total > before.Total ? 100.0 * (after.Busy - before.Busy) / (after.Total - before.Total) : 0;
+        }
 
         /// <summary>What one caller brings back: its measured calls' times in Stopwatch ticks, and its failures.</summary>
         private sealed class Caller

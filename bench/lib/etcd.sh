@@ -89,15 +89,11 @@ etcd_suite() {
   trap 'exit 130' INT TERM
 
   # --- the disk ---------------------------------------------------------------------------------
-  # etcd fsyncs its WAL for every write before it answers (on each member, and a write waits for two of
-  # three): the disk under the data directories sets the PUT cells' pace. Its rate of synchronous 4 KiB
-  # overwrites of a file written beforehand (as etcd's WAL segments are preallocated), for the report.
-  local fs_desc dsync
+  # etcd fdatasyncs its WAL for every write before it answers (on each member, and a write waits for two
+  # of three): the disk under the data directories sets the PUT cells' pace. The report names it, and gives
+  # etcd's own count and mean time of those syncs over the cells (etcd_disk_wal_fsync_duration_seconds).
+  local fs_desc
   fs_desc="$(df -PT "$data" | awk 'NR == 2 { print $1 " (" $2 ")" }')"
-  dd if=/dev/zero of="$data/dsync-probe" bs=4k count=1000 conv=fsync status=none
-  dsync="$(dd if=/dev/zero of="$data/dsync-probe" bs=4k count=1000 conv=notrunc oflag=dsync 2>&1 \
-    | awk '/copied/ { for (i = 1; i <= NF; i++) if ($i ~ /^s,?$/) t = $(i - 1); printf "%.0f", 1000 / t; exit }')"
-  rm -f "$data/dsync-probe"
 
   # --- the cluster ----------------------------------------------------------------------------
   # Six distinct free ports at once (each probe stays bound until all are chosen).
@@ -150,6 +146,13 @@ leader = leaders.pop()
 idx = [i for i, s in enumerate(st) if s["Status"]["header"]["member_id"] == leader]
 if not idx: sys.exit("no member is the leader")
 print(idx[0], st[0]["Status"]["raftTerm"], max(s["Status"]["header"]["revision"] for s in st))'
+  }
+  # "count seconds" of WAL syncs so far, the three members together.
+  et_fsyncs() {
+    local u
+    for u in "${client_urls[@]}"; do curl -fsS "$u/metrics"; done \
+      | awk '/^etcd_disk_wal_fsync_duration_seconds_count / { c += $2 } /^etcd_disk_wal_fsync_duration_seconds_sum / { t += $2 }
+          END { printf "%d %.6f", c, t }'
   }
   local leader term0 rev0
   read -r leader term0 rev0 <<<"$(et_status)"
@@ -242,8 +245,10 @@ print(idx[0], st[0]["Status"]["raftTerm"], max(s["Status"]["header"]["revision"]
         local ep="$endpoints" gop=range
         [ "$target" = grpc-ldr ] && ep="$leader_url"
         if [ "$op" = put ]; then gop=put; [ "$target" = grpc-txn ] && gop=txn; fi
+        # It measures the cores and etcd's CPU itself, over its measured window only (not its start or warm-up).
         cmd=(dotnet "$load" --endpoints "$ep" --op "$gop" --clients "$n" --seconds "$s" --warmup "$warmup"
-          --keys "$keys" --prefix "$target/" --key get64 --value-size 64) ;;
+          --keys "$keys" --prefix "$target/" --key get64 --value-size 64
+          --server-cpu "$srv_cpu" --client-cpu "$cli_cpu" --etcd-pids "$(IFS=,; echo "${member_pids[*]}")" --hz "$hz") ;;
     esac
     before="$(et_ticks)"
     pinned_bg "$cli_cpu" "${cmd[@]}" >"$f.out" 2>"$f.err"
@@ -252,9 +257,12 @@ print(idx[0], st[0]["Status"]["raftTerm"], max(s["Status"]["header"]["revision"]
     unset 'et_pids[-1]'
     after="$(et_ticks)"
     if [ "${target:0:4}" = grpc ]; then
-      # EtcdBench: "ops errors seconds ops/s p50_us p99_us"; it exits 1 when calls failed (counted, reported).
-      if [ "$rc" -gt 1 ] || ! awk 'NF != 6 { exit 1 } { for (i = 1; i <= 6; i++) if ($i !~ /^[0-9.]+$/) exit 1 } END { exit NR != 1 }' "$f.out"; then echo "error: $cell failed ($rc):" >&2; cat "$f.err" >&2; exit 1; fi
-      awk -v c="$cell" -v r="$r" '{ printf "%s %s %s %s %s %s %s", c, r, $4, $5, $6, $2, $1 }' "$f.out" >>"$samples"
+      # EtcdBench: "ops errors seconds ops/s p50_us p99_us server_busy% client_busy% etcd_us/op"; it exits 1
+      # when calls failed (counted, reported).
+      if [ "$rc" -gt 1 ] || ! awk 'NF != 9 { exit 1 } { for (i = 1; i <= 9; i++) if ($i !~ /^[0-9.]+$/) exit 1 } END { exit NR != 1 }' "$f.out"; then
+        echo "error: $cell failed ($rc):" >&2; cat "$f.out" "$f.err" >&2; exit 1
+      fi
+      awk -v c="$cell" -v r="$r" '{ printf "%s %s %s %s %s %s %s %s %s %s 0\n", c, r, $4, $5, $6, $2, $1, $7, $8, $9 }' "$f.out" >>"$samples"
     else
       [ "$rc" -eq 0 ] || { echo "error: $cell failed ($rc):" >&2; cat "$f.err" "$f.out" >&2; exit 1; }
       # wrk prints percentiles with a unit (us, ms, s); non-2xx answers and socket errors only when there
@@ -269,13 +277,13 @@ print(idx[0], st[0]["Status"]["raftTerm"], max(s["Status"]["header"]["revision"]
         /Non-2xx or 3xx responses:/ { err += $NF }
         /Socket errors:/ { gsub(/,/, ""); err += $4 + $6 + $8 + $10 }
         END { printf "%s %s %s %.0f %.0f %d %d", c, r, rps, p50, p99, err, reqs }' "$f.out" >>"$samples"
+      local last
+      last="$(tail -n 1 "$samples")"
+      awk -v a="$before" -v b="$after" -v hz="$hz" -v last="$last" 'BEGIN { split(a, x, " "); split(b, y, " "); split(last, l, " ")
+        reqs = l[7] > 0 ? l[7] : 1
+        printf " %.0f %.0f %.1f %.1f\n", 100 * (y[1] - x[1]) / (y[2] - x[2] + 0.001), 100 * (y[3] - x[3]) / (y[4] - x[4] + 0.001),
+          (y[5] - x[5]) * 1e6 / hz / reqs, (y[6] - x[6]) * 1e6 / hz / reqs }' >>"$samples"
     fi
-    local last
-    last="$(tail -n 1 "$samples")"
-    awk -v a="$before" -v b="$after" -v hz="$hz" -v last="$last" 'BEGIN { split(a, x, " "); split(b, y, " "); split(last, l, " ")
-      reqs = l[7] > 0 ? l[7] : 1
-      printf " %.0f %.0f %.1f %.1f\n", 100 * (y[1] - x[1]) / (y[2] - x[2] + 0.001), 100 * (y[3] - x[3]) / (y[4] - x[4] + 0.001),
-        (y[5] - x[5]) * 1e6 / hz / reqs, (y[6] - x[6]) * 1e6 / hz / reqs }' >>"$samples"
     tail -n 1 "$samples" | awk '{ printf "  %-16s round %s: %8.0f req/s  p50 %6s us  p99 %6s us  errors %s  busy: server %s%% client %s%%  cpu/req: etcd %s us host %s us\n", $1, $2, $3, $4, $5, $6, $8, $9, $10, $11 }' >&2
   }
   local cells=() t o conc
@@ -289,9 +297,11 @@ print(idx[0], st[0]["Status"]["raftTerm"], max(s["Status"]["header"]["revision"]
     done
   done
   log "warm-up: every cell 2 s (JIT tiers, connections, and most PUT keys created)"
+  local fsyncs0 fsyncs1
   local c round order
   for c in "${cells[@]}"; do et_cell "$c" 0 2; done
   : >"$samples"
+  fsyncs0="$(et_fsyncs)"
   for round in $(seq 1 "$rounds"); do
     log "round $round of $rounds (${secs} s per throughput cell, ${lat_secs} s per one-client cell)"
     order=("${cells[@]}")
@@ -303,6 +313,7 @@ print(idx[0], st[0]["Status"]["raftTerm"], max(s["Status"]["header"]["revision"]
       if [ "${c##*-}" = 1 ]; then et_cell "$c" "$round" "$lat_secs"; else et_cell "$c" "$round" "$secs"; fi
     done
   done
+  fsyncs1="$(et_fsyncs)"
   local term1 rev1 leader1
   read -r leader1 term1 rev1 <<<"$(et_status)"
   for i in 0 1 2; do
@@ -337,7 +348,8 @@ print(idx[0], st[0]["Status"]["raftTerm"], max(s["Status"]["header"]["revision"]
   meta_set keys "$keys"
   meta_set data "$data"
   meta_set data_fs "$fs_desc"
-  meta_set dsync "$dsync"
+  meta_set fsyncs "$(awk -v a="$fsyncs0" -v b="$fsyncs1" 'BEGIN { split(a, x, " "); split(b, y, " "); n = y[1] - x[1]
+    printf "%d %.0f", n, (n > 0 ? (y[2] - x[2]) / n * 1e6 : 0) }')"
   meta_set leader "${names[$leader]}"
   meta_set leader_after "${names[$leader1]}"
   meta_set term "$term0"
@@ -393,8 +405,9 @@ print(f"- Load average (1, 5, 15 min) {meta['load_before']} before the cells, {m
 print(f"- The cluster: 3 etcd members on 127.0.0.1, etcd's default heartbeat (100 ms) and election timeout (1 s), "
       f"**all three on core {meta['srv_cpu']}, one core shared by the whole cluster**, beside the EmbedKv host. "
       f"Data directories in `{meta['data']}`, on {meta['data_fs']}: etcd fsyncs its WAL on every member for every "
-      f"write, and a write waits for two of three, so the disk matters; this disk did {float(meta['dsync'] or 0):,.0f} "
-      "synchronous 4 KiB overwrites/s (`dd conv=notrunc oflag=dsync`) before the run. "
+      f"write, and a write waits for two of three, so the disk matters: over the rounds the members synced their WAL "
+      f"{int(meta['fsyncs'].split()[0]):,} times, {int(meta['fsyncs'].split()[1]):,} us each on average "
+      "(etcd's etcd_disk_wal_fsync_duration_seconds, the three members together). "
       f"Leader {meta['leader']} (raft term {meta['term']}) at the start, {meta['leader_after']} (term {meta['term_after']}) "
       f"at the end{' (no election during the run)' if meta['term'] == meta['term_after'] else ': AN ELECTION HAPPENED DURING THE RUN'}; "
       f"{int(meta['revisions']):,} revisions written, database {int(meta['db_size']) / 2**20:.0f} MiB (no compaction).")
