@@ -32,6 +32,7 @@ namespace EmbedKv.Etcd
         private readonly IConnection _connection;
         private readonly LeaseExpiries _expiries;
         private readonly string _endpoints;
+        private readonly byte[] _keyPrefix;
 
         private EtcdStore(EtcdStoreOptions options, EtcdClient client)
         {
@@ -40,6 +41,7 @@ namespace EmbedKv.Etcd
             _connection = client.GetConnection();
             _endpoints = string.Join(",", options.Endpoints);
             _expiries = new LeaseExpiries();
+            _keyPrefix = options.KeyPrefixBytes;
         }
 
         /// <summary>The options it was connected with.</summary>
@@ -67,7 +69,7 @@ namespace EmbedKv.Etcd
         public async Task<BackendRead> GetAsync(ReadOnlyMemory<byte> key, CancellationToken cancellation = default)
         {
             CheckKey(key);
-            RangeResponse response = await Call("get", (deadline, token) => _connection.KVClient.RangeAsync(new RangeRequest { Key = ByteString.CopyFrom(key.Span) }, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation).ConfigureAwait(false);
+            RangeResponse response = await Call("get", (deadline, token) => _connection.KVClient.RangeAsync(new RangeRequest { Key = Stored(key.Span) }, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation).ConfigureAwait(false);
             if (response.Kvs.Count == 0)
             {
                 return new BackendRead(null, response.Header.Revision);
@@ -116,7 +118,7 @@ namespace EmbedKv.Etcd
                 (lease, expires) = await GrantLease(ttl, cancellation).ConfigureAwait(false);
             }
 
-            TxnRequest txn = EtcdRequests.Put(ByteString.CopyFrom(key.Span), ByteString.CopyFrom(value.Span), lease, condition);
+            TxnRequest txn = EtcdRequests.Put(Stored(key.Span), ByteString.CopyFrom(value.Span), lease, condition);
             TxnResponse response = await Call("put", (deadline, token) => _connection.KVClient.TxnAsync(txn, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation).ConfigureAwait(false);
             if (!response.Succeeded)
             {
@@ -152,7 +154,7 @@ namespace EmbedKv.Etcd
                 return new WriteResult(WriteOutcome.PreconditionFailed, 0);
             }
 
-            TxnRequest txn = EtcdRequests.Delete(ByteString.CopyFrom(key.Span), condition);
+            TxnRequest txn = EtcdRequests.Delete(Stored(key.Span), condition);
             TxnResponse response = await Call("delete", (deadline, token) => _connection.KVClient.TxnAsync(txn, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation).ConfigureAwait(false);
             if (!response.Succeeded)
             {
@@ -178,19 +180,21 @@ namespace EmbedKv.Etcd
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
             var keys = new List<BackendListedKey>(Math.Min(limit, Options.ListBatch));
-            byte[] cursor = after.ToArray();
+            byte[] storedPrefix = Stored(prefix.Span).ToByteArray();
+            // The cursor is a key as stored, under the store's own prefix; an empty one starts at the prefix.
+            byte[] cursor = after.IsEmpty ? Array.Empty<byte>() : Stored(after.Span).ToByteArray();
             long revision = 0;
             while (true)
             {
                 int batch = Math.Min(Options.ListBatch, limit - keys.Count);
-                RangeRequest range = EtcdRequests.List(prefix.Span, cursor, batch);
+                RangeRequest range = EtcdRequests.List(storedPrefix, cursor, batch);
                 // Every batch after the first reads at the first one's revision: one consistent picture.
                 range.Revision = revision;
                 RangeResponse response = await Call("list", (deadline, token) => _connection.KVClient.RangeAsync(range, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation).ConfigureAwait(false);
                 revision = response.Header.Revision;
                 foreach (KeyValue kv in response.Kvs)
                 {
-                    keys.Add(new BackendListedKey(kv.Key.ToByteArray(), kv.Value.Length, (ulong)kv.ModRevision));
+                    keys.Add(new BackendListedKey(kv.Key.Span.Slice(_keyPrefix.Length).ToArray(), kv.Value.Length, (ulong)kv.ModRevision));
                 }
 
                 if (!response.More || response.Kvs.Count == 0)
@@ -203,7 +207,7 @@ namespace EmbedKv.Etcd
                     return new EtcdListing(keys, More: true);
                 }
 
-                cursor = keys[^1].Key;
+                cursor = response.Kvs[^1].Key.ToByteArray();
             }
         }
 
@@ -222,7 +226,7 @@ namespace EmbedKv.Etcd
         public Task<bool> WaitForChangeAsync(ReadOnlyMemory<byte> key, long revision, TimeSpan timeout, CancellationToken cancellation = default)
         {
             CheckKey(key);
-            return new KeyWatch(_connection.WatchClient, Options.RequestTimeout, _endpoints).WaitAsync(ByteString.CopyFrom(key.Span), revision, timeout, cancellation);
+            return new KeyWatch(_connection.WatchClient, Options.RequestTimeout, _endpoints).WaitAsync(Stored(key.Span), revision, timeout, cancellation);
         }
 
         /// <summary>Closes the connection to the cluster.</summary>
@@ -234,6 +238,20 @@ namespace EmbedKv.Etcd
             {
                 throw new ArgumentException("etcd has no empty key", nameof(key));
             }
+        }
+
+        /// <summary><paramref name="key"/> as the cluster holds it: after <see cref="EtcdStoreOptions.KeyPrefix"/>.</summary>
+        private ByteString Stored(ReadOnlySpan<byte> key)
+        {
+            if (_keyPrefix.Length == 0)
+            {
+                return ByteString.CopyFrom(key);
+            }
+
+            byte[] stored = new byte[_keyPrefix.Length + key.Length];
+            _keyPrefix.CopyTo(stored, 0);
+            key.CopyTo(stored.AsSpan(_keyPrefix.Length));
+            return UnsafeByteOperations.UnsafeWrap(stored);
         }
 
         /// <summary>

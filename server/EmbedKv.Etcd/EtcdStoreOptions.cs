@@ -20,6 +20,14 @@ namespace EmbedKv.Etcd
         public IList<string> Endpoints { get; set; } = new List<string>();
 
         /// <summary>
+        /// Put before every key on the cluster (UTF-8; empty: none), so that several applications, or several
+        /// EmbedKv deployments, share one cluster without seeing each other's keys, as etcd's own
+        /// <c>grpc-proxy --namespace</c> does. Clients never see it: a key "a" is "PREFIXa" in etcd, and a
+        /// listing lists only keys under it, without it.
+        /// </summary>
+        public string KeyPrefix { get; set; } = string.Empty;
+
+        /// <summary>
         /// The longest one call to the cluster may take before the store gives up and throws
         /// <see cref="EtcdUnavailableException"/>: a cluster without a leader or out of reach is an answer
         /// (503 over HTTP), never a hang.
@@ -35,7 +43,11 @@ namespace EmbedKv.Etcd
         /// <summary>The largest value a key of <paramref name="keyLength"/> bytes can carry in one request.</summary>
         /// <param name="keyLength">The key's length in bytes.</param>
         /// <returns>The limit in bytes; 0 or less if the key alone leaves no room.</returns>
-        public long MaxValueLength(int keyLength) => (long)MaxRequestBytes - RequestOverheadBytes - (2L * keyLength);
+        /// <remarks>The key counts as stored, after <see cref="KeyPrefix"/>.</remarks>
+        public long MaxValueLength(int keyLength) => (long)MaxRequestBytes - RequestOverheadBytes - (2L * ((long)keyLength + System.Text.Encoding.UTF8.GetByteCount(KeyPrefix ?? string.Empty)));
+
+        /// <summary><see cref="KeyPrefix"/> in UTF-8.</summary>
+        internal byte[] KeyPrefixBytes => System.Text.Encoding.UTF8.GetBytes(KeyPrefix ?? string.Empty);
 
         /// <summary>Throws if the options cannot work, naming the setting.</summary>
         /// <exception cref="ArgumentException">An endpoint is missing or not an http(s) URL, or a limit is out of range.</exception>
@@ -62,6 +74,11 @@ namespace EmbedKv.Etcd
             if (MaxRequestBytes <= RequestOverheadBytes)
             {
                 throw new ArgumentException("Etcd:MaxRequestBytes must exceed " + RequestOverheadBytes, nameof(MaxRequestBytes));
+            }
+
+            if (KeyPrefix is null)
+            {
+                throw new ArgumentException("Etcd:KeyPrefix must not be null (empty: no prefix)", nameof(KeyPrefix));
             }
 
             if (ListBatch < 1)

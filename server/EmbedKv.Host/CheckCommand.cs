@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using EmbedKv.Etcd;
 using EmbedKv.Server;
 using EmbedKv.Server.Configuration;
 using EmbedKv.Server.Storage;
@@ -31,7 +32,13 @@ namespace EmbedKv.Host
             string directory;
             try
             {
-                (KvServerOptions options, _, IReadOnlyList<string> ignored) = HostConfiguration.Read(args.Where(a => a != RepairSwitch).ToArray());
+                (KvServerOptions options, EtcdStoreOptions? etcd, _, IReadOnlyList<string> ignored) = HostConfiguration.Read(args.Where(a => a != RepairSwitch).ToArray());
+                if (etcd is not null)
+                {
+                    Console.Error.WriteLine("embedkv check: " + HostConfiguration.NoDataDirectory);
+                    return BadArguments;
+                }
+
                 directory = options.DataDirectory;
                 foreach (string variable in ignored)
                 {

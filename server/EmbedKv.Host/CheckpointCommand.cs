@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using EmbedKv.Etcd;
 using EmbedKv.Server;
 using EmbedKv.Server.Configuration;
 using EmbedKv.Server.Storage;
@@ -49,7 +50,13 @@ namespace EmbedKv.Host
             string directory;
             try
             {
-                (KvServerOptions options, _, _) = HostConfiguration.Read(rest.ToArray());
+                (KvServerOptions options, EtcdStoreOptions? etcd, _, _) = HostConfiguration.Read(rest.ToArray());
+                if (etcd is not null)
+                {
+                    Console.Error.WriteLine("embedkv checkpoint: " + HostConfiguration.NoDataDirectory + "; etcdctl snapshot save takes a copy of the cluster");
+                    return 2;
+                }
+
                 directory = options.DataDirectory;
             }
             catch (Exception e) when (e is InvalidSettingException or FormatException or InvalidDataException)

@@ -1,4 +1,5 @@
 using System.Text;
+using EmbedKv.Etcd;
 using EmbedKv.Server;
 using EmbedKv.Server.Configuration;
 
@@ -13,7 +14,8 @@ namespace EmbedKv.Host
             + "       embedkv checkpoint [--data DIR] --to PATH\n"
             + "       embedkv hash-token < token\n"
             + "\n"
-            + "An HTTP key-value server: GET, HEAD, PUT, POST and DELETE on /{key}, stored durably on disk.\n"
+            + "An HTTP key-value server: GET, HEAD, PUT, POST and DELETE on /{key}, stored durably on disk,\n"
+            + "or in an etcd cluster with Backend = Etcd (docs/etcd.md).\n"
             + "Settings, each source overriding the one before: appsettings.json beside the program,\n"
             + "EMBEDKV_* environment variables, then the command line (--Key value or the short switches).\n"
             + "appsettings.json may also hold the usual \"Logging\" section (default level: Warning, to stderr).\n"
@@ -45,7 +47,16 @@ namespace EmbedKv.Host
             {
                 string name = setting.Switch is null ? setting.Key : setting.Switch + ", " + setting.Key;
                 text.Append("  ").Append(name.PadRight(34)).Append(setting.Description).Append('\n')
-                    .Append(' ', 36).Append("default ").Append(setting.Show(defaults)).Append("; env ").Append(HostConfiguration.EnvironmentVariable(setting)).Append('\n');
+                    .Append(' ', 36).Append("default ").Append(setting.Show(defaults)).Append("; env ").Append(HostConfiguration.EnvironmentVariable(setting.Key)).Append('\n');
+            }
+
+            text.Append("  ").Append(KvServerSettings.BackendKey.PadRight(34)).Append(KvServerSettings.LocalBackend + " (the data directory) | " + EtcdSettings.Name + " (an etcd cluster: the Etcd settings below)").Append('\n')
+                .Append(' ', 36).Append("default " + KvServerSettings.LocalBackend + "; env ").Append(HostConfiguration.EnvironmentVariable(KvServerSettings.BackendKey)).Append('\n');
+            var etcd = new EtcdStoreOptions();
+            foreach (EtcdSetting setting in EtcdSettings.All)
+            {
+                text.Append("  ").Append(setting.Key.PadRight(34)).Append(setting.Description).Append('\n')
+                    .Append(' ', 36).Append("default ").Append(setting.Show(etcd)).Append("; env ").Append(HostConfiguration.EnvironmentVariable(setting.Key)).Append('\n');
             }
 
             return text.ToString();

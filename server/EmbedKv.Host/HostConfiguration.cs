@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using EmbedKv.Etcd;
 using EmbedKv.Server;
 using EmbedKv.Server.Configuration;
 using Microsoft.Extensions.Configuration;
@@ -11,8 +12,8 @@ namespace EmbedKv.Host
     /// <summary>
     /// The host's settings: appsettings.json beside the program, then EMBEDKV_* environment variables,
     /// then the command line, each overriding the one before, read through the server's settings table
-    /// (<see cref="KvServerSettings"/>); besides the server's settings, only the customary "Logging"
-    /// section is accepted.
+    /// (<see cref="KvServerSettings"/>) and the etcd backend's (<see cref="EtcdSettings"/>: Backend and the
+    /// Etcd section); besides those, only the customary "Logging" section is accepted.
     /// </summary>
     internal static class HostConfiguration
     {
@@ -21,20 +22,27 @@ namespace EmbedKv.Host
 
         private const string LoggingSection = "Logging";
 
+        /// <summary>Why check and checkpoint refuse to run when Backend is Etcd.</summary>
+        public const string NoDataDirectory = "Backend is Etcd: the data is in the etcd cluster, not in a data directory";
+
         /// <summary>Short command-line switches (--port, --bind, --data, --durability, --workers) to their keys, for AddCommandLine.</summary>
         public static IDictionary<string, string> SwitchMappings { get; } =
             KvServerSettings.All.Where(s => s.Switch is not null).ToDictionary(s => s.Switch!, s => s.Key, StringComparer.OrdinalIgnoreCase);
 
         /// <summary>The environment variable the host reads <paramref name="setting"/> from: EMBEDKV_ and the key, with ':' as "__".</summary>
-        public static string EnvironmentVariable(Setting setting) =>
-            EnvironmentPrefix + setting.Key.Replace(":", "__", StringComparison.Ordinal).ToUpperInvariant();
+        public static string EnvironmentVariable(Setting setting) => EnvironmentVariable(setting.Key);
+
+        /// <summary>The environment variable the host reads <paramref name="key"/> from: EMBEDKV_ and the key, with ':' as "__".</summary>
+        public static string EnvironmentVariable(string key) =>
+            EnvironmentPrefix + key.Replace(":", "__", StringComparison.Ordinal).ToUpperInvariant();
 
         /// <summary>
         /// Reads and validates the options; throws InvalidSettingException, FormatException or InvalidDataException.
         /// EMBEDKV_* variables that are not settings are left out rather than refused (a script's own
         /// EMBEDKV_CHECKOUT must not stop the server): <c>Ignored</c> names them, for one warning each.
+        /// The etcd backend is read, not connected: the caller that serves makes it from <c>Etcd</c>.
         /// </summary>
-        public static (KvServerOptions Options, IConfiguration Logging, IReadOnlyList<string> Ignored) Read(string[] args)
+        public static HostSettings Read(string[] args)
         {
             CheckArguments(args);
             var environment = new EnvironmentSettings();
@@ -45,9 +53,11 @@ namespace EmbedKv.Host
                 .AddCommandLine(args, SwitchMappings)
                 .Build();
             var options = new KvServerOptions();
-            KvServerSettings.Apply(configuration.AsEnumerable(makePathsRelative: true), options, LoggingSection);
+            List<KeyValuePair<string, string?>> settings = configuration.AsEnumerable(makePathsRelative: true).ToList();
+            KvServerSettings.Apply(settings, options, LoggingSection, KvServerSettings.BackendKey, EtcdSettings.Name);
             KvServerSettings.Validate(options);
-            return (options, configuration.GetSection(LoggingSection), environment.Ignored);
+            EtcdStoreOptions? etcd = EtcdSettings.ChoosesEtcd(settings) ? EtcdSettings.Read(settings) : null;
+            return new HostSettings(options, etcd, configuration.GetSection(LoggingSection), environment.Ignored);
         }
 
         /// <summary>The warning (a log message template) for an EMBEDKV_* variable <see cref="Read"/> left out.</summary>
@@ -121,6 +131,7 @@ namespace EmbedKv.Host
 
                 private static bool IsHostKey(string key) =>
                     KvServerSettings.IsKnown(key)
+                    || EtcdSettings.IsKnown(key)
                     || key.Equals(LoggingSection, StringComparison.OrdinalIgnoreCase)
                     || key.StartsWith(LoggingSection + ":", StringComparison.OrdinalIgnoreCase);
             }

@@ -12,6 +12,7 @@ using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
 using System.Threading;
+using EmbedKv.Etcd;
 using EmbedKv.Server;
 using EmbedKv.Server.Configuration;
 using Microsoft.Extensions.Configuration;
@@ -46,11 +47,12 @@ namespace EmbedKv.Host
             }
 
             KvServerOptions options;
+            EtcdStoreOptions? etcd;
             IConfiguration logging;
             IReadOnlyList<string> ignored;
             try
             {
-                (options, logging, ignored) = HostConfiguration.Read(args);
+                (options, etcd, logging, ignored) = HostConfiguration.Read(args);
             }
             catch (Exception e) when (e is InvalidSettingException or FormatException or InvalidDataException)
             {
@@ -85,6 +87,9 @@ namespace EmbedKv.Host
             using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
+            // Connects lazily: a cluster out of reach answers 503 per request rather than stop the host.
+            using EtcdBackend? backend = etcd is null ? null : new EtcdBackend(etcd);
+            options.Backend = backend;
             KvServer server;
             try
             {
@@ -99,8 +104,10 @@ namespace EmbedKv.Host
             }
 
             string where = server.Port < 0 ? "unix:" + server.UnixSocketPath : server.BaseAddress.ToString();
-            Console.Out.WriteLine("EmbedKv listening on " + where + " (data " + Path.GetFullPath(options.DataDirectory)
-                + ", durability " + options.Durability + ", " + server.Store.Count + " keys recovered)");
+            string data = backend is not null
+                ? backend.Description + (etcd!.KeyPrefix.Length > 0 ? ", keys under " + etcd.KeyPrefix : string.Empty)
+                : "data " + Path.GetFullPath(options.DataDirectory) + ", durability " + options.Durability + ", " + server.Store.Count + " keys recovered";
+            Console.Out.WriteLine("EmbedKv listening on " + where + " (" + data + ")");
             if (server.Port >= 0 && server.UnixSocketPath is not null)
             {
                 Console.Out.WriteLine("EmbedKv also listening on unix:" + server.UnixSocketPath);

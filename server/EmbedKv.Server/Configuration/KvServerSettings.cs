@@ -14,6 +14,16 @@ namespace EmbedKv.Server.Configuration
     /// </summary>
     public static class KvServerSettings
     {
+        /// <summary>
+        /// The key that chooses the backend by name: <see cref="LocalBackend"/> (the default, the store on disk)
+        /// or a backend from its own package ("Etcd", EmbedKv.Etcd), whose settings sit in a section named as the
+        /// backend. This table does not read it: hosts pass it, and that section, as <c>otherSections</c>.
+        /// </summary>
+        public const string BackendKey = "Backend";
+
+        /// <summary>The <see cref="BackendKey"/> value of the store on disk, the default.</summary>
+        public const string LocalBackend = "Local";
+
         /// <summary>Every setting, in the order --help lists them.</summary>
         public static IReadOnlyList<Setting> All { get; } = new[]
         {

@@ -10,9 +10,9 @@ namespace EmbedKv.Etcd.Tests.Backend
     {
         private static int s_next;
 
-        public static EtcdStore Connect(IReadOnlyList<string> endpoints, TimeSpan? requestTimeout = null)
+        public static EtcdStore Connect(IReadOnlyList<string> endpoints, TimeSpan? requestTimeout = null, string keyPrefix = "")
         {
-            var options = new EtcdStoreOptions { RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(10) };
+            var options = new EtcdStoreOptions { RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(10), KeyPrefix = keyPrefix };
             foreach (string endpoint in endpoints)
             {
                 options.Endpoints.Add(endpoint);
