@@ -1,13 +1,14 @@
 // The direct gRPC load of bench/run.sh etcd (bench/lib/etcd.sh starts the cluster and writes the report).
 // etcd's own `benchmark` tool (tools/benchmark in etcd's source) is not packaged by Debian, so this does what
 // its `put` and `range` commands do, as one cell per run:
-//   dotnet EmbedKv.EtcdBench.dll --endpoints URL[,URL...] --op put|txn|range --clients N [--conns C]
+//   dotnet EmbedKv.EtcdBench.dll --endpoints URL[,URL...] --op put|put-prev|txn|range --clients N [--conns C]
 //       [--seconds 5] [--warmup 1] [--keys 10000] [--prefix grpc/] [--key get64] [--value-size 64]
 //       [--server-cpu 1 --client-cpu 0 --etcd-pids PID,PID,PID --hz 100]
 // --clients callers in a closed loop (each sends its next request when the last is answered), spread over
 // --conns EtcdClient instances (each one gRPC channel, with one HTTP/2 connection per endpoint, round-robin
 // across them, as EmbedKv.Etcd connects). put: a plain Put of --value-size bytes to PREFIX p<1..KEYS>, a
-// random key per request (`benchmark put`); txn: the same put as EmbedKv sends it, a Txn of one Put with
+// random key per request (`benchmark put`); put-prev: that Put asking for the previous value (prev_kv), as
+// EmbedKv's needs to answer 201 or 204; txn: the same put as EmbedKv sends it, a Txn of one Put with
 // prev_kv; range: a linearizable Range of --key (`benchmark range KEY --consistency=l`). After --warmup
 // seconds not counted, --seconds measured: prints one line "ops errors seconds ops_per_s p50_us p99_us
 // server_core_busy% client_core_busy% etcd_cpu_us_per_op" (latency from before the call to the answer in
@@ -65,9 +66,9 @@ namespace EmbedKv.EtcdBench
                 ? pids.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(pid => int.Parse(pid, CultureInfo.InvariantCulture)).ToArray()
                 : Array.Empty<int>();
             ByteString[] keys = Enumerable.Range(1, keyCount).Select(n => ByteString.CopyFromUtf8(prefix + "p" + n.ToString(CultureInfo.InvariantCulture))).ToArray();
-            if (op is not ("put" or "txn" or "range"))
+            if (op is not ("put" or "put-prev" or "txn" or "range"))
             {
-                Console.Error.WriteLine("etcdbench: --op must be put, txn or range");
+                Console.Error.WriteLine("etcdbench: --op must be put, put-prev, txn or range");
                 return 2;
             }
 
@@ -123,6 +124,7 @@ namespace EmbedKv.EtcdBench
             return op switch
             {
                 "put" => async n => await kv.PutAsync(new PutRequest { Key = keys[n], Value = value }, deadline: DateTime.UtcNow + Deadline).ResponseAsync.ConfigureAwait(false),
+                "put-prev" => async n => await kv.PutAsync(new PutRequest { Key = keys[n], Value = value, PrevKv = true }, deadline: DateTime.UtcNow + Deadline).ResponseAsync.ConfigureAwait(false),
                 "txn" => n => TxnPutAsync(kv, keys[n], value),
                 _ => async _ => await kv.RangeAsync(new RangeRequest { Key = rangeKey }, deadline: DateTime.UtcNow + Deadline).ResponseAsync.ConfigureAwait(false),
             };

@@ -14,6 +14,7 @@
 #   grpc      etcd's gRPC API as `benchmark range KEY --consistency=l` / `benchmark put` do it, by
 #             bench/EmbedKv.EtcdBench (etcd's benchmark tool is not packaged): a linearizable Range, a
 #             plain Put; one dotnet-etcd client over all three members, as EmbedKv connects.
+#   grpc-prev (PUT only) the Put with prev_kv (the previous value, which EmbedKv needs to answer 201 or 204).
 #   grpc-txn  (PUT only) the request EmbedKv sends for an unconditional PUT, a Txn of one Put with prev_kv,
 #             the same way: beside kv, what remains is EmbedKv's HTTP hop alone.
 #   grpc-ldr  grpc against the leader only: beside gw, what remains is the gateway's JSON hop.
@@ -28,7 +29,7 @@ etcd_suite() {
   local srv_cpu="${BENCH_CPU:-1}" cli_cpu="${BENCH_CLIENT_CPU:-0}"
   local rounds="${BENCH_ROUNDS:-3}" secs="${BENCH_SECONDS:-5}" lat_secs="${BENCH_LATENCY_SECONDS:-3}"
   local conns="${BENCH_CONNECTIONS:-32}" warmup="${BENCH_WARMUP:-1}" keys="${BENCH_ETCD_KEYS:-10000}"
-  local targets="${BENCH_ETCD_TARGETS:-kv gw grpc grpc-txn grpc-ldr}"
+  local targets="${BENCH_ETCD_TARGETS:-kv gw grpc grpc-prev grpc-txn grpc-ldr}"
   if [ "$(nproc --all)" -le "$srv_cpu" ]; then
     echo "warning: this machine has no core $srv_cpu; cluster, host and clients share core 0" >&2
     srv_cpu=0
@@ -241,10 +242,14 @@ print(idx[0], st[0]["Status"]["raftTerm"], max(s["Status"]["header"]["revision"]
         cmd=(wrk -t1 -c"$n" -d"${s}s" --latency)
         if [ "$op" = get ]; then cmd+=(-s bench/http/etcd_range.lua "$leader_url" -- get64)
         else cmd+=(-s bench/http/etcd_put.lua "$leader_url" -- gateway gw/ "$keys" 64); fi ;;
-      grpc | grpc-txn | grpc-ldr)
+      grpc | grpc-prev | grpc-txn | grpc-ldr)
         local ep="$endpoints" gop=range
         [ "$target" = grpc-ldr ] && ep="$leader_url"
-        if [ "$op" = put ]; then gop=put; [ "$target" = grpc-txn ] && gop=txn; fi
+        if [ "$op" = put ]; then
+          gop=put
+          [ "$target" = grpc-prev ] && gop=put-prev
+          [ "$target" = grpc-txn ] && gop=txn
+        fi
         # It measures the cores and etcd's CPU itself, over its measured window only (not its start or warm-up).
         cmd=(dotnet "$load" --endpoints "$ep" --op "$gop" --clients "$n" --seconds "$s" --warmup "$warmup"
           --keys "$keys" --prefix "$target/" --key get64 --value-size 64
@@ -290,7 +295,7 @@ print(idx[0], st[0]["Status"]["raftTerm"], max(s["Status"]["header"]["revision"]
   for conc in c 1; do
     for o in get put; do
       for t in $targets; do
-        [ "$t" = grpc-txn ] && [ "$o" = get ] && continue
+        case "$t-$o" in grpc-txn-get | grpc-prev-get) continue ;; esac
         [ "$t" = kv ] && [ -z "$kv_port" ] && continue
         cells+=("$t-$o-$conc")
       done
@@ -330,7 +335,7 @@ print(idx[0], st[0]["Status"]["raftTerm"], max(s["Status"]["header"]["revision"]
   # What the host logged besides its start: warnings and errors under load (a 503 logs why).
   local host_lines=0
   if [ -n "$kv_pid" ]; then
-    host_lines="$(grep -cv '^EmbedKv listening on' "$w/host/out" "$w/host/err" | awk -F: '{ n += $NF } END { print n + 0 }')"
+    host_lines="$(cat "$w/host/out" "$w/host/err" | grep -cv -e '^EmbedKv listening on' -e '^EmbedKv stopped$' || true)"
   fi
 
   # --- report ---------------------------------------------------------------------------------
@@ -381,6 +386,7 @@ what = {
     "kv": "EmbedKv on etcd (HTTP, wrk)",
     "gw": "etcd gRPC gateway, leader (JSON, wrk)",
     "grpc": "etcd gRPC, all 3 members (EtcdBench)",
+    "grpc-prev": "etcd gRPC Put with prev_kv, all 3 (EtcdBench)",
     "grpc-txn": "etcd gRPC Txn{Put, prev_kv}, all 3 (EtcdBench)",
     "grpc-ldr": "etcd gRPC, leader only (EtcdBench)",
 }
@@ -388,10 +394,11 @@ request = {
     ("kv", "get"): "`GET /get64`", ("kv", "put"): "`PUT /kv/p<n>`, 64 B body",
     ("gw", "get"): "`POST /v3/kv/range`", ("gw", "put"): "`POST /v3/kv/put`",
     ("grpc", "get"): "Range, linearizable", ("grpc", "put"): "Put",
+    ("grpc-prev", "put"): "Put, prev_kv",
     ("grpc-txn", "put"): "Txn{Put, prev_kv}",
     ("grpc-ldr", "get"): "Range, linearizable", ("grpc-ldr", "put"): "Put",
 }
-order = ["kv", "gw", "grpc", "grpc-txn", "grpc-ldr"]
+order = ["kv", "gw", "grpc", "grpc-prev", "grpc-txn", "grpc-ldr"]
 
 print("# etcd: what EmbedKv's HTTP hop in front of etcd costs, GET and PUT of 64 B")
 print()
@@ -422,7 +429,8 @@ print("- Direct gRPC: what etcd's `benchmark range KEY --consistency=l` and `ben
       "measure, by bench/EmbedKv.EtcdBench: etcd's benchmark tool is in none of Debian's packages (etcd-server, "
       "etcd-client, golang-etcd-server-dev), so it is written here on dotnet-etcd 10.0.0, the client EmbedKv uses, "
       "connected the same way (one client over the three members). `grpc-txn` sends EmbedKv's own PUT request "
-      "(Txn{Put, prev_kv}); `grpc-ldr` talks to the leader only, as the gateway cell does.")
+      "(Txn{Put, prev_kv}), `grpc-prev` a plain Put that asks for the previous value too; `grpc-ldr` talks to the "
+      "leader only, as the gateway cell does.")
 print(f"- Load: every client on core {meta['cli_cpu']}: wrk `-t1` for HTTP, EtcdBench for gRPC (its own "
       f"{meta['warmup']} s warm-up per cell, not counted). Throughput cells: {conns} keep-alive connections (wrk) or "
       f"{conns} callers (EtcdBench), closed loop, {meta['secs']} s; the p50/p99 there are under that load. One-client "
@@ -495,23 +503,31 @@ for label, a, bget, bput in pairs:
     print("| " + " | ".join(row) + " |")
 print()
 reading = []
-for op in ["get", "put"]:
-    key = ("EmbedKv on etcd / direct gRPC, EmbedKv's own request" if op == "put" else "EmbedKv on etcd / direct gRPC (benchmark-style)", op)
-    if key in found:
-        rs = found[key]
-        lat = found.get(key + ("lat",))
-        reading.append(f"{op.upper()}: EmbedKv on etcd served {med(rs):.2f} times the requests per second of the same etcd request sent "
-                       f"directly over gRPC (rounds {min(rs):.2f} .. {max(rs):.2f})"
-                       + (f", and one client alone waited {med(lat):+,.0f} us at p50" if lat else "") + ".")
+for op, label in [("get", "EmbedKv on etcd / direct gRPC (benchmark-style)"), ("put", "EmbedKv on etcd / direct gRPC, EmbedKv's own request")]:
+    if (label, op) not in found:
+        continue
+    rs, lat = found[(label, op)], found.get((label, op, "lat"))
+    same = "the same linearizable Range" if op == "get" else "the same Txn{Put, prev_kv}"
+    text = (f"{op.upper()}: EmbedKv on etcd served {med(rs):.2f} times the requests per second of {same} sent directly over "
+            f"gRPC (rounds {min(rs):.2f} .. {max(rs):.2f})" + (f", and one client alone waited {med(lat):+,.0f} us longer at p50" if lat else ""))
+    c = f"kv-{op}-c"
+    host, rps = med(col(c, "host")), med(col(c, "rps"))
+    text += (f"; the host spent {host:.0f} us of CPU per request, {host * rps / 1e4:.0f}% of the core it shares with the "
+             "three members at that rate, CPU etcd did not get.")
+    reading.append(text)
+if has("grpc-put-c") and has("grpc-txn-put-c"):
+    rt = ratios("grpc-txn-put-c", "grpc-put-c")
+    text = (f"EmbedKv's PUT request itself costs etcd more than `benchmark put`'s: a Txn{{Put, prev_kv}} ran at {med(rt):.2f} "
+            f"times a plain Put's rate (rounds {min(rt):.2f} .. {max(rt):.2f})")
+    if has("grpc-prev-put-c"):
+        rp = ratios("grpc-prev-put-c", "grpc-put-c")
+        text += f", a Put with prev_kv alone at {med(rp):.2f} ({min(rp):.2f} .. {max(rp):.2f})"
+    reading.append(text + ".")
 if reading:
-    host_put = med(col("kv-put-c", "host")) if has("kv-put-c") else 0
-    host_get = med(col("kv-get-c", "host")) if has("kv-get-c") else 0
-    print("Reading. " + " ".join(reading) + " "
-          f"The host spent {host_get:.0f} us (GET) and {host_put:.0f} us (PUT) of CPU per request on the core the three "
-          "etcd members share, CPU the cluster does not get: on this 2-core machine the hop's cost is mostly that "
-          "competition, which a deployment with the host on the application's machine would not have. The gateway pays "
-          "a hop too (JSON and base64 through grpc-gateway, then gRPC inside etcd); see its row against direct gRPC on "
-          "the leader. Figures from a shared 2-core machine: see each cell's spread.")
+    print("Reading. " + " ".join(reading) + " The gateway pays a hop of its own (JSON and base64 through grpc-gateway, "
+          "then gRPC inside etcd): see its row against direct gRPC on the leader. These figures come from a shared "
+          "2-core machine on which all three members, and the host, share one core: see each cell's spread; on "
+          "separate machines both the ratios and the latencies would differ.")
 print()
 print("<details><summary>top, just before the cells</summary>")
 print()
