@@ -59,9 +59,11 @@ etcd_suite() {
   local data="${BENCH_ETCD_DATA:-$w/data}"
   rm -rf "$w"
   mkdir -p "$w" "$results"
+  et_scratch=""
   if [ -n "${BENCH_ETCD_DATA:-}" ]; then
     data="$data/embedkv-etcd-bench"
     rm -rf "$data"
+    et_scratch="$data"
   fi
   mkdir -p "$data"
   log "building the host and bench/EmbedKv.EtcdBench (Release)"
@@ -85,6 +87,8 @@ etcd_suite() {
     for p in "${et_pids[@]+"${et_pids[@]}"}"; do kill -KILL "$p" 2>/dev/null || true; done
     for p in "${et_pids[@]+"${et_pids[@]}"}"; do wait "$p" 2>/dev/null || true; done
     et_pids=()
+    # A data directory the caller chose (a tmpfs, say) is not left full; bench/out/etcd/data stays for a look.
+    [ -z "${et_scratch:-}" ] || rm -rf "$et_scratch"
   }
   trap et_cleanup EXIT
   trap 'exit 130' INT TERM
@@ -166,7 +170,7 @@ print(idx[0], st[0]["Status"]["raftTerm"], max(s["Status"]["header"]["revision"]
     log "starting the host on core $srv_cpu: EMBEDKV_BACKEND=Etcd, endpoints $endpoints, one worker"
     mkdir -p "$w/host"
     pinned_bg "$srv_cpu" env EMBEDKV_BACKEND=Etcd EMBEDKV_ETCD__ENDPOINTS="$endpoints" \
-      dotnet "$host" --port 0 --data "$w/host/data" --workers 1 >"$w/host/out" 2>"$w/host/err"
+      dotnet "$host" --port 0 --workers 1 >"$w/host/out" 2>"$w/host/err"
     kv_pid=$!
     et_pids+=("$kv_pid")
     for _ in $(seq 1 200); do
