@@ -3,7 +3,7 @@
 #
 #   bench/run.sh         the HTTP matrix against the peers -> bench/results/http.md, http.png
 #   bench/run.sh all     everything the README quotes: micro, storage, then http
-#   bench/run.sh SUITE   one suite (micro, storage, http, listener, fairness, longpoll, access, client, peers, ycsb, profile); see usage below
+#   bench/run.sh SUITE   one suite (micro, storage, http, listener, fairness, longpoll, access, client, etcd, peers, ycsb, profile); see usage below
 #
 # Scratch output (binaries, BenchmarkDotNet's artifacts, logs) goes to bench/out/, which git ignores.
 # Environment: BENCH_CPU=N pins to core N instead of core 1; more under usage below.
@@ -63,6 +63,17 @@ suites:
           one caller, and the load process's allocated bytes and CPU per operation; the load on core
           BENCH_CLIENT_CPU, interleaved rounds, medians, ratios client / raw round by round. About 3
           minutes. Writes bench/results/client.md.
+  etcd    what EmbedKv's HTTP hop in front of etcd costs (issue 16): a 3-member etcd cluster (etcd-server,
+          127.0.0.1 only, data on disk under bench/out/etcd/) and the host (server/EmbedKv.Host, one worker,
+          EMBEDKV_BACKEND=Etcd, the three members as its endpoints), all on core BENCH_CPU; GET of one 64 B key
+          and PUT of 64 B to random keys of 10,000, through EmbedKv (wrk), through etcd's gRPC gateway on the
+          leader (POST /v3/kv/range and /v3/kv/put, JSON and base64; wrk with bench/http/etcd_*.lua) and over
+          etcd's gRPC directly as etcd's benchmark tool does (bench/EmbedKv.EtcdBench: Range, Put, EmbedKv's
+          own Txn{Put, prev_kv}; all three members, and the leader only), each with BENCH_CONNECTIONS
+          connections or callers and with one alone. Loads on core BENCH_CLIENT_CPU, interleaved rounds;
+          medians, min-max, p50/p99, non-2xx answers and failed calls counted, and the ratios EmbedKv /
+          gateway and EmbedKv / direct gRPC with the p50 latency added. About 9 minutes. Installs etcd-server,
+          etcd-client and wrk if missing. Writes bench/results/etcd.md.
   peers   EmbedKv against the strongest RESP peers spoken to directly: Redis (redis-server on 127.0.0.1,
           AOF on, no RDB; appendfsync always and everysec) and Garnet (the garnet-server dotnet tool
           2.2.12, installed into bench/out/tools; AOF with a commit per operation, with and without
@@ -149,6 +160,11 @@ environment:
   client: BENCH_ROUNDS (5), BENCH_SECONDS (each throughput cell, 3), BENCH_LATENCY_SECONDS (each latency
   cell, 2), BENCH_CONNECTIONS (concurrent callers, 32), BENCH_WARMUP (seconds of every cell before the
   rounds, 1), BENCH_CLIENT_CPU (0), BENCH_CLIENT_DURABLE (1; 0: no durable PUT), BENCH_NICE (default 0)
+  etcd: BENCH_ROUNDS (3), BENCH_SECONDS (each throughput cell, 5), BENCH_LATENCY_SECONDS (each one-client cell,
+  3), BENCH_CONNECTIONS (32), BENCH_WARMUP (EtcdBench's uncounted seconds per cell, 1), BENCH_CLIENT_CPU (0),
+  BENCH_NICE (default 0), BENCH_ETCD_KEYS (the PUT keys, 10000), BENCH_ETCD_DATA (a directory for the
+  members' data instead of bench/out/etcd/data, e.g. /dev/shm: a tmpfs takes the disk out), BENCH_ETCD_TARGETS
+  (a subset of kv gw grpc grpc-txn grpc-ldr)
   ycsb: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARMUP (seconds of every cell before the rounds, 1),
   BENCH_CLIENT_CPU (0), BENCH_YCSB_RECORDS (1000000; e.g. 10000 for a smoke run), BENCH_YCSB_SERVERS (a
   subset of kv-always kv-batched kv-none nginx webdis aspnet), BENCH_YCSB_WORKLOADS (a subset of a b c f),
@@ -168,7 +184,7 @@ EOF
 }
 
 # The suites live in bench/lib/, one file each; they only define functions and tables.
-for lib in common micro storage http http_report baseline listener fairness longpoll access client peers ycsb profile; do
+for lib in common micro storage http http_report baseline listener fairness longpoll access client etcd peers ycsb profile; do
   # shellcheck source=/dev/null
   source "$root/bench/lib/$lib.sh"
 done
@@ -180,6 +196,7 @@ case "${1:-http}" in
   longpoll) longpoll ;;
   access) access ;;
   client) client_suite ;;
+  etcd) etcd_suite ;;
   peers) peers ;;
   ycsb) ycsb ;;
   storage) storage ;;
