@@ -14,9 +14,9 @@
 #   grpc      etcd's gRPC API as `benchmark range KEY --consistency=l` / `benchmark put` do it, by
 #             bench/EmbedKv.EtcdBench (etcd's benchmark tool is not packaged): a linearizable Range, a
 #             plain Put; one dotnet-etcd client over all three members, as EmbedKv connects.
-#   grpc-prev (PUT only) the Put with prev_kv (the previous value, which EmbedKv needs to answer 201 or 204).
-#   grpc-txn  (PUT only) the request EmbedKv sends for an unconditional PUT, a Txn of one Put with prev_kv,
-#             the same way: beside kv, what remains is EmbedKv's HTTP hop alone.
+#   grpc-prev (PUT only) the request EmbedKv sends for an unconditional PUT, a Put with prev_kv (the previous
+#             value, which EmbedKv needs to answer 201 or 204): beside kv, what remains is EmbedKv's HTTP hop alone.
+#   grpc-txn  (PUT only) what a conditional PUT (If-Match) sends instead, a Txn of one Put with prev_kv.
 #   grpc-ldr  grpc against the leader only: beside gw, what remains is the gateway's JSON hop.
 # Each at BENCH_CONNECTIONS (32) concurrent connections or callers in a closed loop (throughput, and p50 and
 # p99 under that load), and with one alone (the latency a request pays). BENCH_ROUNDS interleaved rounds,
@@ -425,15 +425,15 @@ print(f"- The cluster: 3 etcd members on 127.0.0.1, etcd's default heartbeat (10
 print(f"- EmbedKv on etcd: server/EmbedKv.Host (Release, `--workers 1`), `EMBEDKV_BACKEND=Etcd`, "
       "`EMBEDKV_ETCD__ENDPOINTS` = the three client URLs (dotnet-etcd spreads calls over them round-robin), "
       f"on core {meta['srv_cpu']} with the cluster. A GET is a linearizable Range; a PUT without a condition is a "
-      "Txn of one Put with prev_kv (to answer 201 or 204).")
+      "plain Put with prev_kv (to answer 201 or 204); a conditional one is a Txn.")
 print(f"- etcd's gateway: the grpc-gateway etcd serves on each client URL (`/v3/kv/range`, `/v3/kv/put`, JSON, key and value "
       "base64), **on the leader's URL only** (wrk reaches one address; the leader spares the forwarding a follower "
       "adds), by bench/http/etcd_range.lua and etcd_put.lua.")
 print("- Direct gRPC: what etcd's `benchmark range KEY --consistency=l` and `benchmark put --key-size=8 --val-size=64` "
       "measure, by bench/EmbedKv.EtcdBench: etcd's benchmark tool is in none of Debian's packages (etcd-server, "
       "etcd-client, golang-etcd-server-dev), so it is written here on dotnet-etcd 10.0.0, the client EmbedKv uses, "
-      "connected the same way (one client over the three members). `grpc-txn` sends EmbedKv's own PUT request "
-      "(Txn{Put, prev_kv}), `grpc-prev` a plain Put that asks for the previous value too; `grpc-ldr` talks to the "
+      "connected the same way (one client over the three members). `grpc-prev` sends EmbedKv's own unconditional PUT "
+      "request (a Put that asks for the previous value too), `grpc-txn` the Txn{Put, prev_kv} a conditional one sends; `grpc-ldr` talks to the "
       "leader only, as the gateway cell does.")
 print(f"- Load: every client on core {meta['cli_cpu']}: wrk `-t1` for HTTP, EtcdBench for gRPC (its own "
       f"{meta['warmup']} s warm-up per cell, not counted). Throughput cells: {conns} keep-alive connections (wrk) or "
@@ -485,7 +485,7 @@ print("| | GET: req/s ratio | GET: rounds | GET: p50 added, one client | PUT: re
 print("|---|---:|---|---:|---:|---|---:|")
 pairs = [("EmbedKv on etcd / etcd gateway", "kv", "gw", "gw"),
          ("EmbedKv on etcd / direct gRPC (benchmark-style)", "kv", "grpc", "grpc"),
-         ("EmbedKv on etcd / direct gRPC, EmbedKv's own request", "kv", "grpc", "grpc-txn"),
+         ("EmbedKv on etcd / direct gRPC, EmbedKv's own request", "kv", "grpc", "grpc-prev"),
          ("etcd gateway / direct gRPC, both on the leader", "gw", "grpc-ldr", "grpc-ldr")]
 found = {}
 for label, a, bget, bput in pairs:
@@ -511,7 +511,7 @@ for op, label in [("get", "EmbedKv on etcd / direct gRPC (benchmark-style)"), ("
     if (label, op) not in found:
         continue
     rs, lat = found[(label, op)], found.get((label, op, "lat"))
-    same = "the same linearizable Range" if op == "get" else "the same Txn{Put, prev_kv}"
+    same = "the same linearizable Range" if op == "get" else "the same Put with prev_kv"
     text = (f"{op.upper()}: EmbedKv on etcd served {med(rs):.2f} times the requests per second of {same} sent directly over "
             f"gRPC (rounds {min(rs):.2f} .. {max(rs):.2f})" + (f", and one client alone waited {med(lat):+,.0f} us longer at p50" if lat else ""))
     c = f"kv-{op}-c"
@@ -521,11 +521,11 @@ for op, label in [("get", "EmbedKv on etcd / direct gRPC (benchmark-style)"), ("
     reading.append(text)
 if has("grpc-put-c") and has("grpc-txn-put-c"):
     rt = ratios("grpc-txn-put-c", "grpc-put-c")
-    text = (f"EmbedKv's PUT request itself costs etcd more than `benchmark put`'s: a Txn{{Put, prev_kv}} ran at {med(rt):.2f} "
-            f"times a plain Put's rate (rounds {min(rt):.2f} .. {max(rt):.2f})")
+    text = (f"What EmbedKv's PUT requests cost etcd against `benchmark put`'s plain Put: a conditional PUT's Txn{{Put, prev_kv}} "
+            f"ran at {med(rt):.2f} times its rate (rounds {min(rt):.2f} .. {max(rt):.2f})")
     if has("grpc-prev-put-c"):
         rp = ratios("grpc-prev-put-c", "grpc-put-c")
-        text += f", a Put with prev_kv alone at {med(rp):.2f} ({min(rp):.2f} .. {max(rp):.2f})"
+        text += f", the Put with prev_kv an unconditional one sends at {med(rp):.2f} ({min(rp):.2f} .. {max(rp):.2f})"
     reading.append(text + ".")
 if reading:
     print("Reading. " + " ".join(reading) + " The gateway pays a hop of its own (JSON and base64 through grpc-gateway, "

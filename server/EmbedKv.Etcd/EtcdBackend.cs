@@ -36,8 +36,8 @@ namespace EmbedKv.Etcd
             => Report(_store.GetAsync(key.ToArray(), reply.Cancellation), reply, read => reply.Read(read));
 
         /// <inheritdoc/>
-        public void BeginPut(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, WriteCondition condition, TimeSpan? timeToLive, IBackendReply reply)
-            => Report(_store.PutAsync(key.ToArray(), value.ToArray(), condition, timeToLive, reply.Cancellation), reply, result => reply.Written(result));
+        public void BeginPut(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, WriteCondition condition, long expiresAtUnixSeconds, IBackendReply reply)
+            => Report(_store.PutUntilAsync(key.ToArray(), value.ToArray(), condition, expiresAtUnixSeconds, reply.Cancellation), reply, result => reply.Written(result));
 
         /// <inheritdoc/>
         public void BeginDelete(ReadOnlySpan<byte> key, WriteCondition condition, IBackendReply reply)

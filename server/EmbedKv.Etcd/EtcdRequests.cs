@@ -21,12 +21,12 @@ namespace EmbedKv.Etcd
             return txn;
         }
 
-        /// <summary>A delete of <paramref name="key"/> under <paramref name="condition"/>; its answer counts what was deleted.</summary>
+        /// <summary>A delete of <paramref name="key"/> under <paramref name="condition"/>; its answer counts what was deleted, and names it (its lease: an expired key was already absent).</summary>
         public static TxnRequest Delete(ByteString key, WriteCondition condition)
         {
             var txn = new TxnRequest();
             AddCompare(txn, key, condition);
-            txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = key } });
+            txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = key, PrevKv = true } });
             return txn;
         }
 

@@ -90,16 +90,29 @@ namespace EmbedKv.Etcd
             return new BackendRead(new BackendValue(value, new ValueInfo(value.Length, (ulong)kv.ModRevision, expires)), response.Header.Revision);
         }
 
-        /// <summary>Stores <paramref name="value"/> under <paramref name="key"/> if <paramref name="condition"/> holds, in one Txn.</summary>
+        /// <summary>Stores <paramref name="value"/> under <paramref name="key"/> if <paramref name="condition"/> holds, in one request.</summary>
         /// <param name="key">The key, not empty.</param>
-        /// <param name="value">The value; with the key it must fit the cluster's request limit (<see cref="EtcdStoreOptions.MaxValueLength"/>).</param>
+        /// <param name="value">The value; with the key it must fit the cluster's request limit (<see cref="MaxValueLength"/>).</param>
         /// <param name="condition">What the key's current state must be.</param>
-        /// <param name="timeToLive">Expire the value after this long (a lease; etcd raises it to its minimum, about 2 s).</param>
+        /// <param name="timeToLive">Expire the value after this long, rounded up to whole seconds (a lease).</param>
         /// <param name="cancellation">Gives up early; the write may still be applied.</param>
         /// <returns>Created or Replaced with the new version, or PreconditionFailed.</returns>
         /// <exception cref="ArgumentOutOfRangeException">The value is over the request limit.</exception>
         /// <exception cref="EtcdUnavailableException">The cluster did not answer in time; the write may or may not have been applied.</exception>
-        public async Task<WriteResult> PutAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, WriteCondition condition, TimeSpan? timeToLive = null, CancellationToken cancellation = default)
+        public Task<WriteResult> PutAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, WriteCondition condition, TimeSpan? timeToLive = null, CancellationToken cancellation = default)
+        {
+            // Rounded up to the next whole second, as the server rounds a ttl: the value lives at least that long.
+            long expires = timeToLive is { } ttl ? (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + ((long)Math.Ceiling(ttl.TotalSeconds) * 1000) + 999) / 1000 : 0;
+            return PutUntilAsync(key, value, condition, expires, cancellation);
+        }
+
+        /// <summary>
+        /// As <see cref="PutAsync"/>, expiring at <paramref name="expiresAtUnixSeconds"/> (0: never), which the
+        /// HTTP server fixed when the request came. The value reads as absent from that second on, on every
+        /// instance: the expiry is in its lease's id (<see cref="LeaseIds"/>), and the lease itself ends a
+        /// second later, so etcd never removes the value before its Expires.
+        /// </summary>
+        internal async Task<WriteResult> PutUntilAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, WriteCondition condition, long expiresAtUnixSeconds, CancellationToken cancellation)
         {
             CheckKey(key);
             long limit = MaxValueLength(key.Length);
@@ -113,33 +126,38 @@ namespace EmbedKv.Etcd
                 return new WriteResult(WriteOutcome.PreconditionFailed, 0);
             }
 
-            long lease = 0;
-            long expires = 0;
-            if (timeToLive is { } ttl)
+            long lease = expiresAtUnixSeconds > 0 ? await GrantLease(expiresAtUnixSeconds, cancellation).ConfigureAwait(false) : 0;
+            ByteString stored = Stored(key.Span);
+            ByteString bytes = ByteString.CopyFrom(value.Span);
+            KeyValue? previous;
+            long revision;
+            if (condition.Kind == WriteConditionKind.None)
             {
-                (lease, expires) = await GrantLease(ttl, cancellation).ConfigureAwait(false);
+                // No compare: a plain Put, which costs etcd about half what a Txn of one Put does (bench/results/etcd.md).
+                var put = new PutRequest { Key = stored, Value = bytes, Lease = lease, PrevKv = true };
+                PutResponse response = await Call("put", (deadline, token) => _connection.KVClient.PutAsync(put, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation).ConfigureAwait(false);
+                (previous, revision) = (response.PrevKv, response.Header.Revision);
             }
-
-            TxnRequest txn = EtcdRequests.Put(Stored(key.Span), ByteString.CopyFrom(value.Span), lease, condition);
-            TxnResponse response = await Call("put", (deadline, token) => _connection.KVClient.TxnAsync(txn, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation).ConfigureAwait(false);
-            if (!response.Succeeded)
+            else
             {
-                if (lease != 0)
+                TxnRequest txn = EtcdRequests.Put(stored, bytes, lease, condition);
+                TxnResponse response = await Call("put", (deadline, token) => _connection.KVClient.TxnAsync(txn, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation).ConfigureAwait(false);
+                if (!response.Succeeded)
                 {
-                    _expiries.Forget(lease);
-                    RevokeQuietly(lease); // not awaited: the answer does not wait for it
+                    if (lease != 0)
+                    {
+                        RevokeQuietly(lease); // not awaited: the answer does not wait for it
+                    }
+
+                    return new WriteResult(WriteOutcome.PreconditionFailed, 0);
                 }
 
-                return new WriteResult(WriteOutcome.PreconditionFailed, 0);
+                (previous, revision) = (response.Responses[0].ResponsePut.PrevKv, response.Header.Revision);
             }
 
-            if (lease != 0)
-            {
-                _expiries.Remember(lease, expires);
-            }
-
-            bool replaced = response.Responses[0].ResponsePut.PrevKv is not null;
-            return new WriteResult(replaced ? WriteOutcome.Replaced : WriteOutcome.Created, (ulong)response.Header.Revision);
+            // A previous value past its Expires, whose lease etcd had not yet revoked, was already absent.
+            bool replaced = previous is not null && !await IsExpired(previous, cancellation).ConfigureAwait(false);
+            return new WriteResult(replaced ? WriteOutcome.Replaced : WriteOutcome.Created, (ulong)revision);
         }
 
         /// <summary>Deletes <paramref name="key"/> if <paramref name="condition"/> holds, in one Txn.</summary>
@@ -163,9 +181,22 @@ namespace EmbedKv.Etcd
                 return new WriteResult(WriteOutcome.PreconditionFailed, 0);
             }
 
-            return response.Responses[0].ResponseDeleteRange.Deleted > 0
-                ? new WriteResult(WriteOutcome.Deleted, (ulong)response.Header.Revision)
-                : new WriteResult(WriteOutcome.NotFound, 0);
+            DeleteRangeResponse deleted = response.Responses[0].ResponseDeleteRange;
+            if (deleted.Deleted == 0)
+            {
+                return new WriteResult(WriteOutcome.NotFound, 0);
+            }
+
+            // Past its Expires before etcd revoked its lease, the key was already absent: deleting it changed
+            // nothing a reader could see, and a condition that needed it to exist did not hold.
+            if (deleted.PrevKvs.Count > 0 && await IsExpired(deleted.PrevKvs[0], cancellation).ConfigureAwait(false))
+            {
+                return condition.Kind is WriteConditionKind.IfExists or WriteConditionKind.IfVersion
+                    ? new WriteResult(WriteOutcome.PreconditionFailed, 0)
+                    : new WriteResult(WriteOutcome.NotFound, 0);
+            }
+
+            return new WriteResult(WriteOutcome.Deleted, (ulong)response.Header.Revision);
         }
 
         /// <summary>
@@ -301,21 +332,46 @@ namespace EmbedKv.Etcd
         }
 
         /// <summary>
-        /// A lease that ends the value after <paramref name="ttl"/>, in whole seconds rounded up; the expiry it
-        /// reports is taken from the TTL etcd granted (it raises a TTL below its minimum).
+        /// A lease for a value that expires at <paramref name="expiresAt"/>: its id carries that expiry
+        /// (<see cref="LeaseIds"/>), and it lasts until a second past it, so that etcd never removes the value
+        /// before reads call it expired. An id etcd finds taken is asked for again with other random bits.
         /// </summary>
-        private async Task<(long Lease, long ExpiresAt)> GrantLease(TimeSpan ttl, CancellationToken cancellation)
+        private async Task<long> GrantLease(long expiresAt, CancellationToken cancellation)
         {
-            long seconds = Math.Max(1, (long)Math.Ceiling(ttl.TotalSeconds));
-            long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-            LeaseGrantResponse grant = await Call("lease grant", (deadline, token) => _connection.LeaseClient.LeaseGrantAsync(new LeaseGrantRequest { TTL = seconds }, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation).ConfigureAwait(false);
-            return (grant.ID, now + grant.TTL);
+            for (int attempt = 1; ; attempt++)
+            {
+                long seconds = Math.Max(1, expiresAt - DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
+                var grant = new LeaseGrantRequest { ID = LeaseIds.For(expiresAt), TTL = seconds };
+                try
+                {
+                    return (await Call("lease grant", (deadline, token) => _connection.LeaseClient.LeaseGrantAsync(grant, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation).ConfigureAwait(false)).ID;
+                }
+                catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && e.Status.Detail.Contains("lease already exists", StringComparison.Ordinal) && attempt < 4)
+                {
+                    // 1 in 2 million for two writes expiring in the same second: draw again.
+                }
+            }
         }
 
-        /// <summary>When a key on <paramref name="lease"/> expires: remembered from the grant, else asked of the cluster once.</summary>
+        /// <summary>Whether <paramref name="kv"/> is past its Expires (its lease may not be revoked yet).</summary>
+        private async Task<bool> IsExpired(KeyValue kv, CancellationToken cancellation)
+        {
+            if (kv.Lease == 0)
+            {
+                return false;
+            }
+
+            long expires = await ExpiryOf(kv.Lease, cancellation).ConfigureAwait(false);
+            return expires <= DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        }
+
+        /// <summary>
+        /// When a key on <paramref name="lease"/> expires: from the lease's id when EmbedKv made it, else (a lease
+        /// another client made) remembered or asked of the cluster once.
+        /// </summary>
         private async Task<long> ExpiryOf(long lease, CancellationToken cancellation)
         {
-            if (_expiries.TryGet(lease, out long expires))
+            if (LeaseIds.TryExpiry(lease, out long expires) || _expiries.TryGet(lease, out expires))
             {
                 return expires;
             }

@@ -4,10 +4,10 @@ using System.Collections.Concurrent;
 namespace EmbedKv.Etcd
 {
     /// <summary>
-    /// When each lease ends, in Unix seconds, so a read of an expiring key needs no second round trip for its
-    /// Expires: EmbedKv's leases are never kept alive, so a lease's end does not move once known (except that
-    /// etcd extends every lease by an election timeout when the leader changes; docs/etcd.md). Bounded:
-    /// past <see cref="Capacity"/> entries, the ended ones are dropped, then all.
+    /// When each lease another client made ends, in Unix seconds, so a read of such a key needs no second round
+    /// trip for its Expires (EmbedKv's own leases carry it in their id: <see cref="LeaseIds"/>). A lease's end
+    /// does not move once known unless someone keeps it alive, or etcd extends it after a leader change
+    /// (docs/etcd.md). Bounded: past <see cref="Capacity"/> entries, the ended ones are dropped, then all.
     /// </summary>
     internal sealed class LeaseExpiries
     {

@@ -33,9 +33,12 @@ namespace EmbedKv.Server.Backends
         /// <param name="key">The key.</param>
         /// <param name="value">The value, at most <see cref="MaxValueLength"/>.</param>
         /// <param name="condition">What the key's current state must be.</param>
-        /// <param name="timeToLive">Expire the value after this long; null: never.</param>
+        /// <param name="expiresAtUnixSeconds">
+        /// When the value expires, in Unix seconds (0: never), fixed by the server when the request came so that
+        /// its answer's Expires is exactly what reads will say: the value reads as absent from then on.
+        /// </param>
         /// <param name="reply">Where the outcome goes (Created, Replaced or PreconditionFailed, with the new version).</param>
-        void BeginPut(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, WriteCondition condition, TimeSpan? timeToLive, IBackendReply reply);
+        void BeginPut(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, WriteCondition condition, long expiresAtUnixSeconds, IBackendReply reply);
 
         /// <summary>Deletes <paramref name="key"/> if <paramref name="condition"/> holds: reports <see cref="IBackendReply.Written"/> (Deleted, NotFound or PreconditionFailed).</summary>
         /// <param name="key">The key.</param>

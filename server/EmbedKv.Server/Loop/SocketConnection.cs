@@ -179,6 +179,12 @@ namespace EmbedKv.Server.Loop
                 {
                     parts.Exchange.Complete(now);
                 }
+                else if (_peerHungUp && parts.Handler is RemoteKvHandler { IsWaiting: true })
+                {
+                    // A remote read that turned into a long-poll for a client that already hung up (its end
+                    // came with the request, and no later edge will report it again): nobody to wait for.
+                    Close();
+                }
             }
             finally
             {

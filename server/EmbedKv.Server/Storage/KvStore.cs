@@ -332,11 +332,18 @@ namespace EmbedKv.Server.Storage
             // Rounded up to the next whole second, so the value lives at least as long as asked (expiry is
             // judged in whole seconds: a value expires once the clock's second reaches its expiry).
             long seconds = (long)Math.Ceiling(ttl.TotalSeconds);
-            long expires = (Options.Clock.GetUtcNow().ToUnixTimeMilliseconds() + (seconds * 1000) + 999) / 1000;
+            long expires = ExpiryAfter(Options.Clock.GetUtcNow().ToUnixTimeMilliseconds(), seconds);
             return seconds >= 1 && expires < uint.MaxValue
                 ? (uint)expires
                 : throw new ArgumentOutOfRangeException(nameof(timeToLive), "A time to live is at least one second and ends before 2106.");
         }
+
+        /// <summary>
+        /// The expiry (Unix seconds) of a value written at <paramref name="nowUnixMilliseconds"/> to live
+        /// <paramref name="seconds"/>: rounded up to the next whole second, so it lives at least that long
+        /// (expiry is judged in whole seconds). The remote backends' writes use it too.
+        /// </summary>
+        internal static long ExpiryAfter(long nowUnixMilliseconds, long seconds) => (nowUnixMilliseconds + (seconds * 1000) + 999) / 1000;
 
         /// <summary>
         /// Stores a value without waiting: <paramref name="completion"/> hears the outcome, at once or from

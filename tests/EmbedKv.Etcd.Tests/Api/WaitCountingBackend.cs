@@ -26,8 +26,8 @@ namespace EmbedKv.Etcd.Tests.Api
 
         public void BeginGet(ReadOnlySpan<byte> key, IBackendReply reply) => _backend.BeginGet(key, reply);
 
-        public void BeginPut(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, WriteCondition condition, TimeSpan? timeToLive, IBackendReply reply)
-            => _backend.BeginPut(key, value, condition, timeToLive, reply);
+        public void BeginPut(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, WriteCondition condition, long expiresAtUnixSeconds, IBackendReply reply)
+            => _backend.BeginPut(key, value, condition, expiresAtUnixSeconds, reply);
 
         public void BeginDelete(ReadOnlySpan<byte> key, WriteCondition condition, IBackendReply reply) => _backend.BeginDelete(key, condition, reply);
 

@@ -79,31 +79,6 @@ namespace EmbedKv.Etcd.Tests.Http
             Assert.Equal(0, empty.Content.Headers.ContentLength);
         }
 
-        // The one check over HTTP that a ttl's key goes on etcd, until the suites' own (ExpiryRequestTests and
-        // LongPollTests, TODO(lead) there) run on etcd too.
-        [Theory]
-        [MemberData(nameof(Backends))]
-        public async Task A_ttl_sets_expires_and_the_key_goes(string backend)
-        {
-            using ApiServer server = ApiServer.Start(backend, _etcd.Cluster.ClientUrls);
-            string path = server.Path("ttl");
-            long before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-            HttpResponseMessage created = await server.Client.PutAsync(path + "?ttl=2", Bytes("brief"));
-            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-            Assert.NotNull(created.Content.Headers.Expires);
-            DateTimeOffset expires = (await server.Client.GetAsync(path)).Content.Headers.Expires!.Value;
-            Assert.InRange(expires.ToUnixTimeSeconds(), before + 1, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3);
-
-            var waited = Stopwatch.StartNew();
-            while ((await server.Client.GetAsync(path)).StatusCode == HttpStatusCode.OK)
-            {
-                Assert.True(waited.Elapsed < TimeSpan.FromSeconds(20), "the key outlived its ttl by far");
-                await Task.Delay(200);
-            }
-
-            Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync(path)).StatusCode);
-        }
-
         [Theory]
         [MemberData(nameof(Backends))]
         public async Task A_long_poll_wakes_on_a_write_through_another_instance(string backend)

@@ -50,7 +50,7 @@ namespace EmbedKv.Server.Kv.Remote
         private HttpMethod _method;
         private int _keyLength;
         private int _bodyLength;
-        private long _timeToLive;
+        private long _expires;
         private long _maxBody;
         private RemoteReply? _pending;
         private Step _step;
@@ -136,7 +136,7 @@ namespace EmbedKv.Server.Kv.Remote
 
             _method = head.Method;
             _bodyLength = 0;
-            _timeToLive = 0;
+            _expires = 0;
             _pinReads = 0;
             if (_route == Route.Admin)
             {
@@ -154,11 +154,14 @@ namespace EmbedKv.Server.Kv.Remote
                 return _listingQuery.Read(input.Slice(head.QueryOffset, head.QueryLength)) ? RejectReason.None : RejectReason.BadListingQuery;
             }
 
-            RejectReason query = KeyQuery.Read(input.Slice(head.QueryOffset, head.QueryLength), head.Method, out _timeToLive);
+            RejectReason query = KeyQuery.Read(input.Slice(head.QueryOffset, head.QueryLength), head.Method, out long timeToLive);
             if (query != RejectReason.None)
             {
                 return query;
             }
+
+            // Fixed now, as the local store fixes it: the answer's Expires is what every read will say.
+            _expires = timeToLive > 0 ? KvStore.ExpiryAfter(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), timeToLive) : 0;
 
             return _conditions.Read(in head, input) ? RejectReason.None : RejectReason.TooManyEntityTags;
         }
@@ -335,8 +338,7 @@ namespace EmbedKv.Server.Kv.Remote
             }
             else
             {
-                TimeSpan? ttl = _timeToLive > 0 ? TimeSpan.FromSeconds(_timeToLive) : null;
-                _backend.BeginPut(Key, _body.AsSpan(0, _bodyLength), condition, ttl, reply);
+                _backend.BeginPut(Key, _body.AsSpan(0, _bodyLength), condition, _expires, reply);
             }
         }
 
@@ -377,8 +379,7 @@ namespace EmbedKv.Server.Kv.Remote
             }
 
             ShrinkBody();
-            long expires = _timeToLive > 0 ? DateTimeOffset.UtcNow.ToUnixTimeSeconds() + _timeToLive : 0;
-            ValueAnswers.Written(_responses, _fields, result.Outcome, result.Version, expires);
+            ValueAnswers.Written(_responses, _fields, result.Outcome, result.Version, _expires);
             return true;
         }
 
