@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
-using System.Threading.Channels;
 using System.Threading.Tasks;
 using Etcdserverpb;
 using Google.Protobuf;
@@ -24,7 +23,7 @@ namespace EmbedKv.Etcd
     /// change during the failover is not missed. If no stream stays up for the store's request timeout, the
     /// waits fail as unavailable, as every other call does.
     /// </remarks>
-    internal sealed class WatchHub : IDisposable
+    internal sealed partial class WatchHub : IDisposable
     {
         private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(100);
 
@@ -234,167 +233,6 @@ namespace EmbedKv.Etcd
             }
 
             _stream.Start();
-        }
-
-        /// <summary>One wait: its watch id, key and start revision, and the caller's task, ended exactly once.</summary>
-        private sealed class Waiter
-        {
-            private readonly TaskCompletionSource<bool> _done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            private readonly ByteString _key;
-            private readonly long _startRevision;
-            private WatchHub? _hub;
-            private CancellationTokenSource? _window;
-            private CancellationTokenRegistration _registration;
-            private CancellationToken _caller;
-            private int _ended;
-            private bool _timedOut;
-
-            public Waiter(long id, ByteString key, long startRevision)
-            {
-                Id = id;
-                _key = key;
-                _startRevision = startRevision;
-            }
-
-            public long Id { get; }
-
-            public Task<bool> Task => _done.Task;
-
-            public WatchRequest CreateRequest()
-                => new WatchRequest { CreateRequest = new WatchCreateRequest { Key = _key, StartRevision = _startRevision, WatchId = Id } };
-
-            /// <summary>True for the one caller that ends the wait; every later one is too late.</summary>
-            public bool TryEnd() => Interlocked.Exchange(ref _ended, 1) == 0;
-
-            /// <summary>Ends the wait with false when its time runs out, or cancelled when its caller gives up.</summary>
-            public void Arm(WatchHub hub, TimeSpan timeout, CancellationToken cancellation)
-            {
-                _hub = hub;
-                _caller = cancellation;
-                _window = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-                _registration = _window.Token.UnsafeRegister(static state => ((Waiter)state!).TimedOut(), this);
-                _window.CancelAfter(timeout);
-                if (Volatile.Read(ref _ended) == 1)
-                {
-                    Release(); // an event came before the timer was set: it has nothing left to end
-                }
-            }
-
-            public void Finish(bool changed)
-            {
-                Release();
-                if (!changed && _caller.IsCancellationRequested)
-                {
-                    _done.TrySetCanceled(_caller);
-                }
-                else
-                {
-                    _done.TrySetResult(changed);
-                }
-            }
-
-            public void Fail(Exception failure)
-            {
-                Release();
-                _done.TrySetException(failure);
-            }
-
-            public void Cancelled()
-            {
-                Release();
-                _done.TrySetCanceled();
-            }
-
-            private void TimedOut()
-            {
-                _timedOut = true;
-                _hub!.End(this, changed: false, cancelOnStream: true);
-            }
-
-            private void Release()
-            {
-                _registration.Dispose();
-                if (!_timedOut)
-                {
-                    // Stops the timer of a wait that ended early. One that ran out is not disposed from inside
-                    // its own cancellation: its timer has fired, and the collector takes it.
-                    _window?.Dispose();
-                }
-            }
-        }
-
-        /// <summary>
-        /// One watch stream: requests go out through a queue one writer drains (gRPC takes one write at a time),
-        /// and a reader hands every answer to the hub; either failing tells the hub once.
-        /// </summary>
-        private sealed class WatchStream
-        {
-            private readonly WatchHub _hub;
-            private readonly AsyncDuplexStreamingCall<WatchRequest, WatchResponse> _call;
-            private readonly Channel<WatchRequest> _outgoing = Channel.CreateUnbounded<WatchRequest>(new UnboundedChannelOptions { SingleReader = true });
-            private int _broken;
-
-            public WatchStream(WatchHub hub, AsyncDuplexStreamingCall<WatchRequest, WatchResponse> call)
-            {
-                _hub = hub;
-                _call = call;
-            }
-
-            public void Send(WatchRequest request) => _outgoing.Writer.TryWrite(request);
-
-            public void Start()
-            {
-                _ = Task.Run(WriteAsync);
-                _ = Task.Run(ReadAsync);
-            }
-
-            public void Close()
-            {
-                _outgoing.Writer.TryComplete();
-                _call.Dispose(); // cancels the call: both loops end
-            }
-
-            private async Task WriteAsync()
-            {
-                try
-                {
-                    await foreach (WatchRequest request in _outgoing.Reader.ReadAllAsync().ConfigureAwait(false))
-                    {
-                        await _call.RequestStream.WriteAsync(request).ConfigureAwait(false);
-                    }
-                }
-                catch (Exception e)
-                {
-                    Fail(e);
-                }
-            }
-
-            private async Task ReadAsync()
-            {
-                try
-                {
-                    while (await _call.ResponseStream.MoveNext(CancellationToken.None).ConfigureAwait(false))
-                    {
-                        _hub.Received(_call.ResponseStream.Current);
-                    }
-
-                    Fail(null);
-                }
-                catch (Exception e)
-                {
-                    Fail(e);
-                }
-            }
-
-            private void Fail(Exception? failure)
-            {
-                if (Interlocked.Exchange(ref _broken, 1) == 0)
-                {
-                    _outgoing.Writer.TryComplete();
-                    _call.Dispose();
-                    _hub.Broken(this, failure);
-                }
-            }
         }
     }
 }
