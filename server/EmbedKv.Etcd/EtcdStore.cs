@@ -297,8 +297,7 @@ namespace EmbedKv.Etcd
         /// <summary>The largest value a key of <paramref name="keyLength"/> bytes can carry, with this store's key prefix (fixed at connection).</summary>
         /// <param name="keyLength">The key's length in bytes, without the prefix.</param>
         /// <returns>The limit in bytes; 0 or less if the key alone leaves no room.</returns>
-        public long MaxValueLength(int keyLength)
-            => (long)Options.MaxRequestBytes - EtcdStoreOptions.RequestOverheadBytes - (2L * ((long)keyLength + _keyPrefix.Length));
+        public long MaxValueLength(int keyLength) => Options.ValueRoom((long)keyLength + _keyPrefix.Length);
 
         /// <summary>For tests: runs between two Range calls of a listing, where another client's write may land.</summary>
         internal Func<Task>? BetweenListBatches { get; set; }

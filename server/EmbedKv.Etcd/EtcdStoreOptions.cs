@@ -60,7 +60,10 @@ namespace EmbedKv.Etcd
         /// <param name="keyLength">The key's length in bytes.</param>
         /// <returns>The limit in bytes; 0 or less if the key alone leaves no room.</returns>
         /// <remarks>The key counts as stored, after <see cref="KeyPrefix"/>.</remarks>
-        public long MaxValueLength(int keyLength) => (long)MaxRequestBytes - RequestOverheadBytes - (2L * ((long)keyLength + System.Text.Encoding.UTF8.GetByteCount(KeyPrefix ?? string.Empty)));
+        public long MaxValueLength(int keyLength) => ValueRoom((long)keyLength + System.Text.Encoding.UTF8.GetByteCount(KeyPrefix ?? string.Empty));
+
+        /// <summary>The largest value under a key of <paramref name="storedKeyLength"/> bytes as etcd holds it (the prefix included).</summary>
+        internal long ValueRoom(long storedKeyLength) => (long)MaxRequestBytes - RequestOverheadBytes - (2L * storedKeyLength);
 
         /// <summary><see cref="KeyPrefix"/> in UTF-8.</summary>
         internal byte[] KeyPrefixBytes => System.Text.Encoding.UTF8.GetBytes(KeyPrefix ?? string.Empty);

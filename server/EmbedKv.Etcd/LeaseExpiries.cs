@@ -27,8 +27,6 @@ namespace EmbedKv.Etcd
             _ends[lease] = expiresAt;
         }
 
-        public void Forget(long lease) => _ends.TryRemove(lease, out _);
-
         private void Trim()
         {
             long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();

@@ -45,21 +45,21 @@ namespace EmbedKv.Host
             var text = new StringBuilder();
             foreach (Setting setting in KvServerSettings.All)
             {
-                string name = setting.Switch is null ? setting.Key : setting.Switch + ", " + setting.Key;
-                text.Append("  ").Append(name.PadRight(34)).Append(setting.Description).Append('\n')
-                    .Append(' ', 36).Append("default ").Append(setting.Show(defaults)).Append("; env ").Append(HostConfiguration.EnvironmentVariable(setting.Key)).Append('\n');
+                Line(setting.Switch is null ? setting.Key : setting.Switch + ", " + setting.Key, setting.Key, setting.Description, setting.Show(defaults));
             }
 
-            text.Append("  ").Append(KvServerSettings.BackendKey.PadRight(34)).Append(KvServerSettings.LocalBackend + " (the data directory) | " + EtcdSettings.Name + " (an etcd cluster: the Etcd settings below)").Append('\n')
-                .Append(' ', 36).Append("default " + KvServerSettings.LocalBackend + "; env ").Append(HostConfiguration.EnvironmentVariable(KvServerSettings.BackendKey)).Append('\n');
+            Line(KvServerSettings.BackendKey, KvServerSettings.BackendKey, KvServerSettings.LocalBackend + " (the data directory) | " + EtcdSettings.Name + " (an etcd cluster: the Etcd settings below)", KvServerSettings.LocalBackend);
             var etcd = new EtcdStoreOptions();
             foreach (EtcdSetting setting in EtcdSettings.All)
             {
-                text.Append("  ").Append(setting.Key.PadRight(34)).Append(setting.Description).Append('\n')
-                    .Append(' ', 36).Append("default ").Append(setting.Show(etcd)).Append("; env ").Append(HostConfiguration.EnvironmentVariable(setting.Key)).Append('\n');
+                Line(setting.Key, setting.Key, setting.Description, setting.Show(etcd));
             }
 
             return text.ToString();
+
+            void Line(string name, string key, string description, string shown)
+                => text.Append("  ").Append(name.PadRight(34)).Append(description).Append('\n')
+                    .Append(' ', 36).Append("default ").Append(shown).Append("; env ").Append(HostConfiguration.EnvironmentVariable(key)).Append('\n');
         }
     }
 }
